@@ -1,0 +1,112 @@
+/// The built-in access-log presets, most specific first (the order detection tries them in).
+public enum FormatCatalog {
+    /// Istio 1.9+ default TEXT format (`EnvoyTextLogFormat`).
+    public static let istioFormat = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER_RAW% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME% %ROUTE_NAME%\n"#
+    /// Istio 1.3 to 1.8 default TEXT format, with the mixer status field.
+    public static let istio13Format = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% "%DYNAMIC_METADATA(istio.mixer:status)%" "%UPSTREAM_TRANSPORT_FAILURE_REASON%" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME% %ROUTE_NAME%\n"#
+    /// Envoy's default format.
+    public static let envoyFormat = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%"\n"#
+
+    /// Istio's JSON encoding keys (`EnvoyJSONLogFormatIstio`).
+    public static let istioJSONKeys: [String: AccessLogField] = [
+        "start_time": .startTime, "method": .method, "path": .path, "protocol": .protocol,
+        "response_code": .status, "response_flags": .flags, "response_code_details": .details,
+        "connection_termination_details": .terminationDetails,
+        "upstream_transport_failure_reason": .transportFailure,
+        "bytes_received": .bytesReceived, "bytes_sent": .bytesSent, "duration": .duration,
+        "upstream_service_time": .upstreamServiceTime, "x_forwarded_for": .forwardedFor,
+        "user_agent": .userAgent, "request_id": .requestID, "authority": .authority,
+        "upstream_host": .upstreamHost, "upstream_cluster": .upstreamCluster,
+        "upstream_local_address": .upstreamLocal, "downstream_local_address": .downstreamLocal,
+        "downstream_remote_address": .downstreamRemote, "requested_server_name": .serverName,
+        "route_name": .routeName, "trace_id": .traceID, "traceparent": .traceID,
+    ]
+
+    /// Keys seen in hand-written Envoy `json_format` configurations: Istio's names, operator
+    /// names and common camelCase spellings.
+    public static let envoyJSONKeys: [String: AccessLogField] = {
+        var map = istioJSONKeys
+        let more: [String: AccessLogField] = [
+            "START_TIME": .startTime, "startTime": .startTime, "timestamp": .startTime, "time": .startTime,
+            "REQ(:METHOD)": .method, ":method": .method, "http_method": .method, "httpMethod": .method,
+            "REQ(X-ENVOY-ORIGINAL-PATH?:PATH)": .path, ":path": .path, "request_path": .path, "uri": .path,
+            "PROTOCOL": .protocol, "RESPONSE_CODE": .status, "status": .status, "status_code": .status,
+            "responseCode": .status, "code": .status,
+            "RESPONSE_FLAGS": .flags, "responseFlags": .flags, "flags": .flags,
+            "RESPONSE_CODE_DETAILS": .details, "responseCodeDetails": .details,
+            "BYTES_RECEIVED": .bytesReceived, "bytesReceived": .bytesReceived,
+            "BYTES_SENT": .bytesSent, "bytesSent": .bytesSent,
+            "DURATION": .duration, "duration_ms": .duration, "durationMs": .duration,
+            "upstreamServiceTime": .upstreamServiceTime, "x-envoy-upstream-service-time": .upstreamServiceTime,
+            "x-forwarded-for": .forwardedFor, "xForwardedFor": .forwardedFor,
+            "user-agent": .userAgent, "userAgent": .userAgent,
+            "x-request-id": .requestID, "requestId": .requestID, "x_request_id": .requestID,
+            ":authority": .authority, "host": .authority,
+            "UPSTREAM_HOST": .upstreamHost, "upstreamHost": .upstreamHost,
+            "UPSTREAM_CLUSTER": .upstreamCluster, "upstreamCluster": .upstreamCluster,
+            "upstreamLocalAddress": .upstreamLocal, "downstreamLocalAddress": .downstreamLocal,
+            "downstreamRemoteAddress": .downstreamRemote, "requestedServerName": .serverName,
+            "routeName": .routeName, "TRACE_ID": .traceID, "traceId": .traceID, "x-b3-traceid": .traceID,
+        ]
+        map.merge(more) { a, _ in a }
+        return map
+    }()
+
+    /// All presets, most specific first.
+    public static let presets: [FormatPreset] = [
+        FormatPreset(
+            name: "istio",
+            summary: "Istio 1.9+ default TEXT encoding (meshConfig.accessLogEncoding: TEXT)",
+            kind: .text(istioFormat),
+            samples: [
+                #"[2026-11-25T09:14:03.517Z] "GET /courses/1187/lessons/42 HTTP/1.1" 200 - via_upstream - "-" 0 2291 14 13 "-" "Mozilla/5.0 (X11; Linux x86_64) \"quoted\" AppleWebKit/537.36" "0f4c1d2e-8b3a-4f6e-9d21-7a5c3e9b1f08" "course.lms.svc.cluster.local:8080" "10.244.2.17:8080" outbound|8080|v2|course.lms.svc.cluster.local 10.244.1.9:51234 10.96.14.22:8080 10.244.1.9:40112 - default"#,
+                #"[2026-11-25T09:14:03.519Z] "GET /courses/1187/lessons/42 HTTP/1.1" 200 - via_upstream - "-" 0 2291 12 11 "-" "Mozilla/5.0 (X11; Linux x86_64)" "0f4c1d2e-8b3a-4f6e-9d21-7a5c3e9b1f08" "course.lms.svc.cluster.local:8080" "10.244.2.17:8080" inbound|8080|| 127.0.0.6:38211 10.244.2.17:8080 10.244.1.9:51234 outbound_.8080_.v2_.course.lms.svc.cluster.local default"#,
+                #"[2026-11-25T09:15:41.002Z] "POST /payments HTTP/1.1" 503 UF,URX upstream_reset_before_response_started{connection_failure,delayed_connect_error:_111} - "delayed_connect_error:_111" 412 91 3004 - "-" "enrollment/2.4.1" "6b1e7f0a-33c9-4d8e-a1f2-5c6d7e8f9a0b" "payment.lms.svc.cluster.local:8080" "10.244.3.5:8080" outbound|8080||payment.lms.svc.cluster.local - 10.96.7.31:8080 10.244.1.22:35520 - default"#,
+                #"[2026-11-25T09:16:12.330Z] "GET /users/9d3f5a7e-2c41-4b8a-9e6f-1a2b3c4d5e6f HTTP/2" 0 DC downstream_remote_disconnect - "-" 0 0 1000 - "-" "grpc-go/1.59.0" "a2c4e6f8-1b3d-4f5a-8c7e-9d0b1a2c3e4f" "user.lms.svc.cluster.local:8080" "10.244.2.40:8080" inbound|8080|| 127.0.0.6:41002 [fd00:10:244::28]:8080 [fd00:10:244::9]:55102 outbound_.8080_._.user.lms.svc.cluster.local default"#,
+                #"[2026-11-25T09:17:00.001Z] "- - -" 0 - - - "-" 1530 4211 60012 - "-" "-" "-" "-" "10.244.4.12:5432" outbound|5432||postgres.data.svc.cluster.local 10.244.1.9:60212 10.96.40.2:5432 10.244.1.9:60210 - -"#,
+            ]
+        ),
+        FormatPreset(
+            name: "istio-1.3",
+            summary: "Istio 1.3 to 1.8 default TEXT encoding (with the mixer status field)",
+            kind: .text(istio13Format),
+            samples: [
+                #"[2020-06-03T11:02:09.118Z] "GET /reviews/0 HTTP/1.1" 200 - "-" "-" 0 295 6 5 "-" "python-requests/2.22.0" "d3b1a6c2-7e4f-4a9b-8c1d-2e3f4a5b6c7d" "reviews:9080" "10.1.4.22:9080" outbound|9080|v2|reviews.default.svc.cluster.local 10.1.4.19:44872 10.100.32.7:9080 10.1.4.19:37702 - default"#,
+                #"[2020-06-03T11:02:09.119Z] "GET /reviews/0 HTTP/1.1" 200 - "-" "-" 0 295 5 4 "-" "python-requests/2.22.0" "d3b1a6c2-7e4f-4a9b-8c1d-2e3f4a5b6c7d" "reviews:9080" "127.0.0.1:9080" inbound|9080|http|reviews.default.svc.cluster.local 127.0.0.1:50312 10.1.4.22:9080 10.1.4.19:44872 outbound_.9080_.v2_.reviews.default.svc.cluster.local default"#,
+            ]
+        ),
+        FormatPreset(
+            name: "envoy",
+            summary: "Envoy's default access-log format",
+            kind: .text(envoyFormat),
+            samples: [
+                #"[2026-11-25T08:00:00.125Z] "GET /api/v1/courses?limit=20 HTTP/1.1" 200 - 0 18231 31 30 "203.0.113.7" "curl/8.5.0" "5e0d7c4a-1f2b-4c3d-8e9f-0a1b2c3d4e5f" "lms.example.com" "10.244.0.30:8080""#,
+                #"[2026-11-25T08:00:01.900Z] "GET /api/v1/grades HTTP/1.1" 504 UT 0 24 15001 - "-" "curl/8.5.0" "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d" "lms.example.com" "10.244.0.31:8080""#,
+                #"[2026-11-25T08:00:02.001Z] "- - -" 0 - 87 254 4 - "-" "-" "-" "-" "10.244.0.32:6379""#,
+            ]
+        ),
+        FormatPreset(
+            name: "istio-json",
+            summary: "Istio JSON encoding (meshConfig.accessLogEncoding: JSON), typed or all-string values",
+            kind: .json(istioJSONKeys, required: ["response_code", "upstream_cluster", "duration"]),
+            samples: [
+                #"{"authority":"course.lms.svc.cluster.local:8080","bytes_received":0,"bytes_sent":2291,"connection_termination_details":null,"downstream_local_address":"10.96.14.22:8080","downstream_remote_address":"10.244.1.9:40112","duration":14,"method":"GET","path":"/courses/1187","protocol":"HTTP/1.1","request_id":"0f4c1d2e-8b3a-4f6e-9d21-7a5c3e9b1f08","requested_server_name":null,"response_code":200,"response_code_details":"via_upstream","response_flags":"-","route_name":"default","start_time":"2026-11-25T09:14:03.517Z","upstream_cluster":"outbound|8080|v1|course.lms.svc.cluster.local","upstream_host":"10.244.2.17:8080","upstream_local_address":"10.244.1.9:51234","upstream_service_time":"13","upstream_transport_failure_reason":null,"user_agent":"Mozilla/5.0","x_forwarded_for":null}"#,
+                #"{"authority":"-","bytes_received":"0","bytes_sent":"0","downstream_local_address":"10.244.2.17:8080","downstream_remote_address":"10.244.1.9:51234","duration":"0","istio_policy_status":"-","method":"GET","path":"/healthz","protocol":"HTTP/1.1","request_id":"-","requested_server_name":"-","response_code":"404","response_flags":"NR","route_name":"-","start_time":"2020-03-01T10:00:00.000Z","upstream_cluster":"-","upstream_host":"-","upstream_local_address":"-","upstream_service_time":"-","upstream_transport_failure_reason":"-","user_agent":"kube-probe/1.17","x_forwarded_for":"-"}"#,
+            ]
+        ),
+        FormatPreset(
+            name: "envoy-json",
+            summary: "Envoy json_format access logs with Istio-style, operator or camelCase keys",
+            kind: .json(envoyJSONKeys, required: ["response_code", "RESPONSE_CODE", "status", "status_code", "responseCode", "code", "duration", "DURATION"]),
+            samples: [
+                #"{"START_TIME":"2026-11-25T08:00:00.125Z","REQ(:METHOD)":"GET","REQ(X-ENVOY-ORIGINAL-PATH?:PATH)":"/api/v1/courses","PROTOCOL":"HTTP/1.1","RESPONSE_CODE":200,"RESPONSE_FLAGS":"-","BYTES_RECEIVED":0,"BYTES_SENT":18231,"DURATION":31,"x-request-id":"5e0d7c4a-1f2b-4c3d-8e9f-0a1b2c3d4e5f","UPSTREAM_HOST":"10.244.0.30:8080"}"#,
+                #"{"timestamp":"2026-11-25T08:00:01.9+01:00","method":"POST","path":"/api/v1/enroll","status":503,"flags":"UO","duration_ms":0,"upstreamCluster":"enrollment","labels":{"team":"learning"}}"#,
+            ]
+        ),
+    ]
+
+    /// The preset with this name, if any.
+    public static func preset(named name: String) -> FormatPreset? {
+        presets.first { $0.name == name }
+    }
+}

@@ -1,0 +1,38 @@
+/// Picks the access-log preset for a file from its first lines.
+///
+/// Every preset is tried on every sampled line; the preset that parses the most lines wins, and
+/// ties go to the more specific preset (the catalog's order), as lnav does.
+public enum FormatDetector {
+    /// The outcome of detection.
+    public struct Detection {
+        /// The preset that won.
+        public let preset: FormatPreset
+        /// A parser for it, ready to use.
+        public let parser: AccessLogLineParser
+        /// Sampled lines it parsed.
+        public let matched: Int
+        /// Non-empty lines sampled.
+        public let sampled: Int
+    }
+
+    /// How many leading lines detection looks at.
+    public static let sampleSize = 64
+
+    /// Detects the format of `lines`, or returns nil when no preset parses any of them.
+    public static func detect(_ lines: [[UInt8]], candidates: [FormatPreset] = FormatCatalog.presets) -> Detection? {
+        var best: Detection?
+        let sample = lines.filter { !$0.isEmpty }.prefix(sampleSize)
+        var record = AccessLogRecord()
+        for preset in candidates {
+            guard let parser = try? preset.makeParser() else { continue }
+            var matched = 0
+            for line in sample {
+                if line.withUnsafeBufferPointer({ parser.parse($0, into: &record) }) { matched += 1 }
+            }
+            if matched > 0, matched > (best?.matched ?? 0) {
+                best = Detection(preset: preset, parser: parser, matched: matched, sampled: sample.count)
+            }
+        }
+        return best
+    }
+}

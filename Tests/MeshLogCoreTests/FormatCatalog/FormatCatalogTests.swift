@@ -1,0 +1,100 @@
+import Testing
+@testable import MeshLogCore
+
+@Suite("Format presets and detection")
+struct FormatCatalogTests {
+    @Test(arguments: FormatCatalog.presets.map(\.name))
+    func everySampleParses(name: String) throws {
+        let preset = try #require(FormatCatalog.preset(named: name))
+        let parser = try preset.makeParser()
+        #expect(!preset.samples.isEmpty)
+        for sample in preset.samples {
+            let record = parse(parser, sample)
+            #expect(record != nil, "\(name) sample does not parse: \(sample)")
+            #expect(record?.startMicros != nil)
+        }
+    }
+
+    @Test(arguments: FormatCatalog.presets.map(\.name))
+    func detectionPicksThePresetOfItsOwnSamples(name: String) throws {
+        let preset = try #require(FormatCatalog.preset(named: name))
+        let detection = try #require(FormatDetector.detect(preset.samples.map { Array($0.utf8) }))
+        #expect(detection.preset.name == name)
+        #expect(detection.matched == preset.samples.count)
+    }
+
+    @Test func istioSampleIsNotMistakenForOlderGenerations() throws {
+        let istio13 = try #require(FormatCatalog.preset(named: "istio-1.3")).makeParser()
+        let envoy = try #require(FormatCatalog.preset(named: "envoy")).makeParser()
+        for sample in try #require(FormatCatalog.preset(named: "istio")).samples {
+            #expect(parse(istio13, sample) == nil)
+            #expect(parse(envoy, sample) == nil)
+        }
+    }
+
+    @Test func jsonMissingValuesAreNullDashOrEmpty() throws {
+        let parser = try #require(FormatCatalog.preset(named: "istio-json")).makeParser()
+        let r = try #require(parse(parser, #"{"start_time":"2026-11-25T09:14:03.517Z","response_code":"503","response_flags":"UO","duration":"0","upstream_cluster":"outbound|8080||course.lms.svc.cluster.local","authority":"","request_id":null,"user_agent":"-","path":"/a\"b\u00e9"}"#))
+        #expect(r.integer(.status) == 503)
+        #expect(r.text(.flags) == "UO")
+        #expect(!r.has(.authority))
+        #expect(!r.has(.requestID))
+        #expect(!r.has(.userAgent))
+        #expect(r.text(.path) == "/a\"bé")
+    }
+
+    @Test func jsonLinesWithoutAccessLogKeysAreNotAccessLogs() throws {
+        let parser = try #require(try FormatCatalog.preset(named: "istio-json")?.makeParser() as? JSONAccessLogParser)
+        var record = AccessLogRecord()
+        var line = Array(#"{"level":"info","time":"2026-11-25T09:14:03Z","msg":"Envoy proxy is ready"}"#.utf8)
+        let outcome = line.withUnsafeMutableBufferPointer { parser.classify(UnsafeBufferPointer($0), into: &record) }
+        #expect(outcome == .notAccessLog)
+        var broken = Array(#"{"response_code": 200, "#.utf8)
+        #expect(broken.withUnsafeMutableBufferPointer { parser.classify(UnsafeBufferPointer($0), into: &record) } == .malformed)
+    }
+
+    @Test func responseFlagsHaveMeanings() {
+        #expect(ResponseFlag.named("UO")?.long == "UpstreamOverflow")
+        #expect(ResponseFlag.named("UpstreamConnectionFailure")?.short == "UF")
+        #expect(ResponseFlag.shortForm("UpstreamConnectionFailure,UpstreamRetryLimitExceeded") == "UF,URX")
+        #expect(ResponseFlag.all.count >= 30)
+    }
+
+    @Test(arguments: [
+        ("outbound|8080|v2|course.lms.svc.cluster.local", ClusterName.Direction.outbound, 8080, "v2", "course", "lms"),
+        ("outbound|8000||httpbin.foo.svc.cluster.local", .outbound, 8000, nil, "httpbin", "foo"),
+        ("inbound|8080||", .inbound, 8080, nil, nil, nil),
+        ("inbound|9080|http|reviews.default.svc.cluster.local", .inbound, 9080, nil, "reviews", "default"),
+    ] as [(String, ClusterName.Direction, Int, String?, String?, String?)])
+    func clusterNames(name: String, direction: ClusterName.Direction, port: Int, subset: String?, service: String?, namespace: String?) {
+        let c = ClusterName(name)
+        #expect(c.direction == direction)
+        #expect(c.port == port)
+        #expect(c.subset == subset)
+        #expect(c.service == service)
+        #expect(c.namespace == namespace)
+    }
+
+    @Test func serverNameGivesTheTargetedService() throws {
+        let v2 = try #require(ClusterName.fromServerName("outbound_.8080_.v2_.course.lms.svc.cluster.local"))
+        #expect(v2.service == "course")
+        #expect(v2.namespace == "lms")
+        #expect(v2.subset == "v2")
+        #expect(v2.port == 8080)
+        let plain = try #require(ClusterName.fromServerName("outbound_.8000_._.httpbin.foo.svc.cluster.local"))
+        #expect(plain.subset == nil)
+        #expect(plain.service == "httpbin")
+    }
+
+    @Test(arguments: [
+        ("/courses/123/lessons/3f2a9c0d1e2f3a4b5c6d", "/courses/{id}/lessons/{id}"),
+        ("/users/9d3f5a7e-2c41-4b8a-9e6f-1a2b3c4d5e6f?x=1", "/users/{id}"),
+        ("/healthz", "/healthz"),
+        ("/api/v1/courses?limit=20#top", "/api/v1/courses"),
+        ("/files/deadbeef", "/files/deadbeef"),
+        ("/", "/"),
+    ])
+    func routeTemplates(path: String, route: String) {
+        #expect(RouteTemplate.template(path) == route)
+    }
+}
