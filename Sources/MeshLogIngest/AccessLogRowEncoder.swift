@@ -1,0 +1,301 @@
+import MeshLogCore
+import MeshLogStore
+
+/// Turns parsed records into `log_entry` rows: interns repeated strings, derives route,
+/// direction, service, namespace and subset, and packs ids and addresses compactly.
+///
+/// Derivations are cached per dictionary id, so the per-line cost is a hash lookup per field.
+final class AccessLogRowEncoder {
+    let interner: StringInterner
+    private var routeOfPath: [Int64: Int64] = [:]
+    private var clusterInfo: [Int64: Destination] = [:]
+    private var sniInfo: [Int64: Destination?] = [:]
+    private var hostInfo: [Int64: Destination?] = [:]
+    private var flagsSeen: Set<Int64> = []
+    private var generation = 0
+    private var scratch: [UInt8] = []
+    private let extraNames: () -> [String]
+
+    /// Where a line's request went, as far as the cluster, SNI or authority tell.
+    struct Destination {
+        var direction: Int64?
+        var service: Int64?
+        var namespace: Int64?
+        var subset: Int64?
+    }
+
+    init(interner: StringInterner, extraNames: @escaping () -> [String]) {
+        self.interner = interner
+        self.extraNames = extraNames
+    }
+
+    /// Drops caches keyed by ids when the interner has been cleared.
+    func syncGeneration() {
+        guard interner.generation != generation else { return }
+        generation = interner.generation
+        routeOfPath.removeAll()
+        clusterInfo.removeAll()
+        sniInfo.removeAll()
+        hostInfo.removeAll()
+        flagsSeen.removeAll()
+    }
+
+    /// Appends one row for `record` to `batch`.
+    func encode(_ record: AccessLogRecord, line: Int, reporter: Int64?, into batch: AccessLogBatch) {
+        batch.beginRow()
+        batch.set(.sourceID, batch.sourceID)
+        batch.set(.line, Int64(line))
+        batch.set(.startMicros, record.startMicros)
+        batch.set(.reporter, reporter)
+        record.bytes.withUnsafeBufferPointer { b in
+            @inline(__always) func range(_ f: AccessLogField) -> UnsafeBufferPointer<UInt8>? {
+                let s = Int(record.starts[f.rawValue])
+                guard s >= 0 else { return nil }
+                return UnsafeBufferPointer(rebasing: b[s..<Int(record.ends[f.rawValue])])
+            }
+            @inline(__always) func intern(_ f: AccessLogField, _ c: AccessLogBatch.Column) -> Int64? {
+                guard let v = range(f) else { return nil }
+                let id = interner.intern(v)
+                batch.set(c, id)
+                return id
+            }
+            @inline(__always) func integer(_ f: AccessLogField, _ c: AccessLogBatch.Column) {
+                let s = Int(record.starts[f.rawValue])
+                guard s >= 0 else { return }
+                batch.set(c, ByteParsing.integer(b, s, Int(record.ends[f.rawValue])))
+            }
+            _ = intern(.method, .method)
+            let authority = intern(.authority, .authority)
+            if let path = range(.path) {
+                let pathID = interner.intern(path)
+                batch.set(.path, pathID)
+                if let route = routeOfPath[pathID] {
+                    batch.set(.route, route)
+                } else {
+                    scratch.removeAll(keepingCapacity: true)
+                    RouteTemplate.template(path, into: &scratch)
+                    let route = scratch.withUnsafeBufferPointer { interner.intern($0) }
+                    routeOfPath[pathID] = route
+                    batch.set(.route, route)
+                }
+            }
+            _ = intern(.protocol, .protocol)
+            integer(.status, .status)
+            if let flags = range(.flags) {
+                var id: Int64
+                if flags.contains(where: { $0 >= 97 && $0 <= 122 }) {
+                    id = interner.intern(ResponseFlag.shortForm(String(decoding: flags, as: UTF8.self)))
+                } else {
+                    id = interner.intern(flags)
+                }
+                batch.set(.flags, id)
+                if !flagsSeen.contains(id) {
+                    flagsSeen.insert(id)
+                    let text = String(decoding: flags, as: UTF8.self)
+                    for flag in ResponseFlag.shortForm(text).split(separator: ",") {
+                        batch.newFlagSets.append((id, String(flag)))
+                    }
+                }
+            }
+            _ = intern(.details, .details)
+            _ = intern(.terminationDetails, .termination)
+            _ = intern(.transportFailure, .transportFailure)
+            integer(.bytesReceived, .bytesReceived)
+            integer(.bytesSent, .bytesSent)
+            integer(.duration, .duration)
+            integer(.upstreamServiceTime, .upstreamTime)
+            if let rid = range(.requestID) { Self.setIdentifier(rid, .requestID, uuid: true, batch) }
+            if let tid = range(.traceID) { Self.setTraceID(tid, batch) }
+            _ = intern(.upstreamHost, .upstreamHost)
+            let cluster = intern(.upstreamCluster, .cluster)
+            if let v = range(.upstreamLocal) { Self.setAddress(v, .upstreamLocal, batch) }
+            _ = intern(.downstreamLocal, .downstreamLocal)
+            if let v = range(.downstreamRemote) { Self.setAddress(v, .downstreamRemote, batch) }
+            let sni = intern(.serverName, .serverName)
+            _ = intern(.routeName, .routeName)
+            _ = intern(.userAgent, .userAgent)
+            _ = intern(.forwardedFor, .forwardedFor)
+
+            var dest = Destination()
+            if let cluster, let bytes = range(.upstreamCluster) { dest = destination(cluster: cluster, bytes) }
+            if dest.direction != 2 {
+                // Inbound (or unknown): the SNI names the service the caller targeted.
+                if let sni, let bytes = range(.serverName), let fromSNI = destination(sni: sni, bytes) {
+                    dest.service = dest.service ?? fromSNI.service
+                    dest.namespace = dest.namespace ?? fromSNI.namespace
+                    dest.subset = dest.subset ?? fromSNI.subset
+                }
+            }
+            if dest.service == nil, let authority, let bytes = range(.authority), let fromHost = destination(host: authority, bytes) {
+                dest.service = fromHost.service
+                dest.namespace = dest.namespace ?? fromHost.namespace
+            }
+            batch.set(.direction, dest.direction)
+            batch.set(.service, dest.service)
+            batch.set(.namespace, dest.namespace)
+            batch.set(.subset, dest.subset)
+
+            if !record.extras.isEmpty { encodeExtras(record, b, batch) }
+        }
+    }
+
+    private func destination(cluster id: Int64, _ bytes: UnsafeBufferPointer<UInt8>) -> Destination {
+        if let d = clusterInfo[id] { return d }
+        let name = String(decoding: bytes, as: UTF8.self)
+        let parsed = ClusterName(name)
+        let d = Destination(
+            direction: parsed.direction == .unknown ? nil : Int64(parsed.direction.rawValue),
+            service: parsed.service.map { interner.intern($0) },
+            namespace: parsed.namespace.map { interner.intern($0) },
+            subset: parsed.subset.map { interner.intern($0) })
+        clusterInfo[id] = d
+        return d
+    }
+
+    private func destination(sni id: Int64, _ bytes: UnsafeBufferPointer<UInt8>) -> Destination? {
+        if let d = sniInfo[id] { return d }
+        var d: Destination?
+        if let parsed = ClusterName.fromServerName(String(decoding: bytes, as: UTF8.self)) {
+            d = Destination(direction: nil, service: parsed.service.map { interner.intern($0) },
+                            namespace: parsed.namespace.map { interner.intern($0) },
+                            subset: parsed.subset.map { interner.intern($0) })
+        }
+        sniInfo[id] = d
+        return d
+    }
+
+    private func destination(host id: Int64, _ bytes: UnsafeBufferPointer<UInt8>) -> Destination? {
+        if let d = hostInfo[id] { return d }
+        var d: Destination?
+        do {
+            let parsed = ClusterName.serviceHost(String(decoding: bytes, as: UTF8.self))
+            if let service = parsed.service {
+                d = Destination(direction: nil, service: interner.intern(service),
+                                namespace: parsed.namespace.map { interner.intern($0) }, subset: nil)
+            }
+        }
+        hostInfo[id] = d
+        return d
+    }
+
+    private func encodeExtras(_ record: AccessLogRecord, _ b: UnsafeBufferPointer<UInt8>, _ batch: AccessLogBatch) {
+        let names = extraNames()
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(UInt8(ascii: "{"))
+        for (k, extra) in record.extras.enumerated() {
+            if k > 0 { scratch.append(UInt8(ascii: ",")) }
+            Self.appendJSONString(Array(names[extra.name].utf8)[...], &scratch)
+            scratch.append(UInt8(ascii: ":"))
+            Self.appendJSONString(b[Int(extra.start)..<Int(extra.end)], &scratch)
+        }
+        scratch.append(UInt8(ascii: "}"))
+        scratch.withUnsafeBufferPointer { batch.setText(.extra, $0) }
+    }
+
+    static func appendJSONString<C: Collection>(_ s: C, _ out: inout [UInt8]) where C.Element == UInt8 {
+        out.append(34)
+        for c in s {
+            switch c {
+            case 34: out.append(contentsOf: [92, 34])
+            case 92: out.append(contentsOf: [92, 92])
+            case 0..<32:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [92, 117, 48, 48, hex[Int(c >> 4)], hex[Int(c & 15)]])
+            default: out.append(c)
+            }
+        }
+        out.append(34)
+    }
+
+    /// Stores a canonical lowercase UUID as 16 bytes, anything else as text.
+    @inline(__always)
+    static func setIdentifier(_ v: UnsafeBufferPointer<UInt8>, _ c: AccessLogBatch.Column, uuid: Bool, _ batch: AccessLogBatch) {
+        if v.count == 36, v[8] == 45, v[13] == 45, v[18] == 45, v[23] == 45 {
+            var raw: (UInt64, UInt64) = (0, 0)
+            var ok = true
+            withUnsafeMutableBytes(of: &raw) { out in
+                var o = 0
+                var i = 0
+                while i < 36 {
+                    if i == 8 || i == 13 || i == 18 || i == 23 { i += 1; continue }
+                    guard let hi = lowerHex(v[i]), let lo = lowerHex(v[i + 1]) else { ok = false; return }
+                    out[o] = hi << 4 | lo
+                    o += 1
+                    i += 2
+                }
+            }
+            if ok {
+                withUnsafeBytes(of: &raw) { batch.setBlob(c, $0) }
+                return
+            }
+        }
+        batch.setText(c, v)
+    }
+
+    /// Stores a trace id as 16 bytes (32 hex, 16 hex left-padded, or a W3C traceparent), else text.
+    @inline(__always)
+    static func setTraceID(_ v: UnsafeBufferPointer<UInt8>, _ batch: AccessLogBatch) {
+        var hex = v
+        if v.count == 55, v[2] == 45, v[35] == 45 { hex = UnsafeBufferPointer(rebasing: v[3..<35]) }
+        if hex.count == 32 || hex.count == 16 {
+            var raw: (UInt64, UInt64) = (0, 0)
+            var ok = true
+            withUnsafeMutableBytes(of: &raw) { out in
+                let pad = hex.count == 16 ? 8 : 0
+                for k in 0..<(hex.count / 2) {
+                    guard let hi = anyHex(hex[2 * k]), let lo = anyHex(hex[2 * k + 1]) else { ok = false; return }
+                    out[pad + k] = hi << 4 | lo
+                }
+            }
+            if ok {
+                withUnsafeBytes(of: &raw) { batch.setBlob(.traceID, $0) }
+                return
+            }
+        }
+        batch.setText(.traceID, v)
+    }
+
+    /// Stores `a.b.c.d:port` as `ip << 16 | port`, anything else (IPv6, names) as text.
+    @inline(__always)
+    static func setAddress(_ v: UnsafeBufferPointer<UInt8>, _ c: AccessLogBatch.Column, _ batch: AccessLogBatch) {
+        var ip: Int64 = 0
+        var octet: Int64 = 0
+        var digits = 0
+        var dots = 0
+        var i = 0
+        while i < v.count {
+            let ch = v[i]
+            if ch &- 48 < 10 {
+                octet = octet * 10 + Int64(ch - 48)
+                digits += 1
+                if digits > 3 || octet > 255 { break }
+            } else if ch == 46, digits > 0, dots < 3 {
+                ip = ip << 8 | octet
+                octet = 0; digits = 0; dots += 1
+            } else if ch == 58, dots == 3, digits > 0 {
+                ip = ip << 8 | octet
+                guard let port = ByteParsing.integer(v, i + 1, v.count), port < 65536, i + 1 < v.count,
+                      v[i + 1] != 45 else { break }
+                batch.set(c, ip << 16 | port)
+                return
+            } else {
+                break
+            }
+            i += 1
+        }
+        batch.setText(c, v)
+    }
+
+    @inline(__always)
+    static func lowerHex(_ c: UInt8) -> UInt8? {
+        if c &- 48 < 10 { return c - 48 }
+        if c >= 97 && c <= 102 { return c - 87 }
+        return nil
+    }
+
+    @inline(__always)
+    static func anyHex(_ c: UInt8) -> UInt8? {
+        if c >= 65 && c <= 70 { return c - 55 }
+        return lowerHex(c)
+    }
+}

@@ -1,0 +1,82 @@
+import MeshLogCore
+
+/// What happened to one input.
+public struct FileReport: Sendable, Codable, Equatable {
+    /// How the input ended.
+    public enum State: String, Sendable, Codable {
+        case ingested, resumed
+        case alreadyIngested = "already ingested"
+        case duplicate
+        case noAccessLogs = "no access logs"
+        case failed
+    }
+
+    public var path: String
+    public var format: String?
+    public var state: State
+    /// Lines read in this run (not counting lines skipped over when resuming).
+    public var lines: Int
+    public var records: Int
+    public var rejected: Int
+    public var skipped: Int
+    /// Why the input failed or stopped early, with its position.
+    public var error: String?
+}
+
+/// The outcome of one `meshlog ingest` run.
+public struct IngestSummary: Sendable, Codable, Equatable {
+    public var files: Int = 0
+    public var filesSkipped: Int = 0
+    public var linesRead: Int = 0
+    public var recordsStored: Int = 0
+    public var linesRejected: Int = 0
+    public var linesSkipped: Int = 0
+    public var bytesRead: Int64 = 0
+    public var seconds: Double = 0
+    public var database: String = ""
+    public var reports: [FileReport] = []
+
+    enum CodingKeys: String, CodingKey {
+        case files, database, seconds, reports
+        case filesSkipped = "files_skipped"
+        case linesRead = "lines_read"
+        case recordsStored = "records_stored"
+        case linesRejected = "lines_rejected"
+        case linesSkipped = "lines_skipped"
+        case bytesRead = "bytes_read"
+    }
+
+    /// Inputs that had no access-log line at all.
+    public var filesWithoutAccessLogs: [FileReport] { reports.filter { $0.state == .noAccessLogs } }
+}
+
+/// Progress and milestones reported while ingesting.
+public enum IngestEvent: Sendable {
+    /// An input is being opened.
+    case fileStarted(path: String, index: Int, count: Int)
+    /// The format of an input was detected (or given).
+    case formatChosen(path: String, format: String, matched: Int, sampled: Int)
+    /// Periodic progress: raw bytes read so far in this run, lines read, elapsed seconds.
+    case progress(bytes: Int64, totalBytes: Int64?, lines: Int, seconds: Double)
+    /// An input is done.
+    case fileFinished(FileReport)
+}
+
+/// Ingest problems that stop an input or the run.
+public enum IngestError: Error, CustomStringConvertible, Sendable {
+    /// `--format NAME` names no preset.
+    case unknownFormat(String)
+    /// A `--format` string that does not compile.
+    case badFormat(EnvoyFormatError)
+    /// `--format @file` could not be read.
+    case unreadableFormatFile(String)
+
+    public var description: String {
+        switch self {
+        case .unknownFormat(let name):
+            "unknown format '\(name)'; use one of \(FormatCatalog.presets.map(\.name).joined(separator: ", ")), an Envoy format string, or @FILE (see `meshlog formats`)"
+        case .badFormat(let e): e.description
+        case .unreadableFormatFile(let path): "cannot read the format file \(path)"
+        }
+    }
+}

@@ -1,0 +1,387 @@
+import Foundation
+import MeshLogCore
+import MeshLogStore
+
+/// Ingests access-log inputs into the store: detects each input's format, parses on this
+/// thread, writes on a writer thread, and records progress so a killed run resumes exactly.
+///
+/// For example:
+/// ```swift
+/// let db = try SQLiteStore.openForWriting(path: "meshlog.db")
+/// let ingester = try Ingester(db: db, options: IngestOptions())
+/// let summary = try ingester.run(try InputDiscovery.expand(["samples"])) { event in … }
+/// ```
+public final class Ingester {
+    private let db: Database
+    private let writer: SQLiteAccessLogWriter
+    private let options: IngestOptions
+    private let interner: StringInterner
+    private let fixedParser: (name: String, parser: AccessLogLineParser)?
+    private var summary = IngestSummary()
+    private var onEvent: (IngestEvent) -> Void = { _ in }
+    private var startTime = Date()
+    private var runBytes: Int64 = 0
+    private var totalBytes: Int64?
+    private var lastProgress = Date.distantPast
+
+    /// Prepares an ingest into `db` (opened with `SQLiteStore.openForWriting`).
+    ///
+    /// - Throws: `IngestError` for an unknown preset or a bad format string.
+    public init(db: Database, options: IngestOptions) throws {
+        self.db = db
+        self.options = options
+        writer = try SQLiteAccessLogWriter(db: db)
+        interner = StringInterner(firstID: try writer.maxDictionaryID() + 1)
+        var preload: [(Int64, String)] = []
+        try writer.loadDictionary(limit: 200_000) { preload.append(($0, $1)) }
+        for (id, value) in preload.reversed() { interner.preload(id: id, value: value) }
+        fixedParser = try options.format.resolve()
+        summary.database = db.path
+    }
+
+    /// Ingests every input in order and returns the summary.
+    public func run(_ inputs: [InputFile], onEvent: @escaping (IngestEvent) -> Void = { _ in }) throws -> IngestSummary {
+        self.onEvent = onEvent
+        startTime = Date()
+        let sizes = inputs.compactMap(\.size)
+        totalBytes = sizes.count == inputs.count ? sizes.reduce(0, +) : nil
+        for (index, input) in inputs.enumerated() {
+            onEvent(.fileStarted(path: input.path, index: index, count: inputs.count))
+            let (stream, format) = try InputOpener.openDetectingFormat(input, detectArchives: true)
+            if format.isArchive {
+                let tar = TarReader(stream, archiveName: input.path)
+                var archiveBytesBefore = runBytes
+                do {
+                    try tar.forEachMember { name, size, member in
+                        try ingestStream(name: name, size: size, fingerprint: nil, stream: member)
+                        archiveBytesBefore = runBytes
+                    }
+                } catch let error as InputError {
+                    summary.reports.append(FileReport(path: input.path, format: nil, state: .failed, lines: 0, records: 0,
+                                                      rejected: 0, skipped: 0, error: error.description))
+                }
+                runBytes = max(runBytes, archiveBytesBefore)
+            } else {
+                let fingerprint = input.isStdin ? nil : try? Self.fingerprint(path: input.path, size: input.size ?? 0)
+                try ingestStream(name: input.path, size: input.size, fingerprint: fingerprint, stream: stream, input: input)
+            }
+        }
+        summary.seconds = Date().timeIntervalSince(startTime)
+        summary.bytesRead = runBytes
+        return summary
+    }
+
+    /// Fingerprint of a regular file: its size with its first and last 64 KiB.
+    static func fingerprint(path: String, size: Int64) throws -> Int64 {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw InputError.notFound(path: path) }
+        defer { try? handle.close() }
+        var hasher = ContentHasher(seed: UInt64(bitPattern: size))
+        let head = try handle.read(upToCount: 65_536) ?? Data()
+        head.withUnsafeBytes { hasher.update($0) }
+        if size > 131_072 {
+            try handle.seek(toOffset: UInt64(size - 65_536))
+            let tail = try handle.read(upToCount: 65_536) ?? Data()
+            tail.withUnsafeBytes { hasher.update($0) }
+        }
+        return Int64(bitPattern: hasher.finalize() & 0x7FFF_FFFF_FFFF_FFFF)
+    }
+
+    /// Ingests one stream of lines (a file, stdin or an archive member).
+    private func ingestStream(name: String, size: Int64?, fingerprint: Int64?, stream: ByteStream, input: InputFile? = nil) throws {
+        summary.files += 1
+        var resumeFrom = 0
+        var sourceID: Int64
+        var resumed = false
+        if let fingerprint, let known = try writer.findSource(fingerprint: fingerprint, size: size, path: name) {
+            if known.state == "done" || known.state == "duplicate", let input,
+               try Self.contentHash(of: input) == known.contentHash {
+                summary.filesSkipped += 1
+                runBytes += size ?? 0
+                let report = FileReport(path: name, format: known.format, state: .alreadyIngested, lines: 0, records: 0,
+                                        rejected: 0, skipped: 0, error: nil)
+                summary.reports.append(report)
+                onEvent(.fileFinished(report))
+                return
+            }
+            if known.state == "partial" {
+                sourceID = known.id
+                resumeFrom = known.linesRead
+                resumed = true
+            } else {
+                sourceID = try writer.beginSource(path: name, size: size, fingerprint: fingerprint, format: nil)
+            }
+        } else {
+            sourceID = try writer.beginSource(path: name, size: size, fingerprint: fingerprint, format: nil)
+        }
+        let reporterName = options.reporter ?? Self.reporterName(for: name)
+        let reporterID = interner.intern(reporterName)
+
+        let fileState = FileIngest(name: name, sourceID: sourceID, reporter: reporterID, resumeFrom: resumeFrom)
+        let pipeline = BatchPipeline(writer: writer, capacity: options.batchSize)
+        defer { pipeline.close() }
+        let reader = LineReader(stream)
+        var parser: AccessLogLineParser? = fixedParser?.parser
+        var formatName = fixedParser?.name
+        var encoder: AccessLogRowEncoder?
+        var hasher = ContentHasher()
+        var record = AccessLogRecord()
+        var batch = try pipeline.takeFree()
+        batch.sourceID = sourceID
+        var sample: [(Int, [UInt8])] = []
+        var streamError: String?
+        let newline: [UInt8] = [10]
+        let rawBefore = runBytes
+
+        func flush(final: Bool) throws {
+            batch.newStrings = interner.takePending()
+            batch.linesRead = fileState.lineNumber
+            if batch.rowCount > 0 || !batch.newStrings.isEmpty || !batch.rejected.isEmpty || batch.skipped > 0 || final {
+                try pipeline.submit(batch)
+                batch = try pipeline.takeFree()
+                batch.sourceID = sourceID
+            }
+            interner.trimIfNeeded()
+            encoder?.syncGeneration()
+            runBytes = rawBefore + reader.rawBytesRead
+            let now = Date()
+            if final || now.timeIntervalSince(lastProgress) > 0.2 {
+                lastProgress = now
+                onEvent(.progress(bytes: runBytes, totalBytes: totalBytes, lines: summary.linesRead + fileState.lines,
+                                  seconds: now.timeIntervalSince(startTime)))
+            }
+        }
+
+        func choose(_ p: AccessLogLineParser, _ name: String) {
+            parser = p
+            formatName = name
+            encoder = AccessLogRowEncoder(interner: interner, extraNames: { [unowned p] in p.extraNames })
+        }
+
+        func handle(_ line: UnsafeBufferPointer<UInt8>, _ number: Int) throws {
+            guard let parser, let encoder else { return }
+            fileState.lineNumber = number
+            fileState.lines += 1
+            if line.isEmpty || Self.isBlank(line) {
+                batch.skipped += 1
+                fileState.skipped += 1
+            } else if parser.parse(line, into: &record) {
+                encoder.encode(record, line: number, reporter: reporterID, into: batch)
+                fileState.records += 1
+            } else if Self.isNotAccessLog(line, parser: parser, record: &record) {
+                batch.skipped += 1
+                fileState.skipped += 1
+            } else {
+                let keep = UnsafeBufferPointer(rebasing: line[0..<min(line.count, 1024)])
+                batch.rejected.append((number, "does not match the \(formatName ?? "?") format", Array(keep)))
+                fileState.rejected += 1
+            }
+            if batch.rowCount >= options.batchSize || batch.rejected.count >= 4096 { try flush(final: false) }
+        }
+
+        func detectAndDrain() throws {
+            if parser == nil {
+                if let detection = FormatDetector.detect(sample.map(\.1)) {
+                    choose(detection.parser, detection.preset.name)
+                    onEvent(.formatChosen(path: name, format: detection.preset.name, matched: detection.matched,
+                                          sampled: detection.sampled))
+                    try writer.setFormat(sourceID, format: detection.preset.name)
+                }
+            }
+            guard parser != nil else { return }
+            for (number, bytes) in sample { try bytes.withUnsafeBufferPointer { try handle($0, number) } }
+            sample.removeAll()
+        }
+
+        if let fixed = fixedParser {
+            choose(fixed.parser, fixed.name)
+            onEvent(.formatChosen(path: name, format: fixed.name, matched: 0, sampled: 0))
+            try writer.setFormat(sourceID, format: fixed.name)
+        }
+
+        do {
+            try reader.forEachLine({ line, number in
+                line.withUnsafeBytes { hasher.update($0) }
+                newline.withUnsafeBytes { hasher.update($0) }
+                if number <= resumeFrom { return true }
+                if parser == nil {
+                    sample.append((number, Array(line)))
+                    if sample.count >= FormatDetector.sampleSize {
+                        try detectAndDrain()
+                        if parser == nil { return false }
+                    }
+                    return true
+                }
+                try handle(line, number)
+                return true
+            }, oversized: { number, prefix, total in
+                newline.withUnsafeBytes { hasher.update($0) }
+                if number <= resumeFrom { return }
+                fileState.lineNumber = number
+                fileState.lines += 1
+                fileState.rejected += 1
+                batch.rejected.append((number, "line is \(total) bytes, longer than the 1 MiB limit",
+                                       Array(UnsafeBufferPointer(rebasing: prefix[0..<min(prefix.count, 1024)]))))
+            })
+        } catch let error as InputError {
+            streamError = error.description
+        }
+        if parser == nil, !sample.isEmpty { try detectAndDrain() }
+        if parser == nil {
+            // Nothing parsed: keep the lines aside as rejected so nothing is silently dropped.
+            fileState.lineNumber = max(fileState.lineNumber, sample.last?.0 ?? 0)
+            for (number, bytes) in sample {
+                batch.rejected.append((number, "no access-log format matches (tried \(FormatCatalog.presets.map(\.name).joined(separator: ", ")))",
+                                       Array(bytes.prefix(1024))))
+                fileState.lines += 1
+                fileState.rejected += 1
+            }
+        }
+        try flush(final: true)
+        try pipeline.drain()
+        pipeline.close()
+
+        let contentHash = Int64(bitPattern: hasher.finalize() & 0x7FFF_FFFF_FFFF_FFFF)
+        let duplicateOf = try writer.finishSource(sourceID, contentHash: contentHash, error: streamError)
+        var state: FileReport.State = resumed ? .resumed : .ingested
+        if duplicateOf != nil { state = .duplicate }
+        if fileState.records == 0, fileState.lines > 0, duplicateOf == nil, !resumed { state = .noAccessLogs }
+        if streamError != nil, fileState.records == 0 { state = .failed }
+        var error = streamError
+        if state == .noAccessLogs {
+            let first = sample.first.map { String(decoding: $0.1.prefix(120), as: UTF8.self) } ?? ""
+            let tried = (fixedParser.map { [$0.name] } ?? FormatCatalog.presets.map(\.name)).joined(separator: ", ")
+            error = "no line matches a known access-log format (tried \(tried)); first line: \(first)"
+        }
+        let report = FileReport(path: name, format: formatName, state: state, lines: fileState.lines,
+                                records: duplicateOf == nil ? fileState.records : 0,
+                                rejected: duplicateOf == nil ? fileState.rejected : 0,
+                                skipped: fileState.skipped, error: error)
+        summary.linesRead += fileState.lines
+        summary.recordsStored += report.records
+        summary.linesRejected += report.rejected
+        summary.linesSkipped += report.skipped
+        summary.reports.append(report)
+        onEvent(.fileFinished(report))
+    }
+
+    /// Per-input counters.
+    private final class FileIngest {
+        let name: String
+        let sourceID: Int64
+        let reporter: Int64
+        let resumeFrom: Int
+        var lineNumber: Int
+        var lines = 0
+        var records = 0
+        var rejected = 0
+        var skipped = 0
+
+        init(name: String, sourceID: Int64, reporter: Int64, resumeFrom: Int) {
+            self.name = name
+            self.sourceID = sourceID
+            self.reporter = reporter
+            self.resumeFrom = resumeFrom
+            self.lineNumber = resumeFrom
+        }
+    }
+
+    /// The content hash of an input's decompressed lines, as ingest computes it.
+    static func contentHash(of input: InputFile) throws -> Int64 {
+        let reader = LineReader(try InputOpener.open(input))
+        var hasher = ContentHasher()
+        let newline: [UInt8] = [10]
+        try reader.forEachLine({ line, _ in
+            line.withUnsafeBytes { hasher.update($0) }
+            newline.withUnsafeBytes { hasher.update($0) }
+            return true
+        }, oversized: { _, _, _ in newline.withUnsafeBytes { hasher.update($0) } })
+        return Int64(bitPattern: hasher.finalize() & 0x7FFF_FFFF_FFFF_FFFF)
+    }
+
+    /// The pod or file a line came from: the file name without directories and log extensions.
+    static func reporterName(for path: String) -> String {
+        if path == "-" { return "stdin" }
+        var name = Substring(path.split(separator: "/").last ?? Substring(path))
+        if let colon = name.lastIndex(of: ":") { name = name[name.index(after: colon)...] }
+        for ext in [".gz", ".log", ".txt", ".json", ".jsonl"] where name.hasSuffix(ext) { name = name.dropLast(ext.count) }
+        return String(name)
+    }
+
+    @inline(__always)
+    static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        for c in line where c != 32 && c != 9 && c != 13 { return false }
+        return true
+    }
+
+    /// Lines that are not access logs: Envoy's and pilot-agent's own log lines, JSON status lines.
+    static func isNotAccessLog(_ line: UnsafeBufferPointer<UInt8>, parser: AccessLogLineParser, record: inout AccessLogRecord) -> Bool {
+        if let json = parser as? JSONAccessLogParser {
+            return json.classify(line, into: &record) == .notAccessLog
+        }
+        // `2024-03-21T07:52:44.407739Z\twarn\t…` (istio-proxy / pilot-agent)
+        if line.count > 20, line[0] &- 48 < 10, line[4] == 45, let tab = line.firstIndex(of: 9), tab < 40 {
+            return true
+        }
+        // `[2024-03-21 07:52:44.407][15][info][main] …` (Envoy's own log)
+        if line.count > 25, line[0] == UInt8(ascii: "["), line[1] &- 48 < 10, line[11] == 32,
+           line.firstIndex(of: UInt8(ascii: "]")).map({ $0 < 32 && $0 + 1 < line.count && line[$0 + 1] == UInt8(ascii: "[") }) == true {
+            return true
+        }
+        // A JSON line in a text stream (status lines).
+        if line.first == UInt8(ascii: "{") { return true }
+        return false
+    }
+}
+
+/// How ingest reads its inputs.
+public struct IngestOptions: Sendable {
+    /// Which access-log format to use.
+    public enum FormatChoice: Sendable, Equatable {
+        /// Detect per file from its first lines.
+        case auto
+        /// A preset by name.
+        case preset(String)
+        /// An Envoy format string.
+        case formatString(String)
+
+        /// Parses `--format`: a preset name, `@FILE`, or an Envoy format string.
+        public static func parse(_ value: String?) throws -> FormatChoice {
+            guard let value, !value.isEmpty, value != "auto" else { return .auto }
+            if value.hasPrefix("@") {
+                let path = String(value.dropFirst())
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw IngestError.unreadableFormatFile(path)
+                }
+                return .formatString(text)
+            }
+            if value.contains("%") { return .formatString(value) }
+            guard FormatCatalog.preset(named: value) != nil else { throw IngestError.unknownFormat(value) }
+            return .preset(value)
+        }
+
+        func resolve() throws -> (name: String, parser: AccessLogLineParser)? {
+            switch self {
+            case .auto: return nil
+            case .preset(let name):
+                guard let preset = FormatCatalog.preset(named: name) else { throw IngestError.unknownFormat(name) }
+                return (name, try preset.makeParser())
+            case .formatString(let format):
+                do { return ("custom", try CompiledAccessLogFormat(format: format)) } catch {
+                    throw IngestError.badFormat(error)
+                }
+            }
+        }
+    }
+
+    public var format: FormatChoice
+    /// The reporter (pod) name for inputs without one (stdin).
+    public var reporter: String?
+    /// Rows per transaction.
+    public var batchSize: Int
+
+    public init(format: FormatChoice = .auto, reporter: String? = nil, batchSize: Int = 8192) {
+        self.format = format
+        self.reporter = reporter
+        self.batchSize = batchSize
+    }
+}

@@ -1,0 +1,137 @@
+/// A batch of access-log rows ready to insert, in columnar form with no per-value allocation.
+///
+/// The ingest side fills it on one thread; a writer stores it on another, in one transaction
+/// together with the file's progress.
+public final class AccessLogBatch: @unchecked Sendable {
+    /// The columns of `log_entry`, in insert order.
+    public enum Column: Int, CaseIterable {
+        case sourceID, line, startMicros, reporter, direction, method, authority, path, route, `protocol`
+        case status, flags, details, termination, transportFailure, bytesReceived, bytesSent, duration, upstreamTime
+        case requestID, traceID, upstreamHost, cluster, service, namespace, subset, upstreamLocal, downstreamLocal
+        case downstreamRemote, serverName, routeName, userAgent, forwardedFor, extra
+
+        /// The SQL column name in `log_entry`.
+        public var sqlName: String {
+            switch self {
+            case .sourceID: "source_id"
+            case .line: "line"
+            case .startMicros: "start_us"
+            case .reporter: "reporter"
+            case .direction: "direction"
+            case .method: "method"
+            case .authority: "authority"
+            case .path: "path"
+            case .route: "route"
+            case .protocol: "protocol"
+            case .status: "status"
+            case .flags: "flags"
+            case .details: "details"
+            case .termination: "termination"
+            case .transportFailure: "transport_failure"
+            case .bytesReceived: "bytes_received"
+            case .bytesSent: "bytes_sent"
+            case .duration: "duration_ms"
+            case .upstreamTime: "upstream_ms"
+            case .requestID: "rid"
+            case .traceID: "tid"
+            case .upstreamHost: "upstream_host"
+            case .cluster: "cluster"
+            case .service: "service"
+            case .namespace: "namespace"
+            case .subset: "subset"
+            case .upstreamLocal: "upstream_local"
+            case .downstreamLocal: "downstream_local"
+            case .downstreamRemote: "downstream_remote"
+            case .serverName: "sni"
+            case .routeName: "route_name"
+            case .userAgent: "user_agent"
+            case .forwardedFor: "xff"
+            case .extra: "extra"
+            }
+        }
+    }
+
+    /// How a cell is stored.
+    public enum Kind: UInt8 { case null = 0, integer = 1, text = 2, blob = 3 }
+
+    public static let columnCount = Column.allCases.count
+
+    /// Rows in the batch.
+    public private(set) var rowCount = 0
+    /// Cell values: the integer, or `offset << 24 | length` into `arena` for text and blobs.
+    public private(set) var values: [Int64] = []
+    public private(set) var kinds: [UInt8] = []
+    /// Bytes of text and blob cells.
+    public private(set) var arena: [UInt8] = []
+    /// Strings new to the dictionary, to insert before the rows.
+    public var newStrings: [(id: Int64, value: [UInt8])] = []
+    /// Flag sets new to the `flag_set` table: (flags id, single flag).
+    public var newFlagSets: [(flags: Int64, flag: String)] = []
+    /// Lines that did not parse: (line, reason, first KiB).
+    public var rejected: [(line: Int, reason: String, text: [UInt8])] = []
+    /// The file the rows come from.
+    public var sourceID: Int64 = 0
+    /// Lines of the file consumed once this batch is stored (the resume point).
+    public var linesRead = 0
+    /// Lines in this batch that were not access logs.
+    public var skipped = 0
+
+    private var base = 0
+
+    /// Creates an empty batch with room for `capacity` rows.
+    public init(capacity: Int = 8192) {
+        values.reserveCapacity(capacity * Self.columnCount)
+        kinds.reserveCapacity(capacity * Self.columnCount)
+        arena.reserveCapacity(capacity * 64)
+    }
+
+    /// Empties the batch, keeping its memory.
+    public func reset() {
+        rowCount = 0
+        values.removeAll(keepingCapacity: true)
+        kinds.removeAll(keepingCapacity: true)
+        arena.removeAll(keepingCapacity: true)
+        newStrings.removeAll(keepingCapacity: true)
+        newFlagSets.removeAll(keepingCapacity: true)
+        rejected.removeAll(keepingCapacity: true)
+        skipped = 0
+    }
+
+    /// Starts a new row with every cell NULL.
+    @inline(__always)
+    public func beginRow() {
+        base = values.count
+        values.append(contentsOf: repeatElement(0, count: Self.columnCount))
+        kinds.append(contentsOf: repeatElement(0, count: Self.columnCount))
+        rowCount += 1
+    }
+
+    /// Sets an integer cell of the current row.
+    @inline(__always)
+    public func set(_ column: Column, _ value: Int64) {
+        values[base + column.rawValue] = value
+        kinds[base + column.rawValue] = Kind.integer.rawValue
+    }
+
+    /// Sets an optional integer cell of the current row.
+    @inline(__always)
+    public func set(_ column: Column, _ value: Int64?) {
+        if let value { set(column, value) }
+    }
+
+    /// Sets a text cell of the current row.
+    @inline(__always)
+    public func setText(_ column: Column, _ bytes: UnsafeBufferPointer<UInt8>) {
+        values[base + column.rawValue] = Int64(arena.count) << 24 | Int64(bytes.count)
+        kinds[base + column.rawValue] = Kind.text.rawValue
+        arena.append(contentsOf: bytes)
+    }
+
+    /// Sets a blob cell of the current row.
+    @inline(__always)
+    public func setBlob(_ column: Column, _ bytes: UnsafeRawBufferPointer) {
+        values[base + column.rawValue] = Int64(arena.count) << 24 | Int64(bytes.count)
+        kinds[base + column.rawValue] = Kind.blob.rawValue
+        arena.append(contentsOf: bytes)
+    }
+}

@@ -1,0 +1,157 @@
+import CSQLite
+
+/// Stores access-log batches in SQLite through prepared statements kept hot for the whole ingest.
+public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
+    public let db: Database
+    private let insertRow: Statement
+    private let insertString: Statement
+    private let insertFlagSet: Statement
+    private let insertRejected: Statement
+    private let updateProgress: Statement
+
+    /// Prepares the writer's statements on `db`.
+    public init(db: Database) throws {
+        self.db = db
+        let columns = AccessLogBatch.Column.allCases.map(\.sqlName)
+        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ",")
+        insertRow = try db.prepare("INSERT INTO log_entry(\(columns.joined(separator: ","))) VALUES (\(placeholders))")
+        insertString = try db.prepare("INSERT INTO dict(id, value) VALUES (?, ?)")
+        insertFlagSet = try db.prepare("INSERT OR IGNORE INTO flag_set(flags, flag) VALUES (?, ?)")
+        insertRejected = try db.prepare("INSERT INTO rejected(source_id, line, reason, text) VALUES (?, ?, ?, ?)")
+        updateProgress = try db.prepare("""
+            UPDATE source SET lines_read = ?, records = records + ?, rejected = rejected + ?, skipped = skipped + ?
+            WHERE id = ?
+            """)
+    }
+
+    public func findSource(fingerprint: Int64, size: Int64?, path: String) throws -> SourceRecord? {
+        let rows = try db.rows("""
+            SELECT id, path, state, lines_read, records, rejected, skipped, content_hash, format FROM source
+            WHERE fingerprint = ? AND size IS ? AND state IN ('done', 'partial', 'duplicate')
+            ORDER BY (state = 'done') DESC, (path = ?) DESC, id DESC LIMIT 1
+            """, [.integer(fingerprint), size.map { .integer($0) } ?? .null, .text(path)])
+        return rows.first.map(Self.sourceRecord)
+    }
+
+    static func sourceRecord(_ r: [SQLValue]) -> SourceRecord {
+        SourceRecord(id: r[0].int64 ?? 0, path: r[1].string ?? "", state: r[2].string ?? "",
+                     linesRead: Int(r[3].int64 ?? 0), records: Int(r[4].int64 ?? 0),
+                     rejected: Int(r[5].int64 ?? 0), skipped: Int(r[6].int64 ?? 0),
+                     contentHash: r[7].int64, format: r[8].string)
+    }
+
+    public func beginSource(path: String, size: Int64?, fingerprint: Int64?, format: String?) throws -> Int64 {
+        try db.execute("INSERT INTO source(path, size, fingerprint, format, state) VALUES (?, ?, ?, ?, 'partial')",
+                       [.text(path), size.map { .integer($0) } ?? .null, fingerprint.map { .integer($0) } ?? .null,
+                        format.map { .text($0) } ?? .null])
+        return db.lastInsertRowID
+    }
+
+    /// Records the detected format of a source.
+    public func setFormat(_ id: Int64, format: String) throws {
+        try db.execute("UPDATE source SET format = ? WHERE id = ?", [.text(format), .integer(id)])
+    }
+
+    public func write(_ batch: AccessLogBatch) throws {
+        try db.inTransaction(.immediate) {
+            for s in batch.newStrings {
+                insertString.bind(s.id, at: 1)
+                s.value.withUnsafeBufferPointer { insertString.bindTextNoCopy($0, at: 2) }
+                _ = try insertString.step()
+                insertString.reset()
+            }
+            for f in batch.newFlagSets {
+                insertFlagSet.bind(f.flags, at: 1)
+                insertFlagSet.bind(f.flag, at: 2)
+                _ = try insertFlagSet.step()
+                insertFlagSet.reset()
+            }
+            try insertRows(batch)
+            for r in batch.rejected {
+                insertRejected.bind(batch.sourceID, at: 1)
+                insertRejected.bind(Int64(r.line), at: 2)
+                insertRejected.bind(r.reason, at: 3)
+                r.text.withUnsafeBufferPointer { insertRejected.bindText($0, at: 4) }
+                _ = try insertRejected.step()
+                insertRejected.reset()
+            }
+            updateProgress.bind(Int64(batch.linesRead), at: 1)
+            updateProgress.bind(Int64(batch.rowCount), at: 2)
+            updateProgress.bind(Int64(batch.rejected.count), at: 3)
+            updateProgress.bind(Int64(batch.skipped), at: 4)
+            updateProgress.bind(batch.sourceID, at: 5)
+            _ = try updateProgress.step()
+            updateProgress.reset()
+        }
+    }
+
+    private func insertRows(_ batch: AccessLogBatch) throws {
+        let columns = AccessLogBatch.columnCount
+        let stmt = insertRow.handle
+        try batch.values.withUnsafeBufferPointer { values in
+            try batch.kinds.withUnsafeBufferPointer { kinds in
+                try batch.arena.withUnsafeBytes { arena in
+                    var cell = 0
+                    for _ in 0..<batch.rowCount {
+                        for c in 0..<columns {
+                            let index = Int32(c + 1)
+                            let v = values[cell]
+                            switch kinds[cell] {
+                            case 1: sqlite3_bind_int64(stmt, index, v)
+                            case 2:
+                                let p = arena.baseAddress!.advanced(by: Int(v >> 24)).assumingMemoryBound(to: CChar.self)
+                                sqlite3_bind_text(stmt, index, p, Int32(v & 0xFF_FFFF), nil)
+                            case 3:
+                                let p = arena.baseAddress!.advanced(by: Int(v >> 24))
+                                sqlite3_bind_blob(stmt, index, p, Int32(v & 0xFF_FFFF), nil)
+                            default: sqlite3_bind_null(stmt, index)
+                            }
+                            cell += 1
+                        }
+                        let rc = sqlite3_step(stmt)
+                        guard rc == SQLITE_DONE else {
+                            let message = String(cString: sqlite3_errmsg(db.handle))
+                            sqlite3_reset(stmt)
+                            throw SQLiteError(code: rc, message: message, sql: insertRow.sql)
+                        }
+                        sqlite3_reset(stmt)
+                    }
+                }
+            }
+        }
+    }
+
+    public func finishSource(_ id: Int64, contentHash: Int64, error: String?) throws -> Int64? {
+        try db.inTransaction(.immediate) {
+            let older = try db.scalar(
+                "SELECT id FROM source WHERE content_hash = ? AND state = 'done' AND id <> ? ORDER BY id LIMIT 1",
+                [.integer(contentHash), .integer(id)]).int64
+            if let older, error == nil {
+                try db.execute("DELETE FROM log_entry WHERE source_id = ?", [.integer(id)])
+                try db.execute("DELETE FROM rejected WHERE source_id = ?", [.integer(id)])
+                try db.execute("""
+                    UPDATE source SET state = 'duplicate', content_hash = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                    error = 'same content as source ' || ? WHERE id = ?
+                    """, [.integer(contentHash), .integer(older), .integer(id)])
+                return older
+            }
+            try db.execute("""
+                UPDATE source SET state = ?, content_hash = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), error = ?
+                WHERE id = ?
+                """, [.text(error == nil ? "done" : "failed"), .integer(contentHash), error.map { .text($0) } ?? .null, .integer(id)])
+            return nil
+        }
+    }
+
+    public func maxDictionaryID() throws -> Int64 {
+        try db.scalar("SELECT coalesce(max(id), 0) FROM dict").int64 ?? 0
+    }
+
+    public func loadDictionary(limit: Int, _ body: (Int64, String) -> Void) throws {
+        let stmt = try db.prepare("SELECT id, value FROM dict ORDER BY id DESC LIMIT ?")
+        stmt.bind(Int64(limit), at: 1)
+        while try stmt.step() {
+            body(stmt.int64(0), stmt.text(1) ?? "")
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import CSQLite
+import Foundation
+
+/// Opens a meshlog SQLite file: pragmas, migrations and the meshlog SQL functions.
+public enum SQLiteStore {
+    /// The database path: `explicit` (`--db`), else `$MESHLOG_DB`, else `./meshlog.db`.
+    public static func resolvePath(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
+        if let env = environment["MESHLOG_DB"], !env.isEmpty { return env }
+        return "meshlog.db"
+    }
+
+    /// Opens the store for writing, creating and migrating it when needed.
+    public static func openForWriting(path: String) throws -> Database {
+        let db = try Database(path: path)
+        try db.execute("PRAGMA journal_mode=WAL")
+        try db.execute("PRAGMA synchronous=NORMAL")
+        try db.execute("PRAGMA temp_store=MEMORY")
+        try db.execute("PRAGMA cache_size=-65536")
+        try db.execute("PRAGMA foreign_keys=ON")
+        try StoreSchema.migrator.migrate(db)
+        db.registerMeshLogFunctions()
+        return db
+    }
+
+    /// Opens an existing store read-only (for `meshlog sql` and the answers).
+    ///
+    /// - Throws: `StoreError.missingDatabase` when the file does not exist.
+    public static func openForReading(path: String) throws -> Database {
+        guard path == ":memory:" || FileManager.default.fileExists(atPath: path) else {
+            throw StoreError.missingDatabase(path: path)
+        }
+        let db = try Database(path: path, readOnly: true)
+        try db.execute("PRAGMA cache_size=-65536")
+        let pending = try StoreSchema.migrator.pendingMigrations(db)
+        if !pending.isEmpty { throw StoreError.outdatedSchema(path: path, pending: pending) }
+        db.registerMeshLogFunctions()
+        return db
+    }
+}
+
+/// Problems opening the store.
+public enum StoreError: Error, CustomStringConvertible, Sendable {
+    /// There is no database at the path.
+    case missingDatabase(path: String)
+    /// The database was written by an older meshlog and must be migrated by an ingest first.
+    case outdatedSchema(path: String, pending: [String])
+    /// Another ingest holds the write lock.
+    case locked(path: String)
+
+    public var description: String {
+        switch self {
+        case .missingDatabase(let p):
+            "no meshlog database at \(p); create one with `meshlog ingest FILES --db \(p)` or point --db / MESHLOG_DB at an existing one"
+        case .outdatedSchema(let p, let pending):
+            "\(p) needs schema upgrades (\(pending.joined(separator: ", "))); run any `meshlog ingest --db \(p)` to apply them"
+        case .locked(let p):
+            "\(p) is being written by another meshlog ingest; wait for it to finish"
+        }
+    }
+}

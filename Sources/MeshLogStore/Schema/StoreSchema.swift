@@ -1,0 +1,171 @@
+import MeshLogCore
+
+/// The store's schema: named, forward-only migrations. All DDL lives here.
+public enum StoreSchema {
+    /// SQL that renders an address stored as `ip << 16 | port` (IPv4) back as `a.b.c.d:port`.
+    static func address(_ column: String) -> String {
+        """
+        CASE typeof(\(column)) WHEN 'integer' THEN ((\(column) >> 40) & 255) || '.' || ((\(column) >> 32) & 255) || '.' || ((\(column) >> 24) & 255) || '.' || ((\(column) >> 16) & 255) || ':' || (\(column) & 65535) ELSE \(column) END
+        """
+    }
+
+    /// SQL that renders a request id stored as a 16-byte UUID blob back as text.
+    static func uuid(_ column: String) -> String {
+        """
+        CASE typeof(\(column)) WHEN 'blob' THEN lower(substr(hex(\(column)),1,8) || '-' || substr(hex(\(column)),9,4) || '-' || substr(hex(\(column)),13,4) || '-' || substr(hex(\(column)),17,4) || '-' || substr(hex(\(column)),21,12)) ELSE \(column) END
+        """
+    }
+
+    static func dict(_ column: String) -> String {
+        "(SELECT value FROM dict WHERE id = e.\(column))"
+    }
+
+    /// The secondary indexes on `log_entry`, by name (dropped and rebuilt around bulk loads).
+    public static let logEntryIndexes: [(name: String, sql: String)] = [
+        ("log_entry_start", "CREATE INDEX IF NOT EXISTS log_entry_start ON log_entry(start_us)"),
+        ("log_entry_rid", "CREATE INDEX IF NOT EXISTS log_entry_rid ON log_entry(rid)"),
+        ("log_entry_tid", "CREATE INDEX IF NOT EXISTS log_entry_tid ON log_entry(tid) WHERE tid IS NOT NULL"),
+        ("log_entry_service_start", "CREATE INDEX IF NOT EXISTS log_entry_service_start ON log_entry(service, start_us)"),
+    ]
+
+    /// The `access_log` view: the public, documented interface over `log_entry`.
+    static let accessLogView = """
+        CREATE VIEW access_log AS SELECT
+          e.id AS id,
+          strftime('%Y-%m-%dT%H:%M:%fZ', e.start_us / 1000000.0, 'unixepoch') AS start_time,
+          e.start_us AS start_us,
+          \(dict("reporter")) AS reporter,
+          CASE e.direction WHEN 1 THEN 'inbound' WHEN 2 THEN 'outbound' END AS direction,
+          \(dict("method")) AS method,
+          \(dict("authority")) AS authority,
+          \(dict("path")) AS path,
+          \(dict("route")) AS route,
+          \(dict("protocol")) AS protocol,
+          e.status AS status,
+          \(dict("flags")) AS flags,
+          \(dict("details")) AS details,
+          \(dict("termination")) AS termination_details,
+          \(dict("transport_failure")) AS transport_failure,
+          e.bytes_received AS bytes_received,
+          e.bytes_sent AS bytes_sent,
+          e.duration_ms AS duration_ms,
+          e.upstream_ms AS upstream_ms,
+          \(uuid("e.rid")) AS request_id,
+          CASE typeof(e.tid) WHEN 'blob' THEN lower(hex(e.tid)) ELSE e.tid END AS trace_id,
+          \(dict("upstream_host")) AS upstream_host,
+          \(dict("cluster")) AS upstream_cluster,
+          \(dict("service")) AS service,
+          \(dict("namespace")) AS namespace,
+          \(dict("subset")) AS subset,
+          \(address("e.upstream_local")) AS upstream_local,
+          \(dict("downstream_local")) AS downstream_local,
+          \(address("e.downstream_remote")) AS downstream_remote,
+          \(dict("sni")) AS sni,
+          \(dict("route_name")) AS route_name,
+          \(dict("user_agent")) AS user_agent,
+          \(dict("xff")) AS x_forwarded_for,
+          e.extra AS extra,
+          (SELECT path FROM source WHERE id = e.source_id) AS source,
+          e.line AS line
+        FROM log_entry e
+        """
+
+    /// The migrations, in order.
+    public static var migrator: Migrator {
+        var m = Migrator()
+        m.register("001-access-log") { db in
+            try db.execute("""
+                CREATE TABLE dict(
+                  id INTEGER PRIMARY KEY,
+                  value TEXT NOT NULL
+                );
+                CREATE INDEX dict_value ON dict(value);
+                CREATE TABLE source(
+                  id INTEGER PRIMARY KEY,
+                  path TEXT NOT NULL,
+                  size INTEGER,
+                  fingerprint INTEGER,
+                  content_hash INTEGER,
+                  format TEXT,
+                  state TEXT NOT NULL CHECK (state IN ('partial', 'done', 'duplicate', 'failed')),
+                  lines_read INTEGER NOT NULL DEFAULT 0,
+                  records INTEGER NOT NULL DEFAULT 0,
+                  rejected INTEGER NOT NULL DEFAULT 0,
+                  skipped INTEGER NOT NULL DEFAULT 0,
+                  started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+                  finished_at TEXT,
+                  error TEXT
+                );
+                CREATE INDEX source_fingerprint ON source(fingerprint);
+                CREATE TABLE rejected(
+                  id INTEGER PRIMARY KEY,
+                  source_id INTEGER NOT NULL REFERENCES source(id),
+                  line INTEGER NOT NULL,
+                  reason TEXT NOT NULL,
+                  text TEXT NOT NULL
+                );
+                CREATE INDEX rejected_source ON rejected(source_id, line);
+                CREATE TABLE log_entry(
+                  id INTEGER PRIMARY KEY,
+                  source_id INTEGER NOT NULL,
+                  line INTEGER NOT NULL,
+                  start_us INTEGER,
+                  reporter INTEGER,
+                  direction INTEGER,
+                  method INTEGER,
+                  authority INTEGER,
+                  path INTEGER,
+                  route INTEGER,
+                  protocol INTEGER,
+                  status INTEGER,
+                  flags INTEGER,
+                  details INTEGER,
+                  termination INTEGER,
+                  transport_failure INTEGER,
+                  bytes_received INTEGER,
+                  bytes_sent INTEGER,
+                  duration_ms INTEGER,
+                  upstream_ms INTEGER,
+                  rid,
+                  tid,
+                  upstream_host INTEGER,
+                  cluster INTEGER,
+                  service INTEGER,
+                  namespace INTEGER,
+                  subset INTEGER,
+                  upstream_local,
+                  downstream_local INTEGER,
+                  downstream_remote,
+                  sni INTEGER,
+                  route_name INTEGER,
+                  user_agent INTEGER,
+                  xff INTEGER,
+                  extra TEXT
+                );
+                CREATE TABLE response_flag(
+                  flag TEXT PRIMARY KEY,
+                  long_name TEXT NOT NULL,
+                  meaning TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE flag_set(
+                  flags INTEGER NOT NULL,
+                  flag TEXT NOT NULL,
+                  PRIMARY KEY (flags, flag)
+                ) WITHOUT ROWID;
+                """)
+            for (_, sql) in logEntryIndexes { try db.execute(sql) }
+            for flag in ResponseFlag.all {
+                try db.execute("INSERT INTO response_flag(flag, long_name, meaning) VALUES (?, ?, ?)",
+                               [.text(flag.short), .text(flag.long), .text(flag.meaning)])
+            }
+            try db.execute(accessLogView)
+            try db.execute("""
+                CREATE VIEW access_log_flag AS
+                SELECT e.id AS id, f.flag AS flag, r.long_name AS long_name, r.meaning AS meaning
+                FROM log_entry e JOIN flag_set f ON f.flags = e.flags
+                LEFT JOIN response_flag r ON r.flag = f.flag
+                """)
+        }
+        return m
+    }
+}

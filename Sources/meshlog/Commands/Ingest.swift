@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import MeshLogCore
+import MeshLogIngest
+import MeshLogStore
+
+extension MeshLog {
+    /// `meshlog ingest`: load access logs into the store.
+    struct Ingest: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load Envoy/Istio access logs into the SQLite store.",
+            discussion: """
+                Reads files, directories (recursively), tar/tar.gz bundles and - (stdin), plain or gzipped. \
+                Each file's format is detected from its first lines unless --format is given. A file already \
+                ingested is skipped; a file left half-done by a killed run resumes where it stopped. Lines that \
+                do not parse go to the `rejected` table and are counted.
+
+                Example:
+                  meshlog ingest samples --db incident.db
+                  kubectl logs deploy/course -c istio-proxy | meshlog ingest - --reporter course-v2
+                """
+        )
+
+        @Argument(help: ArgumentHelp("Files, directories or tar bundles to read; - reads stdin.", valueName: "path"))
+        var paths: [String]
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: ArgumentHelp("A preset (see `meshlog formats`), an Envoy format string, or @FILE holding one.", valueName: "format"))
+        var format: String?
+
+        @Option(help: ArgumentHelp("Pod or workload name for lines read from stdin.", valueName: "name"))
+        var reporter: String?
+
+        @Flag(help: "Print the summary as one JSON object on stdout.")
+        var json = false
+
+        @Flag(help: "Exit with status 1 if any line is rejected or any input fails.")
+        var strict = false
+
+        @Flag(name: .shortAndLong, help: "No progress or per-file lines on stderr.")
+        var quiet = false
+
+        func validate() throws {
+            if paths.isEmpty { throw ValidationError("Give at least one file, directory or - for stdin.") }
+            if paths.filter({ $0 == "-" }).count > 1 { throw ValidationError("Read stdin (-) only once.") }
+        }
+
+        func run() throws {
+            let choice: IngestOptions.FormatChoice
+            do { choice = try IngestOptions.FormatChoice.parse(format) } catch let error as IngestError {
+                throw ValidationError(error.description)
+            }
+            let inputs = try InputDiscovery.expand(paths)
+            let path = database.path
+            let db = try SQLiteStore.openForWriting(path: path)
+            let ingester = try Ingester(db: db, options: IngestOptions(format: choice, reporter: reporter))
+            let showProgress = !quiet && Terminal.stderrIsTTY
+            var progressShown = false
+            let summary = try ingester.run(inputs) { event in
+                switch event {
+                case .formatChosen(let file, let format, let matched, let sampled):
+                    if !quiet, sampled > 0 {
+                        if progressShown { Terminal.err("\r\u{1B}[K"); progressShown = false }
+                        Terminal.err("\(file): \(format) (\(matched) of the first \(sampled) lines matched)\n")
+                    }
+                case .progress(let bytes, let total, let lines, let seconds):
+                    guard showProgress else { return }
+                    let rate = seconds > 0 ? Double(lines) / seconds : 0
+                    let pct = total.map { $0 > 0 ? String(format: " %3.0f%%", 100 * Double(bytes) / Double($0)) : "" } ?? ""
+                    Terminal.err("\r\u{1B}[K\(pct) \(Terminal.bytes(bytes)) read, \(Terminal.count(lines)) lines, \(Terminal.count(Int(rate))) lines/s")
+                    progressShown = true
+                case .fileFinished(let report):
+                    if progressShown { Terminal.err("\r\u{1B}[K"); progressShown = false }
+                    if let error = report.error {
+                        Terminal.err("meshlog: \(report.state == .noAccessLogs ? "error" : "warning"): \(report.path): \(error)\n")
+                    } else if !quiet, report.state == .alreadyIngested {
+                        Terminal.err("\(report.path): already ingested, skipped\n")
+                    }
+                case .fileStarted:
+                    break
+                }
+            }
+            if progressShown { Terminal.err("\r\u{1B}[K") }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                Terminal.out(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n")
+            } else {
+                Terminal.out(Self.renderSummary(summary))
+            }
+            let failed = summary.filesWithoutAccessLogs
+            if !failed.isEmpty {
+                throw CommandFailure("\(failed.count) input(s) had no parsable access-log line: \(failed.map(\.path).joined(separator: ", ")). Check the file, or give --format (see `meshlog formats`).")
+            }
+            if strict, summary.linesRejected > 0 || summary.reports.contains(where: { $0.state == .failed || $0.error != nil }) {
+                Terminal.err("meshlog: --strict: \(summary.linesRejected) line(s) rejected; see `meshlog sql \"SELECT * FROM rejected\"`\n")
+                throw ExitCode.failure
+            }
+        }
+
+        /// The human summary: a table per file and a total line.
+        static func renderSummary(_ s: IngestSummary) -> String {
+            var rows: [[String]] = [["FILE", "FORMAT", "LINES", "STORED", "REJECTED", "SKIPPED", "STATE"]]
+            for r in s.reports {
+                rows.append([r.path, r.format ?? "-", Terminal.count(r.lines), Terminal.count(r.records),
+                             Terminal.count(r.rejected), Terminal.count(r.skipped), r.state.rawValue])
+            }
+            var widths = Array(repeating: 0, count: 7)
+            for row in rows { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
+            var out = ""
+            for row in rows {
+                out += row.enumerated().map { i, c in
+                    let pad = String(repeating: " ", count: widths[i] - c.count)
+                    return (2...5).contains(i) ? pad + c : (i == 6 ? c : c + pad)
+                }.joined(separator: "  ") + "\n"
+            }
+            let rate = s.seconds > 0 ? Double(s.linesRead) / s.seconds : 0
+            out += "\n\(s.files) file(s), \(Terminal.count(s.linesRead)) lines read, \(Terminal.count(s.recordsStored)) stored, "
+            out += "\(Terminal.count(s.linesRejected)) rejected, \(Terminal.count(s.linesSkipped)) skipped"
+            if s.filesSkipped > 0 { out += ", \(s.filesSkipped) already ingested" }
+            out += String(format: " in %.2f s (%@ lines/s) -> %@\n", s.seconds, Terminal.count(Int(rate)), s.database)
+            return out
+        }
+    }
+}

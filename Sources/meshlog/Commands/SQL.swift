@@ -1,0 +1,32 @@
+import ArgumentParser
+import MeshLogAnalysis
+import MeshLogStore
+
+extension MeshLog {
+    /// `meshlog sql`: one read-only statement against the store.
+    struct SQL: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sql",
+            abstract: "Run one read-only SQL statement on the store.",
+            discussion: """
+                The views access_log and access_log_flag are the stable interface (see README). \
+                The aggregate percentile(value, fraction) is available.
+
+                Example:
+                  meshlog sql "SELECT service, status, count(*) AS n FROM access_log GROUP BY 1, 2 ORDER BY n DESC"
+                """
+        )
+
+        @Argument(help: "The SQL statement.")
+        var statement: String
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let db = try SQLiteStore.openForReading(path: database.path)
+            let table = try SQLQuery.run(db, sql: statement)
+            Terminal.out(output.render(table))
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+@testable import MeshLogCore
+@testable import MeshLogIngest
+import MeshLogStore
+
+@Suite("Access-log ingest")
+struct IngestTests {
+    @Test func storesEveryPresetSampleWithDetectedFormats() throws {
+        let dir = try TemporaryDirectory()
+        var paths: [String] = []
+        for preset in FormatCatalog.presets {
+            paths.append(try dir.write("\(preset.name).log", preset.samples.joined(separator: "\n") + "\n"))
+        }
+        let db = dir.path("t.db")
+        let summary = try ingest(paths, db: db)
+        let expected = FormatCatalog.presets.reduce(0) { $0 + $1.samples.count }
+        #expect(summary.recordsStored == expected)
+        #expect(summary.linesRejected == 0)
+        #expect(summary.reports.map(\.format) == FormatCatalog.presets.map(\.name))
+        #expect(try scalar(db, "SELECT count(*) FROM access_log").int64 == Int64(expected))
+    }
+
+    @Test func viewRoundTripsIdsAddressesAndDerivedColumns() throws {
+        let dir = try TemporaryDirectory()
+        let preset = try #require(FormatCatalog.preset(named: "istio"))
+        let path = try dir.write("course-v2-7c9d8f6b5-x2kqp.log", preset.samples.joined(separator: "\n"))
+        let db = dir.path("t.db")
+        try ingest([path], db: db)
+        let reader = try SQLiteStore.openForReading(path: db)
+        let rows = try reader.rows("""
+            SELECT reporter, direction, service, namespace, subset, route, request_id, upstream_local, downstream_remote,
+                   start_time, start_us, flags, status, upstream_ms, source, line, protocol, details
+            FROM access_log ORDER BY line
+            """)
+        #expect(rows.count == 5)
+        let out = rows[0], inb = rows[1], uf = rows[2], ipv6 = rows[3], tcp = rows[4]
+        #expect(out[0] == "course-v2-7c9d8f6b5-x2kqp")
+        #expect(out[1] == "outbound")
+        #expect(out[2] == "course")
+        #expect(out[3] == "lms")
+        #expect(out[4] == "v2")
+        #expect(out[5] == "/courses/{id}/lessons/{id}")
+        #expect(out[6] == "0f4c1d2e-8b3a-4f6e-9d21-7a5c3e9b1f08")
+        #expect(out[7] == "10.244.1.9:51234")
+        #expect(out[9] == "2026-11-25T09:14:03.517Z")
+        #expect(out[10] == .integer(1_795_598_043_517_000))
+        #expect(out[14] == .text(path))
+        #expect(out[15] == 1)
+        #expect(inb[1] == "inbound")
+        #expect(inb[2] == "course")
+        #expect(inb[4] == "v2")
+        // The hop's join key survives the compact storage.
+        #expect(inb[8] == out[7])
+        #expect(uf[11] == "UF,URX")
+        #expect(uf[12] == 503)
+        #expect(uf[13] == .null)
+        #expect(uf[7] == .null)
+        #expect(ipv6[8] == "[fd00:10:244::9]:55102")
+        #expect(ipv6[12] == 0)
+        #expect(tcp[16] == .null)
+        #expect(tcp[12] == 0)
+        let flagRows = try reader.rows("SELECT flag, long_name FROM access_log_flag ORDER BY flag")
+        #expect(flagRows == [["DC", "DownstreamConnectionTermination"], ["UF", "UpstreamConnectionFailure"], ["URX", "UpstreamRetryLimitExceeded"]])
+    }
+
+    @Test func sameContentTwiceStoresNothingTwice() throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("a.log", IstioLines.file(500))
+        let db = dir.path("t.db")
+        let first = try ingest([path], db: db)
+        #expect(first.recordsStored == 500)
+        let second = try ingest([path], db: db)
+        #expect(second.recordsStored == 0)
+        #expect(second.filesSkipped == 1)
+        #expect(second.reports.first?.state == .alreadyIngested)
+        // The same content gzipped, under another name, is recognised by its content.
+        let gz = try gzip(path)
+        let third = try ingest([gz], db: db)
+        #expect(third.reports.first?.state == .duplicate)
+        #expect(try scalar(db, "SELECT count(*) FROM access_log").int64 == 500)
+        #expect(try scalar(db, "SELECT count(DISTINCT request_id) FROM access_log").int64 == 500)
+    }
+
+    @Test func truncatedGzipKeepsWhatDecodedAndSaysWhereItBroke() throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("big.log", IstioLines.file(20_000))
+        let gz = try gzip(path)
+        let data = try Data(contentsOf: URL(fileURLWithPath: gz))
+        let cut = dir.path("cut.log.gz")
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: cut))
+        let db = dir.path("t.db")
+        let summary = try ingest([cut], db: db)
+        let report = try #require(summary.reports.first)
+        #expect(report.error?.contains("cut.log.gz") == true)
+        #expect(report.records > 5_000)
+        #expect(report.records < 20_000)
+        // Every stored row is a complete, correct line from the start of the file.
+        #expect(try scalar(db, "SELECT max(line) FROM access_log").int64 == Int64(report.records))
+        #expect(try scalar(db, "SELECT count(*) FROM access_log WHERE status = 200 AND duration_ms BETWEEN 5 AND 44").int64 == Int64(report.records))
+    }
+
+    @Test func garbageFileIsReportedAndLosesNoGoodData() throws {
+        let dir = try TemporaryDirectory()
+        let good = try dir.write("good.log", IstioLines.file(100))
+        var bytes = [UInt8](repeating: 0, count: 5000)
+        for i in bytes.indices { bytes[i] = UInt8((i * 7919) % 251) | 1 }
+        let garbage = dir.path("garbage.bin")
+        try Data(bytes).write(to: URL(fileURLWithPath: garbage))
+        let db = dir.path("t.db")
+        let summary = try ingest([garbage, good], db: db)
+        #expect(summary.recordsStored == 100)
+        let bad = try #require(summary.reports.first { $0.path == garbage })
+        #expect(bad.state == .noAccessLogs)
+        #expect(bad.error?.contains("istio") == true)
+        #expect(bad.rejected == bad.lines)
+        #expect(try scalar(db, "SELECT count(*) FROM rejected").int64 == Int64(bad.rejected))
+    }
+
+    @Test func badLinesAreRejectedWithReasonAndOwnLogsSkipped() throws {
+        let dir = try TemporaryDirectory()
+        var lines = (0..<50).map { IstioLines.outbound($0) }
+        lines.insert("2026-11-25T10:00:00.000000Z\tinfo\tEnvoy proxy is ready", at: 3)
+        lines.insert("[2026-11-25 10:00:01.000][15][warning][config] gRPC config stream closed", at: 10)
+        lines.insert("this is not an access log", at: 20)
+        lines.insert(#"[2026-11-25T10:00:00.000Z] "GET / HTTP/1.1" twohundred -"#, at: 30)
+        let path = try dir.write("mixed.log", lines.joined(separator: "\r\n"))  // CRLF and no final newline
+        let db = dir.path("t.db")
+        let summary = try ingest([path], db: db)
+        #expect(summary.recordsStored == 50)
+        #expect(summary.linesSkipped == 2)
+        #expect(summary.linesRejected == 2)
+        let reader = try SQLiteStore.openForReading(path: db)
+        let rejected = try reader.rows("SELECT line, reason, text FROM rejected ORDER BY line")
+        #expect(rejected.map(\.[0]) == [21, 31])
+        #expect(rejected[0][1].string?.contains("istio") == true)
+        #expect(rejected[0][2] == "this is not an access log")
+        // The last line (no newline at the end) is stored.
+        #expect(try reader.scalar("SELECT max(line) FROM access_log").int64 == 54)
+    }
+
+    @Test func explicitFormatStringAndStdinReporter() throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("custom.log", "1764057600.250 GET /a 200 12\n1764057601.500 POST /b 503 7\n")
+        let db = dir.path("t.db")
+        let options = IngestOptions(format: try .parse("%START_TIME(%s.%3f)% %REQ(:METHOD)% %REQ(:PATH)% %RESPONSE_CODE% %DURATION%"), reporter: "edge-1")
+        let summary = try ingest([path], db: db, options: options)
+        #expect(summary.recordsStored == 2)
+        let rows = try SQLiteStore.openForReading(path: db).rows("SELECT reporter, start_us, method, status, duration_ms FROM access_log ORDER BY line")
+        #expect(rows == [["edge-1", 1_764_057_600_250_000, "GET", 200, 12], ["edge-1", 1_764_057_601_500_000, "POST", 503, 7]])
+        #expect(throws: IngestError.self) { _ = try IngestOptions.FormatChoice.parse("nosuchpreset") }
+    }
+}
