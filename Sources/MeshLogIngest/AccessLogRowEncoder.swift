@@ -7,14 +7,19 @@ import MeshLogStore
 /// Derivations are cached per dictionary id, so the per-line cost is a hash lookup per field.
 final class AccessLogRowEncoder {
     let interner: StringInterner
-    private var routeOfPath: [Int64: Int64] = [:]
-    private var clusterInfo: [Int64: Destination] = [:]
-    private var sniInfo: [Int64: Destination?] = [:]
-    private var hostInfo: [Int64: Destination?] = [:]
-    private var flagsSeen: Set<Int64> = []
+    /// Parsed destinations, indexed by the interner's aux slots.
+    private var destinations: [Destination] = []
     private var generation = 0
     private var scratch: [UInt8] = []
     private let extraNames: () -> [String]
+
+    /// Aux slots of the interner used here.
+    private enum Aux {
+        static let route = 0       // path → route id; flags → 1 once its flag set is recorded
+        static let cluster = 1     // cluster name → destination index
+        static let serverName = 2  // SNI → destination index, or -2
+        static let host = 3        // authority → destination index, or -2
+    }
 
     /// Where a line's request went, as far as the cluster, SNI or authority tell.
     struct Destination {
@@ -29,15 +34,11 @@ final class AccessLogRowEncoder {
         self.extraNames = extraNames
     }
 
-    /// Drops caches keyed by ids when the interner has been cleared.
+    /// Drops cached derivations when the interner has been cleared.
     func syncGeneration() {
         guard interner.generation != generation else { return }
         generation = interner.generation
-        routeOfPath.removeAll()
-        clusterInfo.removeAll()
-        sniInfo.removeAll()
-        hostInfo.removeAll()
-        flagsSeen.removeAll()
+        destinations.removeAll()
     }
 
     /// Appends one row for `record` to `batch`.
@@ -47,134 +48,109 @@ final class AccessLogRowEncoder {
         batch.set(.line, Int64(line))
         batch.set(.startMicros, record.startMicros)
         batch.set(.reporter, reporter)
-        record.bytes.withUnsafeBufferPointer { b in
-            @inline(__always) func range(_ f: AccessLogField) -> UnsafeBufferPointer<UInt8>? {
-                let s = Int(record.starts[f.rawValue])
-                guard s >= 0 else { return nil }
-                return UnsafeBufferPointer(rebasing: b[s..<Int(record.ends[f.rawValue])])
+        let interner = self.interner
+        @inline(__always) func intern(_ f: AccessLogField, _ c: AccessLogBatch.Column) -> Int64? {
+            guard let v = record.value(f) else { return nil }
+            let id = interner.intern(v)
+            batch.set(c, id)
+            return id
+        }
+        @inline(__always) func integer(_ f: AccessLogField, _ c: AccessLogBatch.Column) {
+            if let v = record.integer(f) { batch.set(c, v) }
+        }
+        _ = intern(.method, .method)
+        var authoritySlot = -1
+        if intern(.authority, .authority) != nil { authoritySlot = interner.lastSlot }
+        if let path = record.value(.path) {
+            batch.set(.path, interner.intern(path))
+            let route = interner.aux(Aux.route)
+            if route >= 0 {
+                batch.set(.route, route)
+            } else {
+                let slot = interner.lastSlot
+                scratch.removeAll(keepingCapacity: true)
+                RouteTemplate.template(path, into: &scratch)
+                let routeID = scratch.withUnsafeBufferPointer { interner.intern($0) }
+                interner.setAux(Aux.route, routeID, slot: slot)
+                batch.set(.route, routeID)
             }
-            @inline(__always) func intern(_ f: AccessLogField, _ c: AccessLogBatch.Column) -> Int64? {
-                guard let v = range(f) else { return nil }
-                let id = interner.intern(v)
-                batch.set(c, id)
-                return id
+        }
+        _ = intern(.protocol, .protocol)
+        integer(.status, .status)
+        if let flags = record.value(.flags) {
+            let lowercase = flags.contains(where: { $0 >= 97 && $0 <= 122 })
+            let text = lowercase ? ResponseFlag.shortForm(String(decoding: flags, as: UTF8.self)) : nil
+            let id = text.map { interner.intern($0) } ?? interner.intern(flags)
+            batch.set(.flags, id)
+            if interner.aux(Aux.route) < 0 {
+                interner.setAux(Aux.route, 1, slot: interner.lastSlot)
+                let short = text ?? String(decoding: flags, as: UTF8.self)
+                for flag in short.split(separator: ",") { batch.newFlagSets.append((id, String(flag))) }
             }
-            @inline(__always) func integer(_ f: AccessLogField, _ c: AccessLogBatch.Column) {
-                let s = Int(record.starts[f.rawValue])
-                guard s >= 0 else { return }
-                batch.set(c, ByteParsing.integer(b, s, Int(record.ends[f.rawValue])))
-            }
-            _ = intern(.method, .method)
-            let authority = intern(.authority, .authority)
-            if let path = range(.path) {
-                let pathID = interner.intern(path)
-                batch.set(.path, pathID)
-                if let route = routeOfPath[pathID] {
-                    batch.set(.route, route)
-                } else {
-                    scratch.removeAll(keepingCapacity: true)
-                    RouteTemplate.template(path, into: &scratch)
-                    let route = scratch.withUnsafeBufferPointer { interner.intern($0) }
-                    routeOfPath[pathID] = route
-                    batch.set(.route, route)
-                }
-            }
-            _ = intern(.protocol, .protocol)
-            integer(.status, .status)
-            if let flags = range(.flags) {
-                var id: Int64
-                if flags.contains(where: { $0 >= 97 && $0 <= 122 }) {
-                    id = interner.intern(ResponseFlag.shortForm(String(decoding: flags, as: UTF8.self)))
-                } else {
-                    id = interner.intern(flags)
-                }
-                batch.set(.flags, id)
-                if !flagsSeen.contains(id) {
-                    flagsSeen.insert(id)
-                    let text = String(decoding: flags, as: UTF8.self)
-                    for flag in ResponseFlag.shortForm(text).split(separator: ",") {
-                        batch.newFlagSets.append((id, String(flag)))
-                    }
-                }
-            }
-            _ = intern(.details, .details)
-            _ = intern(.terminationDetails, .termination)
-            _ = intern(.transportFailure, .transportFailure)
-            integer(.bytesReceived, .bytesReceived)
-            integer(.bytesSent, .bytesSent)
-            integer(.duration, .duration)
-            integer(.upstreamServiceTime, .upstreamTime)
-            if let rid = range(.requestID) { Self.setIdentifier(rid, .requestID, uuid: true, batch) }
-            if let tid = range(.traceID) { Self.setTraceID(tid, batch) }
-            _ = intern(.upstreamHost, .upstreamHost)
-            let cluster = intern(.upstreamCluster, .cluster)
-            if let v = range(.upstreamLocal) { Self.setAddress(v, .upstreamLocal, batch) }
-            _ = intern(.downstreamLocal, .downstreamLocal)
-            if let v = range(.downstreamRemote) { Self.setAddress(v, .downstreamRemote, batch) }
-            let sni = intern(.serverName, .serverName)
-            _ = intern(.routeName, .routeName)
-            _ = intern(.userAgent, .userAgent)
-            _ = intern(.forwardedFor, .forwardedFor)
-
-            var dest = Destination()
-            if let cluster, let bytes = range(.upstreamCluster) { dest = destination(cluster: cluster, bytes) }
-            if dest.direction != 2 {
+        }
+        _ = intern(.details, .details)
+        _ = intern(.terminationDetails, .termination)
+        _ = intern(.transportFailure, .transportFailure)
+        integer(.bytesReceived, .bytesReceived)
+        integer(.bytesSent, .bytesSent)
+        integer(.duration, .duration)
+        integer(.upstreamServiceTime, .upstreamTime)
+        if let rid = record.value(.requestID) { Self.setIdentifier(rid, .requestID, uuid: true, batch) }
+        if let tid = record.value(.traceID) { Self.setTraceID(tid, batch) }
+        _ = intern(.upstreamHost, .upstreamHost)
+        var dest = Destination()
+        if let cluster = record.value(.upstreamCluster) {
+            batch.set(.cluster, interner.intern(cluster))
+            dest = destination(Aux.cluster, cluster) { ClusterName.destination(cluster: $0) } ?? Destination()
+        }
+        if let v = record.value(.upstreamLocal) { Self.setAddress(v, .upstreamLocal, batch) }
+        _ = intern(.downstreamLocal, .downstreamLocal)
+        if let v = record.value(.downstreamRemote) { Self.setAddress(v, .downstreamRemote, batch) }
+        if let sni = record.value(.serverName) {
+            batch.set(.serverName, interner.intern(sni))
+            if dest.direction != 2, let fromSNI = destination(Aux.serverName, sni, { ClusterName.destination(serverName: $0) }) {
                 // Inbound (or unknown): the SNI names the service the caller targeted.
-                if let sni, let bytes = range(.serverName), let fromSNI = destination(sni: sni, bytes) {
-                    dest.service = dest.service ?? fromSNI.service
-                    dest.namespace = dest.namespace ?? fromSNI.namespace
-                    dest.subset = dest.subset ?? fromSNI.subset
-                }
+                dest.service = dest.service ?? fromSNI.service
+                dest.namespace = dest.namespace ?? fromSNI.namespace
+                dest.subset = dest.subset ?? fromSNI.subset
             }
-            if dest.service == nil, let authority, let bytes = range(.authority), let fromHost = destination(host: authority, bytes) {
+        }
+        _ = intern(.routeName, .routeName)
+        _ = intern(.userAgent, .userAgent)
+        _ = intern(.forwardedFor, .forwardedFor)
+        if dest.service == nil, authoritySlot >= 0, let authority = record.value(.authority) {
+            _ = interner.intern(authority)
+            if let fromHost = destination(Aux.host, authority, { ClusterName.destination(host: $0) }) {
                 dest.service = fromHost.service
                 dest.namespace = dest.namespace ?? fromHost.namespace
             }
-            batch.set(.direction, dest.direction)
-            batch.set(.service, dest.service)
-            batch.set(.namespace, dest.namespace)
-            batch.set(.subset, dest.subset)
-
-            if !record.extras.isEmpty { encodeExtras(record, b, batch) }
         }
+        batch.set(.direction, dest.direction)
+        batch.set(.service, dest.service)
+        batch.set(.namespace, dest.namespace)
+        batch.set(.subset, dest.subset)
+
+        if !record.extras.isEmpty { encodeExtras(record, record.buffer, batch) }
     }
 
-    private func destination(cluster id: Int64, _ bytes: UnsafeBufferPointer<UInt8>) -> Destination {
-        if let d = clusterInfo[id] { return d }
-        let name = String(decoding: bytes, as: UTF8.self)
-        let parsed = ClusterName(name)
-        let d = Destination(
-            direction: parsed.direction == .unknown ? nil : Int64(parsed.direction.rawValue),
-            service: parsed.service.map { interner.intern($0) },
-            namespace: parsed.namespace.map { interner.intern($0) },
-            subset: parsed.subset.map { interner.intern($0) })
-        clusterInfo[id] = d
-        return d
-    }
-
-    private func destination(sni id: Int64, _ bytes: UnsafeBufferPointer<UInt8>) -> Destination? {
-        if let d = sniInfo[id] { return d }
-        var d: Destination?
-        if let parsed = ClusterName.fromServerName(String(decoding: bytes, as: UTF8.self)) {
-            d = Destination(direction: nil, service: parsed.service.map { interner.intern($0) },
-                            namespace: parsed.namespace.map { interner.intern($0) },
-                            subset: parsed.subset.map { interner.intern($0) })
+    /// The cached destination of the string just interned (at `interner.lastSlot`), computing it once.
+    @inline(__always)
+    private func destination(_ aux: Int, _ bytes: UnsafeBufferPointer<UInt8>,
+                             _ parse: (String) -> ClusterName.Parts?) -> Destination? {
+        let cached = interner.aux(aux)
+        if cached >= 0 { return destinations[Int(cached)] }
+        if cached == -2 { return nil }
+        let slot = interner.lastSlot
+        guard let parts = parse(String(decoding: bytes, as: UTF8.self)) else {
+            interner.setAux(aux, -2, slot: slot)
+            return nil
         }
-        sniInfo[id] = d
-        return d
-    }
-
-    private func destination(host id: Int64, _ bytes: UnsafeBufferPointer<UInt8>) -> Destination? {
-        if let d = hostInfo[id] { return d }
-        var d: Destination?
-        do {
-            let parsed = ClusterName.serviceHost(String(decoding: bytes, as: UTF8.self))
-            if let service = parsed.service {
-                d = Destination(direction: nil, service: interner.intern(service),
-                                namespace: parsed.namespace.map { interner.intern($0) }, subset: nil)
-            }
-        }
-        hostInfo[id] = d
+        let d = Destination(direction: parts.direction == .unknown ? nil : Int64(parts.direction.rawValue),
+                            service: parts.service.map { interner.intern($0) },
+                            namespace: parts.namespace.map { interner.intern($0) },
+                            subset: parts.subset.map { interner.intern($0) })
+        destinations.append(d)
+        interner.setAux(aux, Int64(destinations.count - 1), slot: slot)
         return d
     }
 

@@ -60,6 +60,8 @@ public enum IngestEvent: Sendable {
     case progress(bytes: Int64, totalBytes: Int64?, lines: Int, seconds: Double)
     /// An input is done.
     case fileFinished(FileReport)
+    /// Building indexes after a bulk load.
+    case indexing
 }
 
 /// Ingest problems that stop an input or the run.

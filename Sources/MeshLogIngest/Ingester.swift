@@ -45,6 +45,18 @@ public final class Ingester {
         startTime = Date()
         let sizes = inputs.compactMap(\.size)
         totalBytes = sizes.count == inputs.count ? sizes.reduce(0, +) : nil
+        // A bulk load (much more data coming than stored) drops the secondary indexes and
+        // rebuilds them once at the end: sorting once beats updating random B-tree pages
+        // per batch. An earlier bulk load that was killed left them missing: rebuild now.
+        try writer.ensureIndexes()
+        let estimatedRows = (sizes.reduce(0, +)) / 250
+        let stored = try writer.storedRowCount()
+        let bulk = options.bulkIndexing ?? (estimatedRows > 200_000 && estimatedRows > stored)
+        if bulk {
+            try writer.dropIndexes(options.bulkDroppedIndexes)
+            try db.execute("PRAGMA wal_autocheckpoint=65536")
+        }
+        defer { if bulk { _ = try? db.execute("PRAGMA wal_autocheckpoint=1000") } }
         for (index, input) in inputs.enumerated() {
             onEvent(.fileStarted(path: input.path, index: index, count: inputs.count))
             let (stream, format) = try InputOpener.openDetectingFormat(input, detectArchives: true)
@@ -65,6 +77,10 @@ public final class Ingester {
                 let fingerprint = input.isStdin ? nil : try? Self.fingerprint(path: input.path, size: input.size ?? 0)
                 try ingestStream(name: input.path, size: input.size, fingerprint: fingerprint, stream: stream, input: input)
             }
+        }
+        if bulk {
+            onEvent(.indexing)
+            try writer.ensureIndexes()
         }
         summary.seconds = Date().timeIntervalSince(startTime)
         summary.bytesRead = runBytes
@@ -124,7 +140,7 @@ public final class Ingester {
         var formatName = fixedParser?.name
         var encoder: AccessLogRowEncoder?
         var hasher = ContentHasher()
-        var record = AccessLogRecord()
+        let record = AccessLogRecord()
         var batch = try pipeline.takeFree()
         batch.sourceID = sourceID
         var sample: [(Int, [UInt8])] = []
@@ -164,10 +180,10 @@ public final class Ingester {
             if line.isEmpty || Self.isBlank(line) {
                 batch.skipped += 1
                 fileState.skipped += 1
-            } else if parser.parse(line, into: &record) {
+            } else if parser.parse(line, into: record) {
                 encoder.encode(record, line: number, reporter: reporterID, into: batch)
                 fileState.records += 1
-            } else if Self.isNotAccessLog(line, parser: parser, record: &record) {
+            } else if Self.isNotAccessLog(line, parser: parser, record: record) {
                 batch.skipped += 1
                 fileState.skipped += 1
             } else {
@@ -314,9 +330,9 @@ public final class Ingester {
     }
 
     /// Lines that are not access logs: Envoy's and pilot-agent's own log lines, JSON status lines.
-    static func isNotAccessLog(_ line: UnsafeBufferPointer<UInt8>, parser: AccessLogLineParser, record: inout AccessLogRecord) -> Bool {
+    static func isNotAccessLog(_ line: UnsafeBufferPointer<UInt8>, parser: AccessLogLineParser, record: AccessLogRecord) -> Bool {
         if let json = parser as? JSONAccessLogParser {
-            return json.classify(line, into: &record) == .notAccessLog
+            return json.classify(line, into: record) == .notAccessLog
         }
         // `2024-03-21T07:52:44.407739Z\twarn\t…` (istio-proxy / pilot-agent)
         if line.count > 20, line[0] &- 48 < 10, line[4] == 45, let tab = line.firstIndex(of: 9), tab < 40 {
@@ -378,6 +394,10 @@ public struct IngestOptions: Sendable {
     public var reporter: String?
     /// Rows per transaction.
     public var batchSize: Int
+    /// Force (true) or forbid (false) dropping indexes during the load; nil decides by size.
+    public var bulkIndexing: Bool?
+    /// The indexes a bulk load drops and rebuilds.
+    public var bulkDroppedIndexes: [String] = ["log_entry_rid", "log_entry_tid", "log_entry_start", "log_entry_service_start"]
 
     public init(format: FormatChoice = .auto, reporter: String? = nil, batchSize: Int = 8192) {
         self.format = format

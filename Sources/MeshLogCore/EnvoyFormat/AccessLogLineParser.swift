@@ -6,5 +6,5 @@ public protocol AccessLogLineParser: AnyObject {
     /// Names of the values that go to the `extra` JSON column, indexed by `AccessLogRecord.extras[i].name`.
     var extraNames: [String] { get }
     /// Parses `line` (no trailing newline) into `record`; returns false when the line does not fit.
-    func parse(_ line: UnsafeBufferPointer<UInt8>, into record: inout AccessLogRecord) -> Bool
+    func parse(_ line: UnsafeBufferPointer<UInt8>, into record: AccessLogRecord) -> Bool
 }

@@ -9,10 +9,10 @@
 /// For example:
 /// ```swift
 /// let format = try CompiledAccessLogFormat(format: #"[%START_TIME%] "%REQ(:METHOD)% %REQ(:PATH)% %PROTOCOL%" %RESPONSE_CODE%"#)
-/// var record = AccessLogRecord()
-/// format.parse(line, into: &record)   // record.integer(.status) == 200
+/// let record = AccessLogRecord()
+/// format.parse(line, into: record)   // record.integer(.status) == 200
 /// ```
-public final class CompiledAccessLogFormat: AccessLogLineParser {
+public final class CompiledAccessLogFormat: AccessLogLineParser, @unchecked Sendable {
     /// One compiled part of the format.
     enum Part {
         case literal(ContiguousArray<UInt8>)
@@ -35,8 +35,7 @@ public final class CompiledAccessLogFormat: AccessLogLineParser {
     public let timePattern: StartTimePattern
     /// The typed fields this format carries.
     public let fields: Set<AccessLogField>
-    private let parts: [Part]
-    private let captureCount: Int
+    private let plan: Plan
     /// Upper bound on backtracking steps for one line.
     private let stepBudget = 4096
 
@@ -79,134 +78,177 @@ public final class CompiledAccessLogFormat: AccessLogLineParser {
             }
         }
         guard tokens.contains(where: { if case .command = $0 { true } else { false } }) else { throw .noCommands }
-        self.parts = parts
+        self.plan = Plan(parts)
         self.extraNames = extraNames
         self.timePattern = pattern
         self.fields = seen
-        self.captureCount = parts.count
     }
 
-    public func parse(_ fullLine: UnsafeBufferPointer<UInt8>, into record: inout AccessLogRecord) -> Bool {
-        record.reset()
-        var line = fullLine
-        if let last = line.last, last == 13 { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
-        let n = line.count
-        // Copy the line so offsets stay valid in the record.
-        record.bytes.removeAll(keepingCapacity: true)
-        record.bytes.append(contentsOf: line)
-        // Choice points: part index, capture start, next search position.
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: captureCount * 3 + 3) { stack in
-            var depth = 0
-            var p = 0
-            var pos = 0
-            var searchFrom = -1
-            var steps = 0
-            // Capture ranges by part index.
-            return withUnsafeTemporaryAllocation(of: Int.self, capacity: parts.count * 2 + 2) { ranges in
-                parts.withUnsafeBufferPointer { parts in
-                    matching: while true {
-                        steps += 1
-                        if steps > stepBudget { return false }
-                        var ok = true
-                        if p == parts.count {
-                            if pos == n { break matching }
-                            ok = false
-                        } else {
-                            switch parts[p] {
-                            case .literal(let lit):
-                                if Self.literalAt(line, pos, lit) {
-                                    pos += lit.count
-                                    p += 1
-                                } else {
-                                    ok = false
-                                }
-                            case .capture(let cap):
-                                let from = searchFrom >= 0 ? searchFrom : pos
-                                searchFrom = -1
-                                if p + 1 == parts.count {
-                                    // Last part: runs to the end of the line.
-                                    if from == pos, Self.valid(line, pos, n, cap.shape) {
-                                        ranges[2 * p] = pos
-                                        ranges[2 * p + 1] = n
-                                        pos = n
-                                        p += 1
-                                    } else {
-                                        ok = false
-                                    }
-                                } else if case .literal(let lit) = parts[p + 1],
-                                          let q = Self.find(lit, in: line, from: from),
-                                          Self.valid(line, pos, q, cap.shape) {
-                                    ranges[2 * p] = pos
-                                    ranges[2 * p + 1] = q
-                                    stack[3 * depth] = p
-                                    stack[3 * depth + 1] = pos
-                                    stack[3 * depth + 2] = q + 1
-                                    depth += 1
-                                    pos = q + lit.count
-                                    p += 2
-                                } else {
-                                    ok = false
-                                }
-                            }
-                        }
-                        if !ok {
-                            guard depth > 0 else { return false }
-                            depth -= 1
-                            p = stack[3 * depth]
-                            pos = stack[3 * depth + 1]
-                            searchFrom = stack[3 * depth + 2]
-                        }
+    public func parse(_ fullLine: UnsafeBufferPointer<UInt8>, into record: AccessLogRecord) -> Bool {
+        var n = fullLine.count
+        if n > 0, fullLine[n - 1] == 13 { n -= 1 }
+        record.reset(line: UnsafeBufferPointer(rebasing: fullLine[0..<n]))
+        let line = UnsafeBufferPointer(start: record.bytes, count: n)
+        let plan = self.plan
+        let partCount = plan.count
+        let stack = plan.stack
+        let ranges = plan.ranges
+        var depth = 0
+        var p = 0
+        var pos = 0
+        var searchFrom = -1
+        var steps = 0
+        while true {
+            steps += 1
+            if steps > stepBudget { return false }
+            var ok = true
+            if p == partCount {
+                if pos == n { break }
+                ok = false
+            } else if plan.isLiteral[p] {
+                let len = Int(plan.literalLength[p])
+                let lit = plan.literals + Int(plan.literalOffset[p])
+                if pos + len <= n, Self.equal(line.baseAddress! + pos, lit, len) {
+                    pos += len
+                    p += 1
+                } else {
+                    ok = false
+                }
+            } else {
+                let from = searchFrom >= 0 ? searchFrom : pos
+                searchFrom = -1
+                let shape = plan.shape[p]
+                if p + 1 == partCount {
+                    if from == pos, Self.valid(line, pos, n, shape) {
+                        ranges[2 * p] = pos
+                        ranges[2 * p + 1] = n
+                        pos = n
+                        p += 1
+                    } else {
+                        ok = false
                     }
-                    // Store the captures.
-                    for i in 0..<parts.count {
-                        guard case .capture(let cap) = parts[i] else { continue }
-                        let s = ranges[2 * i], e = ranges[2 * i + 1]
-                        if ByteParsing.isMissing(line, s, e) { continue }
-                        if let field = cap.field {
-                            record.starts[field.rawValue] = Int32(s)
-                            record.ends[field.rawValue] = Int32(e)
-                        } else {
-                            record.extras.append((cap.extraIndex, Int32(s), Int32(e)))
-                        }
+                } else {
+                    let len = Int(plan.literalLength[p + 1])
+                    let lit = plan.literals + Int(plan.literalOffset[p + 1])
+                    let q = Self.find(lit, len, in: line, from: from)
+                    if q >= 0, Self.valid(line, pos, q, shape) {
+                        ranges[2 * p] = pos
+                        ranges[2 * p + 1] = q
+                        stack[3 * depth] = p
+                        stack[3 * depth + 1] = pos
+                        stack[3 * depth + 2] = q + 1
+                        depth += 1
+                        pos = q + len
+                        p += 2
+                    } else {
+                        ok = false
                     }
-                    let ts = Int(record.starts[AccessLogField.startTime.rawValue])
-                    if ts >= 0 {
-                        record.startMicros = timePattern.parse(line, ts, Int(record.ends[AccessLogField.startTime.rawValue]))
-                        if record.startMicros == nil { return false }
-                    }
-                    return true
                 }
             }
+            if !ok {
+                guard depth > 0 else { return false }
+                depth -= 1
+                p = stack[3 * depth]
+                pos = stack[3 * depth + 1]
+                searchFrom = stack[3 * depth + 2]
+            }
+        }
+        // Store the captures.
+        for i in 0..<partCount where !plan.isLiteral[i] {
+            let s = ranges[2 * i], e = ranges[2 * i + 1]
+            if e <= s || (e == s + 1 && line[s] == 45) { continue }
+            let field = Int(plan.field[i])
+            if field >= 0 {
+                record.starts[field] = Int32(s)
+                record.ends[field] = Int32(e)
+            } else {
+                record.extras.append((Int(plan.extraIndex[i]), Int32(s), Int32(e)))
+            }
+        }
+        let ts = Int(record.starts[AccessLogField.startTime.rawValue])
+        if ts >= 0 {
+            record.startMicros = timePattern.parse(line, ts, Int(record.ends[AccessLogField.startTime.rawValue]))
+            if record.startMicros == nil { return false }
+        }
+        return true
+    }
+
+    /// The compiled parts laid out flat for the matcher.
+    final class Plan {
+        let count: Int
+        let isLiteral: UnsafeMutablePointer<Bool>
+        let literalOffset: UnsafeMutablePointer<Int32>
+        let literalLength: UnsafeMutablePointer<Int32>
+        let literals: UnsafeMutablePointer<UInt8>
+        let field: UnsafeMutablePointer<Int32>
+        let extraIndex: UnsafeMutablePointer<Int32>
+        let shape: UnsafeMutablePointer<AccessLogField.ValueShape>
+        let stack: UnsafeMutablePointer<Int>
+        let ranges: UnsafeMutablePointer<Int>
+
+        init(_ parts: [Part]) {
+            count = parts.count
+            isLiteral = .allocate(capacity: count + 1)
+            literalOffset = .allocate(capacity: count + 1)
+            literalLength = .allocate(capacity: count + 1)
+            field = .allocate(capacity: count + 1)
+            extraIndex = .allocate(capacity: count + 1)
+            shape = .allocate(capacity: count + 1)
+            stack = .allocate(capacity: 3 * count + 3)
+            ranges = .allocate(capacity: 2 * count + 2)
+            ranges.initialize(repeating: 0, count: 2 * count + 2)
+            var all: [UInt8] = []
+            for (i, part) in parts.enumerated() {
+                switch part {
+                case .literal(let bytes):
+                    isLiteral[i] = true
+                    literalOffset[i] = Int32(all.count)
+                    literalLength[i] = Int32(bytes.count)
+                    all.append(contentsOf: bytes)
+                    field[i] = -1
+                    extraIndex[i] = -1
+                    shape[i] = .any
+                case .capture(let cap):
+                    isLiteral[i] = false
+                    literalOffset[i] = 0
+                    literalLength[i] = 0
+                    field[i] = Int32(cap.field?.rawValue ?? -1)
+                    extraIndex[i] = Int32(cap.extraIndex)
+                    shape[i] = cap.shape
+                }
+            }
+            literals = .allocate(capacity: max(1, all.count))
+            for (i, b) in all.enumerated() { literals[i] = b }
+        }
+
+        deinit {
+            isLiteral.deallocate(); literalOffset.deallocate(); literalLength.deallocate(); literals.deallocate()
+            field.deallocate(); extraIndex.deallocate(); shape.deallocate(); stack.deallocate(); ranges.deallocate()
         }
     }
 
     @inline(__always)
-    static func literalAt(_ line: UnsafeBufferPointer<UInt8>, _ pos: Int, _ lit: ContiguousArray<UInt8>) -> Bool {
-        let count = lit.count
-        guard pos + count <= line.count else { return false }
-        return lit.withUnsafeBufferPointer { l in
-            for k in 0..<count where line[pos + k] != l[k] { return false }
-            return true
-        }
+    static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ len: Int) -> Bool {
+        for k in 0..<len where a[k] != b[k] { return false }
+        return true
     }
 
+    /// Position of the first occurrence of `lit` in `line` at or after `from`, or -1.
     @inline(__always)
-    static func find(_ lit: ContiguousArray<UInt8>, in line: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        lit.withUnsafeBufferPointer { l in
-            let first = l[0]
-            let count = l.count
-            let last = line.count - count
-            var i = from
-            while i <= last {
-                if line[i] == first {
-                    var k = 1
-                    while k < count, line[i + k] == l[k] { k += 1 }
-                    if k == count { return i }
-                }
-                i += 1
+    static func find(_ lit: UnsafePointer<UInt8>, _ len: Int, in line: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+        let first = lit[0]
+        let last = line.count - len
+        guard let base = line.baseAddress else { return -1 }
+        var i = from
+        while i <= last {
+            if base[i] == first {
+                var k = 1
+                while k < len, base[i + k] == lit[k] { k += 1 }
+                if k == len { return i }
             }
-            return nil
+            i += 1
         }
+        return -1
     }
 
     @inline(__always)

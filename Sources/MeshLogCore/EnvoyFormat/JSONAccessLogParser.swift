@@ -3,7 +3,7 @@
 /// Values may be typed (`"duration": 12`) or all strings as in old Istio (`"duration": "12"`);
 /// `-`, `null` and `""` all mean missing. Keys map to typed columns through `keyMap`; every other
 /// key goes to `extra`. Nested objects and arrays are kept as raw JSON text.
-public final class JSONAccessLogParser: AccessLogLineParser {
+public final class JSONAccessLogParser: AccessLogLineParser, @unchecked Sendable {
     public private(set) var extraNames: [String] = []
     /// Key → typed column.
     public let keyMap: [String: AccessLogField]
@@ -26,15 +26,13 @@ public final class JSONAccessLogParser: AccessLogLineParser {
     /// Result of looking at a line: an access log, a JSON line that is not one, or not JSON.
     public enum Outcome: Sendable { case record, notAccessLog, malformed }
 
-    public func parse(_ line: UnsafeBufferPointer<UInt8>, into record: inout AccessLogRecord) -> Bool {
-        classify(line, into: &record) == .record
+    public func parse(_ line: UnsafeBufferPointer<UInt8>, into record: AccessLogRecord) -> Bool {
+        classify(line, into: record) == .record
     }
 
     /// Parses and tells apart JSON lines that are not access logs (Envoy's own JSON status lines).
-    public func classify(_ line: UnsafeBufferPointer<UInt8>, into record: inout AccessLogRecord) -> Outcome {
-        record.reset()
-        record.bytes.removeAll(keepingCapacity: true)
-        record.bytes.append(contentsOf: line)
+    public func classify(_ line: UnsafeBufferPointer<UInt8>, into record: AccessLogRecord) -> Outcome {
+        record.reset(line: line)
         let n = line.count
         var i = 0
         @inline(__always) func skipSpace() { while i < n, line[i] == 32 || line[i] == 9 || line[i] == 13 { i += 1 } }
@@ -67,7 +65,7 @@ public final class JSONAccessLogParser: AccessLogLineParser {
                 var hasEscape = false
                 for k in vs..<ve where line[k] == UInt8(ascii: "\\") { hasEscape = true; break }
                 if hasEscape && !missing {
-                    let (s, e) = Self.unescape(line, vs, ve, into: &record.bytes)
+                    let (s, e) = Self.unescape(line, vs, ve, into: record)
                     vs = s
                     ve = e
                 }
@@ -110,9 +108,7 @@ public final class JSONAccessLogParser: AccessLogLineParser {
         guard requiredAny.contains(where: { record.starts[$0.rawValue] >= 0 }) else { return .notAccessLog }
         let ts = Int(record.starts[AccessLogField.startTime.rawValue])
         if ts >= 0 {
-            let micros = record.bytes.withUnsafeBufferPointer {
-                StartTimePattern.parseRFC3339($0, ts, Int(record.ends[AccessLogField.startTime.rawValue]))
-            }
+            let micros = StartTimePattern.parseRFC3339(record.buffer, ts, Int(record.ends[AccessLogField.startTime.rawValue]))
             guard let micros else { return .malformed }
             record.startMicros = micros
         }
@@ -160,7 +156,7 @@ public final class JSONAccessLogParser: AccessLogLineParser {
     }
 
     /// Decodes JSON string escapes of `line[s..<e]`, appending the result to `out`.
-    static func unescape(_ line: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, into out: inout [UInt8]) -> (Int, Int) {
+    static func unescape(_ line: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, into out: AccessLogRecord) -> (Int, Int) {
         let start = out.count
         var i = s
         while i < e {
@@ -187,7 +183,7 @@ public final class JSONAccessLogParser: AccessLogLineParser {
                         i = j
                     }
                 }
-                out.append(contentsOf: Array(String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8))
+                for b in String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8 { out.append(b) }
             default: out.append(x)
             }
         }

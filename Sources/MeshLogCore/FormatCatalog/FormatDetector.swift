@@ -22,12 +22,12 @@ public enum FormatDetector {
     public static func detect(_ lines: [[UInt8]], candidates: [FormatPreset] = FormatCatalog.presets) -> Detection? {
         var best: Detection?
         let sample = lines.filter { !$0.isEmpty }.prefix(sampleSize)
-        var record = AccessLogRecord()
+        let record = AccessLogRecord()
         for preset in candidates {
             guard let parser = try? preset.makeParser() else { continue }
             var matched = 0
             for line in sample {
-                if line.withUnsafeBufferPointer({ parser.parse($0, into: &record) }) { matched += 1 }
+                if line.withUnsafeBufferPointer({ parser.parse($0, into: record) }) { matched += 1 }
             }
             if matched > 0, matched > (best?.matched ?? 0) {
                 best = Detection(preset: preset, parser: parser, matched: matched, sampled: sample.count)

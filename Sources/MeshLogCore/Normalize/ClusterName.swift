@@ -78,3 +78,32 @@ public struct ClusterName: Equatable, Sendable {
         return (host.service, host.namespace, subset, port)
     }
 }
+
+extension ClusterName {
+    /// What a cluster name, SNI or authority says about a request's destination.
+    public struct Parts: Sendable, Equatable {
+        public var direction: Direction
+        public var service: String?
+        public var namespace: String?
+        public var subset: String?
+    }
+
+    /// Destination from a cluster name (direction, service, namespace, subset).
+    public static func destination(cluster: String) -> Parts? {
+        let c = ClusterName(cluster)
+        return Parts(direction: c.direction, service: c.service, namespace: c.namespace, subset: c.subset)
+    }
+
+    /// Destination from an inbound SNI, or nil when it is not Istio's DNS-SRV form.
+    public static func destination(serverName: String) -> Parts? {
+        guard let s = fromServerName(serverName) else { return nil }
+        return Parts(direction: .unknown, service: s.service, namespace: s.namespace, subset: s.subset)
+    }
+
+    /// Destination from an authority (`course.lms.svc.cluster.local:8080`, `course:8080`), or nil for IPs.
+    public static func destination(host: String) -> Parts? {
+        let h = serviceHost(host)
+        guard let service = h.service else { return nil }
+        return Parts(direction: .unknown, service: service, namespace: h.namespace, subset: nil)
+    }
+}

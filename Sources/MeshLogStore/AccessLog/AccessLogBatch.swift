@@ -59,10 +59,15 @@ public final class AccessLogBatch: @unchecked Sendable {
     /// Rows in the batch.
     public private(set) var rowCount = 0
     /// Cell values: the integer, or `offset << 24 | length` into `arena` for text and blobs.
-    public private(set) var values: [Int64] = []
-    public private(set) var kinds: [UInt8] = []
+    public private(set) var values: UnsafeMutablePointer<Int64>
+    /// Cell kinds (`Kind` raw values).
+    public private(set) var kinds: UnsafeMutablePointer<UInt8>
     /// Bytes of text and blob cells.
-    public private(set) var arena: [UInt8] = []
+    public private(set) var arena: UnsafeMutablePointer<UInt8>
+    /// Bytes in use in `arena`.
+    public private(set) var arenaCount = 0
+    private var rowCapacity: Int
+    private var arenaCapacity: Int
     /// Strings new to the dictionary, to insert before the rows.
     public var newStrings: [(id: Int64, value: [UInt8])] = []
     /// Flag sets new to the `flag_set` table: (flags id, single flag).
@@ -78,19 +83,25 @@ public final class AccessLogBatch: @unchecked Sendable {
 
     private var base = 0
 
-    /// Creates an empty batch with room for `capacity` rows.
+    /// Creates an empty batch with room for `capacity` rows (it grows when needed).
     public init(capacity: Int = 8192) {
-        values.reserveCapacity(capacity * Self.columnCount)
-        kinds.reserveCapacity(capacity * Self.columnCount)
-        arena.reserveCapacity(capacity * 64)
+        rowCapacity = max(16, capacity)
+        arenaCapacity = rowCapacity * 64
+        values = .allocate(capacity: rowCapacity * Self.columnCount)
+        kinds = .allocate(capacity: rowCapacity * Self.columnCount)
+        arena = .allocate(capacity: arenaCapacity)
+    }
+
+    deinit {
+        values.deallocate()
+        kinds.deallocate()
+        arena.deallocate()
     }
 
     /// Empties the batch, keeping its memory.
     public func reset() {
         rowCount = 0
-        values.removeAll(keepingCapacity: true)
-        kinds.removeAll(keepingCapacity: true)
-        arena.removeAll(keepingCapacity: true)
+        arenaCount = 0
         newStrings.removeAll(keepingCapacity: true)
         newFlagSets.removeAll(keepingCapacity: true)
         rejected.removeAll(keepingCapacity: true)
@@ -100,9 +111,20 @@ public final class AccessLogBatch: @unchecked Sendable {
     /// Starts a new row with every cell NULL.
     @inline(__always)
     public func beginRow() {
-        base = values.count
-        values.append(contentsOf: repeatElement(0, count: Self.columnCount))
-        kinds.append(contentsOf: repeatElement(0, count: Self.columnCount))
+        if rowCount == rowCapacity {
+            let newCapacity = rowCapacity * 2
+            let v = UnsafeMutablePointer<Int64>.allocate(capacity: newCapacity * Self.columnCount)
+            v.update(from: values, count: rowCount * Self.columnCount)
+            values.deallocate()
+            values = v
+            let k = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity * Self.columnCount)
+            k.update(from: kinds, count: rowCount * Self.columnCount)
+            kinds.deallocate()
+            kinds = k
+            rowCapacity = newCapacity
+        }
+        base = rowCount * Self.columnCount
+        (kinds + base).update(repeating: 0, count: Self.columnCount)
         rowCount += 1
     }
 
@@ -119,19 +141,42 @@ public final class AccessLogBatch: @unchecked Sendable {
         if let value { set(column, value) }
     }
 
+    @inline(__always)
+    private func appendArena(_ bytes: UnsafeRawBufferPointer) -> Int64 {
+        if arenaCount + bytes.count > arenaCapacity {
+            var newCapacity = arenaCapacity * 2
+            while newCapacity < arenaCount + bytes.count { newCapacity *= 2 }
+            let a = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            a.update(from: arena, count: arenaCount)
+            arena.deallocate()
+            arena = a
+            arenaCapacity = newCapacity
+        }
+        if let src = bytes.baseAddress, bytes.count > 0 {
+            UnsafeMutableRawPointer(arena + arenaCount).copyMemory(from: src, byteCount: bytes.count)
+        }
+        let cell = Int64(arenaCount) << 24 | Int64(bytes.count)
+        arenaCount += bytes.count
+        return cell
+    }
+
     /// Sets a text cell of the current row.
     @inline(__always)
     public func setText(_ column: Column, _ bytes: UnsafeBufferPointer<UInt8>) {
-        values[base + column.rawValue] = Int64(arena.count) << 24 | Int64(bytes.count)
+        values[base + column.rawValue] = appendArena(UnsafeRawBufferPointer(bytes))
         kinds[base + column.rawValue] = Kind.text.rawValue
-        arena.append(contentsOf: bytes)
     }
 
     /// Sets a blob cell of the current row.
     @inline(__always)
     public func setBlob(_ column: Column, _ bytes: UnsafeRawBufferPointer) {
-        values[base + column.rawValue] = Int64(arena.count) << 24 | Int64(bytes.count)
+        values[base + column.rawValue] = appendArena(bytes)
         kinds[base + column.rawValue] = Kind.blob.rawValue
-        arena.append(contentsOf: bytes)
+    }
+
+    /// A cell of a stored row, for tests and diagnostics.
+    public func cell(row: Int, _ column: Column) -> (kind: Kind, value: Int64) {
+        let i = row * Self.columnCount + column.rawValue
+        return (Kind(rawValue: kinds[i]) ?? .null, values[i])
     }
 }

@@ -88,36 +88,31 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
     private func insertRows(_ batch: AccessLogBatch) throws {
         let columns = AccessLogBatch.columnCount
         let stmt = insertRow.handle
-        try batch.values.withUnsafeBufferPointer { values in
-            try batch.kinds.withUnsafeBufferPointer { kinds in
-                try batch.arena.withUnsafeBytes { arena in
-                    var cell = 0
-                    for _ in 0..<batch.rowCount {
-                        for c in 0..<columns {
-                            let index = Int32(c + 1)
-                            let v = values[cell]
-                            switch kinds[cell] {
-                            case 1: sqlite3_bind_int64(stmt, index, v)
-                            case 2:
-                                let p = arena.baseAddress!.advanced(by: Int(v >> 24)).assumingMemoryBound(to: CChar.self)
-                                sqlite3_bind_text(stmt, index, p, Int32(v & 0xFF_FFFF), nil)
-                            case 3:
-                                let p = arena.baseAddress!.advanced(by: Int(v >> 24))
-                                sqlite3_bind_blob(stmt, index, p, Int32(v & 0xFF_FFFF), nil)
-                            default: sqlite3_bind_null(stmt, index)
-                            }
-                            cell += 1
-                        }
-                        let rc = sqlite3_step(stmt)
-                        guard rc == SQLITE_DONE else {
-                            let message = String(cString: sqlite3_errmsg(db.handle))
-                            sqlite3_reset(stmt)
-                            throw SQLiteError(code: rc, message: message, sql: insertRow.sql)
-                        }
-                        sqlite3_reset(stmt)
-                    }
+        let values = batch.values
+        let kinds = batch.kinds
+        let arena = UnsafeMutableRawPointer(batch.arena)
+        var cell = 0
+        for _ in 0..<batch.rowCount {
+            for c in 0..<columns {
+                let index = Int32(c + 1)
+                let v = values[cell]
+                switch kinds[cell] {
+                case 1: sqlite3_bind_int64(stmt, index, v)
+                case 2:
+                    let p = (arena + Int(v >> 24)).assumingMemoryBound(to: CChar.self)
+                    sqlite3_bind_text(stmt, index, p, Int32(v & 0xFF_FFFF), nil)
+                case 3: sqlite3_bind_blob(stmt, index, arena + Int(v >> 24), Int32(v & 0xFF_FFFF), nil)
+                default: sqlite3_bind_null(stmt, index)
                 }
+                cell += 1
             }
+            let rc = sqlite3_step(stmt)
+            guard rc == SQLITE_DONE else {
+                let message = String(cString: sqlite3_errmsg(db.handle))
+                sqlite3_reset(stmt)
+                throw SQLiteError(code: rc, message: message, sql: insertRow.sql)
+            }
+            sqlite3_reset(stmt)
         }
     }
 
@@ -141,6 +136,31 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
                 """, [.text(error == nil ? "done" : "failed"), .integer(contentHash), error.map { .text($0) } ?? .null, .integer(id)])
             return nil
         }
+    }
+
+    /// Rows already stored.
+    public func storedRowCount() throws -> Int64 {
+        try db.scalar("SELECT coalesce(max(id), 0) FROM log_entry").int64 ?? 0
+    }
+
+    /// Drops the named secondary indexes for a bulk load (rebuilt by `ensureIndexes`).
+    public func dropIndexes(_ names: [String]) throws {
+        for name in names { try db.execute("DROP INDEX IF EXISTS \(name)") }
+    }
+
+    /// Creates any missing secondary index (after a bulk load, or a bulk load that was killed).
+    /// - Returns: the names of the indexes it had to build.
+    @discardableResult
+    public func ensureIndexes() throws -> [String] {
+        var built: [String] = []
+        for (name, sql) in StoreSchema.logEntryIndexes {
+            let exists = try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?", [.text(name)]).int64 ?? 0
+            if exists == 0 {
+                try db.execute(sql)
+                built.append(name)
+            }
+        }
+        return built
     }
 
     public func maxDictionaryID() throws -> Int64 {

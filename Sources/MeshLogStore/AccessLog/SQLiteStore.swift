@@ -18,6 +18,7 @@ public enum SQLiteStore {
         try db.execute("PRAGMA temp_store=MEMORY")
         try db.execute("PRAGMA cache_size=-65536")
         try db.execute("PRAGMA foreign_keys=ON")
+        try db.execute("PRAGMA threads=2")
         try StoreSchema.migrator.migrate(db)
         db.registerMeshLogFunctions()
         return db

@@ -2,23 +2,35 @@
 /// without creating a `String` per lookup.
 ///
 /// Ids are handed out from `nextID`; new strings wait in `pending` until a writer stores them in
-/// the `dict` table. Memory is bounded: past `maxEntries` or `maxArenaBytes` the table forgets
-/// everything at the next `trimIfNeeded()`, and strings seen again get fresh ids (the `dict`
-/// table may then hold one value under two ids, which the views resolve the same way).
+/// the `dict` table. Each entry also carries a few caller-defined `aux` slots (the route id of a
+/// path, the parsed destination of a cluster) so derivations are computed once per distinct
+/// string. Memory is bounded: past `maxEntries` or `maxArenaBytes` the table forgets everything
+/// at the next `trimIfNeeded()`, and strings seen again get fresh ids (the `dict` table may then
+/// hold one value under two ids, which the views resolve the same way).
 public final class StringInterner {
-    private var arena: [UInt8] = []
-    private var hashes: [UInt64]
-    private var offsets: [Int32]
-    private var lengths: [Int32]
-    private var ids: [Int64]
+    /// How many aux slots each entry has.
+    public static let auxSlots = 4
+
+    private var arena: UnsafeMutablePointer<UInt8>
+    private var arenaCount = 0
+    private var arenaCapacity: Int
+    private var hashes: UnsafeMutablePointer<UInt64>
+    private var offsets: UnsafeMutablePointer<Int32>
+    private var lengths: UnsafeMutablePointer<Int32>
+    private var ids: UnsafeMutablePointer<Int64>
+    private var aux: UnsafeMutablePointer<Int64>
+    private var capacity: Int
     private var mask: Int
-    private(set) public var count = 0
+    /// Distinct strings in the table.
+    public private(set) var count = 0
     /// The next id to hand out.
     public private(set) var nextID: Int64
     /// Strings interned since the last `takePending()`: (id, bytes).
     public private(set) var pending: [(id: Int64, value: [UInt8])] = []
-    /// Bumped each time the table is cleared; caches keyed by id must be dropped when it changes.
+    /// Bumped each time the table is cleared.
     public private(set) var generation = 0
+    /// The slot of the last string looked up, for `aux(_:)` and `setAux(_:_:)`.
+    public private(set) var lastSlot = 0
     public let maxEntries: Int
     public let maxArenaBytes: Int
 
@@ -27,31 +39,51 @@ public final class StringInterner {
         nextID = firstID
         self.maxEntries = maxEntries
         self.maxArenaBytes = maxArenaBytes
-        let capacity = 1 << 12
-        hashes = Array(repeating: 0, count: capacity)
-        offsets = Array(repeating: -1, count: capacity)
-        lengths = Array(repeating: 0, count: capacity)
-        ids = Array(repeating: 0, count: capacity)
+        capacity = 1 << 12
         mask = capacity - 1
+        hashes = .allocate(capacity: capacity)
+        offsets = .allocate(capacity: capacity)
+        lengths = .allocate(capacity: capacity)
+        ids = .allocate(capacity: capacity)
+        aux = .allocate(capacity: capacity * Self.auxSlots)
+        offsets.initialize(repeating: -1, count: capacity)
+        arenaCapacity = 1 << 16
+        arena = .allocate(capacity: arenaCapacity)
+    }
+
+    deinit {
+        arena.deallocate(); hashes.deallocate(); offsets.deallocate(); lengths.deallocate(); ids.deallocate(); aux.deallocate()
     }
 
     /// Registers an existing (id, value) pair, as loaded from the `dict` table.
     public func preload(id: Int64, value: String) {
         var v = value
-        v.withUTF8 { insert($0, hash: Self.hash($0), id: id) }
+        v.withUTF8 { bytes in
+            let h = Self.hash(bytes)
+            if find(bytes, h) < 0 { insert(bytes, hash: h, id: id) }
+        }
         if id >= nextID { nextID = id + 1 }
     }
 
-    /// The id of `bytes`, interning it when new.
     @inline(__always)
-    public func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
-        let h = Self.hash(bytes)
+    private func find(_ bytes: UnsafeBufferPointer<UInt8>, _ h: UInt64) -> Int {
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
             let off = offsets[slot]
-            if off < 0 { break }
-            if hashes[slot] == h, Int(lengths[slot]) == bytes.count, equal(Int(off), bytes) { return ids[slot] }
+            if off < 0 { return -1 }
+            if hashes[slot] == h, Int(lengths[slot]) == bytes.count, equal(Int(off), bytes) { return slot }
             slot = (slot + 1) & mask
+        }
+    }
+
+    /// The id of `bytes`, interning it when new. `lastSlot` then names its entry.
+    @inline(__always)
+    public func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
+        let h = Self.hash(bytes)
+        let found = find(bytes, h)
+        if found >= 0 {
+            lastSlot = found
+            return ids[found]
         }
         let id = nextID
         nextID += 1
@@ -66,6 +98,14 @@ public final class StringInterner {
         return s.withUTF8 { intern($0) }
     }
 
+    /// Aux slot `k` of the entry at `lastSlot` (-1 until set).
+    @inline(__always)
+    public func aux(_ k: Int) -> Int64 { aux[lastSlot * Self.auxSlots + k] }
+
+    /// Sets aux slot `k` of the entry at `slot`.
+    @inline(__always)
+    public func setAux(_ k: Int, _ value: Int64, slot: Int) { aux[slot * Self.auxSlots + k] = value }
+
     /// Hands the pending new strings to the caller and forgets them.
     public func takePending() -> [(id: Int64, value: [UInt8])] {
         defer { pending.removeAll(keepingCapacity: true) }
@@ -74,54 +114,64 @@ public final class StringInterner {
 
     /// Clears the table when it has grown past its bounds. Call between batches.
     public func trimIfNeeded() {
-        guard count > maxEntries || arena.count > maxArenaBytes else { return }
-        arena.removeAll(keepingCapacity: false)
-        let capacity = 1 << 12
-        hashes = Array(repeating: 0, count: capacity)
-        offsets = Array(repeating: -1, count: capacity)
-        lengths = Array(repeating: 0, count: capacity)
-        ids = Array(repeating: 0, count: capacity)
-        mask = capacity - 1
+        guard count > maxEntries || arenaCount > maxArenaBytes else { return }
+        arenaCount = 0
+        offsets.update(repeating: -1, count: capacity)
         count = 0
         generation += 1
     }
 
     private func insert(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64, id: Int64) {
-        if (count + 1) * 2 > hashes.count { grow() }
+        if (count + 1) * 2 > capacity { grow() }
+        if arenaCount + bytes.count > arenaCapacity {
+            var newCapacity = arenaCapacity * 2
+            while newCapacity < arenaCount + bytes.count { newCapacity *= 2 }
+            let newArena = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            newArena.update(from: arena, count: arenaCount)
+            arena.deallocate()
+            arena = newArena
+            arenaCapacity = newCapacity
+        }
         var slot = Int(truncatingIfNeeded: h) & mask
         while offsets[slot] >= 0 { slot = (slot + 1) & mask }
         hashes[slot] = h
-        offsets[slot] = Int32(arena.count)
+        offsets[slot] = Int32(arenaCount)
         lengths[slot] = Int32(bytes.count)
         ids[slot] = id
-        arena.append(contentsOf: bytes)
+        for k in 0..<Self.auxSlots { aux[slot * Self.auxSlots + k] = -1 }
+        if let base = bytes.baseAddress, bytes.count > 0 { (arena + arenaCount).update(from: base, count: bytes.count) }
+        arenaCount += bytes.count
         count += 1
+        lastSlot = slot
     }
 
     private func grow() {
-        let oldHashes = hashes, oldOffsets = offsets, oldLengths = lengths, oldIDs = ids
-        let capacity = hashes.count * 2
-        hashes = Array(repeating: 0, count: capacity)
-        offsets = Array(repeating: -1, count: capacity)
-        lengths = Array(repeating: 0, count: capacity)
-        ids = Array(repeating: 0, count: capacity)
+        let oldCapacity = capacity
+        let oldHashes = hashes, oldOffsets = offsets, oldLengths = lengths, oldIDs = ids, oldAux = aux
+        capacity *= 2
         mask = capacity - 1
-        for i in 0..<oldHashes.count where oldOffsets[i] >= 0 {
+        hashes = .allocate(capacity: capacity)
+        offsets = .allocate(capacity: capacity)
+        lengths = .allocate(capacity: capacity)
+        ids = .allocate(capacity: capacity)
+        aux = .allocate(capacity: capacity * Self.auxSlots)
+        offsets.initialize(repeating: -1, count: capacity)
+        for i in 0..<oldCapacity where oldOffsets[i] >= 0 {
             var slot = Int(truncatingIfNeeded: oldHashes[i]) & mask
             while offsets[slot] >= 0 { slot = (slot + 1) & mask }
             hashes[slot] = oldHashes[i]
             offsets[slot] = oldOffsets[i]
             lengths[slot] = oldLengths[i]
             ids[slot] = oldIDs[i]
+            for k in 0..<Self.auxSlots { aux[slot * Self.auxSlots + k] = oldAux[i * Self.auxSlots + k] }
         }
+        oldHashes.deallocate(); oldOffsets.deallocate(); oldLengths.deallocate(); oldIDs.deallocate(); oldAux.deallocate()
     }
 
     @inline(__always)
     private func equal(_ offset: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        arena.withUnsafeBufferPointer { a in
-            for i in 0..<bytes.count where a[offset + i] != bytes[i] { return false }
-            return true
-        }
+        guard let base = bytes.baseAddress else { return true }
+        return memcmp(arena + offset, base, bytes.count) == 0
     }
 
     /// A fast 64-bit hash of short byte strings (8 bytes per step).
@@ -138,15 +188,23 @@ public final class StringInterner {
             h ^= h >> 31
             i += 8
         }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < n {
-            tail |= UInt64(bytes[i]) << shift
-            shift += 8
-            i += 1
+        if i < n {
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < n {
+                tail |= UInt64(base[i]) << shift
+                shift += 8
+                i += 1
+            }
+            h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
         }
-        h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
         h ^= h >> 29
         return h
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -79,7 +79,6 @@ public enum StoreSchema {
                   id INTEGER PRIMARY KEY,
                   value TEXT NOT NULL
                 );
-                CREATE INDEX dict_value ON dict(value);
                 CREATE TABLE source(
                   id INTEGER PRIMARY KEY,
                   path TEXT NOT NULL,

@@ -79,6 +79,8 @@ extension MeshLog {
                     }
                 case .fileStarted:
                     break
+                case .indexing:
+                    if showProgress { Terminal.err("\r\u{1B}[K building indexes…"); progressShown = true }
                 }
             }
             if progressShown { Terminal.err("\r\u{1B}[K") }

@@ -45,12 +45,12 @@ struct FormatCatalogTests {
 
     @Test func jsonLinesWithoutAccessLogKeysAreNotAccessLogs() throws {
         let parser = try #require(try FormatCatalog.preset(named: "istio-json")?.makeParser() as? JSONAccessLogParser)
-        var record = AccessLogRecord()
+        let record = AccessLogRecord()
         var line = Array(#"{"level":"info","time":"2026-11-25T09:14:03Z","msg":"Envoy proxy is ready"}"#.utf8)
-        let outcome = line.withUnsafeMutableBufferPointer { parser.classify(UnsafeBufferPointer($0), into: &record) }
+        let outcome = line.withUnsafeMutableBufferPointer { parser.classify(UnsafeBufferPointer($0), into: record) }
         #expect(outcome == .notAccessLog)
         var broken = Array(#"{"response_code": 200, "#.utf8)
-        #expect(broken.withUnsafeMutableBufferPointer { parser.classify(UnsafeBufferPointer($0), into: &record) } == .malformed)
+        #expect(broken.withUnsafeMutableBufferPointer { parser.classify(UnsafeBufferPointer($0), into: record) } == .malformed)
     }
 
     @Test func responseFlagsHaveMeanings() {

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import MeshLogCore
+import MeshLogIngest
+import MeshLogStore
+
+extension MeshLog {
+    /// `meshlog bench`: the project's own ingest benchmark.
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure parse-only and end-to-end ingest speed, peak memory and database size.",
+            discussion: """
+                Uses --input FILE, or generates --lines of synthetic Istio traffic first. Run it on a release build:
+                  swift run -c release meshlog bench --lines 1000000
+                """
+        )
+
+        @Option(help: "An existing access-log file to measure (plain or gzipped).")
+        var input: String?
+
+        @Option(help: "Lines to generate when no --input is given.")
+        var lines = 1_000_000
+
+        @Option(help: "Working folder for generated data and the database.")
+        var workdir: String?
+
+        @Flag(help: "Only the parse-only pass.")
+        var parseOnly = false
+
+        @Flag(help: "Print results as JSON.")
+        var json = false
+
+        func run() throws {
+            let dir = workdir ?? FileManager.default.temporaryDirectory.appendingPathComponent("meshlog-bench").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let path: String
+            if let input {
+                path = input
+            } else {
+                path = try BenchData.generate(lines: lines, into: dir)
+            }
+            let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
+            var results: [(String, String)] = [("input", path), ("input_bytes", String(size))]
+            let parse = try ParseBenchmark.run(path: path)
+            results.append(("parse_lines_per_s", String(Int(Double(parse.lines) / parse.seconds))))
+            results.append(("parse_mb_per_s", String(format: "%.1f", Double(parse.bytes) / 1e6 / parse.seconds)))
+            results.append(("parse_seconds", String(format: "%.3f", parse.seconds)))
+            results.append(("format", parse.format))
+            if !parseOnly {
+                let db = (dir as NSString).appendingPathComponent("bench.db")
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+                let start = Date()
+                let database = try SQLiteStore.openForWriting(path: db)
+                let summary = try Ingester(db: database, options: IngestOptions()).run([InputFile(path: path, size: size)])
+                try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                let seconds = Date().timeIntervalSince(start)
+                let dbBytes = ["", "-wal"].reduce(Int64(0)) { total, s in
+                    total + ((try? FileManager.default.attributesOfItem(atPath: db + s)[.size] as? NSNumber)?.int64Value ?? 0)
+                }
+                results.append(("ingest_seconds", String(format: "%.3f", seconds)))
+                results.append(("ingest_lines_per_s", String(Int(Double(summary.linesRead) / seconds))))
+                results.append(("ingest_mb_per_s", String(format: "%.1f", Double(size) / 1e6 / seconds)))
+                results.append(("records_stored", String(summary.recordsStored)))
+                results.append(("db_bytes_per_line", String(format: "%.1f", Double(dbBytes) / Double(max(1, summary.recordsStored)))))
+            }
+            results.append(("peak_rss_mb", String(format: "%.1f", BenchData.peakRSSMegabytes())))
+            if json {
+                Terminal.out("{" + results.map { "\"\($0.0)\": \"\($0.1)\"" }.joined(separator: ", ") + "}\n")
+            } else {
+                for (k, v) in results { Terminal.out(k.padding(toLength: 22, withPad: " ", startingAt: 0) + v + "\n") }
+            }
+        }
+    }
+}
