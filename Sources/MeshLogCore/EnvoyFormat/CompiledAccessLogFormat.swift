@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// An Envoy text format string compiled once into literal anchors and typed captures.
 ///
 /// Lines are matched left to right: each capture runs lazily up to the next occurrence of the
@@ -130,8 +136,8 @@ public final class CompiledAccessLogFormat: AccessLogLineParser, @unchecked Send
                 } else {
                     let len = Int(plan.literalLength[p + 1])
                     let lit = plan.literals + Int(plan.literalOffset[p + 1])
-                    let q = Self.find(lit, len, in: line, from: from)
-                    if q >= 0, Self.valid(line, pos, q, shape) {
+                    let q = Self.scan(lit, len, in: line, start: pos, from: from, shape: shape)
+                    if q >= 0 {
                         ranges[2 * p] = pos
                         ranges[2 * p + 1] = q
                         stack[3 * depth] = p
@@ -233,6 +239,55 @@ public final class CompiledAccessLogFormat: AccessLogLineParser, @unchecked Send
         return true
     }
 
+    /// Position of the first occurrence of `lit` at or after `from` such that `line[start..<q]`
+    /// has the capture's shape, or -1. Stops as soon as a byte makes every longer value invalid.
+    @inline(__always)
+    static func scan(_ lit: UnsafePointer<UInt8>, _ len: Int, in line: UnsafeBufferPointer<UInt8>, start: Int, from: Int,
+                     shape: AccessLogField.ValueShape) -> Int {
+        guard let base = line.baseAddress else { return -1 }
+        let first = lit[0]
+        let last = line.count - len
+        var i = from
+        switch shape {
+        case .token:
+            if i > start {
+                for k in start..<i where base[k] == 32 || base[k] == 34 { return -1 }
+            }
+            // Eight bytes at a time: stop at a space, a quote or the literal's first byte.
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            let spaces = ones &* 32, quotes = ones &* 34, firsts = ones &* UInt64(first)
+            let raw = UnsafeRawPointer(base)
+            while i <= last {
+                if i + 8 <= line.count {
+                    let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    let a = w ^ spaces, b = w ^ quotes, f = w ^ firsts
+                    let m = ((a &- ones) & ~a | (b &- ones) & ~b | (f &- ones) & ~f) & highs
+                    if m == 0 {
+                        i += 8
+                        continue
+                    }
+                    i += m.trailingZeroBitCount >> 3
+                    if i > last { return -1 }
+                }
+                let c = base[i]
+                if c == first {
+                    var k = 1
+                    while k < len, base[i + k] == lit[k] { k += 1 }
+                    if k == len { return i }
+                }
+                if c == 32 || c == 34 { return -1 }
+                i += 1
+            }
+            return -1
+        case .any:
+            return find(lit, len, in: line, from: from)
+        case .integer, .flags:
+            let q = find(lit, len, in: line, from: from)
+            return q >= 0 && valid(line, start, q, shape) ? q : -1
+        }
+    }
+
     /// Position of the first occurrence of `lit` in `line` at or after `from`, or -1.
     @inline(__always)
     static func find(_ lit: UnsafePointer<UInt8>, _ len: Int, in line: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
@@ -241,11 +296,11 @@ public final class CompiledAccessLogFormat: AccessLogLineParser, @unchecked Send
         guard let base = line.baseAddress else { return -1 }
         var i = from
         while i <= last {
-            if base[i] == first {
-                var k = 1
-                while k < len, base[i + k] == lit[k] { k += 1 }
-                if k == len { return i }
-            }
+            guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return -1 }
+            i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            var k = 1
+            while k < len, base[i + k] == lit[k] { k += 1 }
+            if k == len { return i }
             i += 1
         }
         return -1

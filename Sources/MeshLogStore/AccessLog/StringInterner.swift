@@ -25,8 +25,9 @@ public final class StringInterner {
     public private(set) var count = 0
     /// The next id to hand out.
     public private(set) var nextID: Int64
-    /// Strings interned since the last `takePending()`: (id, bytes).
-    public private(set) var pending: [(id: Int64, value: [UInt8])] = []
+    /// Strings interned since the last `takePending()`.
+    private var pendingEntries: [(id: Int64, offset: Int, length: Int)] = []
+    private var pendingBytes: [UInt8] = []
     /// Bumped each time the table is cleared.
     public private(set) var generation = 0
     /// The slot of the last string looked up, for `aux(_:)` and `setAux(_:_:)`.
@@ -88,7 +89,8 @@ public final class StringInterner {
         let id = nextID
         nextID += 1
         insert(bytes, hash: h, id: id)
-        pending.append((id, Array(bytes)))
+        pendingEntries.append((id, pendingBytes.count, bytes.count))
+        pendingBytes.append(contentsOf: bytes)
         return id
     }
 
@@ -108,9 +110,15 @@ public final class StringInterner {
 
     /// Hands the pending new strings to the caller and forgets them.
     public func takePending() -> [(id: Int64, value: [UInt8])] {
-        defer { pending.removeAll(keepingCapacity: true) }
-        return pending
+        defer {
+            pendingEntries.removeAll(keepingCapacity: true)
+            pendingBytes.removeAll(keepingCapacity: true)
+        }
+        return pendingEntries.map { ($0.id, Array(pendingBytes[$0.offset..<($0.offset + $0.length)])) }
     }
+
+    /// Strings interned since the last `takePending()`.
+    public var pendingCount: Int { pendingEntries.count }
 
     /// Clears the table when it has grown past its bounds. Call between batches.
     public func trimIfNeeded() {
