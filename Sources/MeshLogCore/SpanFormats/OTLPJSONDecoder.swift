@@ -1,0 +1,344 @@
+/// Decodes OTLP JSON traces and Grafana Tempo's `{"batches":[…]}`, streaming span by span.
+///
+/// Accepted shapes: `TracesData`/`ExportTraceServiceRequest` (`{"resourceSpans":[…]}`), Tempo's trace-by-id
+/// response (`{"batches":[…]}`, the same shape), one object per line (the OpenTelemetry file exporter's JSON
+/// Lines), a top-level array of such objects, and a bare `ResourceSpans` object. The legacy
+/// `instrumentationLibrarySpans`/`instrumentationLibrary` names are accepted alongside `scopeSpans`/`scope`.
+///
+/// Spans are decoded as they arrive once their `resource` and `scope` have been read (protobuf JSON writes them
+/// first); spans seen before them are held until the end of their `resourceSpans` element.
+///
+/// Mapping:
+/// - ids are case-insensitive hex (Tempo: base64); `""` is the all-zero invalid id (kept, with a warning);
+/// - `kind` is an integer or an enum name (`SPAN_KIND_SERVER`); `status.code` an integer or a name;
+/// - `startTimeUnixNano`/`endTimeUnixNano` (decimal strings or numbers) become µs start and duration;
+/// - `service.name` becomes ``Span/service``; other resource attributes are kept as `resource.<key>`; the scope
+///   adds `otel.scope.name`/`otel.scope.version` and `otel.scope.<key>` for scope attributes; a non-empty
+///   `status.message` adds `otel.status_description`;
+/// - AnyValue scalars become text, `arrayValue`/`kvlistValue` compact JSON.
+///
+/// Rejected with ``SpanDecodeError/notASpanFile(reason:)``: Tempo search results (`{"traces":[…]}`) and Jaeger or
+/// Zipkin files.
+struct OTLPJSONDecoder {
+    let reader: JSONStreamReader
+    let sink: SpanSink
+
+    /// The resource of one `resourceSpans` element, flattened.
+    private final class ResourceContext {
+        var known = false
+        var service: String?
+        var attributes: [(String, String)] = []
+        var pending: [(line: Int, node: JSONNode, scope: ScopeContext)] = []
+
+        func set(_ node: JSONNode) {
+            known = true
+            for kv in node["attributes"]?.elements ?? [] {
+                guard let key = kv["key"]?.text else { continue }
+                let value = OTLPJSONDecoder.anyValueText(kv["value"])
+                if key == "service.name" {
+                    service = value.isEmpty ? nil : value
+                } else {
+                    attributes.append(("resource." + key, value))
+                }
+            }
+        }
+    }
+
+    /// The instrumentation scope of one `scopeSpans` element, flattened.
+    private struct ScopeContext {
+        var attributes: [(String, String)] = []
+
+        init(_ node: JSONNode?) {
+            guard let node else { return }
+            if let name = node["name"]?.text, !name.isEmpty { attributes.append(("otel.scope.name", name)) }
+            if let version = node["version"]?.text, !version.isEmpty {
+                attributes.append(("otel.scope.version", version))
+            }
+            for kv in node["attributes"]?.elements ?? [] {
+                guard let key = kv["key"]?.text else { continue }
+                attributes.append(("otel.scope." + key, OTLPJSONDecoder.anyValueText(kv["value"])))
+            }
+        }
+    }
+
+    func run() throws {
+        while let token = try reader.next() {
+            switch token {
+            case .beginObject:
+                try decodeTracesData()
+            case .beginArray:
+                while true {
+                    let element = try reader.nextRequired()
+                    let line = reader.tokenLine
+                    if case .endArray = element { break }
+                    if case .beginObject = element {
+                        try decodeTracesData()
+                    } else {
+                        let node = try reader.readNode(startingWith: element)
+                        sink.warn(line: line, "expected an OTLP TracesData object, found \(element.kindDescription); skipped", node)
+                    }
+                }
+            default:
+                throw SpanDecodeError.notASpanFile(
+                    reason: "OTLP JSON is an object with \"resourceSpans\", but the file holds a top-level "
+                        + token.kindDescription)
+            }
+        }
+    }
+
+    /// Reads a `TracesData`/Tempo object (or a bare `ResourceSpans`) whose `{` was just returned.
+    private func decodeTracesData() throws {
+        let bare = ResourceContext()
+        var sawBareMember = false
+        while true {
+            let token = try reader.nextRequired()
+            if case .endObject = token { break }
+            guard case .key(let key) = token else { continue }
+            let value = try reader.nextRequired()
+            if let reason = SpanFormatSniffer.mismatch(topLevelKey: key, value: value, decoding: .otlp) {
+                throw SpanDecodeError.notASpanFile(reason: reason)
+            }
+            switch key {
+            case "resourceSpans", "batches":
+                guard case .beginArray = value else {
+                    try reader.skipValue(startingWith: value)
+                    continue
+                }
+                while true {
+                    let element = try reader.nextRequired()
+                    let line = reader.tokenLine
+                    if case .endArray = element { break }
+                    if case .beginObject = element {
+                        let context = ResourceContext()
+                        try decodeResourceSpansMembers(context)
+                        try flush(context)
+                    } else {
+                        let node = try reader.readNode(startingWith: element)
+                        sink.warn(line: line, "expected a resourceSpans object, found \(element.kindDescription); skipped", node)
+                    }
+                }
+            case "resource", "scopeSpans", "instrumentationLibrarySpans":
+                sawBareMember = true
+                try decodeResourceSpansMember(key: key, value: value, context: bare)
+            case "traceId", "traceID", "spanID", "id":
+                throw SpanDecodeError.notASpanFile(
+                    reason: "this object looks like a single Zipkin/Jaeger span (\"\(key)\"), not OTLP resourceSpans")
+            default:
+                try reader.skipValue(startingWith: value)
+            }
+        }
+        if sawBareMember { try flush(bare) }
+    }
+
+    /// Reads the members of a `resourceSpans` element whose `{` was just returned.
+    private func decodeResourceSpansMembers(_ context: ResourceContext) throws {
+        while true {
+            let token = try reader.nextRequired()
+            if case .endObject = token { return }
+            guard case .key(let key) = token else { continue }
+            try decodeResourceSpansMember(key: key, value: try reader.nextRequired(), context: context)
+        }
+    }
+
+    private func decodeResourceSpansMember(key: String, value: JSONStreamReader.Token, context: ResourceContext) throws {
+        switch key {
+        case "resource":
+            context.set(try reader.readNode(startingWith: value))
+            try flush(context)
+        case "scopeSpans", "instrumentationLibrarySpans":
+            guard case .beginArray = value else {
+                try reader.skipValue(startingWith: value)
+                return
+            }
+            while true {
+                let element = try reader.nextRequired()
+                let line = reader.tokenLine
+                if case .endArray = element { return }
+                if case .beginObject = element {
+                    try decodeScopeSpans(context)
+                } else {
+                    let node = try reader.readNode(startingWith: element)
+                    sink.warn(line: line, "expected a scopeSpans object, found \(element.kindDescription); skipped", node)
+                }
+            }
+        default:
+            try reader.skipValue(startingWith: value)
+        }
+    }
+
+    /// Reads a `scopeSpans` element whose `{` was just returned.
+    private func decodeScopeSpans(_ context: ResourceContext) throws {
+        var scope: ScopeContext?
+        var waiting: [(line: Int, node: JSONNode)] = []
+        while true {
+            let token = try reader.nextRequired()
+            if case .endObject = token { break }
+            guard case .key(let key) = token else { continue }
+            let value = try reader.nextRequired()
+            switch key {
+            case "scope", "instrumentationLibrary":
+                let s = ScopeContext(try reader.readNode(startingWith: value))
+                scope = s
+                for (line, node) in waiting { try deliver(node, line: line, scope: s, context: context) }
+                waiting.removeAll()
+            case "spans":
+                guard case .beginArray = value else {
+                    try reader.skipValue(startingWith: value)
+                    continue
+                }
+                while true {
+                    let element = try reader.nextRequired()
+                    let line = reader.tokenLine
+                    if case .endArray = element { break }
+                    let node = try reader.readNode(startingWith: element)
+                    guard node.isObject else {
+                        sink.warn(line: line, "expected a span object, found \(element.kindDescription); skipped", node)
+                        continue
+                    }
+                    if let scope {
+                        try deliver(node, line: line, scope: scope, context: context)
+                    } else {
+                        waiting.append((line, node))
+                    }
+                }
+            default:
+                try reader.skipValue(startingWith: value)
+            }
+        }
+        let s = scope ?? ScopeContext(nil)
+        for (line, node) in waiting { try deliver(node, line: line, scope: s, context: context) }
+    }
+
+    /// Decodes now if the resource is known, else holds the span until it is (or the element ends).
+    private func deliver(_ node: JSONNode, line: Int, scope: ScopeContext, context: ResourceContext) throws {
+        if context.known {
+            try decodeSpan(node, line: line, scope: scope, context: context)
+        } else {
+            context.pending.append((line, node, scope))
+        }
+    }
+
+    private func flush(_ context: ResourceContext) throws {
+        let pending = context.pending
+        context.pending.removeAll()
+        for (line, node, scope) in pending {
+            try decodeSpan(node, line: line, scope: scope, context: context)
+        }
+    }
+
+    // MARK: - One span
+
+    private func decodeSpan(_ node: JSONNode, line: Int, scope: ScopeContext, context: ResourceContext) throws {
+        guard let ids = SpanFieldRules.ids(
+            trace: node["traceId"]?.text, span: node["spanId"]?.text, traceKey: "traceId", spanKey: "spanId",
+            line: line, sink: sink, excerpt: { node })
+        else { return }
+
+        var attributes: [String: String] = [:]
+        for (k, v) in context.attributes { attributes[k] = v }
+        for (k, v) in scope.attributes { attributes[k] = v }
+        for kv in node["attributes"]?.elements ?? [] {
+            guard let key = kv["key"]?.text else { continue }
+            attributes[key] = Self.anyValueText(kv["value"])
+        }
+
+        var kind = SpanKind.unspecified
+        switch node["kind"] {
+        case .integer(let v)?: kind = SpanKind(otlpCode: Int(truncatingIfNeeded: v)) ?? .unspecified
+        case .string(let s)?: kind = SpanKind(name: s) ?? Int(s).flatMap(SpanKind.init(otlpCode:)) ?? .unspecified
+        default: break
+        }
+
+        var explicit: SpanStatus?
+        if let status = node["status"] {
+            explicit = Self.statusCode(status["code"])
+            if let message = status["message"]?.text, !message.isEmpty, attributes["otel.status_description"] == nil {
+                attributes["otel.status_description"] = message
+            }
+        }
+
+        let startNanos = node["startTimeUnixNano"]?.int64
+        let endNanos = node["endTimeUnixNano"]?.int64
+        var duration: Int64?
+        if let startNanos, let endNanos, endNanos != 0 {
+            let (d, overflow) = endNanos.subtractingReportingOverflow(startNanos)
+            duration = overflow ? nil : d / 1000
+        }
+        let http = SpanFieldRules.httpStatus(attributes)
+        let span = Span(
+            traceID: ids.trace,
+            spanID: ids.span,
+            parentID: SpanFieldRules.parent(node["parentSpanId"]),
+            service: context.service,
+            name: node["name"]?.text ?? "",
+            kind: kind,
+            startMicros: startNanos.flatMap { $0 == 0 ? nil : $0 / 1000 },
+            durationMicros: duration,
+            status: SpanFieldRules.status(
+                explicit: explicit, attributes: attributes, kind: kind, httpStatus: http,
+                anyErrorValueIsError: false),
+            httpStatus: http,
+            requestID: SpanFieldRules.requestID(attributes),
+            attributes: attributes,
+            shared: false,
+            line: line)
+        try sink.emit(span)
+    }
+
+    /// `0`/`1`/`2` or `STATUS_CODE_UNSET`/`OK`/`ERROR` (any case, prefix optional).
+    static func statusCode(_ node: JSONNode?) -> SpanStatus? {
+        switch node {
+        case .integer(let n)?:
+            switch n {
+            case 1: return .ok
+            case 2: return .error
+            default: return .unset
+            }
+        case .string(let s)?:
+            var name = s.uppercased()
+            if name.hasPrefix("STATUS_CODE_") { name.removeFirst("STATUS_CODE_".count) }
+            switch name {
+            case "OK", "1": return .ok
+            case "ERROR", "2": return .error
+            default: return .unset
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// An OTLP `AnyValue` as text: scalars as written, arrays and kvlists as compact JSON, `{}` as "".
+    static func anyValueText(_ value: JSONNode?) -> String {
+        guard let value else { return "" }
+        switch anyValueNode(value) {
+        case .string(let s): return s
+        case .null: return ""
+        case let node: return node.text ?? ""
+        }
+    }
+
+    /// An OTLP `AnyValue` as natural JSON (`{"intValue":"3"}` → `3`, `{"arrayValue":{"values":[…]}}` → `[…]`).
+    static func anyValueNode(_ value: JSONNode) -> JSONNode {
+        for member in value.members {
+            let v = member.value
+            switch member.key {
+            case "stringValue", "bytesValue": return .string(v.text ?? "")
+            case "boolValue": return v.bool.map(JSONNode.bool) ?? .string(v.text ?? "")
+            case "intValue", "doubleValue":
+                switch v {
+                case .number, .integer: return v
+                default: break
+                }
+                if let s = v.string, let i = Int64(s) { return .integer(i) }
+                return .string(v.text ?? "")
+            case "arrayValue": return .array((v["values"]?.elements ?? []).map(anyValueNode))
+            case "kvlistValue":
+                return .object((v["values"]?.elements ?? []).compactMap { kv in
+                    kv["key"]?.text.map { JSONNode.Member($0, kv["value"].map(anyValueNode) ?? .null) }
+                })
+            default: continue
+            }
+        }
+        return .null
+    }
+}
