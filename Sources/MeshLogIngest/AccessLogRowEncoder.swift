@@ -7,6 +7,11 @@ import MeshLogStore
 /// Derivations are cached per dictionary id, so the per-line cost is a hash lookup per field.
 final class AccessLogRowEncoder {
     let interner: StringInterner
+    /// Request ids → `request` table ids (bounded like `interner`).
+    let requests: StringInterner
+    /// Finds a request id stored by an earlier run, or nil (only consulted for ids not seen in this run).
+    let resolveRequest: ((_ value: UnsafeBufferPointer<UInt8>, _ isBlob: Bool) -> Int64?)?
+    private var requestKey: [UInt8] = []
     /// Parsed destinations, indexed by the interner's aux slots.
     private var destinations: [Destination] = []
     private var generation = 0
@@ -29,8 +34,12 @@ final class AccessLogRowEncoder {
         var subset: Int64?
     }
 
-    init(interner: StringInterner, extraNames: @escaping () -> [String]) {
+    init(interner: StringInterner, requests: StringInterner,
+         resolveRequest: ((_ value: UnsafeBufferPointer<UInt8>, _ isBlob: Bool) -> Int64?)? = nil,
+         extraNames: @escaping () -> [String]) {
         self.interner = interner
+        self.requests = requests
+        self.resolveRequest = resolveRequest
         self.extraNames = extraNames
     }
 
@@ -95,7 +104,7 @@ final class AccessLogRowEncoder {
         integer(.bytesSent, .bytesSent)
         integer(.duration, .duration)
         integer(.upstreamServiceTime, .upstreamTime)
-        if let rid = record.value(.requestID) { Self.setIdentifier(rid, .requestID, uuid: true, batch) }
+        if let rid = record.value(.requestID) { encodeRequest(rid, batch) }
         if let tid = record.value(.traceID) { Self.setTraceID(tid, batch) }
         _ = intern(.upstreamHost, .upstreamHost)
         var dest = Destination()
@@ -131,6 +140,48 @@ final class AccessLogRowEncoder {
         batch.set(.subset, dest.subset)
 
         if !record.extras.isEmpty { encodeExtras(record, record.buffer, batch) }
+    }
+
+    /// Interns a request id into the `request` table: a canonical UUID as 16 bytes, anything else as text.
+    @inline(__always)
+    private func encodeRequest(_ v: UnsafeBufferPointer<UInt8>, _ batch: AccessLogBatch) {
+        requestKey.removeAll(keepingCapacity: true)
+        var raw: (UInt64, UInt64) = (0, 0)
+        let isUUID = Self.uuidBytes(v, into: &raw)
+        if isUUID {
+            requestKey.append(0)
+            withUnsafeBytes(of: &raw) { requestKey.append(contentsOf: $0) }
+        } else {
+            requestKey.append(1)
+            requestKey.append(contentsOf: v)
+        }
+        let resolve = resolveRequest
+        let (id, isNew) = requestKey.withUnsafeBufferPointer { key in
+            requests.intern(key, resolve: { key in
+                resolve?(UnsafeBufferPointer(rebasing: key[1...]), isUUID)
+            })
+        }
+        batch.set(.requestID, id)
+        if isNew { batch.newRequests.append((id, Array(requestKey[1...]), isUUID)) }
+    }
+
+    /// The 16 bytes of a canonical lowercase UUID, or false.
+    @inline(__always)
+    static func uuidBytes(_ v: UnsafeBufferPointer<UInt8>, into raw: inout (UInt64, UInt64)) -> Bool {
+        guard v.count == 36, v[8] == 45, v[13] == 45, v[18] == 45, v[23] == 45 else { return false }
+        var ok = true
+        withUnsafeMutableBytes(of: &raw) { out in
+            var o = 0
+            var i = 0
+            while i < 36 {
+                if i == 8 || i == 13 || i == 18 || i == 23 { i += 1; continue }
+                guard let hi = lowerHex(v[i]), let lo = lowerHex(v[i + 1]) else { ok = false; return }
+                out[o] = hi << 4 | lo
+                o += 1
+                i += 2
+            }
+        }
+        return ok
     }
 
     /// The cached destination of the string just interned (at `interner.lastSlot`), computing it once.
@@ -181,31 +232,6 @@ final class AccessLogRowEncoder {
             }
         }
         out.append(34)
-    }
-
-    /// Stores a canonical lowercase UUID as 16 bytes, anything else as text.
-    @inline(__always)
-    static func setIdentifier(_ v: UnsafeBufferPointer<UInt8>, _ c: AccessLogBatch.Column, uuid: Bool, _ batch: AccessLogBatch) {
-        if v.count == 36, v[8] == 45, v[13] == 45, v[18] == 45, v[23] == 45 {
-            var raw: (UInt64, UInt64) = (0, 0)
-            var ok = true
-            withUnsafeMutableBytes(of: &raw) { out in
-                var o = 0
-                var i = 0
-                while i < 36 {
-                    if i == 8 || i == 13 || i == 18 || i == 23 { i += 1; continue }
-                    guard let hi = lowerHex(v[i]), let lo = lowerHex(v[i + 1]) else { ok = false; return }
-                    out[o] = hi << 4 | lo
-                    o += 1
-                    i += 2
-                }
-            }
-            if ok {
-                withUnsafeBytes(of: &raw) { batch.setBlob(c, $0) }
-                return
-            }
-        }
-        batch.setText(c, v)
     }
 
     /// Stores a trace id as 16 bytes (32 hex, 16 hex left-padded, or a W3C traceparent), else text.

@@ -12,11 +12,24 @@ final class BatchPipeline: @unchecked Sendable {
     private var closed = false
     private var failure: Error?
     private var thread: Thread?
+    /// Seconds the writer spent storing batches, and the parser spent waiting for a free batch.
+    private(set) var writeSeconds = 0.0
+    /// CPU seconds the writer thread used.
+    private(set) var writerCPUSeconds = 0.0
+    private(set) var waitSeconds = 0.0
     /// Called on the writer thread after each stored batch.
     var onStored: (@Sendable (AccessLogBatch) -> Void)?
 
-    init(writer: AccessLogWriter, batches: Int = 3, capacity: Int) {
+    /// Rows after which an open transaction is committed.
+    private let rowsPerCommit: Int
+    /// Seconds after which an open transaction is committed (so other readers see fresh rows).
+    private let secondsPerCommit: Double
+    private var flushRequested = false
+
+    init(writer: AccessLogWriter, batches: Int = 3, capacity: Int, rowsPerCommit: Int = 65_536, secondsPerCommit: Double = 1) {
         self.writer = writer
+        self.rowsPerCommit = rowsPerCommit
+        self.secondsPerCommit = secondsPerCommit
         for _ in 0..<batches { free.append(AccessLogBatch(capacity: capacity)) }
         let thread = Thread { [unowned self] in self.run() }
         thread.name = "meshlog-writer"
@@ -29,7 +42,9 @@ final class BatchPipeline: @unchecked Sendable {
     func takeFree() throws -> AccessLogBatch {
         condition.lock()
         defer { condition.unlock() }
+        let start = Date()
         while free.isEmpty, failure == nil { condition.wait() }
+        waitSeconds += Date().timeIntervalSince(start)
         if let failure { throw failure }
         let b = free.removeLast()
         b.reset()
@@ -45,11 +60,13 @@ final class BatchPipeline: @unchecked Sendable {
         condition.broadcast()
     }
 
-    /// Waits until every queued batch is stored; rethrows a write error.
+    /// Waits until every queued batch is stored and committed; rethrows a write error.
     func drain() throws {
         condition.lock()
         defer { condition.unlock() }
-        while (!queue.isEmpty || busy), failure == nil { condition.wait() }
+        flushRequested = true
+        condition.broadcast()
+        while (!queue.isEmpty || busy || flushRequested), failure == nil { condition.wait() }
         if let failure { throw failure }
     }
 
@@ -61,22 +78,85 @@ final class BatchPipeline: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// CPU time of the calling thread.
+    static func threadCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Waits for the writer thread to exit.
+    func join() {
+        condition.lock()
+        while thread != nil, !finished { condition.wait() }
+        condition.unlock()
+    }
+    private var finished = false
+
     private func run() {
+        defer {
+            condition.lock()
+            finished = true
+            condition.broadcast()
+            condition.unlock()
+        }
+        // Several batches share one transaction: each batch writes its rows and its file progress
+        // (in a savepoint), and the transaction commits every `rowsPerCommit` rows or
+        // `secondsPerCommit`, and whenever the ingest asks for a flush. A kill loses at most the
+        // open transaction, and progress always matches the rows that were committed.
+        var open = false
+        var rowsInTransaction = 0
+        var openedAt = Date()
+        func commit() -> Error? {
+            guard open else { return nil }
+            open = false
+            rowsInTransaction = 0
+            do { try writer.commit() } catch { return error }
+            return nil
+        }
         while true {
             condition.lock()
-            while queue.isEmpty, !closed { condition.wait() }
-            if queue.isEmpty, closed {
+            while queue.isEmpty, !closed, !flushRequested { condition.wait() }
+            if queue.isEmpty {
+                let wasClosed = closed
+                busy = true
                 condition.unlock()
-                return
+                let error = commit()
+                condition.lock()
+                busy = false
+                flushRequested = false
+                if let error { failure = error }
+                if wasClosed { writerCPUSeconds = Self.threadCPUSeconds() }
+                condition.broadcast()
+                condition.unlock()
+                if wasClosed { return }
+                continue
             }
             let batch = queue.removeFirst()
             busy = true
             condition.unlock()
             var error: Error?
-            do { try writer.write(batch) } catch let e { error = e }
+            let start = Date()
+            do {
+                if !open {
+                    try writer.begin()
+                    open = true
+                    openedAt = Date()
+                }
+                try writer.write(batch)
+                rowsInTransaction += batch.rowCount
+                if rowsInTransaction >= rowsPerCommit || Date().timeIntervalSince(openedAt) >= secondsPerCommit {
+                    if let e = commit() { throw e }
+                }
+            } catch let e {
+                error = e
+                if open { writer.rollback(); open = false }
+            }
+            let took = Date().timeIntervalSince(start)
             if error == nil { onStored?(batch) }
             condition.lock()
             busy = false
+            writeSeconds += took
             if let error {
                 failure = error
                 queue.removeAll()

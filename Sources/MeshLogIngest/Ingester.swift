@@ -16,6 +16,8 @@ public final class Ingester {
     private let writer: SQLiteAccessLogWriter
     private let options: IngestOptions
     private let interner: StringInterner
+    private let requests: StringInterner
+    private let requestLookup: RequestLookup?
     private let fixedParser: (name: String, parser: AccessLogLineParser)?
     private var summary = IngestSummary()
     private var onEvent: (IngestEvent) -> Void = { _ in }
@@ -35,6 +37,11 @@ public final class Ingester {
         var preload: [(Int64, String)] = []
         try writer.loadDictionary(limit: 200_000) { preload.append(($0, $1)) }
         for (id, value) in preload.reversed() { interner.preload(id: id, value: value) }
+        let firstRequest = try writer.maxRequestID() + 1
+        requests = StringInterner(firstID: firstRequest, maxEntries: 1 << 20, maxArenaBytes: 64 << 20)
+        // Request ids seen in earlier runs are looked up in the store (from a second, read-only
+        // connection) so one request keeps one id across files ingested separately.
+        requestLookup = firstRequest > 1 && db.path != ":memory:" ? try RequestLookup(path: db.path) : nil
         fixedParser = try options.format.resolve()
         summary.database = db.path
     }
@@ -45,18 +52,10 @@ public final class Ingester {
         startTime = Date()
         let sizes = inputs.compactMap(\.size)
         totalBytes = sizes.count == inputs.count ? sizes.reduce(0, +) : nil
-        // A bulk load (much more data coming than stored) drops the secondary indexes and
-        // rebuilds them once at the end: sorting once beats updating random B-tree pages
-        // per batch. An earlier bulk load that was killed left them missing: rebuild now.
+        // A load killed while indexes were being rebuilt leaves them missing: build them now.
         try writer.ensureIndexes()
-        let estimatedRows = (sizes.reduce(0, +)) / 250
-        let stored = try writer.storedRowCount()
-        let bulk = options.bulkIndexing ?? (estimatedRows > 200_000 && estimatedRows > stored)
-        if bulk {
-            try writer.dropIndexes(options.bulkDroppedIndexes)
-            try db.execute("PRAGMA wal_autocheckpoint=65536")
-        }
-        defer { if bulk { _ = try? db.execute("PRAGMA wal_autocheckpoint=1000") } }
+        try db.execute("PRAGMA wal_autocheckpoint=16384")
+        defer { _ = try? db.execute("PRAGMA wal_autocheckpoint=1000") }
         for (index, input) in inputs.enumerated() {
             onEvent(.fileStarted(path: input.path, index: index, count: inputs.count))
             let (stream, format) = try InputOpener.openDetectingFormat(input, detectArchives: true)
@@ -77,10 +76,6 @@ public final class Ingester {
                 let fingerprint = input.isStdin ? nil : try? Self.fingerprint(path: input.path, size: input.size ?? 0)
                 try ingestStream(name: input.path, size: input.size, fingerprint: fingerprint, stream: stream, input: input)
             }
-        }
-        if bulk {
-            onEvent(.indexing)
-            try writer.ensureIndexes()
         }
         summary.seconds = Date().timeIntervalSince(startTime)
         summary.bytesRead = runBytes
@@ -157,6 +152,7 @@ public final class Ingester {
                 batch.sourceID = sourceID
             }
             interner.trimIfNeeded()
+            requests.trimIfNeeded()
             encoder?.syncGeneration()
             runBytes = rawBefore + reader.rawBytesRead
             let now = Date()
@@ -170,7 +166,10 @@ public final class Ingester {
         func choose(_ p: AccessLogLineParser, _ name: String) {
             parser = p
             formatName = name
-            encoder = AccessLogRowEncoder(interner: interner, extraNames: { [unowned p] in p.extraNames })
+            let lookup = requestLookup
+            encoder = AccessLogRowEncoder(interner: interner, requests: requests,
+                                          resolveRequest: lookup.map { l in { l.find($0, isBlob: $1) } },
+                                          extraNames: { [unowned p] in p.extraNames })
         }
 
         func handle(_ line: UnsafeBufferPointer<UInt8>, _ number: Int) throws {
@@ -255,6 +254,12 @@ public final class Ingester {
         try flush(final: true)
         try pipeline.drain()
         pipeline.close()
+        if ProcessInfo.processInfo.environment["MESHLOG_TIMING"] != nil {
+            pipeline.join()
+            let message = String(format: "timing: writer %.2fs wall %.2fs cpu; parser %.2fs cpu, waited %.2fs\n",
+                                 pipeline.writeSeconds, pipeline.writerCPUSeconds, BatchPipeline.threadCPUSeconds(), pipeline.waitSeconds)
+            FileHandle.standardError.write(Data(message.utf8))
+        }
 
         let contentHash = Int64(bitPattern: hasher.finalize() & 0x7FFF_FFFF_FFFF_FFFF)
         let duplicateOf = try writer.finishSource(sourceID, contentHash: contentHash, error: streamError)
@@ -394,10 +399,6 @@ public struct IngestOptions: Sendable {
     public var reporter: String?
     /// Rows per transaction.
     public var batchSize: Int
-    /// Force (true) or forbid (false) dropping indexes during the load; nil decides by size.
-    public var bulkIndexing: Bool?
-    /// The indexes a bulk load drops and rebuilds.
-    public var bulkDroppedIndexes: [String] = ["log_entry_rid", "log_entry_tid", "log_entry_start", "log_entry_service_start"]
 
     public init(format: FormatChoice = .auto, reporter: String? = nil, batchSize: Int = 8192) {
         self.format = format

@@ -102,6 +102,10 @@ extension ClusterName {
 
     /// Destination from an authority (`course.lms.svc.cluster.local:8080`, `course:8080`), or nil for IPs.
     public static func destination(host: String) -> Parts? {
+        // Only in-mesh names: `course`, `course.lms`, `course.lms.svc…`; not `learn.example.com`.
+        let name = host.split(separator: ":").first.map(String.init) ?? host
+        let labels = name.split(separator: ".")
+        guard labels.count <= 2 || labels.dropFirst().contains("svc") else { return nil }
         let h = serviceHost(host)
         guard let service = h.service else { return nil }
         return Parts(direction: .unknown, service: service, namespace: h.namespace, subset: nil)

@@ -32,7 +32,7 @@ public final class AccessLogBatch: @unchecked Sendable {
             case .bytesSent: "bytes_sent"
             case .duration: "duration_ms"
             case .upstreamTime: "upstream_ms"
-            case .requestID: "rid"
+            case .requestID: "req"
             case .traceID: "tid"
             case .upstreamHost: "upstream_host"
             case .cluster: "cluster"
@@ -70,6 +70,8 @@ public final class AccessLogBatch: @unchecked Sendable {
     private var arenaCapacity: Int
     /// Strings new to the dictionary, to insert before the rows.
     public var newStrings: [(id: Int64, value: [UInt8])] = []
+    /// Requests new to the `request` table: (id, request id as a 16-byte UUID blob or text).
+    public var newRequests: [(id: Int64, value: [UInt8], isBlob: Bool)] = []
     /// Flag sets new to the `flag_set` table: (flags id, single flag).
     public var newFlagSets: [(flags: Int64, flag: String)] = []
     /// Lines that did not parse: (line, reason, first KiB).
@@ -104,6 +106,7 @@ public final class AccessLogBatch: @unchecked Sendable {
         arenaCount = 0
         newStrings.removeAll(keepingCapacity: true)
         newFlagSets.removeAll(keepingCapacity: true)
+        newRequests.removeAll(keepingCapacity: true)
         rejected.removeAll(keepingCapacity: true)
         skipped = 0
     }

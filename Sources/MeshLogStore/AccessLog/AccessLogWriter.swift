@@ -9,11 +9,19 @@ public protocol AccessLogWriter: AnyObject {
     func findSource(fingerprint: Int64, size: Int64?, path: String) throws -> SourceRecord?
     /// Registers a new input and returns its id.
     func beginSource(path: String, size: Int64?, fingerprint: Int64?, format: String?) throws -> Int64
-    /// Stores one batch atomically with the source's progress.
+    /// Stores one batch atomically with the source's progress (inside the open transaction, if any).
     func write(_ batch: AccessLogBatch) throws
+    /// Opens a transaction that several `write`s share.
+    func begin() throws
+    /// Commits the open transaction.
+    func commit() throws
+    /// Rolls the open transaction back.
+    func rollback()
     /// Marks a source finished with its content hash; returns the id of an older source with the
     /// same content if there is one (the new rows are then removed and the source marked duplicate).
     func finishSource(_ id: Int64, contentHash: Int64, error: String?) throws -> Int64?
+    /// The largest request id in use.
+    func maxRequestID() throws -> Int64
     /// The largest dictionary id in use.
     func maxDictionaryID() throws -> Int64
     /// Loads up to `limit` dictionary entries, most recent first.

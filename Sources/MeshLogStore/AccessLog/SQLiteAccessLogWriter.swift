@@ -4,8 +4,12 @@ import CSQLite
 public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
     public let db: Database
     private let insertRow: Statement
+    /// One statement inserting `rowsPerInsert` rows: amortises cursor set-up and VDBE start per row.
+    private let insertRows: Statement
+    static let rowsPerInsert = 64
     private let insertString: Statement
     private let insertFlagSet: Statement
+    private let insertRequest: Statement
     private let insertRejected: Statement
     private let updateProgress: Statement
 
@@ -15,8 +19,11 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
         let columns = AccessLogBatch.Column.allCases.map(\.sqlName)
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ",")
         insertRow = try db.prepare("INSERT INTO log_entry(\(columns.joined(separator: ","))) VALUES (\(placeholders))")
+        let many = Array(repeating: "(\(placeholders))", count: Self.rowsPerInsert).joined(separator: ",")
+        insertRows = try db.prepare("INSERT INTO log_entry(\(columns.joined(separator: ","))) VALUES \(many)")
         insertString = try db.prepare("INSERT INTO dict(id, value) VALUES (?, ?)")
         insertFlagSet = try db.prepare("INSERT OR IGNORE INTO flag_set(flags, flag) VALUES (?, ?)")
+        insertRequest = try db.prepare("INSERT INTO request(id, rid) VALUES (?, ?)")
         insertRejected = try db.prepare("INSERT INTO rejected(source_id, line, reason, text) VALUES (?, ?, ?, ?)")
         updateProgress = try db.prepare("""
             UPDATE source SET lines_read = ?, records = records + ?, rejected = rejected + ?, skipped = skipped + ?
@@ -52,8 +59,21 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
         try db.execute("UPDATE source SET format = ? WHERE id = ?", [.text(format), .integer(id)])
     }
 
+    public func begin() throws { try db.execute("BEGIN IMMEDIATE") }
+
+    public func commit() throws { try db.execute("COMMIT") }
+
+    public func rollback() { _ = try? db.execute("ROLLBACK") }
+
     public func write(_ batch: AccessLogBatch) throws {
-        try db.inTransaction(.immediate) {
+        // Inside an open transaction, write directly: a savepoint would copy every page it
+        // touches to a sub-journal.
+        if db.isInTransaction { return try writeRows(batch) }
+        try db.inTransaction(.immediate) { try writeRows(batch) }
+    }
+
+    private func writeRows(_ batch: AccessLogBatch) throws {
+        do {
             for s in batch.newStrings {
                 insertString.bind(s.id, at: 1)
                 s.value.withUnsafeBufferPointer { insertString.bindTextNoCopy($0, at: 2) }
@@ -65,6 +85,14 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
                 insertFlagSet.bind(f.flag, at: 2)
                 _ = try insertFlagSet.step()
                 insertFlagSet.reset()
+            }
+            for r in batch.newRequests {
+                insertRequest.bind(r.id, at: 1)
+                r.value.withUnsafeBufferPointer { bytes in
+                    if r.isBlob { insertRequest.bindBlob(UnsafeRawBufferPointer(bytes), at: 2) } else { insertRequest.bindText(bytes, at: 2) }
+                }
+                _ = try insertRequest.step()
+                insertRequest.reset()
             }
             try insertRows(batch)
             for r in batch.rejected {
@@ -87,14 +115,14 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
 
     private func insertRows(_ batch: AccessLogBatch) throws {
         let columns = AccessLogBatch.columnCount
-        let stmt = insertRow.handle
         let values = batch.values
         let kinds = batch.kinds
         let arena = UnsafeMutableRawPointer(batch.arena)
-        var cell = 0
-        for _ in 0..<batch.rowCount {
+        var row = 0
+        @inline(__always) func bindRow(_ stmt: OpaquePointer, _ r: Int, parameterBase: Int32) {
+            var cell = r * columns
             for c in 0..<columns {
-                let index = Int32(c + 1)
+                let index = parameterBase + Int32(c + 1)
                 let v = values[cell]
                 switch kinds[cell] {
                 case 1: sqlite3_bind_int64(stmt, index, v)
@@ -106,13 +134,26 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
                 }
                 cell += 1
             }
-            let rc = sqlite3_step(stmt)
+        }
+        func run(_ statement: Statement) throws {
+            let rc = sqlite3_step(statement.handle)
             guard rc == SQLITE_DONE else {
                 let message = String(cString: sqlite3_errmsg(db.handle))
-                sqlite3_reset(stmt)
-                throw SQLiteError(code: rc, message: message, sql: insertRow.sql)
+                sqlite3_reset(statement.handle)
+                throw SQLiteError(code: rc, message: message, sql: statement.sql)
             }
-            sqlite3_reset(stmt)
+            sqlite3_reset(statement.handle)
+        }
+        let many = insertRows.handle
+        while batch.rowCount - row >= Self.rowsPerInsert {
+            for k in 0..<Self.rowsPerInsert { bindRow(many, row + k, parameterBase: Int32(k * columns)) }
+            try run(insertRows)
+            row += Self.rowsPerInsert
+        }
+        while row < batch.rowCount {
+            bindRow(insertRow.handle, row, parameterBase: 0)
+            try run(insertRow)
+            row += 1
         }
     }
 
@@ -161,6 +202,11 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
             }
         }
         return built
+    }
+
+    /// The largest request id in use.
+    public func maxRequestID() throws -> Int64 {
+        try db.scalar("SELECT coalesce(max(id), 0) FROM request").int64 ?? 0
     }
 
     public func maxDictionaryID() throws -> Int64 {

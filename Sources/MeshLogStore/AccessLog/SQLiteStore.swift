@@ -10,13 +10,22 @@ public enum SQLiteStore {
         return "meshlog.db"
     }
 
+    /// Global SQLite settings, applied once before the first connection: no memory statistics
+    /// (they take a global mutex on every allocation).
+    static let configured: Bool = {
+        _ = meshlog_sqlite3_disable_memstatus()
+        return true
+    }()
+
     /// Opens the store for writing, creating and migrating it when needed.
     public static func openForWriting(path: String) throws -> Database {
+        _ = configured
         let db = try Database(path: path)
+        _ = meshlog_sqlite3_lookaside(db.handle, 1024, 2048)
         try db.execute("PRAGMA journal_mode=WAL")
         try db.execute("PRAGMA synchronous=NORMAL")
         try db.execute("PRAGMA temp_store=MEMORY")
-        try db.execute("PRAGMA cache_size=-65536")
+        try db.execute("PRAGMA cache_size=-16384")
         try db.execute("PRAGMA foreign_keys=ON")
         try db.execute("PRAGMA threads=2")
         try StoreSchema.migrator.migrate(db)
@@ -31,6 +40,7 @@ public enum SQLiteStore {
         guard path == ":memory:" || FileManager.default.fileExists(atPath: path) else {
             throw StoreError.missingDatabase(path: path)
         }
+        _ = configured
         let db = try Database(path: path, readOnly: true)
         try db.execute("PRAGMA cache_size=-65536")
         let pending = try StoreSchema.migrator.pendingMigrations(db)

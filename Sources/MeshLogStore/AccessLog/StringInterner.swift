@@ -94,6 +94,26 @@ public final class StringInterner {
         return id
     }
 
+    /// The id of `bytes`; when it is not in the table, `resolve` may name an id already stored
+    /// elsewhere (which is then remembered without becoming pending), else a new id is handed out.
+    @inline(__always)
+    public func intern(_ bytes: UnsafeBufferPointer<UInt8>, resolve: (UnsafeBufferPointer<UInt8>) -> Int64?) -> (id: Int64, isNew: Bool) {
+        let h = Self.hash(bytes)
+        let found = find(bytes, h)
+        if found >= 0 {
+            lastSlot = found
+            return (ids[found], false)
+        }
+        if let known = resolve(bytes) {
+            insert(bytes, hash: h, id: known)
+            return (known, false)
+        }
+        let id = nextID
+        nextID += 1
+        insert(bytes, hash: h, id: id)
+        return (id, true)
+    }
+
     /// The id of a Swift string, interning it when new.
     public func intern(_ string: String) -> Int64 {
         var s = string

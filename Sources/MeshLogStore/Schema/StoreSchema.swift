@@ -23,7 +23,7 @@ public enum StoreSchema {
     /// The secondary indexes on `log_entry`, by name (dropped and rebuilt around bulk loads).
     public static let logEntryIndexes: [(name: String, sql: String)] = [
         ("log_entry_start", "CREATE INDEX IF NOT EXISTS log_entry_start ON log_entry(start_us)"),
-        ("log_entry_rid", "CREATE INDEX IF NOT EXISTS log_entry_rid ON log_entry(rid)"),
+        ("log_entry_req", "CREATE INDEX IF NOT EXISTS log_entry_req ON log_entry(req)"),
         ("log_entry_tid", "CREATE INDEX IF NOT EXISTS log_entry_tid ON log_entry(tid) WHERE tid IS NOT NULL"),
         ("log_entry_service_start", "CREATE INDEX IF NOT EXISTS log_entry_service_start ON log_entry(service, start_us)"),
     ]
@@ -50,7 +50,7 @@ public enum StoreSchema {
           e.bytes_sent AS bytes_sent,
           e.duration_ms AS duration_ms,
           e.upstream_ms AS upstream_ms,
-          \(uuid("e.rid")) AS request_id,
+          (SELECT \(uuid("r.rid")) FROM request r WHERE r.id = e.req) AS request_id,
           CASE typeof(e.tid) WHEN 'blob' THEN lower(hex(e.tid)) ELSE e.tid END AS trace_id,
           \(dict("upstream_host")) AS upstream_host,
           \(dict("cluster")) AS upstream_cluster,
@@ -79,6 +79,11 @@ public enum StoreSchema {
                   id INTEGER PRIMARY KEY,
                   value TEXT NOT NULL
                 );
+                CREATE TABLE request(
+                  id INTEGER PRIMARY KEY,
+                  rid NOT NULL
+                );
+                CREATE INDEX request_rid ON request(rid);
                 CREATE TABLE source(
                   id INTEGER PRIMARY KEY,
                   path TEXT NOT NULL,
@@ -125,7 +130,7 @@ public enum StoreSchema {
                   bytes_sent INTEGER,
                   duration_ms INTEGER,
                   upstream_ms INTEGER,
-                  rid,
+                  req INTEGER,
                   tid,
                   upstream_host INTEGER,
                   cluster INTEGER,

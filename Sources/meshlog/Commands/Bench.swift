@@ -24,6 +24,9 @@ extension MeshLog {
         @Option(help: "Working folder for generated data and the database.")
         var workdir: String?
 
+        @Flag(help: "Generate (or read) the input gzipped.")
+        var gzip = false
+
         @Flag(help: "Only the parse-only pass.")
         var parseOnly = false
 
@@ -37,7 +40,8 @@ extension MeshLog {
             if let input {
                 path = input
             } else {
-                path = try BenchData.generate(lines: lines, into: dir)
+                Terminal.err("generating \(lines) lines (cached in \(dir))…\n")
+                path = try BenchData.generate(lines: lines, gzip: gzip, into: dir)
             }
             let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
             var results: [(String, String)] = [("input", path), ("input_bytes", String(size))]

@@ -38,6 +38,9 @@ extension MeshLog {
         @Flag(help: "Exit with status 1 if any line is rejected or any input fails.")
         var strict = false
 
+        @Option(help: ArgumentHelp("Rows per transaction.", visibility: .hidden))
+        var batchSize = IngestOptions().batchSize
+
         @Flag(name: .shortAndLong, help: "No progress or per-file lines on stderr.")
         var quiet = false
 
@@ -54,7 +57,7 @@ extension MeshLog {
             let inputs = try InputDiscovery.expand(paths)
             let path = database.path
             let db = try SQLiteStore.openForWriting(path: path)
-            let ingester = try Ingester(db: db, options: IngestOptions(format: choice, reporter: reporter))
+            let ingester = try Ingester(db: db, options: IngestOptions(format: choice, reporter: reporter, batchSize: batchSize))
             let showProgress = !quiet && Terminal.stderrIsTTY
             var progressShown = false
             let summary = try ingester.run(inputs) { event in

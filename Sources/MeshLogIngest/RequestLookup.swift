@@ -1,0 +1,21 @@
+import MeshLogStore
+
+/// Finds request ids stored by earlier ingest runs, through its own read-only connection
+/// (WAL lets it read while the writer thread writes).
+final class RequestLookup {
+    private let db: Database
+    private let statement: Statement
+
+    init(path: String) throws {
+        db = try Database(path: path, readOnly: true)
+        statement = try db.prepare("SELECT id FROM request WHERE rid = ? ORDER BY id LIMIT 1")
+    }
+
+    /// The stored id of a request id (16 UUID bytes or text), or nil.
+    func find(_ value: UnsafeBufferPointer<UInt8>, isBlob: Bool) -> Int64? {
+        defer { statement.reset() }
+        if isBlob { statement.bindBlob(UnsafeRawBufferPointer(value), at: 1) } else { statement.bindText(value, at: 1) }
+        guard (try? statement.step()) == true else { return nil }
+        return statement.int64(0)
+    }
+}

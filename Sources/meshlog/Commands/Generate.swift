@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import MeshLogCore
+
+extension MeshLog {
+    /// `meshlog generate`: deterministic synthetic access logs for the learning platform's mesh.
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write deterministic synthetic Envoy/Istio access logs for the learning-platform mesh.",
+            discussion: """
+                Every edge request enters at istio-ingressgateway and fans out through frontend, course (v1 and a \
+                10% v2 canary), enrollment, user, payment and grading. Each hop is logged by both sidecars: the \
+                caller's outbound line and the callee's inbound line, sharing x-request-id, with the caller's \
+                upstream_local equal to the callee's downstream_remote. Failures appear as Envoy logs them \
+                (UF, UH, UO, NR, FI, DI, URX with one inbound line per attempt, UT with the callee's 0 DC, app 5xx).
+
+                Lines are written in completion order. The same seed and options give byte-identical output.
+
+                Example:
+                  meshlog generate --lines 100000 --seed 7 --duration 2h --output mesh.log
+                  meshlog generate --lines 50000 --format istio-json --gzip --split-by-pod dump/
+                """
+        )
+
+        @Option(help: "Approximate number of lines; generation stops after the request that reaches it.")
+        var lines: Int = 10_000
+
+        @Option(help: "Random seed; the same seed and options give byte-identical output.")
+        var seed: UInt64 = 42
+
+        @Option(help: "Start of the traffic window (RFC 3339, e.g. 2026-11-25T00:00:00Z, or epoch seconds).")
+        var start: String = "2026-11-25T00:00:00Z"
+
+        @Option(help: "Length of the traffic window, e.g. 1h, 90m, 2h30m, 1d.")
+        var duration: String = "1h"
+
+        @Option(help: "Line format: istio, envoy, istio-json or istio-1.3.")
+        var format: String = GeneratedLogFormat.istio.rawValue
+
+        @Option(help: "Multiplies every failure rate (0 for clean traffic, 5 for a bad day).")
+        var errorRateScale: Double = 1
+
+        @Flag(help: "Shape the arrival rate with a day/night curve (peak mid-afternoon UTC).")
+        var diurnal = false
+
+        @Option(help: "Simulate an outage of this service (e.g. payment) from 60% to 70% of the window.")
+        var incident: String?
+
+        @Flag(help: "Gzip the output.")
+        var gzip = false
+
+        @Option(name: .shortAndLong, help: "Output file ('-' or omitted: standard output).")
+        var output: String?
+
+        @Option(help: "Write one file per pod, <dir>/<pod>.log (or .log.gz), instead of one stream.")
+        var splitByPod: String?
+
+        func validate() throws {
+            guard lines > 0 else { throw ValidationError("--lines must be positive (got \(lines)).") }
+            guard GeneratedLogFormat(rawValue: format) != nil else {
+                let names = GeneratedLogFormat.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("Unknown --format '\(format)'. Use one of: \(names).")
+            }
+            guard let seconds = GeneratorOptions.parseDuration(duration), seconds > 0 else {
+                throw ValidationError("Cannot read --duration '\(duration)'. Use e.g. 30m, 1h, 2h30m or 1d.")
+            }
+            guard GeneratorOptions.parseStart(start) != nil else {
+                throw ValidationError("Cannot read --start '\(start)'. Use RFC 3339 such as 2026-11-25T00:00:00Z.")
+            }
+            guard errorRateScale >= 0, errorRateScale.isFinite else {
+                throw ValidationError("--error-rate-scale must be zero or positive (got \(errorRateScale)).")
+            }
+            if let incident, MeshTopology.learningPlatform.service(named: incident) == nil {
+                let names = MeshTopology.learningPlatform.services.map(\.name).joined(separator: ", ")
+                throw ValidationError("Unknown --incident service '\(incident)'. Use one of: \(names).")
+            }
+            if splitByPod != nil, output != nil {
+                throw ValidationError("Use just one of --output or --split-by-pod.")
+            }
+        }
+
+        func run() throws {
+            let seconds = GeneratorOptions.parseDuration(duration) ?? 3600
+            var options = GeneratorOptions(
+                lines: lines, seed: seed, startMicros: GeneratorOptions.parseStart(start) ?? GeneratorOptions.defaultStartMicros,
+                durationSeconds: seconds, errorRateScale: errorRateScale,
+                format: GeneratedLogFormat(rawValue: format) ?? .istio, diurnal: diurnal
+            )
+            if let incident { options.incident = .standard(service: incident, windowSeconds: seconds) }
+            let generator = TrafficGenerator(topology: .learningPlatform, options: options)
+
+            if let directory = splitByPod {
+                let writer = try GeneratedLogSplitWriter(directory: directory, gzip: gzip)
+                try generator.forEachLineInCompletionOrder { try writer.write($0) }
+                try writer.finish()
+                printSummary(generator, to: "\(writer.filePaths.count) files in \(directory)")
+                return
+            }
+            let writer: GeneratedLogWriter
+            if let output, output != "-" {
+                writer = try GeneratedLogWriter(path: output, gzip: gzip)
+            } else {
+                writer = try GeneratedLogWriter(fileHandle: .standardOutput, gzip: gzip)
+            }
+            try generator.forEachLineInCompletionOrder { try writer.write($0.text) }
+            try writer.finish()
+            if let output, output != "-" { printSummary(generator, to: output) }
+        }
+
+        private func printSummary(_ generator: TrafficGenerator, to destination: String) {
+            let message = "meshlog: wrote \(generator.linesGenerated) lines (\(generator.requestsGenerated) requests) to \(destination)\n"
+            FileHandle.standardError.write(Data(message.utf8))
+        }
+    }
+}

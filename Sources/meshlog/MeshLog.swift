@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `meshlog` root command.
+@main
+struct MeshLog: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "meshlog",
+        abstract: "Answer what failed, where, since when, and how slow each hop was in an Istio/Envoy mesh.",
+        version: "0.1.0",
+        subcommands: [Ingest.self, SQL.self, Formats.self, Generate.self, Bench.self]
+    )
+}
