@@ -1,6 +1,13 @@
 import MeshLogCore
 import MeshLogStore
 
+/// Destinations parsed from cluster names, SNIs and authorities, shared by the encoders of one ingest.
+final class DestinationCache {
+    var destinations: [AccessLogRowEncoder.Destination] = []
+    /// The interner generation the entries belong to.
+    var generation = 0
+}
+
 /// Turns parsed records into `log_entry` rows: interns repeated strings, derives route,
 /// direction, service, namespace and subset, and packs ids and addresses compactly.
 ///
@@ -12,9 +19,9 @@ final class AccessLogRowEncoder {
     /// Finds a request id stored by an earlier run, or nil (only consulted for ids not seen in this run).
     let resolveRequest: ((_ value: UnsafeBufferPointer<UInt8>, _ isBlob: Bool) -> Int64?)?
     private var requestKey: [UInt8] = []
-    /// Parsed destinations, indexed by the interner's aux slots.
-    private var destinations: [Destination] = []
-    private var generation = 0
+    /// Parsed destinations, indexed by the interner's aux slots; shared by every encoder of one
+    /// ingest, because the interner (and so the aux slots) outlives each file.
+    private let cache: DestinationCache
     private var scratch: [UInt8] = []
     private let extraNames: () -> [String]
 
@@ -34,10 +41,11 @@ final class AccessLogRowEncoder {
         var subset: Int64?
     }
 
-    init(interner: StringInterner, requests: StringInterner,
+    init(interner: StringInterner, requests: StringInterner, cache: DestinationCache,
          resolveRequest: ((_ value: UnsafeBufferPointer<UInt8>, _ isBlob: Bool) -> Int64?)? = nil,
          extraNames: @escaping () -> [String]) {
         self.interner = interner
+        self.cache = cache
         self.requests = requests
         self.resolveRequest = resolveRequest
         self.extraNames = extraNames
@@ -45,9 +53,9 @@ final class AccessLogRowEncoder {
 
     /// Drops cached derivations when the interner has been cleared.
     func syncGeneration() {
-        guard interner.generation != generation else { return }
-        generation = interner.generation
-        destinations.removeAll()
+        guard interner.generation != cache.generation else { return }
+        cache.generation = interner.generation
+        cache.destinations.removeAll()
     }
 
     /// Appends one row for `record` to `batch`.
@@ -189,7 +197,7 @@ final class AccessLogRowEncoder {
     private func destination(_ aux: Int, _ bytes: UnsafeBufferPointer<UInt8>,
                              _ parse: (String) -> ClusterName.Parts?) -> Destination? {
         let cached = interner.aux(aux)
-        if cached >= 0 { return destinations[Int(cached)] }
+        if cached >= 0 { return cache.destinations[Int(cached)] }
         if cached == -2 { return nil }
         let slot = interner.lastSlot
         guard let parts = parse(String(decoding: bytes, as: UTF8.self)) else {
@@ -200,8 +208,8 @@ final class AccessLogRowEncoder {
                             service: parts.service.map { interner.intern($0) },
                             namespace: parts.namespace.map { interner.intern($0) },
                             subset: parts.subset.map { interner.intern($0) })
-        destinations.append(d)
-        interner.setAux(aux, Int64(destinations.count - 1), slot: slot)
+        cache.destinations.append(d)
+        interner.setAux(aux, Int64(cache.destinations.count - 1), slot: slot)
         return d
     }
 

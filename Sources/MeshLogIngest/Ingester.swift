@@ -18,6 +18,7 @@ public final class Ingester {
     private let interner: StringInterner
     private let requests: StringInterner
     private let requestLookup: RequestLookup?
+    private let destinations = DestinationCache()
     private let fixedParser: (name: String, parser: AccessLogLineParser)?
     private var summary = IngestSummary()
     private var onEvent: (IngestEvent) -> Void = { _ in }
@@ -167,7 +168,7 @@ public final class Ingester {
             parser = p
             formatName = name
             let lookup = requestLookup
-            encoder = AccessLogRowEncoder(interner: interner, requests: requests,
+            encoder = AccessLogRowEncoder(interner: interner, requests: requests, cache: destinations,
                                           resolveRequest: lookup.map { l in { l.find($0, isBlob: $1) } },
                                           extraNames: { [unowned p] in p.extraNames })
         }

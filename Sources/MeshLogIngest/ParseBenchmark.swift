@@ -49,7 +49,7 @@ public enum ParseBenchmark {
                     guard let d = FormatDetector.detect(sample) else { return false }
                     parser = d.parser
                     formatName = d.preset.name
-                    if encode { encoder = AccessLogRowEncoder(interner: interner, requests: StringInterner(), extraNames: { [] }) }
+                    if encode { encoder = AccessLogRowEncoder(interner: interner, requests: StringInterner(), cache: DestinationCache(), extraNames: { [] }) }
                     for (i, s) in sample.enumerated() { s.withUnsafeBufferPointer { handle($0, i + 1) } }
                 }
                 return true

@@ -151,3 +151,39 @@ struct IngestTests {
         #expect(throws: IngestError.self) { _ = try IngestOptions.FormatChoice.parse("nosuchpreset") }
     }
 }
+
+@Suite("Ingest of a generated mesh dump")
+struct GeneratedDumpTests {
+    @Test func everyPodFileOfAGeneratedDumpIngestsWithDestinations() throws {
+        let dir = try TemporaryDirectory()
+        let options = GeneratorOptions(lines: 4000, seed: 11, startMicros: GeneratorOptions.defaultStartMicros,
+                                       durationSeconds: 3600, errorRateScale: 1, format: .istio, diurnal: false)
+        let generator = TrafficGenerator(topology: .learningPlatform, options: options)
+        let writer = try GeneratedLogSplitWriter(directory: dir.path("dump"), gzip: false)
+        var outbound = 0, inbound = 0, total = 0
+        try generator.forEachLineInCompletionOrder { line in
+            try writer.write(line)
+            total += 1
+            if line.text.contains(" outbound|") { outbound += 1 }
+            if line.text.contains(" inbound|") { inbound += 1 }
+        }
+        try writer.finish()
+        let db = dir.path("t.db")
+        let summary = try ingest([dir.path("dump")], db: db)
+        #expect(summary.files == writer.filePaths.count)
+        #expect(summary.files > 5)
+        #expect(summary.recordsStored == total)
+        #expect(summary.linesRejected == 0)
+        let reader = try SQLiteStore.openForReading(path: db)
+        #expect(try reader.scalar("SELECT count(*) FROM access_log WHERE direction = 'outbound'").int64 == Int64(outbound))
+        #expect(try reader.scalar("SELECT count(*) FROM access_log WHERE direction = 'inbound'").int64 == Int64(inbound))
+        // Every in-mesh hop has a destination service, and canary traffic keeps its subset on both sides.
+        #expect(try reader.scalar("SELECT count(*) FROM access_log WHERE direction IS NOT NULL AND service IS NULL AND flags IS NOT 'NR'").int64 == 0)
+        let v2Out = try reader.scalar("SELECT count(*) FROM access_log WHERE direction = 'outbound' AND service = 'course' AND subset = 'v2'").int64 ?? 0
+        let v2In = try reader.scalar("SELECT count(*) FROM access_log WHERE direction = 'inbound' AND service = 'course' AND subset = 'v2'").int64 ?? 0
+        #expect(v2Out > 0)
+        #expect(v2In > 0)
+        // One request keeps one id across every pod's file.
+        #expect(try reader.scalar("SELECT count(*) FROM request").int64 == Int64(generator.requestsGenerated))
+    }
+}
