@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+/// Runs the built `meshlog` and captures its output.
+func runMeshLog(_ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    let p = Process()
+    p.executableURL = MeshLogBinary.url
+    p.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env.merge(environment) { _, new in new }
+    p.environment = env
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    let input = Pipe()
+    p.standardInput = input
+    try p.run()
+    if let stdin { input.fileHandleForWriting.write(stdin) }
+    try input.fileHandleForWriting.close()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// The repository's samples folder.
+let samplesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("samples").path
+
+@Suite("meshlog command line", .enabled(if: MeshLogBinary.url != nil))
+struct CommandLineTests {
+    @Test func ingestSamplesPrintsJSONSummaryAndSkipsOnRerun() throws {
+        let dir = try TemporaryDirectory()
+        let db = dir.path("m.db")
+        let first = try runMeshLog(["ingest", samplesFolder, "--json"], environment: ["MESHLOG_DB": db])
+        #expect(first.status == 0)
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        for key in ["files", "lines_read", "records_stored", "lines_rejected", "lines_skipped", "seconds"] {
+            #expect(summary[key] != nil, "missing \(key)")
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: samplesFolder).count
+        #expect(summary["files"] as? Int == files)
+        #expect(summary["lines_rejected"] as? Int == 0)
+        let stored = try #require(summary["records_stored"] as? Int)
+        #expect(stored > 2_000)
+        #expect(first.stderr.contains("istio-json"))
+        let second = try runMeshLog(["ingest", samplesFolder, "--json"], environment: ["MESHLOG_DB": db])
+        let again = try #require(try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any])
+        #expect(again["records_stored"] as? Int == 0)
+        #expect(again["files_skipped"] as? Int == files)
+        let count = try runMeshLog(["sql", "SELECT count(*) AS n FROM access_log", "--csv", "--db", db])
+        #expect(count.stdout == "n\r\n\(stored)\r\n")
+    }
+
+    @Test func stdinWithReporterAndFormatString() throws {
+        let dir = try TemporaryDirectory()
+        let db = dir.path("m.db")
+        let lines = "GET /a 200 5\nPOST /b 503 9\nnot a line\n"
+        let result = try runMeshLog(["ingest", "-", "--reporter", "edge-7", "--format", "%REQ(:METHOD)% %REQ(:PATH)% %RESPONSE_CODE% %DURATION%", "--db", db],
+                                    stdin: Data(lines.utf8))
+        #expect(result.status == 0)
+        let rows = try runMeshLog(["sql", "SELECT reporter, method, status, duration_ms, source, line FROM access_log ORDER BY line", "--json", "--db", db])
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(rows.stdout.utf8)) as? [[String: Any]])
+        #expect(parsed.count == 2)
+        #expect(parsed.first?["reporter"] as? String == "edge-7")
+        #expect(parsed.last?["status"] as? Int == 503)
+        #expect(parsed.first?["source"] as? String == "-")
+        let rejected = try runMeshLog(["sql", "SELECT line, text FROM rejected", "--csv", "--db", db])
+        #expect(rejected.stdout == "line,text\r\n3,not a line\r\n")
+        let strict = try runMeshLog(["ingest", "-", "--strict", "--format", "%REQ(:METHOD)% %RESPONSE_CODE%", "--db", dir.path("s.db")],
+                                    stdin: Data("GET 200\nbroken\n".utf8))
+        #expect(strict.status == 1)
+    }
+
+    @Test func badFormatStringSaysWhereAndFileWithoutAccessLogsFails() throws {
+        let dir = try TemporaryDirectory()
+        let bad = try runMeshLog(["ingest", samplesFolder, "--format", "%START_TIME% %REQ(USER-AGENT", "--db", dir.path("a.db")])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("position 13"))
+        let junk = try dir.write("junk.txt", "hello\nworld\n")
+        let none = try runMeshLog(["ingest", junk, "--db", dir.path("b.db")])
+        #expect(none.status == 1)
+        #expect(none.stderr.contains("junk.txt"))
+        #expect(none.stderr.contains("istio"))
+        #expect(!none.stderr.contains("Usage"))
+        let missingDB = try runMeshLog(["sql", "SELECT 1", "--db", dir.path("nope.db")])
+        #expect(missingDB.status != 0)
+        #expect(missingDB.stderr.contains("meshlog ingest"))
+    }
+
+    @Test func formatsListsEveryPreset() throws {
+        let result = try runMeshLog(["formats", "--json"])
+        let presets = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(presets.compactMap { $0["name"] as? String } == ["istio", "istio-1.3", "envoy", "istio-json", "envoy-json"])
+    }
+}
