@@ -74,7 +74,7 @@ extension MeshLog {
             if json {
                 Terminal.out("{" + results.map { "\"\($0.0)\": \"\($0.1)\"" }.joined(separator: ", ") + "}\n")
             } else {
-                for (k, v) in results { Terminal.out(k.padding(toLength: 22, withPad: " ", startingAt: 0) + v + "\n") }
+                for (k, v) in results { Terminal.out(k.padding(toLength: 26, withPad: " ", startingAt: 0) + v + "\n") }
             }
         }
     }
