@@ -18,6 +18,7 @@ public final class Ingester {
     private let interner: StringInterner
     private let requests: StringInterner
     private let requestLookup: RequestLookup?
+    private let requestsStoredBefore: Bool
     private let destinations = DestinationCache()
     private let fixedParser: (name: String, parser: AccessLogLineParser)?
     private var summary = IngestSummary()
@@ -39,10 +40,12 @@ public final class Ingester {
         try writer.loadDictionary(limit: 200_000) { preload.append(($0, $1)) }
         for (id, value) in preload.reversed() { interner.preload(id: id, value: value) }
         let firstRequest = try writer.maxRequestID() + 1
-        requests = StringInterner(firstID: firstRequest, maxEntries: 1 << 20, maxArenaBytes: 64 << 20)
-        // Request ids seen in earlier runs are looked up in the store (from a second, read-only
-        // connection) so one request keeps one id across files ingested separately.
-        requestLookup = firstRequest > 1 && db.path != ":memory:" ? try RequestLookup(path: db.path) : nil
+        requests = StringInterner(firstID: firstRequest, maxEntries: 1 << 18, maxArenaBytes: 16 << 20, auxSlots: 0)
+        // Request ids are looked up in the store (from a second, read-only connection) once they
+        // may have been stored before: by an earlier run, or earlier in this run before the
+        // bounded table forgot them. So one request keeps one id across files.
+        requestsStoredBefore = firstRequest > 1
+        requestLookup = db.path != ":memory:" ? try RequestLookup(path: db.path) : nil
         fixedParser = try options.format.resolve()
         summary.database = db.path
     }
@@ -168,8 +171,14 @@ public final class Ingester {
             parser = p
             formatName = name
             let lookup = requestLookup
+            let requests = self.requests
+            let storedBefore = requestsStoredBefore
             encoder = AccessLogRowEncoder(interner: interner, requests: requests, cache: destinations,
-                                          resolveRequest: lookup.map { l in { l.find($0, isBlob: $1) } },
+                                          resolveRequest: lookup.map { l in
+                                              { value, isBlob in
+                                                  storedBefore || requests.generation > 0 ? l.find(value, isBlob: isBlob) : nil
+                                              }
+                                          },
                                           extraNames: { [unowned p] in p.extraNames })
         }
 

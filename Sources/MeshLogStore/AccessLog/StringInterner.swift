@@ -9,7 +9,7 @@
 /// hold one value under two ids, which the views resolve the same way).
 public final class StringInterner {
     /// How many aux slots each entry has.
-    public static let auxSlots = 4
+    public let auxSlots: Int
 
     private var arena: UnsafeMutablePointer<UInt8>
     private var arenaCount = 0
@@ -36,7 +36,8 @@ public final class StringInterner {
     public let maxArenaBytes: Int
 
     /// Creates an interner that hands out ids from `firstID`.
-    public init(firstID: Int64 = 1, maxEntries: Int = 1 << 19, maxArenaBytes: Int = 48 << 20) {
+    public init(firstID: Int64 = 1, maxEntries: Int = 1 << 18, maxArenaBytes: Int = 32 << 20, auxSlots: Int = 4) {
+        self.auxSlots = auxSlots
         nextID = firstID
         self.maxEntries = maxEntries
         self.maxArenaBytes = maxArenaBytes
@@ -46,7 +47,7 @@ public final class StringInterner {
         offsets = .allocate(capacity: capacity)
         lengths = .allocate(capacity: capacity)
         ids = .allocate(capacity: capacity)
-        aux = .allocate(capacity: capacity * Self.auxSlots)
+        aux = .allocate(capacity: max(1, capacity * auxSlots))
         offsets.initialize(repeating: -1, count: capacity)
         arenaCapacity = 1 << 16
         arena = .allocate(capacity: arenaCapacity)
@@ -122,11 +123,11 @@ public final class StringInterner {
 
     /// Aux slot `k` of the entry at `lastSlot` (-1 until set).
     @inline(__always)
-    public func aux(_ k: Int) -> Int64 { aux[lastSlot * Self.auxSlots + k] }
+    public func aux(_ k: Int) -> Int64 { aux[lastSlot * auxSlots + k] }
 
     /// Sets aux slot `k` of the entry at `slot`.
     @inline(__always)
-    public func setAux(_ k: Int, _ value: Int64, slot: Int) { aux[slot * Self.auxSlots + k] = value }
+    public func setAux(_ k: Int, _ value: Int64, slot: Int) { aux[slot * auxSlots + k] = value }
 
     /// Hands the pending new strings to the caller and forgets them.
     public func takePending() -> [(id: Int64, value: [UInt8])] {
@@ -166,7 +167,7 @@ public final class StringInterner {
         offsets[slot] = Int32(arenaCount)
         lengths[slot] = Int32(bytes.count)
         ids[slot] = id
-        for k in 0..<Self.auxSlots { aux[slot * Self.auxSlots + k] = -1 }
+        for k in 0..<auxSlots { aux[slot * auxSlots + k] = -1 }
         if let base = bytes.baseAddress, bytes.count > 0 { (arena + arenaCount).update(from: base, count: bytes.count) }
         arenaCount += bytes.count
         count += 1
@@ -182,7 +183,7 @@ public final class StringInterner {
         offsets = .allocate(capacity: capacity)
         lengths = .allocate(capacity: capacity)
         ids = .allocate(capacity: capacity)
-        aux = .allocate(capacity: capacity * Self.auxSlots)
+        aux = .allocate(capacity: max(1, capacity * auxSlots))
         offsets.initialize(repeating: -1, count: capacity)
         for i in 0..<oldCapacity where oldOffsets[i] >= 0 {
             var slot = Int(truncatingIfNeeded: oldHashes[i]) & mask
@@ -191,7 +192,7 @@ public final class StringInterner {
             offsets[slot] = oldOffsets[i]
             lengths[slot] = oldLengths[i]
             ids[slot] = oldIDs[i]
-            for k in 0..<Self.auxSlots { aux[slot * Self.auxSlots + k] = oldAux[i * Self.auxSlots + k] }
+            for k in 0..<auxSlots { aux[slot * auxSlots + k] = oldAux[i * auxSlots + k] }
         }
         oldHashes.deallocate(); oldOffsets.deallocate(); oldLengths.deallocate(); oldIDs.deallocate(); oldAux.deallocate()
     }
