@@ -143,6 +143,7 @@ public final class Ingester {
         var batch = try pipeline.takeFree()
         batch.sourceID = sourceID
         var sample: [(Int, [UInt8])] = []
+        var unwrapper: LineUnwrapper?
         var streamError: String?
         let newline: [UInt8] = [10]
         let rawBefore = runBytes
@@ -183,33 +184,48 @@ public final class Ingester {
         }
 
         func handle(_ line: UnsafeBufferPointer<UInt8>, _ number: Int) throws {
-            guard let parser, let encoder else { return }
+            guard let parser, let encoder, let unwrapper else { return }
             fileState.lineNumber = number
             fileState.lines += 1
-            if line.isEmpty || Self.isBlank(line) {
-                batch.skipped += 1
-                fileState.skipped += 1
-            } else if parser.parse(line, into: record) {
-                encoder.encode(record, line: number, reporter: reporterID, into: batch)
-                fileState.records += 1
-            } else if Self.isNotAccessLog(line, parser: parser, record: record) {
-                batch.skipped += 1
-                fileState.skipped += 1
-            } else {
-                let keep = UnsafeBufferPointer(rebasing: line[0..<min(line.count, 1024)])
-                batch.rejected.append((number, "does not match the \(formatName ?? "?") format", Array(keep)))
-                fileState.rejected += 1
+            _ = try unwrapper.unwrap(line, lineNumber: number) { payload in
+                let first = unwrapper.firstLineNumber
+                if payload.isEmpty || Self.isBlank(payload) {
+                    batch.skipped += 1
+                    fileState.skipped += 1
+                } else if parser.parse(payload, into: record) {
+                    encoder.encode(record, line: first, reporter: reporterID, into: batch)
+                    batch.set(.loggedAt, unwrapper.loggedAtMicros)
+                    fileState.records += 1
+                } else if Self.isNotAccessLog(payload, parser: parser, record: record) {
+                    batch.skipped += 1
+                    fileState.skipped += 1
+                } else {
+                    let keep = UnsafeBufferPointer(rebasing: line[0..<min(line.count, 1024)])
+                    batch.rejected.append((first, "does not match the \(formatName ?? "?") format", Array(keep)))
+                    fileState.rejected += 1
+                }
             }
             if batch.rowCount >= options.batchSize || batch.rejected.count >= 4096 { try flush(final: false) }
         }
 
         func detectAndDrain() throws {
+            let wrapper = unwrapper?.wrapper ?? LineUnwrapper.detect(sample.map(\.1))
+            if unwrapper == nil { unwrapper = LineUnwrapper(wrapper) }
             if parser == nil {
-                if let detection = FormatDetector.detect(sample.map(\.1)) {
+                // Detect the format on the payloads, with the wrapper taken off.
+                let peel = LineUnwrapper(wrapper)
+                var payloads: [[UInt8]] = []
+                for (number, bytes) in sample {
+                    bytes.withUnsafeBufferPointer { line in
+                        _ = peel.unwrap(line, lineNumber: number) { payloads.append(Array($0)) }
+                    }
+                }
+                if let detection = FormatDetector.detect(payloads) {
                     choose(detection.parser, detection.preset.name)
-                    onEvent(.formatChosen(path: name, format: detection.preset.name, matched: detection.matched,
-                                          sampled: detection.sampled))
-                    try writer.setFormat(sourceID, format: detection.preset.name)
+                    let label = wrapper == .none ? detection.preset.name : "\(wrapper.rawValue)+\(detection.preset.name)"
+                    formatName = label
+                    onEvent(.formatChosen(path: name, format: label, matched: detection.matched, sampled: detection.sampled))
+                    try writer.setFormat(sourceID, format: label)
                 }
             }
             guard parser != nil else { return }
@@ -222,15 +238,18 @@ public final class Ingester {
             onEvent(.formatChosen(path: name, format: fixed.name, matched: 0, sampled: 0))
             try writer.setFormat(sourceID, format: fixed.name)
         }
+        var sampling = true
 
         do {
             try reader.forEachLine({ line, number in
                 line.withUnsafeBytes { hasher.update($0) }
                 newline.withUnsafeBytes { hasher.update($0) }
                 if number <= resumeFrom { return true }
-                if parser == nil {
+                if sampling {
+                    // The first lines decide the wrapper (and the format, unless given).
                     sample.append((number, Array(line)))
                     if sample.count >= FormatDetector.sampleSize {
+                        sampling = false
                         try detectAndDrain()
                         if parser == nil { return false }
                     }
@@ -250,7 +269,7 @@ public final class Ingester {
         } catch let error as InputError {
             streamError = error.description
         }
-        if parser == nil, !sample.isEmpty { try detectAndDrain() }
+        if !sample.isEmpty { sampling = false; try detectAndDrain() }
         if parser == nil {
             // Nothing parsed: keep the lines aside as rejected so nothing is silently dropped.
             fileState.lineNumber = max(fileState.lineNumber, sample.last?.0 ?? 0)
@@ -329,12 +348,36 @@ public final class Ingester {
         return Int64(bitPattern: hasher.finalize() & 0x7FFF_FFFF_FFFF_FFFF)
     }
 
-    /// The pod or file a line came from: the file name without directories and log extensions.
+    /// The pod a file's lines came from: from `/var/log/pods/<ns>_<pod>_<uid>/<container>/<n>.log`
+    /// or `/var/log/containers/<pod>_<ns>_<container>-<id>.log` (also inside archives), else the
+    /// file name without directories and log extensions.
     static func reporterName(for path: String) -> String {
         if path == "-" { return "stdin" }
-        var name = Substring(path.split(separator: "/").last ?? Substring(path))
-        if let colon = name.lastIndex(of: ":") { name = name[name.index(after: colon)...] }
-        for ext in [".gz", ".log", ".txt", ".json", ".jsonl"] where name.hasSuffix(ext) { name = name.dropLast(ext.count) }
+        let inner = path.split(separator: ":").last.map(String.init) ?? path
+        let parts = inner.split(separator: "/").map(String.init)
+        if let pods = parts.lastIndex(of: "pods"), pods + 1 < parts.count {
+            let fields = parts[pods + 1].split(separator: "_")
+            if fields.count == 3 { return String(fields[1]) }
+        }
+        if parts.count >= 2, parts[parts.count - 2] == "containers" {
+            let fields = parts[parts.count - 1].split(separator: "_")
+            if fields.count == 3 { return String(fields[0]) }
+        }
+        var name = Substring(parts.last ?? inner)
+        var changed = true
+        while changed {
+            changed = false
+            for ext in [".gz", ".log", ".txt", ".json", ".jsonl"] where name.hasSuffix(ext) {
+                name = name.dropLast(ext.count)
+                changed = true
+            }
+            // Rotated files: `0.log.20261125-101500`.
+            if let dot = name.lastIndex(of: "."), name[name.index(after: dot)...].allSatisfy({ $0.isNumber || $0 == "-" }),
+               name.distance(from: dot, to: name.endIndex) > 8 {
+                name = name[..<dot]
+                changed = true
+            }
+        }
         return String(name)
     }
 

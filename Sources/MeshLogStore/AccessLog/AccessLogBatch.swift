@@ -8,7 +8,7 @@ public final class AccessLogBatch: @unchecked Sendable {
         case sourceID, line, startMicros, reporter, direction, method, authority, path, route, `protocol`
         case status, flags, details, termination, transportFailure, bytesReceived, bytesSent, duration, upstreamTime
         case requestID, traceID, upstreamHost, cluster, service, namespace, subset, upstreamLocal, downstreamLocal
-        case downstreamRemote, serverName, routeName, userAgent, forwardedFor, extra
+        case downstreamRemote, serverName, routeName, userAgent, forwardedFor, extra, loggedAt
 
         /// The SQL column name in `log_entry`.
         public var sqlName: String {
@@ -47,6 +47,7 @@ public final class AccessLogBatch: @unchecked Sendable {
             case .userAgent: "user_agent"
             case .forwardedFor: "xff"
             case .extra: "extra"
+            case .loggedAt: "logged_us"
             }
         }
     }

@@ -29,7 +29,9 @@ public enum StoreSchema {
     ]
 
     /// The `access_log` view: the public, documented interface over `log_entry`.
-    static let accessLogView = """
+    /// Migrations create the version of their time; `withLoggedAt` is the column added by 003.
+    static func accessLogView(withLoggedAt: Bool) -> String {
+        """
         CREATE VIEW access_log AS SELECT
           e.id AS id,
           strftime('%Y-%m-%dT%H:%M:%fZ', e.start_us / 1000000.0, 'unixepoch') AS start_time,
@@ -66,9 +68,13 @@ public enum StoreSchema {
           \(dict("xff")) AS x_forwarded_for,
           e.extra AS extra,
           (SELECT path FROM source WHERE id = e.source_id) AS source,
-          e.line AS line
+          e.line AS line\(withLoggedAt ? """
+        ,
+          strftime('%Y-%m-%dT%H:%M:%fZ', e.logged_us / 1000000.0, 'unixepoch') AS logged_at
+        """ : "")
         FROM log_entry e
         """
+    }
 
     /// The migrations, in order.
     public static var migrator: Migrator {
@@ -162,13 +168,19 @@ public enum StoreSchema {
                 try db.execute("INSERT INTO response_flag(flag, long_name, meaning) VALUES (?, ?, ?)",
                                [.text(flag.short), .text(flag.long), .text(flag.meaning)])
             }
-            try db.execute(accessLogView)
+            try db.execute(accessLogView(withLoggedAt: false))
             try db.execute("""
                 CREATE VIEW access_log_flag AS
                 SELECT e.id AS id, f.flag AS flag, r.long_name AS long_name, r.meaning AS meaning
                 FROM log_entry e JOIN flag_set f ON f.flags = e.flags
                 LEFT JOIN response_flag r ON r.flag = f.flag
                 """)
+        }
+        m.register("003-log-wrappers") { db in
+            // The time a container runtime or kubectl recorded for the line, beside Envoy's start time.
+            try db.execute("ALTER TABLE log_entry ADD COLUMN logged_us INTEGER")
+            try db.execute("DROP VIEW access_log")
+            try db.execute(accessLogView(withLoggedAt: true))
         }
         return m
     }

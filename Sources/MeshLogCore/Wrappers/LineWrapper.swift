@@ -1,0 +1,229 @@
+/// The envelope a log line arrives in before the Envoy line itself: container runtimes,
+/// `kubectl logs --timestamps`, `docker compose logs`, or a fixed prefix.
+///
+/// Wrappers are detected per file from its first lines and stacked under any access-log format.
+public enum LineWrapper: String, CaseIterable, Sendable {
+    /// No envelope.
+    case none
+    /// Kubernetes CRI (containerd, CRI-O): `<RFC3339Nano> stdout|stderr F|P <message>`.
+    case cri
+    /// Docker json-file: `{"log":"...\n","stream":"stdout","time":"..."}`.
+    case dockerJSON = "docker-json"
+    /// `kubectl logs --timestamps`: `<RFC3339Nano> <line>`.
+    case kubectl
+    /// `docker compose logs`: `name  | <line>`, optionally with `-t` timestamps.
+    case compose
+    /// A fixed `ACCESS ` prefix (Ambassador and others).
+    case accessPrefix = "access-prefix"
+
+    /// Wrappers in the order detection tries them (most specific first).
+    public static let detectionOrder: [LineWrapper] = [.cri, .dockerJSON, .compose, .kubectl, .accessPrefix]
+}
+
+/// Removes a line's envelope, joining partial lines (CRI `P` fragments, Docker lines split at 16 KiB).
+///
+/// Feed lines in order; each call returns the payload of a complete line, or nil while a partial
+/// line is still being joined (or when the line does not fit the wrapper: see `lastLineFitted`).
+public final class LineUnwrapper {
+    public let wrapper: LineWrapper
+    /// Time the wrapper recorded for the last complete line, in UTC microseconds.
+    public private(set) var loggedAtMicros: Int64?
+    /// Whether the last line had the wrapper's shape.
+    public private(set) var lastLineFitted = true
+    /// Line number where the complete line returned last began (for partial lines, the first fragment).
+    public private(set) var firstLineNumber = 0
+    private var joined: [UInt8] = []
+    private var streamJoined: [[UInt8]] = [[], [], []]
+    private var streamFirstLine = [0, 0, 0]
+    private var joining = false
+    private var decoded: [UInt8] = []
+
+    public init(_ wrapper: LineWrapper) {
+        self.wrapper = wrapper
+    }
+
+    /// Unwraps `line`, calling `body` with the payload of each complete line.
+    public func unwrap<R>(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R? {
+        lastLineFitted = true
+        switch wrapper {
+        case .none:
+            loggedAtMicros = nil
+            firstLineNumber = lineNumber
+            return try body(line)
+        case .cri:
+            guard let (time, stream, partial, message) = Self.criParts(line) else { return try unfitted(line, lineNumber, body) }
+            // Each stream joins its own `P` fragments until its `F`; other streams pass through.
+            let k = Int(stream)
+            if partial || !streamJoined[k].isEmpty {
+                if streamJoined[k].isEmpty { streamFirstLine[k] = lineNumber }
+                streamJoined[k].append(contentsOf: message)
+                if partial { return nil }
+                firstLineNumber = streamFirstLine[k]
+                loggedAtMicros = time
+                defer { streamJoined[k].removeAll(keepingCapacity: true) }
+                return try streamJoined[k].withUnsafeBufferPointer { try body($0) }
+            }
+            firstLineNumber = lineNumber
+            loggedAtMicros = time
+            return try body(message)
+        case .dockerJSON:
+            guard let (time, complete) = Self.dockerParts(line, into: &decoded) else { return try unfitted(line, lineNumber, body) }
+            if !joining { firstLineNumber = lineNumber; joined.removeAll(keepingCapacity: true) }
+            joined.append(contentsOf: decoded)
+            guard complete else { joining = true; return nil }
+            joining = false
+            loggedAtMicros = time
+            while let last = joined.last, last == 10 || last == 13 { joined.removeLast() }
+            return try joined.withUnsafeBufferPointer { try body($0) }
+        case .kubectl:
+            firstLineNumber = lineNumber
+            guard let space = line.firstIndex(of: 32),
+                  let time = StartTimePattern.parseRFC3339(line, 0, space) else { return try unfitted(line, lineNumber, body) }
+            loggedAtMicros = time
+            return try body(UnsafeBufferPointer(rebasing: line[(space + 1)...]))
+        case .compose:
+            firstLineNumber = lineNumber
+            guard let bar = Self.composeBar(line) else { return try unfitted(line, lineNumber, body) }
+            var rest = bar + 1
+            while rest < line.count, line[rest] == 32 { rest += 1 }
+            loggedAtMicros = nil
+            // `docker compose logs -t` adds an RFC 3339 timestamp after the bar.
+            if let space = line[rest...].firstIndex(of: 32), space - rest >= 20,
+               let time = StartTimePattern.parseRFC3339(line, rest, space) {
+                loggedAtMicros = time
+                rest = space + 1
+            }
+            return try body(UnsafeBufferPointer(rebasing: line[rest...]))
+        case .accessPrefix:
+            firstLineNumber = lineNumber
+            loggedAtMicros = nil
+            let prefix: [UInt8] = Array("ACCESS ".utf8)
+            guard line.count >= prefix.count, line.prefix(prefix.count).elementsEqual(prefix) else { return try unfitted(line, lineNumber, body) }
+            return try body(UnsafeBufferPointer(rebasing: line[prefix.count...]))
+        }
+    }
+
+    private func unfitted<R>(_ line: UnsafeBufferPointer<UInt8>, _ lineNumber: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R? {
+        lastLineFitted = false
+        loggedAtMicros = nil
+        firstLineNumber = lineNumber
+        return try body(line)
+    }
+
+    /// Whether `line` has the wrapper's shape (used by detection).
+    public static func fits(_ wrapper: LineWrapper, _ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch wrapper {
+        case .none: return true
+        case .cri: return criParts(line) != nil
+        case .dockerJSON:
+            var scratch: [UInt8] = []
+            return dockerParts(line, into: &scratch) != nil
+        case .kubectl:
+            guard let space = line.firstIndex(of: 32), space >= 20 else { return false }
+            // A CRI line also starts with a timestamp; kubectl lines do not carry stream and tag.
+            return StartTimePattern.parseRFC3339(line, 0, space) != nil && criParts(line) == nil
+        case .compose: return composeBar(line) != nil
+        case .accessPrefix: return line.starts(with: Array("ACCESS ".utf8))
+        }
+    }
+
+    /// Detects the wrapper of a file from sample lines: the first (most specific) wrapper that
+    /// fits most of them; `.none` when none fits at least half.
+    public static func detect(_ lines: [[UInt8]]) -> LineWrapper {
+        let sample = lines.filter { !$0.isEmpty }
+        guard !sample.isEmpty else { return .none }
+        var best = LineWrapper.none
+        var bestCount = 0
+        for wrapper in LineWrapper.detectionOrder {
+            let count = sample.reduce(0) { n, line in n + (line.withUnsafeBufferPointer { fits(wrapper, $0) } ? 1 : 0) }
+            if count > bestCount { best = wrapper; bestCount = count }
+        }
+        return bestCount * 2 >= sample.count ? best : .none
+    }
+
+    /// `<time> <stdout|stderr> <F|P[:tags]> <message>`.
+    static func criParts(_ line: UnsafeBufferPointer<UInt8>) -> (Int64, UInt8, Bool, UnsafeBufferPointer<UInt8>)? {
+        guard let s1 = line.firstIndex(of: 32), s1 >= 19,
+              let time = StartTimePattern.parseRFC3339(line, 0, s1) else { return nil }
+        let rest = line[(s1 + 1)...]
+        guard let s2 = rest.firstIndex(of: 32) else { return nil }
+        let stream = rest[rest.startIndex..<s2]
+        let streamTag: UInt8
+        if stream.elementsEqual("stdout".utf8) { streamTag = 1 } else if stream.elementsEqual("stderr".utf8) { streamTag = 2 } else { return nil }
+        let tagStart = s2 + 1
+        guard tagStart < line.count else { return nil }
+        let tag = line[tagStart]
+        guard tag == UInt8(ascii: "F") || tag == UInt8(ascii: "P") else { return nil }
+        var i = tagStart + 1
+        while i < line.count, line[i] != 32 { i += 1 }  // further `:`-separated tags
+        let message = i < line.count ? UnsafeBufferPointer(rebasing: line[(i + 1)...]) : UnsafeBufferPointer(rebasing: line[line.count...])
+        return (time, streamTag, tag == UInt8(ascii: "P"), message)
+    }
+
+    /// Decodes a Docker json-file line: the `log` value into `out`, its time, and whether it ends the line.
+    static func dockerParts(_ line: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> (Int64?, Bool)? {
+        guard line.first == UInt8(ascii: "{") else { return nil }
+        out.removeAll(keepingCapacity: true)
+        var time: Int64?
+        var sawLog = false
+        var i = 1
+        let n = line.count
+        func skip() { while i < n, line[i] == 32 || line[i] == 9 { i += 1 } }
+        while i < n {
+            skip()
+            if i < n, line[i] == UInt8(ascii: "}") { break }
+            guard i < n, line[i] == 34, let keyEnd = JSONAccessLogParser.stringEnd(line, i + 1) else { return nil }
+            let key = line[(i + 1)..<keyEnd]
+            i = keyEnd + 1
+            skip()
+            guard i < n, line[i] == UInt8(ascii: ":") else { return nil }
+            i += 1
+            skip()
+            guard i < n else { return nil }
+            if line[i] == 34 {
+                guard let end = JSONAccessLogParser.stringEnd(line, i + 1) else { return nil }
+                if key.elementsEqual("log".utf8) {
+                    sawLog = true
+                    decodeJSONString(line, i + 1, end, into: &out)
+                } else if key.elementsEqual("time".utf8) {
+                    time = StartTimePattern.parseRFC3339(line, i + 1, end)
+                }
+                i = end + 1
+            } else if line[i] == UInt8(ascii: "{") || line[i] == UInt8(ascii: "[") {
+                guard let end = JSONAccessLogParser.skipNested(line, i) else { return nil }
+                i = end
+            } else {
+                while i < n, line[i] != UInt8(ascii: ","), line[i] != UInt8(ascii: "}") { i += 1 }
+            }
+            skip()
+            if i < n, line[i] == UInt8(ascii: ",") { i += 1 }
+        }
+        guard sawLog else { return nil }
+        return (time, out.last == 10)
+    }
+
+    static func decodeJSONString(_ line: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, into out: inout [UInt8]) {
+        let record = AccessLogRecord()
+        record.reset(line: UnsafeBufferPointer(rebasing: line[0..<0]))
+        let (a, b) = JSONAccessLogParser.unescape(line, s, e, into: record)
+        out.append(contentsOf: UnsafeBufferPointer(start: record.bytes + a, count: b - a))
+    }
+
+    /// Index of the `|` after a compose service name (`envoy-1   | `).
+    static func composeBar(_ line: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = 0
+        while i < line.count, i < 80 {
+            let c = line[i]
+            if c == UInt8(ascii: "|") {
+                guard i > 1, line[i - 1] == 32, i + 1 < line.count, line[i + 1] == 32 else { return nil }
+                // The name must be one token followed only by padding.
+                var j = i - 1
+                while j > 0, line[j] == 32 { j -= 1 }
+                for k in 0...j where line[k] == 32 || line[k] == 34 || line[k] == UInt8(ascii: "[") { return nil }
+                return i
+            }
+            i += 1
+        }
+        return nil
+    }
+}

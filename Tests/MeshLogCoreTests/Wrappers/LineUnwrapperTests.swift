@@ -1,0 +1,76 @@
+import Testing
+@testable import MeshLogCore
+
+@Suite("Log line wrappers")
+struct LineUnwrapperTests {
+    /// Unwraps lines and returns (payload, loggedAt, first line number) for each complete line.
+    func unwrap(_ wrapper: LineWrapper, _ lines: [String]) -> [(String, Int64?, Int)] {
+        let u = LineUnwrapper(wrapper)
+        var out: [(String, Int64?, Int)] = []
+        for (i, line) in lines.enumerated() {
+            var bytes = Array(line.utf8)
+            bytes.withUnsafeMutableBufferPointer { b in
+                _ = u.unwrap(UnsafeBufferPointer(b), lineNumber: i + 1) { payload in
+                    out.append((String(decoding: payload, as: UTF8.self), u.loggedAtMicros, u.firstLineNumber))
+                }
+            }
+        }
+        return out
+    }
+
+    let envoyLine = #"[2026-11-25T09:14:03.517Z] "GET / HTTP/1.1" 200 - 0 10 1 1 "-" "curl" "id" "h" "10.0.0.1:80""#
+
+    @Test func criJoinsPartialFragmentsOfTheSameStream() {
+        let half = envoyLine.count / 2
+        let a = String(envoyLine.prefix(half)), b = String(envoyLine.dropFirst(half))
+        let lines = [
+            "2026-11-25T09:14:04.1Z stdout P \(a)",
+            "2026-11-25T09:14:04.2Z stderr F 2026-11-25T09:14:04Z\twarn\tsomething else",
+            "2026-11-25T09:14:04.90297571Z stdout F \(b)",
+            "2024-04-13T07:59:37.505201169-05:00 stdout F \(envoyLine)",
+        ]
+        let out = unwrap(.cri, lines)
+        #expect(out.count == 3)
+        #expect(out[0].0.hasPrefix("2026-11-25T09:14:04Z\twarn"))
+        #expect(out[1].0 == envoyLine)
+        #expect(out[1].1 == 1_795_598_044_902_975)
+        #expect(out[1].2 == 1)
+        #expect(out[2].0 == envoyLine)
+        #expect(out[2].1 == 1_713_013_177_505_201)
+    }
+
+    @Test func dockerJSONDecodesAndJoinsSplitLines() {
+        let escaped = envoyLine.replacingOccurrences(of: "\"", with: "\\\"")
+        let half = escaped.count / 2
+        let lines = [
+            #"{"log":"\#(escaped.prefix(half))","stream":"stdout","time":"2016-10-20T18:39:20.57606443Z"}"#,
+            #"{"log":"\#(escaped.dropFirst(half))\n","stream":"stdout","time":"2016-10-20T18:39:20.6Z"}"#,
+        ]
+        let out = unwrap(.dockerJSON, lines)
+        #expect(out.count == 1)
+        #expect(out[0].0 == envoyLine)
+        #expect(out[0].1 == 1_476_988_760_600_000)
+        #expect(out[0].2 == 1)
+    }
+
+    @Test func kubectlComposeAndAccessPrefix() {
+        #expect(unwrap(.kubectl, ["2025-01-30T12:10:13.682034460Z \(envoyLine)"]).first?.0 == envoyLine)
+        let compose = unwrap(.compose, ["envoy-1         | 2024-07-20T07:05:58.670998585Z \(envoyLine)", "envoy-1  | \(envoyLine)"])
+        #expect(compose.map(\.0) == [envoyLine, envoyLine])
+        #expect(compose[0].1 == 1_721_459_158_670_998)
+        #expect(compose[1].1 == nil)
+        #expect(unwrap(.accessPrefix, ["ACCESS \(envoyLine)"]).first?.0 == envoyLine)
+    }
+
+    @Test(arguments: [
+        (LineWrapper.cri, "2026-11-25T09:14:04.1Z stdout F x"),
+        (.dockerJSON, #"{"log":"x\n","stream":"stdout","time":"2016-10-20T18:39:20.57606443Z"}"#),
+        (.kubectl, "2025-01-30T12:10:13.682034460Z [2025-01-30T10:53:16.279Z] \"GET / HTTP/1.1\""),
+        (.compose, "envoy-1   | [2024-07-20T07:05:54.173Z] \"GET / HTTP/1.1\""),
+        (.accessPrefix, "ACCESS [2024-07-20T07:05:54.173Z] \"GET / HTTP/1.1\""),
+        (.none, "[2024-07-20T07:05:54.173Z] \"GET / HTTP/1.1\" 200 | x"),
+    ])
+    func detection(wrapper: LineWrapper, line: String) {
+        #expect(LineUnwrapper.detect([Array(line.utf8), Array(line.utf8)]) == wrapper)
+    }
+}
