@@ -19,6 +19,8 @@ final class AccessLogRowEncoder {
     /// Finds a request id stored by an earlier run, or nil (only consulted for ids not seen in this run).
     let resolveRequest: ((_ value: UnsafeBufferPointer<UInt8>, _ isBlob: Bool) -> Int64?)?
     private var requestKey: [UInt8] = []
+    /// Direction of the last encoded line (1 inbound, 2 outbound).
+    private(set) var lastDirection: Int64?
     /// Parsed destinations, indexed by the interner's aux slots; shared by every encoder of one
     /// ingest, because the interner (and so the aux slots) outlives each file.
     private let cache: DestinationCache
@@ -142,6 +144,7 @@ final class AccessLogRowEncoder {
                 dest.namespace = dest.namespace ?? fromHost.namespace
             }
         }
+        lastDirection = dest.direction
         batch.set(.direction, dest.direction)
         batch.set(.service, dest.service)
         batch.set(.namespace, dest.namespace)

@@ -20,6 +20,7 @@ public final class Ingester {
     private let requestLookup: RequestLookup?
     private let requestsStoredBefore: Bool
     private let destinations = DestinationCache()
+    private var knownPods: Set<Int64> = []
     private let fixedParser: (name: String, parser: AccessLogLineParser)?
     private var summary = IngestSummary()
     private var onEvent: (IngestEvent) -> Void = { _ in }
@@ -130,6 +131,11 @@ public final class Ingester {
         }
         let reporterName = options.reporter ?? Self.reporterName(for: name)
         let reporterID = interner.intern(reporterName)
+        var podPending: (reporter: Int64, name: String, workload: String, namespace: String?)? =
+            knownPods.contains(reporterID) ? nil
+            : (reporterID, reporterName, PodName.workload(reporterName), options.reporter == nil ? PodName.fromPath(name)?.namespace : nil)
+        knownPods.insert(reporterID)
+        var podAddresses: Set<Int64> = []
 
         let fileState = FileIngest(name: name, sourceID: sourceID, reporter: reporterID, resumeFrom: resumeFrom)
         let pipeline = BatchPipeline(writer: writer, capacity: options.batchSize)
@@ -149,6 +155,10 @@ public final class Ingester {
         let rawBefore = runBytes
 
         func flush(final: Bool) throws {
+            if let pod = podPending {
+                batch.newPods.append(pod)
+                podPending = nil
+            }
             batch.newStrings = interner.takePending()
             batch.linesRead = fileState.lineNumber
             if batch.rowCount > 0 || !batch.newStrings.isEmpty || !batch.rejected.isEmpty || batch.skipped > 0 || final {
@@ -196,6 +206,16 @@ public final class Ingester {
                     encoder.encode(record, line: first, reporter: reporterID, into: batch)
                     batch.set(.loggedAt, unwrapper.loggedAtMicros)
                     fileState.records += 1
+                    // An inbound line's downstream_local is this pod's own address.
+                    if encoder.lastDirection == 1, let local = record.value(.downstreamLocal) {
+                        let id = interner.intern(local)
+                        if !podAddresses.contains(id) {
+                            podAddresses.insert(id)
+                            if let ip = Self.hostIP(String(decoding: local, as: UTF8.self)) {
+                                batch.newPodAddresses.append((ip, reporterID))
+                            }
+                        }
+                    }
                 } else if Self.isNotAccessLog(payload, parser: parser, record: record) {
                     batch.skipped += 1
                     fileState.skipped += 1
@@ -353,16 +373,9 @@ public final class Ingester {
     /// file name without directories and log extensions.
     static func reporterName(for path: String) -> String {
         if path == "-" { return "stdin" }
+        if let pod = PodName.fromPath(path) { return pod.pod }
         let inner = path.split(separator: ":").last.map(String.init) ?? path
         let parts = inner.split(separator: "/").map(String.init)
-        if let pods = parts.lastIndex(of: "pods"), pods + 1 < parts.count {
-            let fields = parts[pods + 1].split(separator: "_")
-            if fields.count == 3 { return String(fields[1]) }
-        }
-        if parts.count >= 2, parts[parts.count - 2] == "containers" {
-            let fields = parts[parts.count - 1].split(separator: "_")
-            if fields.count == 3 { return String(fields[0]) }
-        }
         var name = Substring(parts.last ?? inner)
         var changed = true
         while changed {
@@ -379,6 +392,17 @@ public final class Ingester {
             }
         }
         return String(name)
+    }
+
+    /// The IP of `a.b.c.d:port` or `[v6]:port`.
+    static func hostIP(_ address: String) -> String? {
+        if address.hasPrefix("[") {
+            guard let close = address.firstIndex(of: "]") else { return nil }
+            return String(address[address.index(after: address.startIndex)..<close])
+        }
+        guard let colon = address.firstIndex(of: ":") else { return nil }
+        let ip = address[..<colon]
+        return ip.allSatisfy({ $0.isNumber || $0 == "." }) ? String(ip) : nil
     }
 
     @inline(__always)

@@ -183,6 +183,17 @@ struct GeneratedDumpTests {
         let v2In = try reader.scalar("SELECT count(*) FROM access_log WHERE direction = 'inbound' AND service = 'course' AND subset = 'v2'").int64 ?? 0
         #expect(v2Out > 0)
         #expect(v2In > 0)
+        // Pods are named by workload, and each side of a hop names the other side's workload,
+        // learned from the addresses pods serve on.
+        #expect(try reader.scalar("SELECT count(*) FROM access_log WHERE workload IS NULL").int64 == 0)
+        #expect(try reader.scalar("SELECT count(DISTINCT workload) FROM access_log WHERE workload = 'course-v2'").int64 == 1)
+        let outboundToPods = try reader.scalar("SELECT count(*) FROM access_log WHERE direction = 'outbound' AND upstream_host IS NOT NULL AND service <> 'frontend'").int64 ?? 0
+        let named = try reader.scalar("SELECT count(*) FROM access_log WHERE direction = 'outbound' AND upstream_host IS NOT NULL AND service <> 'frontend' AND destination_workload LIKE service || '-v%'").int64 ?? 0
+        #expect(outboundToPods > 0)
+        #expect(named == outboundToPods)
+        let inboundFromMesh = try reader.scalar("SELECT count(*) FROM access_log WHERE direction = 'inbound' AND service <> 'frontend'").int64 ?? 0
+        let sourced = try reader.scalar("SELECT count(*) FROM access_log WHERE direction = 'inbound' AND service <> 'frontend' AND source_workload IS NOT NULL").int64 ?? 0
+        #expect(sourced == inboundFromMesh)
         // One request keeps one id across every pod's file.
         #expect(try reader.scalar("SELECT count(*) FROM request").int64 == Int64(generator.requestsGenerated))
     }

@@ -73,6 +73,10 @@ public final class AccessLogBatch: @unchecked Sendable {
     public var newStrings: [(id: Int64, value: [UInt8])] = []
     /// Requests new to the `request` table: (id, request id as a 16-byte UUID blob or text).
     public var newRequests: [(id: Int64, value: [UInt8], isBlob: Bool)] = []
+    /// Pods first seen in this batch: (reporter id, pod name, workload, namespace).
+    public var newPods: [(reporter: Int64, name: String, workload: String, namespace: String?)] = []
+    /// Pod addresses learned in this batch: (IP, reporter id).
+    public var newPodAddresses: [(ip: String, reporter: Int64)] = []
     /// Flag sets new to the `flag_set` table: (flags id, single flag).
     public var newFlagSets: [(flags: Int64, flag: String)] = []
     /// Lines that did not parse: (line, reason, first KiB).
@@ -108,6 +112,8 @@ public final class AccessLogBatch: @unchecked Sendable {
         newStrings.removeAll(keepingCapacity: true)
         newFlagSets.removeAll(keepingCapacity: true)
         newRequests.removeAll(keepingCapacity: true)
+        newPods.removeAll(keepingCapacity: true)
+        newPodAddresses.removeAll(keepingCapacity: true)
         rejected.removeAll(keepingCapacity: true)
         skipped = 0
     }

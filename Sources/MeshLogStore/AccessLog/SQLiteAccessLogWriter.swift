@@ -94,6 +94,13 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
                 _ = try insertRequest.step()
                 insertRequest.reset()
             }
+            for pod in batch.newPods {
+                try db.execute("INSERT OR REPLACE INTO pod(reporter, name, workload, namespace) VALUES (?, ?, ?, ?)",
+                               [.integer(pod.reporter), .text(pod.name), .text(pod.workload), pod.namespace.map { .text($0) } ?? .null])
+            }
+            for address in batch.newPodAddresses {
+                try db.execute("INSERT OR REPLACE INTO pod_address(ip, reporter) VALUES (?, ?)", [.text(address.ip), .integer(address.reporter)])
+            }
             try insertRows(batch)
             for r in batch.rejected {
                 insertRejected.bind(batch.sourceID, at: 1)

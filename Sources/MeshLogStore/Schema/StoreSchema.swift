@@ -30,7 +30,19 @@ public enum StoreSchema {
 
     /// The `access_log` view: the public, documented interface over `log_entry`.
     /// Migrations create the version of their time; `withLoggedAt` is the column added by 003.
-    static func accessLogView(withLoggedAt: Bool) -> String {
+    /// SQL for the IP part of an address stored packed (`ip << 16 | port`) or as text (`[v6]:port`, `a.b.c.d:port`).
+    static func hostIP(_ column: String) -> String {
+        """
+        CASE typeof(\(column)) WHEN 'integer' THEN ((\(column) >> 40) & 255) || '.' || ((\(column) >> 32) & 255) || '.' || ((\(column) >> 24) & 255) || '.' || ((\(column) >> 16) & 255) WHEN 'text' THEN (CASE WHEN substr(\(column), 1, 1) = '[' THEN substr(\(column), 2, instr(\(column), ']') - 2) ELSE substr(\(column), 1, instr(\(column), ':') - 1) END) END
+        """
+    }
+
+    /// SQL for the workload of the pod that owns an IP.
+    static func workloadAt(_ ip: String) -> String {
+        "(SELECT p.workload FROM pod_address a JOIN pod p ON p.reporter = a.reporter WHERE a.ip = \(ip))"
+    }
+
+    static func accessLogView(withLoggedAt: Bool, withWorkloads: Bool = false) -> String {
         """
         CREATE VIEW access_log AS SELECT
           e.id AS id,
@@ -71,6 +83,13 @@ public enum StoreSchema {
           e.line AS line\(withLoggedAt ? """
         ,
           strftime('%Y-%m-%dT%H:%M:%fZ', e.logged_us / 1000000.0, 'unixepoch') AS logged_at
+        """ : "")\(withWorkloads ? """
+        ,
+          (SELECT workload FROM pod WHERE reporter = e.reporter) AS workload,
+          CASE e.direction WHEN 2 THEN (SELECT workload FROM pod WHERE reporter = e.reporter)
+            WHEN 1 THEN \(workloadAt(hostIP("e.downstream_remote"))) END AS source_workload,
+          CASE e.direction WHEN 1 THEN (SELECT workload FROM pod WHERE reporter = e.reporter)
+            WHEN 2 THEN \(workloadAt(hostIP("(SELECT value FROM dict WHERE id = e.upstream_host)"))) END AS destination_workload
         """ : "")
         FROM log_entry e
         """
@@ -181,6 +200,25 @@ public enum StoreSchema {
             try db.execute("ALTER TABLE log_entry ADD COLUMN logged_us INTEGER")
             try db.execute("DROP VIEW access_log")
             try db.execute(accessLogView(withLoggedAt: true))
+        }
+        m.register("004-pod-identity") { db in
+            // Pods (reporters) with their workload, and the addresses they were seen serving on
+            // (an inbound line's downstream_local is its own pod's address), so other pods' lines
+            // name their peer workloads.
+            try db.execute("""
+                CREATE TABLE pod(
+                  reporter INTEGER PRIMARY KEY,
+                  name TEXT NOT NULL,
+                  workload TEXT NOT NULL,
+                  namespace TEXT
+                );
+                CREATE TABLE pod_address(
+                  ip TEXT PRIMARY KEY,
+                  reporter INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                DROP VIEW access_log;
+                """)
+            try db.execute(accessLogView(withLoggedAt: true, withWorkloads: true))
         }
         return m
     }

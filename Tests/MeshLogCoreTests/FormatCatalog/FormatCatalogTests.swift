@@ -98,3 +98,29 @@ struct FormatCatalogTests {
         #expect(RouteTemplate.template(path) == route)
     }
 }
+
+@Suite("Pod names")
+struct PodNameTests {
+    @Test(arguments: [
+        ("course-v1-7c9d8f6b5-x2kqp", "course-v1"),
+        ("istio-ingressgateway-qm5fg5bnf-7rpmk", "istio-ingressgateway"),
+        ("postgres-0", "postgres"),
+        ("fluentd-x7k2p", "fluentd"),
+        ("standalone", "standalone"),
+    ])
+    func workloads(pod: String, workload: String) {
+        #expect(PodName.workload(pod) == workload)
+    }
+
+    @Test func podAndNamespaceFromLogPaths() {
+        #expect(PodName.fromPath("/var/log/pods/lms_course-v1-7c9d8f6b5-x2kqp_49cc7c1f-0000/istio-proxy/0.log")! == ("course-v1-7c9d8f6b5-x2kqp", "lms"))
+        #expect(PodName.fromPath("dump.tgz:var/log/containers/user-v1-5d4c-abcde_lms_istio-proxy-0123abcd.log")! == ("user-v1-5d4c-abcde", "lms"))
+        #expect(PodName.fromPath("logs/course.log") == nil)
+    }
+
+    @Test func inMeshAuthoritiesOnly() {
+        #expect(ClusterName.destination(host: "course.lms.svc.cluster.local:8080")?.service == "course")
+        #expect(ClusterName.destination(host: "user:8000")?.service == "user")
+        #expect(ClusterName.destination(host: "learn.example.com") == nil)
+    }
+}
