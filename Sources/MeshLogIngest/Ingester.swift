@@ -197,7 +197,7 @@ public final class Ingester {
             guard let parser, let encoder, let unwrapper else { return }
             fileState.lineNumber = number
             fileState.lines += 1
-            _ = try unwrapper.unwrap(line, lineNumber: number) { payload in
+            _ = unwrapper.unwrap(line, lineNumber: number) { payload in
                 let first = unwrapper.firstLineNumber
                 if payload.isEmpty || Self.isBlank(payload) {
                     batch.skipped += 1
