@@ -29,6 +29,8 @@ public struct IngestSummary: Sendable, Codable, Equatable {
     public var filesSkipped: Int = 0
     public var linesRead: Int = 0
     public var recordsStored: Int = 0
+    /// Trace spans stored (from Zipkin, Jaeger, OTLP or Tempo files).
+    public var spansStored: Int = 0
     public var linesRejected: Int = 0
     public var linesSkipped: Int = 0
     public var bytesRead: Int64 = 0
@@ -41,6 +43,7 @@ public struct IngestSummary: Sendable, Codable, Equatable {
         case filesSkipped = "files_skipped"
         case linesRead = "lines_read"
         case recordsStored = "records_stored"
+        case spansStored = "spans_stored"
         case linesRejected = "lines_rejected"
         case linesSkipped = "lines_skipped"
         case bytesRead = "bytes_read"

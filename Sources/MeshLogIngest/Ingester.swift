@@ -41,7 +41,7 @@ public final class Ingester {
         try writer.loadDictionary(limit: 200_000) { preload.append(($0, $1)) }
         for (id, value) in preload.reversed() { interner.preload(id: id, value: value) }
         let firstRequest = try writer.maxRequestID() + 1
-        requests = StringInterner(firstID: firstRequest, maxEntries: 1 << 18, maxArenaBytes: 16 << 20, auxSlots: 0)
+        requests = StringInterner(firstID: firstRequest, maxEntries: 1 << 17, maxArenaBytes: 8 << 20, auxSlots: 0)
         // Request ids are looked up in the store (from a second, read-only connection) once they
         // may have been stored before: by an earlier run, or earlier in this run before the
         // bounded table forgot them. So one request keeps one id across files.
@@ -69,7 +69,7 @@ public final class Ingester {
                 var archiveBytesBefore = runBytes
                 do {
                     try tar.forEachMember { name, size, member in
-                        try ingestStream(name: name, size: size, fingerprint: nil, stream: member)
+                        try route(name: name, size: size, fingerprint: nil, stream: member)
                         archiveBytesBefore = runBytes
                     }
                 } catch let error as InputError {
@@ -79,7 +79,7 @@ public final class Ingester {
                 runBytes = max(runBytes, archiveBytesBefore)
             } else {
                 let fingerprint = input.isStdin ? nil : try? Self.fingerprint(path: input.path, size: input.size ?? 0)
-                try ingestStream(name: input.path, size: input.size, fingerprint: fingerprint, stream: stream, input: input)
+                try route(name: input.path, size: input.size, fingerprint: fingerprint, stream: stream, input: input)
             }
         }
         summary.seconds = Date().timeIntervalSince(startTime)
@@ -100,6 +100,59 @@ public final class Ingester {
             tail.withUnsafeBytes { hasher.update($0) }
         }
         return Int64(bitPattern: hasher.finalize() & 0x7FFF_FFFF_FFFF_FFFF)
+    }
+
+    /// Sends a stream to the span ingester when its head is a span file (Zipkin, Jaeger, OTLP,
+    /// Tempo JSON), else to the access-log ingest.
+    private func route(name: String, size: Int64?, fingerprint: Int64?, stream: ByteStream, input: InputFile? = nil) throws {
+        let head: [UInt8]
+        do {
+            head = try PrefixedByteStream.head(of: stream, count: SpanFormatSniffer.recommendedHeadSize)
+        } catch let error as InputError {
+            summary.files += 1
+            let report = FileReport(path: name, format: nil, state: .failed, lines: 0, records: 0, rejected: 0, skipped: 0, error: error.description)
+            summary.reports.append(report)
+            onEvent(.fileFinished(report))
+            return
+        }
+        let prefixed = PrefixedByteStream(prefix: head, rest: stream)
+        let first = head.first { $0 != 32 && $0 != 9 && $0 != 10 && $0 != 13 }
+        if first == UInt8(ascii: "{") || first == UInt8(ascii: "["),
+           let format = head.withUnsafeBytes({ SpanFormatSniffer.sniff($0) }) {
+            try ingestSpans(name: name, stream: prefixed, format: format)
+        } else {
+            try ingestStream(name: name, size: size, fingerprint: fingerprint, stream: prefixed, input: input)
+        }
+    }
+
+    /// Ingests a span file.
+    private func ingestSpans(name: String, stream: ByteStream, format: SpanFormat) throws {
+        summary.files += 1
+        onEvent(.formatChosen(path: name, format: format.rawValue, matched: 0, sampled: 0))
+        let report = try spanIngester().ingest(name: name, stream: stream, format: format)
+        runBytes += stream.rawBytesRead
+        let state: FileReport.State
+        switch report.state {
+        case .ingested: state = .ingested
+        case .alreadyIngested: state = .alreadyIngested
+        case .failed: state = .failed
+        }
+        if state == .alreadyIngested { summary.filesSkipped += 1 }
+        let file = FileReport(path: name, format: report.format, state: state, lines: report.lines,
+                              records: state == .ingested ? report.spans : 0, rejected: report.rejected, skipped: 0, error: report.error)
+        summary.linesRead += report.lines
+        summary.spansStored += file.records
+        summary.linesRejected += file.rejected
+        summary.reports.append(file)
+        onEvent(.fileFinished(file))
+    }
+
+    private var spans: SpanIngester?
+    private func spanIngester() throws -> SpanIngester {
+        if let spans { return spans }
+        let made = try SpanIngester(db: db)
+        spans = made
+        return made
     }
 
     /// Ingests one stream of lines (a file, stdin or an archive member).

@@ -11,7 +11,7 @@ struct BundleTests {
                                        durationSeconds: 600, errorRateScale: 1, format: .istio, diurnal: false)
         let generator = TrafficGenerator(topology: .learningPlatform, options: options)
         var perPod: [String: [String]] = [:]
-        try generator.forEachLineInCompletionOrder { line in
+        generator.forEachLineInCompletionOrder { line in
             perPod[line.pod, default: []].append(line.text)
         }
         var total = 0

@@ -94,3 +94,28 @@ struct CommandLineTests {
         #expect(presets.compactMap { $0["name"] as? String } == ["istio", "istio-1.3", "envoy", "istio-json", "envoy-json"])
     }
 }
+
+@Suite("meshlog ingest of logs and spans together", .enabled(if: MeshLogBinary.url != nil))
+struct MixedIngestTests {
+    @Test(arguments: ["zipkin", "otlp"])
+    func directoryOfLogsAndSpansIngestsBothAndTracesMerge(spanFormat: String) throws {
+        let dir = try TemporaryDirectory()
+        let generated = try runMeshLog(["generate", "--lines", "600", "--seed", "3", "--split-by-pod", dir.path("dump/logs"),
+                                        "--spans", dir.path("dump/spans.json"), "--span-format", spanFormat])
+        #expect(generated.status == 0)
+        let db = dir.path("m.db")
+        let result = try runMeshLog(["ingest", dir.path("dump"), "--json", "--db", db])
+        #expect(result.status == 0)
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let spans = try #require(summary["spans_stored"] as? Int)
+        #expect(spans > 100)
+        #expect((summary["records_stored"] as? Int ?? 0) > 500)
+        let counted = try runMeshLog(["sql", "SELECT count(*) AS n FROM span", "--csv", "--db", db])
+        #expect(counted.stdout == "n\r\n\(spans)\r\n")
+        let id = try runMeshLog(["sql", "SELECT request_id FROM access_log WHERE direction = 'inbound' AND service = 'course' LIMIT 1", "--csv", "--db", db])
+        let requestID = try #require(id.stdout.split(separator: "\r\n").dropFirst().first.map(String.init))
+        let trace = try runMeshLog(["trace", requestID, "--db", db])
+        #expect(trace.status == 0)
+        #expect(trace.stdout.contains("course"))
+    }
+}

@@ -36,7 +36,7 @@ public final class StringInterner {
     public let maxArenaBytes: Int
 
     /// Creates an interner that hands out ids from `firstID`.
-    public init(firstID: Int64 = 1, maxEntries: Int = 1 << 18, maxArenaBytes: Int = 32 << 20, auxSlots: Int = 4) {
+    public init(firstID: Int64 = 1, maxEntries: Int = 1 << 17, maxArenaBytes: Int = 16 << 20, auxSlots: Int = 4) {
         self.auxSlots = auxSlots
         nextID = firstID
         self.maxEntries = maxEntries

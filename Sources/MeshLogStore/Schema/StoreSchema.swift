@@ -195,6 +195,7 @@ public enum StoreSchema {
                 LEFT JOIN response_flag r ON r.flag = f.flag
                 """)
         }
+        m.register("002-spans") { db in try SpanSchema.migrate(db) }
         m.register("003-log-wrappers") { db in
             // The time a container runtime or kubectl recorded for the line, beside Envoy's start time.
             try db.execute("ALTER TABLE log_entry ADD COLUMN logged_us INTEGER")

@@ -55,6 +55,12 @@ extension MeshLog {
         @Option(help: "Write one file per pod, <dir>/<pod>.log (or .log.gz), instead of one stream.")
         var splitByPod: String?
 
+        @Option(help: ArgumentHelp("Also write the matching Envoy spans (CLIENT and SERVER per hop) to this file (.gz to compress).", valueName: "path"))
+        var spans: String?
+
+        @Option(help: "Span file format: zipkin (a Zipkin v2 JSON array) or otlp (OTLP JSON, one object per request and line).")
+        var spanFormat: String = GeneratedSpanFormat.zipkin.rawValue
+
         func validate() throws {
             guard lines > 0 else { throw ValidationError("--lines must be positive (got \(lines)).") }
             guard GeneratedLogFormat(rawValue: format) != nil else {
@@ -74,6 +80,9 @@ extension MeshLog {
                 let names = MeshTopology.learningPlatform.services.map(\.name).joined(separator: ", ")
                 throw ValidationError("Unknown --incident service '\(incident)'. Use one of: \(names).")
             }
+            guard GeneratedSpanFormat(rawValue: spanFormat) != nil else {
+                throw ValidationError("Unknown --span-format '\(spanFormat)'. Use zipkin or otlp.")
+            }
             if splitByPod != nil, output != nil {
                 throw ValidationError("Use just one of --output or --split-by-pod.")
             }
@@ -88,10 +97,22 @@ extension MeshLog {
             )
             if let incident { options.incident = .standard(service: incident, windowSeconds: seconds) }
             let generator = TrafficGenerator(topology: .learningPlatform, options: options)
+            if let spans {
+                let parent = (spans as NSString).deletingLastPathComponent
+                if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+            }
+            let spanWriter = try spans.map { try GeneratedSpanWriter(path: $0, format: GeneratedSpanFormat(rawValue: spanFormat) ?? .zipkin) }
+            let onRequest: (GeneratedRequest) throws -> Void = { try spanWriter?.write($0) }
+            defer {
+                if let spanWriter, let spans {
+                    try? spanWriter.finish()
+                    FileHandle.standardError.write(Data("meshlog: wrote \(spanWriter.spansWritten) spans to \(spans)\n".utf8))
+                }
+            }
 
             if let directory = splitByPod {
                 let writer = try GeneratedLogSplitWriter(directory: directory, gzip: gzip)
-                try generator.forEachLineInCompletionOrder { try writer.write($0) }
+                try generator.forEachLineInCompletionOrder(onRequest: onRequest) { try writer.write($0) }
                 try writer.finish()
                 printSummary(generator, to: "\(writer.filePaths.count) files in \(directory)")
                 return
@@ -102,7 +123,7 @@ extension MeshLog {
             } else {
                 writer = try GeneratedLogWriter(fileHandle: .standardOutput, gzip: gzip)
             }
-            try generator.forEachLineInCompletionOrder { try writer.write($0.text) }
+            try generator.forEachLineInCompletionOrder(onRequest: onRequest) { try writer.write($0.text) }
             try writer.finish()
             if let output, output != "-" { printSummary(generator, to: output) }
         }

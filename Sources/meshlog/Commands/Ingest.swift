@@ -123,6 +123,7 @@ extension MeshLog {
             let rate = s.seconds > 0 ? Double(s.linesRead) / s.seconds : 0
             out += "\n\(s.files) file(s), \(Terminal.count(s.linesRead)) lines read, \(Terminal.count(s.recordsStored)) stored, "
             out += "\(Terminal.count(s.linesRejected)) rejected, \(Terminal.count(s.linesSkipped)) skipped"
+            if s.spansStored > 0 { out += ", \(Terminal.count(s.spansStored)) spans" }
             if s.filesSkipped > 0 { out += ", \(s.filesSkipped) already ingested" }
             out += String(format: " in %.2f s (%@ lines/s) -> %@\n", s.seconds, Terminal.count(Int(rate)), s.database)
             return out

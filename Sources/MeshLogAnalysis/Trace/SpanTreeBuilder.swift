@@ -1,0 +1,99 @@
+/// Builds a trace tree from spans and merges the access-log lines of the same requests into it.
+///
+/// Parents are found by `parent_id`. Zipkin's shared server half (same span id as its client) hangs under that
+/// client half, and children naming the shared id hang under the server half. Spans whose parent is absent are
+/// extra roots marked `orphan`. A CLIENT span is merged with the outbound line of its request and a SERVER span
+/// with the inbound line, whichever starts and ends closest; lines no span claims are rebuilt with
+/// ``LogTreeBuilder`` and shown as additional roots.
+public struct SpanTreeBuilder {
+    public init() {}
+
+    public func build(spans: [TraceSpan], lines: [TraceLogLine], into tree: inout TraceTree) {
+        let spans = spans.sorted { ($0.startUs, $0.spanID, $0.kind) < ($1.startUs, $1.spanID, $1.kind) }
+        var linesByRequest: [String: [Int]] = [:]
+        for (k, line) in lines.enumerated() { if let r = line.requestID { linesByRequest[r, default: []].append(k) } }
+        var used = Set<Int>()
+        let base = tree.nodes.count
+
+        for span in spans {
+            let isError = span.status == "error"
+            var node = TraceNode(kind: .span, service: span.service, operation: span.name, startUs: span.startUs,
+                                 durationUs: span.durationUs,
+                                 status: span.httpStatus.map { String($0) } ?? span.status, isError: isError)
+            node.spanID = span.spanID
+            node.parentSpanID = span.parentID
+            node.spanKind = span.kind
+            node.shared = span.shared
+            node.requestID = span.requestID
+            if let f = span.attribute("response_flags"), f != "-" { node.flags = f }
+            if span.kind == "client" { node.clientUs = span.durationUs }
+            if span.kind == "server" { node.serverUs = span.durationUs }
+            if let r = span.requestID, span.kind == "client" || span.kind == "server",
+               let candidates = linesByRequest[r] {
+                let wantInbound = span.kind == "server"
+                let best = candidates.filter { !used.contains($0) && lines[$0].inbound == wantInbound }.min {
+                    cost(span, lines[$0]) < cost(span, lines[$1])
+                }
+                if let best, abs(lines[best].startUs - span.startUs) <= 1_000_000 {
+                    used.insert(best)
+                    let line = lines[best]
+                    node.logLines = [line.id]
+                    node.flags = line.flags
+                    node.status = String(line.status)
+                    node.isError = node.isError || line.isError
+                    node.upstreamUs = line.upstreamMs.map { $0 * 1000 }
+                    node.operation = line.operation
+                    if !wantInbound, let s = line.service { node.caller = "→ \(s)" }
+                }
+            }
+            tree.nodes.append(node)
+        }
+
+        // Parent links.
+        var clientByID: [String: Int] = [:]
+        var serverByID: [String: Int] = [:]
+        var anyByID: [String: Int] = [:]
+        for i in base..<tree.nodes.count {
+            guard let id = tree.nodes[i].spanID else { continue }
+            if tree.nodes[i].spanKind == "server" || tree.nodes[i].shared { serverByID[id] = serverByID[id] ?? i }
+            if tree.nodes[i].spanKind == "client" { clientByID[id] = clientByID[id] ?? i }
+            if anyByID[id] == nil { anyByID[id] = i }
+        }
+        for i in base..<tree.nodes.count {
+            let n = tree.nodes[i]
+            var parent: Int?
+            if n.shared, let id = n.spanID, let c = clientByID[id], c != i {
+                parent = c
+            } else if let p = n.parentSpanID {
+                parent = serverByID[p] ?? anyByID[p]
+                if parent == nil || parent == i {
+                    parent = nil
+                    tree.nodes[i].notes.append("orphan: parent \(p) not found")
+                }
+            }
+            if let parent {
+                tree.nodes[i].parent = parent
+                tree.nodes[parent].children.append(i)
+            } else {
+                tree.roots.append(i)
+            }
+        }
+        // A client's server-side duration is its server child's (the other sidecar of the hop).
+        for i in base..<tree.nodes.count where tree.nodes[i].spanKind == "client" {
+            if let s = tree.nodes[i].children.first(where: { tree.nodes[$0].spanKind == "server" }) {
+                tree.nodes[i].serverUs = tree.nodes[s].durationUs
+            }
+        }
+        // Lines no span claimed.
+        let rest = lines.indices.filter { !used.contains($0) }.map { lines[$0] }
+        if !rest.isEmpty {
+            let before = tree.roots.count
+            LogTreeBuilder().build(rest, into: &tree)
+            for r in tree.roots[before...] { tree.nodes[r].notes.append("access logs only (no matching span)") }
+        }
+    }
+
+    private func cost(_ span: TraceSpan, _ line: TraceLogLine) -> Int64 {
+        abs(line.startUs - span.startUs) + abs(line.endUs - (span.startUs + span.durationUs))
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import MeshLogAnalysis
+import MeshLogStore
+
+extension MeshLog {
+    /// `meshlog trace ID`: one request end to end, from spans, access logs, or both.
+    struct Trace: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one request end to end as a tree: spans and sidecar access logs merged.",
+            discussion: """
+                ID is a trace id (16 or 32 hex digits, any case) or an x-request-id. Spans and the access-log \
+                lines of the same request are merged (joined by request id or trace id). Without spans the tree \
+                is rebuilt from access logs alone: each outbound line is paired with the callee's inbound line \
+                (same request id, caller's upstream_local = callee's downstream_remote, else by time) and nested \
+                under the inbound request of the same pod that contains it in time.
+
+                Each hop shows client and server duration, their difference (network, mTLS, both sidecars) and \
+                the upstream service time; retries show as attempts under one hop. Spans that start before their \
+                parent are shifted (clock skew) and marked. * marks the critical path. Runs of more than 8 \
+                identical sibling calls collapse into one row unless --full.
+
+                Example:
+                  meshlog trace 84961386-6d84-929d-98bd-c5aee93b5c88
+                  meshlog trace 978883983D506FA5 --json
+                """
+        )
+
+        @Argument(help: "A trace id (16 or 32 hex) or an x-request-id.")
+        var id: String
+
+        @Flag(help: "Show every row: do not collapse repeated sibling calls.")
+        var full = false
+
+        @Flag(help: "Print the tree as JSON.")
+        var json = false
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() throws {
+            let db: Database
+            do { db = try SQLiteStore.openForReading(path: database.path) } catch let e as StoreError {
+                throw CommandFailure(e.description)
+            }
+            guard let tree = try TraceLoader(db: db).load(id) else {
+                throw CommandFailure("no span or access-log line in \(database.path) has trace id or x-request-id '\(id)'")
+            }
+            let renderer = TraceRenderer(full: full)
+            Terminal.out(json ? renderer.json(tree) : renderer.text(tree))
+        }
+    }
+}
