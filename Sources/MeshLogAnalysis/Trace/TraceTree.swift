@@ -96,16 +96,27 @@ public struct TraceSpan: Sendable, Equatable {
 
     /// A JSON string attribute (tags are flattened to strings at ingest).
     func attribute(_ key: String) -> String? {
-        guard let attributes, let r = attributes.range(of: "\"\(key)\":\"") else { return nil }
-        var out = ""
-        var escaped = false
-        for c in attributes[r.upperBound...] {
-            if escaped { out.append(c); escaped = false; continue }
-            if c == "\\" { escaped = true; continue }
-            if c == "\"" { break }
-            out.append(c)
+        // Byte search (no Foundation): rendering looks this up on every span of large traces.
+        guard let attributes else { return nil }
+        let needle = Array("\"\(key)\":\"".utf8)
+        let hay = Array(attributes.utf8)
+        guard hay.count >= needle.count, let first = needle.first else { return nil }
+        var i = 0
+        while i + needle.count <= hay.count {
+            if hay[i] == first, hay[i..<(i + needle.count)].elementsEqual(needle) {
+                var out: [UInt8] = []
+                var j = i + needle.count
+                var escaped = false
+                while j < hay.count {
+                    let c = hay[j]
+                    if escaped { out.append(c); escaped = false } else if c == 92 { escaped = true } else if c == 34 { break } else { out.append(c) }
+                    j += 1
+                }
+                return String(decoding: out, as: UTF8.self)
+            }
+            i += 1
         }
-        return out
+        return nil
     }
 }
 
