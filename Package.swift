@@ -32,6 +32,7 @@ let package = Package(
         .testTarget(name: "MeshLogCoreTests", dependencies: ["MeshLogCore"]),
         .testTarget(name: "MeshLogStoreTests", dependencies: ["MeshLogStore"]),
         .testTarget(name: "MeshLogIngestTests", dependencies: ["MeshLogIngest", "MeshLogStore", "MeshLogCore"]),
+        .testTarget(name: "MeshLogAnalysisTests", dependencies: ["MeshLogAnalysis", "MeshLogStore", "MeshLogIngest", "MeshLogCore"]),
         .testTarget(name: "MeshLogTraceTests", dependencies: ["MeshLogAnalysis", "MeshLogStore", "MeshLogIngest", "MeshLogCore"]),
     ]
 )

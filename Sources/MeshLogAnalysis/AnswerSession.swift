@@ -1,0 +1,79 @@
+import Foundation
+import MeshLogStore
+
+/// Problems with the options shared by the answer commands.
+public enum AnswerOptionError: Error, CustomStringConvertible, Sendable {
+    /// `--since` / `--until` could not be read.
+    case badTime(option: String, value: String)
+    /// `--until` is not after `--since`.
+    case emptyWindow(since: String, until: String)
+
+    public var description: String {
+        switch self {
+        case .badTime(let option, let value):
+            "cannot read \(option) '\(value)': use RFC 3339 (2026-11-25T10:00:00Z) or a span before the newest line (2h, 30m, 1d)"
+        case .emptyWindow(let since, let until):
+            "--until (\(until)) is not after --since (\(since)); nothing to answer"
+        }
+    }
+}
+
+/// A store opened for answering, with the filter the shared options (`--since`, `--until`,
+/// `--service`) describe, resolved against the store's newest line.
+public final class AnswerSession {
+    /// The reader every answer goes through (it records the SQL for `--explain`).
+    public let reader: any AnswerReader
+    /// The resolved filter.
+    public let filter: AnswerFilter
+    /// The first and last start time in the store, µs (nil for an empty store).
+    public let span: (first: Int64, last: Int64)?
+
+    /// Opens the store at `path` read-only.
+    public convenience init(path: String, since: String?, until: String?, services: [String]) throws {
+        let db = try SQLiteStore.openForReading(path: path)
+        try self.init(reader: SQLiteAnswerReader(db: db), since: since, until: until, services: services)
+    }
+
+    /// Resolves the options against `reader`'s store.
+    ///
+    /// - Parameters:
+    ///   - since, until: RFC 3339 times or spans before the newest line (see ``TimeExpression``).
+    ///   - services: destination services to keep; each element may hold several names separated by commas.
+    public init(reader: any AnswerReader, since: String?, until: String?, services: [String]) throws {
+        self.reader = reader
+        let parsedSince = try since.map { text -> TimeExpression in
+            guard let t = TimeExpression.parse(text) else { throw AnswerOptionError.badTime(option: "--since", value: text) }
+            return t
+        }
+        let parsedUntil = try until.map { text -> TimeExpression in
+            guard let t = TimeExpression.parse(text) else { throw AnswerOptionError.badTime(option: "--until", value: text) }
+            return t
+        }
+        span = try reader.span()
+        let newest = span?.last ?? 0
+        var filter = AnswerFilter()
+        filter.sinceMicros = parsedSince?.resolve(newest: newest)
+        filter.untilMicros = parsedUntil?.resolve(newest: newest)
+        if let s = filter.sinceMicros, let u = filter.untilMicros, u <= s {
+            throw AnswerOptionError.emptyWindow(since: since ?? "", until: until ?? "")
+        }
+        let names = services.flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        filter.services = names.isEmpty ? nil : names
+        self.filter = filter
+    }
+
+    /// The time window answered: the filter's bounds, else the store's first and last start time.
+    /// The end is exclusive. Nil when the store is empty and no bounds were given.
+    public var window: (start: Int64, end: Int64)? {
+        let start = filter.sinceMicros ?? span?.first
+        let end = filter.untilMicros ?? span.map { $0.last + 1 }
+        guard let start, let end, end > start else { return nil }
+        return (start, end)
+    }
+
+    /// The SQL run so far, as one text for `--explain`: statements separated by blank lines, each ending in `;`.
+    public var explanation: String {
+        reader.executedSQL.map { $0 + ";\n" }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,176 @@
+/// The named queries shipped with meshlog, built into the binary so `meshlog query NAME` works from any
+/// directory. Each text is byte-identical to `queries/NAME.sql` at the top of the repository (a test checks it);
+/// edit the `.sql` file and copy it here.
+public enum BuiltinQueries {
+    /// Query text by name (the file name without `.sql`).
+    public static let all: [String: String] = [
+        "canary_compare": #"""
+            -- Versions (subsets, e.g. v1 against a v2 canary) of each service that has several: requests, error %, p50, p99.
+            -- :since_us  only lines that started at or after this time, µs since the epoch (set by --since; NULL: no bound)
+            -- :until_us  only lines that started before this time, µs since the epoch (set by --until; NULL: no bound)
+            -- :service  only calls to this service (set by --service; NULL: every service)
+            WITH per_subset AS (
+              SELECT sv.value AS service, sb.value AS subset, count(*) AS requests,
+                round(100.0 * sum(e.status >= 500 OR e.status = 0) / count(*), 2) AS error_pct,
+                percentile(e.duration_ms, 0.5) AS p50_ms,
+                percentile(e.duration_ms, 0.99) AS p99_ms
+              FROM log_entry e
+              JOIN dict sv ON sv.id = e.service
+              JOIN dict sb ON sb.id = e.subset
+              WHERE e.direction = 2
+                AND (:since_us IS NULL OR e.start_us >= :since_us)
+                AND (:until_us IS NULL OR e.start_us < :until_us)
+                AND (:service IS NULL OR e.service IN (SELECT id FROM dict WHERE value = :service))
+              GROUP BY sv.value, sb.value
+            )
+            SELECT service, subset, requests,
+              round(100.0 * requests / sum(requests) OVER (PARTITION BY service), 2) AS traffic_pct,
+              error_pct, p50_ms, p99_ms,
+              p99_ms - first_value(p99_ms) OVER (PARTITION BY service ORDER BY subset) AS p99_vs_first_ms
+            FROM per_subset
+            WHERE service IN (SELECT service FROM per_subset GROUP BY service HAVING count(*) > 1)
+            ORDER BY service, subset
+
+            """#,
+        "error_edges": #"""
+            -- Caller -> callee edges with failing requests (5xx, or 0: no response), their error rate and what failed.
+            -- :since_us  only lines that started at or after this time, µs since the epoch (set by --since; NULL: no bound)
+            -- :until_us  only lines that started before this time, µs since the epoch (set by --until; NULL: no bound)
+            -- :service  only calls to this service (set by --service; NULL: every service)
+            -- :min_errors = 1  only edges with at least this many errors
+            WITH counted AS (
+              -- one row per edge, status and flag combination, on the caller's side of each hop
+              -- (the caller is the workload of the pod that wrote the line; its pod name if ingest recorded none)
+              SELECT coalesce(p.workload, (SELECT value FROM dict WHERE id = e.reporter)) AS source,
+                e.service AS service_id, e.subset AS subset_id, e.status, e.flags AS flags_id, count(*) AS n
+              FROM log_entry e LEFT JOIN pod p ON p.reporter = e.reporter
+              WHERE (e.direction = 2 OR e.direction IS NULL)
+                AND (:since_us IS NULL OR e.start_us >= :since_us)
+                AND (:until_us IS NULL OR e.start_us < :until_us)
+                AND (:service IS NULL OR e.service IN (SELECT id FROM dict WHERE value = :service))
+              GROUP BY 1, 2, 3, 4, 5
+            ),
+            named AS (
+              SELECT c.source, sv.value AS service, sb.value AS subset, c.status, fl.value AS flags, c.n
+              FROM counted c
+              LEFT JOIN dict sv ON sv.id = c.service_id
+              LEFT JOIN dict sb ON sb.id = c.subset_id
+              LEFT JOIN dict fl ON fl.id = c.flags_id
+            ),
+            edge AS (
+              SELECT source, service, subset, sum(n) AS requests,
+                sum(CASE WHEN status >= 500 OR status = 0 THEN n ELSE 0 END) AS errors
+              FROM named GROUP BY 1, 2, 3
+            ),
+            failure AS (
+              SELECT source, service, subset, status || coalesce(' ' || flags, '') AS what, sum(n) AS n
+              FROM named WHERE status >= 500 OR status = 0
+              GROUP BY 1, 2, 3, 4
+            )
+            SELECT d.source, d.service, d.subset, d.requests, d.errors,
+              round(100.0 * d.errors / d.requests, 2) AS error_pct,
+              (SELECT group_concat(what || ' x' || n, ', ') FROM (
+                 SELECT f.what, f.n FROM failure f
+                 WHERE f.source IS d.source AND f.service IS d.service AND f.subset IS d.subset
+                 ORDER BY f.n DESC, f.what LIMIT 5)) AS failures
+            FROM edge d
+            WHERE d.errors >= :min_errors
+            ORDER BY d.errors DESC, d.requests DESC, d.source, d.service, d.subset
+
+            """#,
+        "flags_by_service": #"""
+            -- Envoy response flags per destination service and side, with each flag's long name and meaning.
+            -- :since_us  only lines that started at or after this time, µs since the epoch (set by --since; NULL: no bound)
+            -- :until_us  only lines that started before this time, µs since the epoch (set by --until; NULL: no bound)
+            -- :service  only calls to this service (set by --service; NULL: every service)
+            SELECT a.service, a.direction, f.flag, f.long_name, count(*) AS lines,
+              sum(a.status >= 500 OR a.status = 0) AS errors, f.meaning
+            FROM access_log_flag f JOIN access_log a ON a.id = f.id
+            WHERE (:since_us IS NULL OR a.start_us >= :since_us)
+              AND (:until_us IS NULL OR a.start_us < :until_us)
+              AND (:service IS NULL OR a.service = :service)
+            GROUP BY a.service, a.direction, f.flag
+            ORDER BY lines DESC, a.service, a.direction, f.flag
+
+            """#,
+        "hop_overhead": #"""
+            -- Per edge, where the time goes: client minus server duration (both sidecars, mTLS, network) and the app's own time.
+            -- :since_us  only lines that started at or after this time, µs since the epoch (set by --since; NULL: no bound)
+            -- :until_us  only lines that started before this time, µs since the epoch (set by --until; NULL: no bound)
+            -- :service  only calls to this service (set by --service; NULL: every service)
+            -- :min_requests = 1  only edges with at least this many matched hops
+            WITH inbound AS MATERIALIZED (
+              -- every callee line, read once (SQLite indexes it by request on the fly)
+              SELECT req, downstream_remote, start_us, service, duration_ms, upstream_ms
+              FROM log_entry WHERE direction = 1 AND req IS NOT NULL
+            ),
+            hop AS MATERIALIZED (
+              -- the callee's line for each caller line: same request, its peer is the caller's connection;
+              -- the latest attempt that started within the caller's span (as `meshlog hops` pairs them).
+              -- One lookup returns both of its times, packed as duration << 32 | (upstream + 1).
+              SELECT coalesce(p.workload, (SELECT value FROM dict WHERE id = e.reporter)) AS source,
+                e.service AS service_id, e.subset AS subset_id, e.duration_ms AS client_ms,
+                coalesce(
+                  (SELECT i.duration_ms * 4294967296 + coalesce(i.upstream_ms + 1, 0) FROM inbound i
+                   WHERE i.req = e.req
+                     AND i.start_us BETWEEN e.start_us - 1000 AND e.start_us + (e.duration_ms + 1) * 1000
+                     AND (i.downstream_remote = e.upstream_local
+                          OR (e.upstream_local IS NULL AND e.upstream_ms IS NOT NULL AND i.service = e.service))
+                   ORDER BY i.start_us DESC LIMIT 1),
+                  (SELECT i.duration_ms * 4294967296 + coalesce(i.upstream_ms + 1, 0) FROM inbound i
+                   WHERE i.req = e.req AND i.downstream_remote = e.upstream_local
+                   ORDER BY i.start_us DESC LIMIT 1)) AS server
+              FROM log_entry e
+              LEFT JOIN pod p ON p.reporter = e.reporter
+              WHERE (e.direction = 2 OR e.direction IS NULL)
+                AND (:since_us IS NULL OR e.start_us >= :since_us)
+                AND (:until_us IS NULL OR e.start_us < :until_us)
+                AND (:service IS NULL OR e.service IN (SELECT id FROM dict WHERE value = :service))
+            ),
+            matched AS (
+              SELECT source, service_id, subset_id, client_ms, server >> 32 AS server_ms,
+                nullif(server & 4294967295, 0) - 1 AS app_ms
+              FROM hop WHERE server IS NOT NULL
+            )
+            SELECT m.source, sv.value AS service, sb.value AS subset, count(*) AS hops,
+              percentile(client_ms - server_ms, 0.5) AS overhead_p50,
+              percentile(client_ms - server_ms, 0.9) AS overhead_p90,
+              percentile(client_ms - server_ms, 0.99) AS overhead_p99,
+              max(client_ms - server_ms) AS overhead_max,
+              percentile(app_ms, 0.5) AS app_p50,
+              percentile(app_ms, 0.99) AS app_p99,
+              percentile(client_ms, 0.99) AS client_p99
+            FROM matched m
+            LEFT JOIN dict sv ON sv.id = m.service_id
+            LEFT JOIN dict sb ON sb.id = m.subset_id
+            GROUP BY m.source, sv.value, sb.value
+            HAVING count(*) >= :min_requests
+            ORDER BY overhead_p99 DESC, hops DESC, m.source, service, subset
+
+            """#,
+        "slowest_routes": #"""
+            -- Routes (service and route template) by p99 duration as their callers saw it, with p50, p90 and max.
+            -- :since_us  only lines that started at or after this time, µs since the epoch (set by --since; NULL: no bound)
+            -- :until_us  only lines that started before this time, µs since the epoch (set by --until; NULL: no bound)
+            -- :service  only calls to this service (set by --service; NULL: every service)
+            -- :min_requests = 20  only routes with at least this many requests
+            SELECT sv.value AS service, rt.value AS route, count(*) AS requests,
+              round(100.0 * sum(e.status >= 500 OR e.status = 0) / count(*), 2) AS error_pct,
+              percentile(e.duration_ms, 0.5) AS p50_ms,
+              percentile(e.duration_ms, 0.9) AS p90_ms,
+              percentile(e.duration_ms, 0.99) AS p99_ms,
+              max(e.duration_ms) AS max_ms
+            FROM log_entry e
+            LEFT JOIN dict sv ON sv.id = e.service
+            LEFT JOIN dict rt ON rt.id = e.route
+            WHERE (e.direction = 2 OR e.direction IS NULL)
+                AND (:since_us IS NULL OR e.start_us >= :since_us)
+                AND (:until_us IS NULL OR e.start_us < :until_us)
+                AND (:service IS NULL OR e.service IN (SELECT id FROM dict WHERE value = :service))
+            GROUP BY sv.value, rt.value
+            HAVING count(*) >= :min_requests
+            ORDER BY p99_ms DESC, requests DESC, service, route
+
+            """#,
+    ]
+}

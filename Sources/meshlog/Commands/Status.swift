@@ -1,0 +1,49 @@
+import ArgumentParser
+import MeshLogAnalysis
+import MeshLogStore
+
+extension MeshLog {
+    /// `meshlog status`: requests, share and error rate per group, with codes and flags in plain words.
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Requests, share and error rate by service, edge, route, flag, code or time.",
+            discussion: """
+                Errors are 5xx and 0 (no response was sent: the client went away). By default each hop counts \
+                once: the caller's outbound line, plus inbound lines no logged caller sent (requests from outside \
+                the mesh); --side picks inbound or outbound lines only, or both (a hop logged by both sidecars \
+                counts twice). Grouping by code explains each code (a 503 with no flag was sent by the upstream \
+                app); grouping by flag gives each Envoy response flag's long name and meaning (a line with UF,URX \
+                counts under both).
+
+                Example:
+                  meshlog status --by service
+                  meshlog status --by edge,code --since 30m
+                  meshlog status --by code,flag --service payment --json
+                """
+        )
+
+        @Option(name: .long, help: ArgumentHelp(
+            "Group by one or more of service, edge, route, reporter, subset, flag, code, minute, hour (comma-separated or repeated).",
+            valueName: "key"))
+        var by: [String] = []
+
+        @Option(help: ArgumentHelp("Which lines count: inbound, outbound or both.", valueName: "side"))
+        var side: TrafficSide = .hop
+
+        @OptionGroup var answer: AnswerOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            if case .failure(let error) = StatusGrouping.parse(by) { throw ValidationError(error.description) }
+        }
+
+        func run() throws {
+            var groupings = (try? StatusGrouping.parse(by).get()) ?? []
+            if groupings.isEmpty { groupings = [.service] }
+            try answer.answer { session in
+                let report = try StatusReport(session: session, by: groupings, side: side)
+                Terminal.out(output.render(report.table()))
+            }
+        }
+    }
+}

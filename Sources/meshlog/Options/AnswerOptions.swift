@@ -1,0 +1,32 @@
+import ArgumentParser
+import MeshLogAnalysis
+import MeshLogStore
+
+/// The options every answer command shares: `--db`, `--since`, `--until`, `--service`, `--explain`.
+struct AnswerOptions: ParsableArguments {
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var timeRange: TimeRangeOptions
+    @OptionGroup var serviceFilter: ServiceFilterOptions
+    @OptionGroup var explainOptions: ExplainOptions
+
+    /// Opens the store and resolves the filter; option mistakes become usage errors.
+    func session() throws -> AnswerSession {
+        do {
+            return try AnswerSession(path: database.path, since: timeRange.since, until: timeRange.until,
+                                     services: serviceFilter.service)
+        } catch let error as AnswerOptionError {
+            throw ValidationError(error.description)
+        } catch let error as StoreError {
+            throw CommandFailure(error.description)
+        }
+    }
+
+    /// Runs `body` with a session, then prints the SQL it ran when `--explain` is on (also when it fails).
+    func answer(_ body: (AnswerSession) throws -> Void) throws {
+        let session = try self.session()
+        defer {
+            if explainOptions.explain { Terminal.err(session.explanation) }
+        }
+        try body(session)
+    }
+}

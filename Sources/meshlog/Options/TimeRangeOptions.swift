@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// `--since` / `--until`: the window of request start times an answer looks at.
+struct TimeRangeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Only requests that started at or after this time: RFC 3339 (2026-11-25T10:00:00Z) or a span before the newest line in the store (2h, 30m, 1d).",
+        valueName: "time"))
+    var since: String?
+
+    @Option(help: ArgumentHelp(
+        "Only requests that started before this time: RFC 3339 or a span before the newest line (30m).",
+        valueName: "time"))
+    var until: String?
+}
