@@ -43,12 +43,7 @@ public final class StringInterner {
         self.maxArenaBytes = maxArenaBytes
         capacity = 1 << 12
         mask = capacity - 1
-        hashes = .allocate(capacity: capacity)
-        offsets = .allocate(capacity: capacity)
-        lengths = .allocate(capacity: capacity)
-        ids = .allocate(capacity: capacity)
-        aux = .allocate(capacity: max(1, capacity * auxSlots))
-        offsets.initialize(repeating: -1, count: capacity)
+        (hashes, offsets, lengths, ids, aux) = Self.allocateTable(capacity, auxSlots: auxSlots)
         arenaCapacity = 1 << 16
         arena = .allocate(capacity: arenaCapacity)
     }
@@ -179,12 +174,7 @@ public final class StringInterner {
         let oldHashes = hashes, oldOffsets = offsets, oldLengths = lengths, oldIDs = ids, oldAux = aux
         capacity *= 2
         mask = capacity - 1
-        hashes = .allocate(capacity: capacity)
-        offsets = .allocate(capacity: capacity)
-        lengths = .allocate(capacity: capacity)
-        ids = .allocate(capacity: capacity)
-        aux = .allocate(capacity: max(1, capacity * auxSlots))
-        offsets.initialize(repeating: -1, count: capacity)
+        (hashes, offsets, lengths, ids, aux) = Self.allocateTable(capacity, auxSlots: auxSlots)
         for i in 0..<oldCapacity where oldOffsets[i] >= 0 {
             var slot = Int(truncatingIfNeeded: oldHashes[i]) & mask
             while offsets[slot] >= 0 { slot = (slot + 1) & mask }
@@ -195,6 +185,16 @@ public final class StringInterner {
             for k in 0..<auxSlots { aux[slot * auxSlots + k] = oldAux[i * auxSlots + k] }
         }
         oldHashes.deallocate(); oldOffsets.deallocate(); oldLengths.deallocate(); oldIDs.deallocate(); oldAux.deallocate()
+    }
+
+    /// Storage for a table of `capacity` slots, every slot empty.
+    private static func allocateTable(_ capacity: Int, auxSlots: Int) -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<Int32>,
+                                                                          UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int64>,
+                                                                          UnsafeMutablePointer<Int64>) {
+        let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        offsets.initialize(repeating: -1, count: capacity)
+        return (.allocate(capacity: capacity), offsets, .allocate(capacity: capacity), .allocate(capacity: capacity),
+                .allocate(capacity: max(1, capacity * auxSlots)))
     }
 
     @inline(__always)
