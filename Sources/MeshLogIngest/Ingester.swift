@@ -52,8 +52,9 @@ public final class Ingester {
     }
 
     /// Ingests every input in order and returns the summary.
-    public func run(_ inputs: [InputFile], onEvent: @escaping (IngestEvent) -> Void = { _ in }) throws -> IngestSummary {
+    public func run(_ unordered: [InputFile], onEvent: @escaping (IngestEvent) -> Void = { _ in }) throws -> IngestSummary {
         self.onEvent = onEvent
+        let inputs = RotatedLogOrder.sort(unordered)
         startTime = Date()
         let sizes = inputs.compactMap(\.size)
         totalBytes = sizes.count == inputs.count ? sizes.reduce(0, +) : nil

@@ -56,3 +56,26 @@ struct BundleTests {
         #expect(again.recordsStored == 0)
     }
 }
+
+@Suite("Rotated files")
+struct RotatedFileTests {
+    @Test func rotatedGenerationsIngestAsOneStreamInTimeOrderUnderOnePod() throws {
+        let dir = try TemporaryDirectory()
+        let pod = "var/log/pods/lms_course-v1-7c9d8f6b5-x2kqp_1234/istio-proxy"
+        try dir.write("\(pod)/0.log", IstioLines.file(100, from: 200))
+        try dir.write("\(pod)/0.log.20261125-101500", IstioLines.file(100, from: 100))
+        let oldest = try dir.write("\(pod)/0.log.20261125-091500", IstioLines.file(100, from: 0))
+        _ = try gzip(oldest)
+        try FileManager.default.removeItem(atPath: oldest)
+        let db = dir.path("t.db")
+        let summary = try ingest([dir.path("var")], db: db)
+        #expect(summary.reports.map { String($0.path.split(separator: "/").last!) } == ["0.log.20261125-091500.gz", "0.log.20261125-101500", "0.log"])
+        #expect(summary.recordsStored == 300)
+        let reader = try SQLiteStore.openForReading(path: db)
+        #expect(try reader.scalar("SELECT count(DISTINCT reporter) || ' ' || min(reporter) FROM access_log") == "1 course-v1-7c9d8f6b5-x2kqp")
+        // Row order follows the stream: ids increase with the request index written into the files.
+        let ids = try reader.rows("SELECT request_id FROM access_log ORDER BY id").compactMap { $0[0].string }
+        #expect(ids.first?.hasPrefix("00000000-") == true)
+        #expect(ids.last?.hasPrefix(String(format: "%08x-", 299)) == true)
+    }
+}
