@@ -60,11 +60,12 @@ public struct SpanTreeBuilder {
             if anyByID[id] == nil { anyByID[id] = i }
         }
         for i in base..<tree.nodes.count {
-            let n = tree.nodes[i]
+            // Read the three fields needed rather than copying the whole node.
+            let shared = tree.nodes[i].shared, spanID = tree.nodes[i].spanID, parentSpanID = tree.nodes[i].parentSpanID
             var parent: Int?
-            if n.shared, let id = n.spanID, let c = clientByID[id], c != i {
+            if shared, let id = spanID, let c = clientByID[id], c != i {
                 parent = c
-            } else if let p = n.parentSpanID {
+            } else if let p = parentSpanID {
                 parent = serverByID[p] ?? anyByID[p]
                 if parent == nil || parent == i {
                     parent = nil

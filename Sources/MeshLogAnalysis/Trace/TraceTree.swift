@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import MeshLogStore
 
 /// One access-log line of a request, as `meshlog trace` reads it from the `access_log` view.
@@ -96,27 +101,28 @@ public struct TraceSpan: Sendable, Equatable {
 
     /// A JSON string attribute (tags are flattened to strings at ingest).
     func attribute(_ key: String) -> String? {
-        // Byte search (no Foundation): rendering looks this up on every span of large traces.
-        guard let attributes else { return nil }
+        // Byte search (no Foundation, no copy): rendering looks this up on every span of large traces.
+        guard var attributes else { return nil }
         let needle = Array("\"\(key)\":\"".utf8)
-        let hay = Array(attributes.utf8)
-        guard hay.count >= needle.count, let first = needle.first else { return nil }
-        var i = 0
-        while i + needle.count <= hay.count {
-            if hay[i] == first, hay[i..<(i + needle.count)].elementsEqual(needle) {
-                var out: [UInt8] = []
-                var j = i + needle.count
-                var escaped = false
-                while j < hay.count {
-                    let c = hay[j]
-                    if escaped { out.append(c); escaped = false } else if c == 92 { escaped = true } else if c == 34 { break } else { out.append(c) }
-                    j += 1
+        return attributes.withUTF8 { hay -> String? in
+            guard hay.count >= needle.count, let first = needle.first else { return nil }
+            var i = 0
+            while i + needle.count <= hay.count {
+                if hay[i] == first, needle.withUnsafeBufferPointer({ n in memcmp(hay.baseAddress! + i, n.baseAddress!, n.count) == 0 }) {
+                    var out: [UInt8] = []
+                    var j = i + needle.count
+                    var escaped = false
+                    while j < hay.count {
+                        let c = hay[j]
+                        if escaped { out.append(c); escaped = false } else if c == 92 { escaped = true } else if c == 34 { break } else { out.append(c) }
+                        j += 1
+                    }
+                    return String(decoding: out, as: UTF8.self)
                 }
-                return String(decoding: out, as: UTF8.self)
+                i += 1
             }
-            i += 1
+            return nil
         }
-        return nil
     }
 }
 

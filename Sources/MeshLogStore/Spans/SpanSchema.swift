@@ -115,8 +115,13 @@ public enum SpanKeys {
     public static func spanText(_ v: SQLValue) -> String? {
         switch v {
         case .integer(let i):
-            let s = String(UInt64(bitPattern: i), radix: 16)
-            return String(repeating: "0", count: max(0, 16 - s.count)) + s
+            // 16 lowercase hex digits, written directly (this runs for every span of a trace).
+            let digits: [UInt8] = Array("0123456789abcdef".utf8)
+            let v = UInt64(bitPattern: i)
+            return String(unsafeUninitializedCapacity: 16) { out in
+                for k in 0..<16 { out[k] = digits[Int((v >> UInt64(60 - 4 * k)) & 15)] }
+                return 16
+            }
         case .text(let t): return t
         default: return nil
         }
