@@ -62,6 +62,11 @@ public final class Ingester {
         try writer.ensureIndexes()
         try db.execute("PRAGMA wal_autocheckpoint=16384")
         defer { _ = try? db.execute("PRAGMA wal_autocheckpoint=1000") }
+        // `--bulk yes` skips the secondary indexes during the load and builds them at the end (a
+        // killed load gets them back at the start of the next run, above). Measured slower here
+        // than keeping them up to date, which overlaps with parsing, so it is off by default.
+        let bulk = options.bulkLoad ?? false
+        if bulk { try writer.dropIndexes(StoreSchema.logEntryIndexes.map(\.name)) }
         for (index, input) in inputs.enumerated() {
             onEvent(.fileStarted(path: input.path, index: index, count: inputs.count))
             let (stream, format) = try InputOpener.openDetectingFormat(input, detectArchives: true)
@@ -82,6 +87,10 @@ public final class Ingester {
                 let fingerprint = input.isStdin ? nil : try? Self.fingerprint(path: input.path, size: input.size ?? 0)
                 try route(name: input.path, size: input.size, fingerprint: fingerprint, stream: stream, input: input)
             }
+        }
+        if bulk {
+            onEvent(.indexing)
+            try writer.ensureIndexes()
         }
         summary.seconds = Date().timeIntervalSince(startTime)
         summary.bytesRead = runBytes
@@ -530,10 +539,13 @@ public struct IngestOptions: Sendable {
     public var reporter: String?
     /// Rows per transaction.
     public var batchSize: Int
+    /// Build secondary indexes after the load (true), during it (false), or decide by size (nil).
+    public var bulkLoad: Bool?
 
-    public init(format: FormatChoice = .auto, reporter: String? = nil, batchSize: Int = 8192) {
+    public init(format: FormatChoice = .auto, reporter: String? = nil, batchSize: Int = 8192, bulkLoad: Bool? = nil) {
         self.format = format
         self.reporter = reporter
         self.batchSize = batchSize
+        self.bulkLoad = bulkLoad
     }
 }

@@ -41,6 +41,9 @@ extension MeshLog {
         @Option(help: ArgumentHelp("Rows per transaction.", visibility: .hidden))
         var batchSize = IngestOptions().batchSize
 
+        @Option(help: ArgumentHelp("Build indexes after the load: yes, no or auto.", visibility: .hidden))
+        var bulk = "auto"
+
         @Flag(name: .shortAndLong, help: "No progress or per-file lines on stderr.")
         var quiet = false
 
@@ -57,7 +60,7 @@ extension MeshLog {
             let inputs = try InputDiscovery.expand(paths)
             let path = database.path
             let db = try SQLiteStore.openForWriting(path: path)
-            let ingester = try Ingester(db: db, options: IngestOptions(format: choice, reporter: reporter, batchSize: batchSize))
+            let ingester = try Ingester(db: db, options: IngestOptions(format: choice, reporter: reporter, batchSize: batchSize, bulkLoad: bulk == "auto" ? nil : bulk == "yes"))
             let showProgress = !quiet && Terminal.stderrIsTTY
             var progressShown = false
             let summary = try ingester.run(inputs) { event in
