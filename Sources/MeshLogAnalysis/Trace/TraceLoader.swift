@@ -80,8 +80,7 @@ public struct TraceLoader {
     }
 
     static let spanColumns = """
-        s.trace_id, s.span_id, s.parent_id, (SELECT value FROM span_dict WHERE id = s.service),
-        (SELECT value FROM span_dict WHERE id = s.name), s.kind, s.shared, s.start_us, s.duration_us, s.status,
+        s.trace_id, s.span_id, s.parent_id, s.service, s.name, s.kind, s.shared, s.start_us, s.duration_us, s.status,
         s.http_status, s.req, s.attributes
         """
 
@@ -95,15 +94,42 @@ public struct TraceLoader {
     }
 
     func spanRows(_ sql: String, _ args: [SQLValue]) throws -> [TraceSpan] {
+        // Step the statement directly and resolve names through a small cache: a trace can hold
+        // tens of thousands of spans that share a handful of services, names and one trace id.
         let statuses = ["unset", "ok", "error"]
-        return try db.rows(sql, args).map { r in
-            TraceSpan(traceID: SpanKeys.traceText(r[0]) ?? "", spanID: SpanKeys.spanText(r[1]) ?? "",
-                      parentID: SpanKeys.spanText(r[2]), service: r[3].string ?? "?", name: r[4].string ?? "",
-                      kind: SpanWriter.kind(code: r[5].int64 ?? 0).rawValue, shared: r[6].int64 == 1,
-                      startUs: r[7].int64 ?? 0, durationUs: r[8].int64 ?? 0,
-                      status: statuses[Int(max(0, min(2, r[9].int64 ?? 0)))], httpStatus: r[10].int64,
-                      requestID: SpanKeys.requestText(r[11]), attributes: r[12].string)
+        let stmt = try db.prepare(sql)
+        try stmt.bind(args)
+        let nameLookup = try db.prepare("SELECT value FROM span_dict WHERE id = ?")
+        var names: [Int64: String] = [:]
+        func name(_ id: Int64) throws -> String? {
+            if let n = names[id] { return n }
+            nameLookup.reset()
+            nameLookup.bind(id, at: 1)
+            let n = try nameLookup.step() ? nameLookup.text(0) : nil
+            names[id] = n
+            return n
         }
+        var lastTraceValue: SQLValue = .null
+        var lastTraceText = ""
+        var spans: [TraceSpan] = []
+        while try stmt.step() {
+            let traceValue = stmt.value(0)
+            if traceValue != lastTraceValue {
+                lastTraceValue = traceValue
+                lastTraceText = SpanKeys.traceText(traceValue) ?? ""
+            }
+            spans.append(TraceSpan(
+                traceID: lastTraceText, spanID: SpanKeys.spanText(stmt.value(1)) ?? "",
+                parentID: SpanKeys.spanText(stmt.value(2)),
+                service: stmt.isNull(3) ? "?" : (try name(stmt.int64(3)) ?? "?"),
+                name: stmt.isNull(4) ? "" : (try name(stmt.int64(4)) ?? ""),
+                kind: SpanWriter.kind(code: stmt.int64(5)).rawValue, shared: stmt.int64(6) == 1,
+                startUs: stmt.int64(7), durationUs: stmt.int64(8),
+                status: statuses[Int(max(0, min(2, stmt.int64(9))))], httpStatus: stmt.isNull(10) ? nil : stmt.int64(10),
+                requestID: stmt.isNull(11) ? nil : SpanKeys.requestText(stmt.value(11)),
+                attributes: stmt.isNull(12) ? nil : stmt.text(12)))
+        }
+        return spans
     }
 
     static let lineColumns = """
