@@ -18,9 +18,9 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
         self.db = db
         let columns = AccessLogBatch.Column.allCases.map(\.sqlName)
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ",")
-        insertRow = try db.prepare("INSERT INTO log_entry(\(columns.joined(separator: ","))) VALUES (\(placeholders))")
+        insertRow = try db.prepare("INSERT OR FAIL INTO log_entry(\(columns.joined(separator: ","))) VALUES (\(placeholders))")
         let many = Array(repeating: "(\(placeholders))", count: Self.rowsPerInsert).joined(separator: ",")
-        insertRows = try db.prepare("INSERT INTO log_entry(\(columns.joined(separator: ","))) VALUES \(many)")
+        insertRows = try db.prepare("INSERT OR FAIL INTO log_entry(\(columns.joined(separator: ","))) VALUES \(many)")
         insertString = try db.prepare("INSERT INTO dict(id, value) VALUES (?, ?)")
         insertFlagSet = try db.prepare("INSERT OR IGNORE INTO flag_set(flags, flag) VALUES (?, ?)")
         insertRequest = try db.prepare("INSERT INTO request(id, rid) VALUES (?, ?)")
