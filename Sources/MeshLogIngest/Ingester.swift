@@ -257,38 +257,43 @@ public final class Ingester {
         }
 
         func handle(_ line: UnsafeBufferPointer<UInt8>, _ number: Int) throws {
-            guard let parser, let encoder, let unwrapper else { return }
+            guard parser != nil, let unwrapper else { return }
             fileState.lineNumber = number
             fileState.lines += 1
             _ = unwrapper.unwrap(line, lineNumber: number) { payload in
-                let first = unwrapper.firstLineNumber
-                if payload.isEmpty || Self.isBlank(payload) {
-                    batch.skipped += 1
-                    fileState.skipped += 1
-                } else if parser.parse(payload, into: record) {
-                    encoder.encode(record, line: first, reporter: reporterID, into: batch)
-                    batch.set(.loggedAt, unwrapper.loggedAtMicros)
-                    fileState.records += 1
-                    // An inbound line's downstream_local is this pod's own address.
-                    if encoder.lastDirection == 1, let local = record.value(.downstreamLocal) {
-                        let id = interner.intern(local)
-                        if !podAddresses.contains(id) {
-                            podAddresses.insert(id)
-                            if let ip = Self.hostIP(String(decoding: local, as: UTF8.self)) {
-                                batch.newPodAddresses.append((ip, reporterID))
-                            }
-                        }
-                    }
-                } else if Self.isNotAccessLog(payload, parser: parser, record: record) {
-                    batch.skipped += 1
-                    fileState.skipped += 1
-                } else {
-                    let keep = UnsafeBufferPointer(rebasing: line[0..<min(line.count, 1024)])
-                    batch.rejected.append((first, "does not match the \(formatName ?? "?") format", Array(keep)))
-                    fileState.rejected += 1
-                }
+                store(payload, line: unwrapper.firstLineNumber, loggedAt: unwrapper.loggedAtMicros, original: line)
             }
             if batch.rowCount >= options.batchSize || batch.rejected.count >= 4096 { try flush(final: false) }
+        }
+
+        /// Parses one unwrapped line and stores it as a row, a rejected line or a skipped one.
+        func store(_ payload: UnsafeBufferPointer<UInt8>, line first: Int, loggedAt: Int64?, original: UnsafeBufferPointer<UInt8>) {
+            guard let parser, let encoder else { return }
+            if payload.isEmpty || Self.isBlank(payload) {
+                batch.skipped += 1
+                fileState.skipped += 1
+            } else if parser.parse(payload, into: record) {
+                encoder.encode(record, line: first, reporter: reporterID, into: batch)
+                batch.set(.loggedAt, loggedAt)
+                fileState.records += 1
+                // An inbound line's downstream_local is this pod's own address.
+                if encoder.lastDirection == 1, let local = record.value(.downstreamLocal) {
+                    let id = interner.intern(local)
+                    if !podAddresses.contains(id) {
+                        podAddresses.insert(id)
+                        if let ip = Self.hostIP(String(decoding: local, as: UTF8.self)) {
+                            batch.newPodAddresses.append((ip, reporterID))
+                        }
+                    }
+                }
+            } else if Self.isNotAccessLog(payload, parser: parser, record: record) {
+                batch.skipped += 1
+                fileState.skipped += 1
+            } else {
+                let keep = UnsafeBufferPointer(rebasing: original[0..<min(original.count, 1024)])
+                batch.rejected.append((first, "does not match the \(formatName ?? "?") format", Array(keep)))
+                fileState.rejected += 1
+            }
         }
 
         func detectAndDrain() throws {
@@ -353,6 +358,8 @@ public final class Ingester {
             streamError = error.description
         }
         if !sample.isEmpty { sampling = false; try detectAndDrain() }
+        // A partial line (CRI `P`, Docker without its newline) still open at the end is a line too.
+        unwrapper?.finish { payload, first, loggedAt in store(payload, line: first, loggedAt: loggedAt, original: payload) }
         if parser == nil {
             // Nothing parsed: keep the lines aside as rejected so nothing is silently dropped.
             fileState.lineNumber = max(fileState.lineNumber, sample.last?.0 ?? 0)

@@ -103,6 +103,19 @@ public final class LineUnwrapper {
         }
     }
 
+    /// Hands out partial lines still being joined at the end of the input (oldest first), as complete lines.
+    public func finish(_ body: (_ payload: UnsafeBufferPointer<UInt8>, _ firstLineNumber: Int, _ loggedAtMicros: Int64?) -> Void) {
+        var pending: [(Int, [UInt8])] = []
+        for k in 1...2 where !streamJoined[k].isEmpty { pending.append((streamFirstLine[k], streamJoined[k])) }
+        if joining, !joined.isEmpty { pending.append((firstLineNumber, joined)) }
+        for (first, bytes) in pending.sorted(by: { $0.0 < $1.0 }) {
+            bytes.withUnsafeBufferPointer { body($0, first, nil) }
+        }
+        streamJoined = [[], [], []]
+        joined.removeAll()
+        joining = false
+    }
+
     private func unfitted<R>(_ line: UnsafeBufferPointer<UInt8>, _ lineNumber: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R? {
         lastLineFitted = false
         loggedAtMicros = nil

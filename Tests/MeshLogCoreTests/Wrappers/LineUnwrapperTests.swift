@@ -74,3 +74,19 @@ struct LineUnwrapperTests {
         #expect(LineUnwrapper.detect([Array(line.utf8), Array(line.utf8)]) == wrapper)
     }
 }
+
+@Suite("Log line wrappers at end of input")
+struct LineUnwrapperFinishTests {
+    @Test func partialLineOpenAtTheEndIsStillALine() {
+        let u = LineUnwrapper(.cri)
+        var bytes = Array("2026-11-25T09:14:04.1Z stdout P half a line".utf8)
+        let got = bytes.withUnsafeMutableBufferPointer { b in u.unwrap(UnsafeBufferPointer(b), lineNumber: 7) { _ in true } }
+        #expect(got == nil)
+        var flushed: [(String, Int)] = []
+        u.finish { payload, first, _ in flushed.append((String(decoding: payload, as: UTF8.self), first)) }
+        #expect(flushed.count == 1)
+        #expect(flushed.first?.0 == "half a line")
+        #expect(flushed.first?.1 == 7)
+        u.finish { _, _, _ in Issue.record("nothing left after a finish") }
+    }
+}
