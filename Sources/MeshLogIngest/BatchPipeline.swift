@@ -17,8 +17,6 @@ final class BatchPipeline: @unchecked Sendable {
     /// CPU seconds the writer thread used.
     private(set) var writerCPUSeconds = 0.0
     private(set) var waitSeconds = 0.0
-    /// Called on the writer thread after each stored batch.
-    var onStored: (@Sendable (AccessLogBatch) -> Void)?
 
     /// Rows after which an open transaction is committed.
     private let rowsPerCommit: Int
@@ -153,7 +151,6 @@ final class BatchPipeline: @unchecked Sendable {
                 if open { writer.rollback(); open = false }
             }
             let took = Date().timeIntervalSince(start)
-            if error == nil { onStored?(batch) }
             condition.lock()
             busy = false
             writeSeconds += took

@@ -200,7 +200,7 @@ public final class Ingester {
         knownPods.insert(reporterID)
         var podAddresses: Set<Int64> = []
 
-        let fileState = FileIngest(name: name, sourceID: sourceID, reporter: reporterID, resumeFrom: resumeFrom)
+        let fileState = FileIngest(sourceID: sourceID, resumeFrom: resumeFrom)
         let pipeline = BatchPipeline(writer: writer, capacity: options.batchSize)
         defer { pipeline.close() }
         let reader = LineReader(stream)
@@ -406,9 +406,7 @@ public final class Ingester {
 
     /// Per-input counters.
     private final class FileIngest {
-        let name: String
         let sourceID: Int64
-        let reporter: Int64
         let resumeFrom: Int
         var lineNumber: Int
         var lines = 0
@@ -416,10 +414,8 @@ public final class Ingester {
         var rejected = 0
         var skipped = 0
 
-        init(name: String, sourceID: Int64, reporter: Int64, resumeFrom: Int) {
-            self.name = name
+        init(sourceID: Int64, resumeFrom: Int) {
             self.sourceID = sourceID
-            self.reporter = reporter
             self.resumeFrom = resumeFrom
             self.lineNumber = resumeFrom
         }
