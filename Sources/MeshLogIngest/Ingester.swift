@@ -201,7 +201,7 @@ public final class Ingester {
         var podAddresses: Set<Int64> = []
 
         let fileState = FileIngest(sourceID: sourceID, resumeFrom: resumeFrom)
-        let pipeline = BatchPipeline(writer: writer, capacity: options.batchSize)
+        let pipeline = BatchPipeline(writer: writer, capacity: options.batchSize, rowsPerCommit: options.batchSize * 8)
         defer { pipeline.close() }
         let reader = LineReader(stream)
         var parser: AccessLogLineParser? = fixedParser?.parser

@@ -37,7 +37,7 @@ struct ResumeAfterKillTests {
         let total = 60_000
         let path = try dir.write("course-v1.log", IstioLines.file(total))
         let db = dir.path("t.db")
-        let first = try MeshLogBinary.start(["ingest", path, "--db", db, "--quiet"])
+        let first = try MeshLogBinary.start(["ingest", path, "--db", db, "--quiet", "--batch-size", "1000"])
         // Wait until at least one batch has committed, then kill without warning.
         var committed = 0
         let deadline = Date().addingTimeInterval(60)
