@@ -158,18 +158,24 @@ public final class JSONAccessLogParser: AccessLogLineParser, @unchecked Sendable
     /// Decodes JSON string escapes of `line[s..<e]`, appending the result to `out`.
     static func unescape(_ line: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, into out: AccessLogRecord) -> (Int, Int) {
         let start = out.count
+        unescape(line, s, e) { out.append($0) }
+        return (start, out.count)
+    }
+
+    /// Decodes JSON string escapes of `line[s..<e]`, handing each decoded byte to `append`.
+    static func unescape(_ line: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, append: (UInt8) -> Void) {
         var i = s
         while i < e {
             let c = line[i]
-            guard c == 92, i + 1 < e else { out.append(c); i += 1; continue }
+            guard c == 92, i + 1 < e else { append(c); i += 1; continue }
             let x = line[i + 1]
             i += 2
             switch x {
-            case UInt8(ascii: "n"): out.append(10)
-            case UInt8(ascii: "t"): out.append(9)
-            case UInt8(ascii: "r"): out.append(13)
-            case UInt8(ascii: "b"): out.append(8)
-            case UInt8(ascii: "f"): out.append(12)
+            case UInt8(ascii: "n"): append(10)
+            case UInt8(ascii: "t"): append(9)
+            case UInt8(ascii: "r"): append(13)
+            case UInt8(ascii: "b"): append(8)
+            case UInt8(ascii: "f"): append(12)
             case UInt8(ascii: "u"):
                 var code: UInt32 = 0
                 var k = 0
@@ -183,11 +189,10 @@ public final class JSONAccessLogParser: AccessLogLineParser, @unchecked Sendable
                         i = j
                     }
                 }
-                for b in String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8 { out.append(b) }
-            default: out.append(x)
+                for b in String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8 { append(b) }
+            default: append(x)
             }
         }
-        return (start, out.count)
     }
 
     @inline(__always)

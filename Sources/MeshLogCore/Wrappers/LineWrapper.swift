@@ -216,10 +216,7 @@ public final class LineUnwrapper {
     }
 
     static func decodeJSONString(_ line: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, into out: inout [UInt8]) {
-        let record = AccessLogRecord()
-        record.reset(line: UnsafeBufferPointer(rebasing: line[0..<0]))
-        let (a, b) = JSONAccessLogParser.unescape(line, s, e, into: record)
-        out.append(contentsOf: UnsafeBufferPointer(start: record.bytes + a, count: b - a))
+        JSONAccessLogParser.unescape(line, s, e) { out.append($0) }
     }
 
     /// Index of the `|` after a compose service name (`envoy-1   | `).
