@@ -21,6 +21,8 @@ final class AccessLogRowEncoder {
     private var requestKey: [UInt8] = []
     /// Direction of the last encoded line (1 inbound, 2 outbound).
     private(set) var lastDirection: Int64?
+    /// Dictionary id of the last encoded line's downstream_local address.
+    private(set) var lastDownstreamLocal: Int64?
     /// Parsed destinations, indexed by the interner's aux slots; shared by every encoder of one
     /// ingest, because the interner (and so the aux slots) outlives each file.
     private let cache: DestinationCache
@@ -123,7 +125,7 @@ final class AccessLogRowEncoder {
             dest = destination(Aux.cluster, cluster) { ClusterName.destination(cluster: $0) } ?? Destination()
         }
         if let v = record.value(.upstreamLocal) { Self.setAddress(v, .upstreamLocal, batch) }
-        _ = intern(.downstreamLocal, .downstreamLocal)
+        lastDownstreamLocal = intern(.downstreamLocal, .downstreamLocal)
         if let v = record.value(.downstreamRemote) { Self.setAddress(v, .downstreamRemote, batch) }
         if let sni = record.value(.serverName) {
             batch.set(.serverName, interner.intern(sni))

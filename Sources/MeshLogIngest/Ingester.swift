@@ -277,8 +277,7 @@ public final class Ingester {
                 batch.set(.loggedAt, loggedAt)
                 fileState.records += 1
                 // An inbound line's downstream_local is this pod's own address.
-                if encoder.lastDirection == 1, let local = record.value(.downstreamLocal) {
-                    let id = interner.intern(local)
+                if encoder.lastDirection == 1, let id = encoder.lastDownstreamLocal, let local = record.value(.downstreamLocal) {
                     if !podAddresses.contains(id) {
                         podAddresses.insert(id)
                         if let ip = Self.hostIP(String(decoding: local, as: UTF8.self)) {
