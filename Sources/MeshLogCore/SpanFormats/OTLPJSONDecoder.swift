@@ -100,22 +100,10 @@ struct OTLPJSONDecoder {
             }
             switch key {
             case "resourceSpans", "batches":
-                guard case .beginArray = value else {
-                    try reader.skipValue(startingWith: value)
-                    continue
-                }
-                while true {
-                    let element = try reader.nextRequired()
-                    let line = reader.tokenLine
-                    if case .endArray = element { break }
-                    if case .beginObject = element {
-                        let context = ResourceContext()
-                        try decodeResourceSpansMembers(context)
-                        try flush(context)
-                    } else {
-                        let node = try reader.readNode(startingWith: element)
-                        sink.warn(line: line, "expected a resourceSpans object, found \(element.kindDescription); skipped", node)
-                    }
+                try forEachObject(in: value, expected: "resourceSpans") {
+                    let context = ResourceContext()
+                    try decodeResourceSpansMembers(context)
+                    try flush(context)
                 }
             case "resource", "scopeSpans", "instrumentationLibrarySpans":
                 sawBareMember = true
@@ -146,23 +134,29 @@ struct OTLPJSONDecoder {
             context.set(try reader.readNode(startingWith: value))
             try flush(context)
         case "scopeSpans", "instrumentationLibrarySpans":
-            guard case .beginArray = value else {
-                try reader.skipValue(startingWith: value)
-                return
-            }
-            while true {
-                let element = try reader.nextRequired()
-                let line = reader.tokenLine
-                if case .endArray = element { return }
-                if case .beginObject = element {
-                    try decodeScopeSpans(context)
-                } else {
-                    let node = try reader.readNode(startingWith: element)
-                    sink.warn(line: line, "expected a scopeSpans object, found \(element.kindDescription); skipped", node)
-                }
-            }
+            try forEachObject(in: value, expected: "scopeSpans") { try decodeScopeSpans(context) }
         default:
             try reader.skipValue(startingWith: value)
+        }
+    }
+
+    /// Calls `body` for each object of the array that `value` opens, `body` reading the object's
+    /// members; other elements are skipped with a warning, and a value that is not an array is skipped.
+    private func forEachObject(in value: JSONStreamReader.Token, expected: String, _ body: () throws -> Void) throws {
+        guard case .beginArray = value else {
+            try reader.skipValue(startingWith: value)
+            return
+        }
+        while true {
+            let element = try reader.nextRequired()
+            let line = reader.tokenLine
+            if case .endArray = element { return }
+            if case .beginObject = element {
+                try body()
+            } else {
+                let node = try reader.readNode(startingWith: element)
+                sink.warn(line: line, "expected a \(expected) object, found \(element.kindDescription); skipped", node)
+            }
         }
     }
 
