@@ -8,8 +8,10 @@ final class DestinationCache {
     var generation = 0
 }
 
-/// Turns parsed records into `log_entry` rows: interns repeated strings, derives route,
-/// direction, service, namespace and subset, and packs ids and addresses compactly.
+/// Turns parsed records into `log_row` rows: interns repeated strings, derives route,
+/// direction, service, namespace and subset, and packs ids and addresses compactly. The
+/// destination and the rarely filtered text fields become one `destination` and one `variant`
+/// id per line.
 ///
 /// Derivations are cached per dictionary id, so the per-line cost is a hash lookup per field.
 final class AccessLogRowEncoder {
@@ -28,6 +30,18 @@ final class AccessLogRowEncoder {
     private let cache: DestinationCache
     private var scratch: [UInt8] = []
     private let extraNames: () -> [String]
+    /// (cluster, direction, service, namespace, subset) → `destination` id.
+    let destinationIDs: TupleInterner
+    /// (method, protocol, authority, termination, transport failure, SNI, route name, user agent, XFF) → `variant` id.
+    let variantIDs: TupleInterner
+    private let destTuple = UnsafeMutablePointer<Int64>.allocate(capacity: 5)
+    private let variantTuple = UnsafeMutablePointer<Int64>.allocate(capacity: 9)
+
+    /// Positions in the variant tuple (`AccessLogBatch.variantColumns`).
+    private enum V {
+        static let method = 0, `protocol` = 1, authority = 2, termination = 3, transportFailure = 4
+        static let serverName = 5, routeName = 6, userAgent = 7, forwardedFor = 8
+    }
 
     /// Aux slots of the interner used here.
     private enum Aux {
@@ -46,13 +60,22 @@ final class AccessLogRowEncoder {
     }
 
     init(interner: StringInterner, requests: StringInterner, cache: DestinationCache,
+         destinationIDs: TupleInterner, variantIDs: TupleInterner,
          resolveRequest: ((_ value: UnsafeBufferPointer<UInt8>, _ isBlob: Bool) -> Int64?)? = nil,
          extraNames: @escaping () -> [String]) {
+        precondition(destinationIDs.arity == 5 && variantIDs.arity == 9)
         self.interner = interner
+        self.destinationIDs = destinationIDs
+        self.variantIDs = variantIDs
         self.cache = cache
         self.requests = requests
         self.resolveRequest = resolveRequest
         self.extraNames = extraNames
+    }
+
+    deinit {
+        destTuple.deallocate()
+        variantTuple.deallocate()
     }
 
     /// Drops cached derivations when the interner has been cleared.
@@ -76,12 +99,20 @@ final class AccessLogRowEncoder {
             batch.set(c, id)
             return id
         }
+        let variant = variantTuple
+        variant.update(repeating: TupleInterner.null, count: 9)
+        @inline(__always) func intern(_ f: AccessLogField, variant slot: Int) {
+            if let v = record.value(f) { variant[slot] = interner.intern(v) }
+        }
         @inline(__always) func integer(_ f: AccessLogField, _ c: AccessLogBatch.Column) {
             if let v = record.integer(f) { batch.set(c, v) }
         }
-        _ = intern(.method, .method)
+        intern(.method, variant: V.method)
         var authoritySlot = -1
-        if intern(.authority, .authority) != nil { authoritySlot = interner.lastSlot }
+        if let v = record.value(.authority) {
+            variant[V.authority] = interner.intern(v)
+            authoritySlot = interner.lastSlot
+        }
         if let path = record.value(.path) {
             batch.set(.path, interner.intern(path))
             let route = interner.aux(Aux.route)
@@ -96,7 +127,7 @@ final class AccessLogRowEncoder {
                 batch.set(.route, routeID)
             }
         }
-        _ = intern(.protocol, .protocol)
+        intern(.protocol, variant: V.protocol)
         integer(.status, .status)
         if let flags = record.value(.flags) {
             let lowercase = flags.contains(where: { $0 >= 97 && $0 <= 122 })
@@ -110,8 +141,8 @@ final class AccessLogRowEncoder {
             }
         }
         _ = intern(.details, .details)
-        _ = intern(.terminationDetails, .termination)
-        _ = intern(.transportFailure, .transportFailure)
+        intern(.terminationDetails, variant: V.termination)
+        intern(.transportFailure, variant: V.transportFailure)
         integer(.bytesReceived, .bytesReceived)
         integer(.bytesSent, .bytesSent)
         integer(.duration, .duration)
@@ -120,15 +151,16 @@ final class AccessLogRowEncoder {
         if let tid = record.value(.traceID) { Self.setTraceID(tid, batch) }
         _ = intern(.upstreamHost, .upstreamHost)
         var dest = Destination()
+        var clusterID = TupleInterner.null
         if let cluster = record.value(.upstreamCluster) {
-            batch.set(.cluster, interner.intern(cluster))
+            clusterID = interner.intern(cluster)
             dest = destination(Aux.cluster, cluster) { ClusterName.destination(cluster: $0) } ?? Destination()
         }
         if let v = record.value(.upstreamLocal) { Self.setAddress(v, .upstreamLocal, batch) }
         lastDownstreamLocal = intern(.downstreamLocal, .downstreamLocal)
         if let v = record.value(.downstreamRemote) { Self.setAddress(v, .downstreamRemote, batch) }
         if let sni = record.value(.serverName) {
-            batch.set(.serverName, interner.intern(sni))
+            variant[V.serverName] = interner.intern(sni)
             if dest.direction != 2, let fromSNI = destination(Aux.serverName, sni, { ClusterName.destination(serverName: $0) }) {
                 // Inbound (or unknown): the SNI names the service the caller targeted.
                 dest.service = dest.service ?? fromSNI.service
@@ -136,9 +168,9 @@ final class AccessLogRowEncoder {
                 dest.subset = dest.subset ?? fromSNI.subset
             }
         }
-        _ = intern(.routeName, .routeName)
-        _ = intern(.userAgent, .userAgent)
-        _ = intern(.forwardedFor, .forwardedFor)
+        intern(.routeName, variant: V.routeName)
+        intern(.userAgent, variant: V.userAgent)
+        intern(.forwardedFor, variant: V.forwardedFor)
         if dest.service == nil, authoritySlot >= 0, let authority = record.value(.authority) {
             _ = interner.intern(authority)
             if let fromHost = destination(Aux.host, authority, { ClusterName.destination(host: $0) }) {
@@ -147,10 +179,14 @@ final class AccessLogRowEncoder {
             }
         }
         lastDirection = dest.direction
-        batch.set(.direction, dest.direction)
-        batch.set(.service, dest.service)
-        batch.set(.namespace, dest.namespace)
-        batch.set(.subset, dest.subset)
+        let null = TupleInterner.null
+        destTuple[0] = clusterID
+        destTuple[1] = dest.direction ?? null
+        destTuple[2] = dest.service ?? null
+        destTuple[3] = dest.namespace ?? null
+        destTuple[4] = dest.subset ?? null
+        batch.set(.destination, destinationIDs.intern(destTuple))
+        batch.set(.variant, variantIDs.intern(variant))
 
         if !record.extras.isEmpty { encodeExtras(record, record.buffer, batch) }
     }

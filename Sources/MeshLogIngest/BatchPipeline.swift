@@ -23,9 +23,13 @@ final class BatchPipeline: @unchecked Sendable {
     /// Seconds after which an open transaction is committed (so other readers see fresh rows).
     private let secondsPerCommit: Double
     private var flushRequested = false
+    /// Runs on the writer thread before each transaction begins (the WAL checkpointer's wait).
+    private let beforeBegin: @Sendable () -> Void
 
-    init(writer: AccessLogWriter, batches: Int = 3, capacity: Int, rowsPerCommit: Int = 65_536, secondsPerCommit: Double = 1) {
+    init(writer: AccessLogWriter, batches: Int = 3, capacity: Int, rowsPerCommit: Int = 65_536, secondsPerCommit: Double = 1,
+         beforeBegin: @escaping @Sendable () -> Void = {}) {
         self.writer = writer
+        self.beforeBegin = beforeBegin
         self.rowsPerCommit = rowsPerCommit
         self.secondsPerCommit = secondsPerCommit
         for _ in 0..<batches { free.append(AccessLogBatch(capacity: capacity)) }
@@ -137,6 +141,7 @@ final class BatchPipeline: @unchecked Sendable {
             let start = Date()
             do {
                 if !open {
+                    beforeBegin()
                     try writer.begin()
                     open = true
                     openedAt = Date()

@@ -20,6 +20,11 @@ public final class Ingester {
     private let requestLookup: RequestLookup?
     private let requestsStoredBefore: Bool
     private let destinations = DestinationCache()
+    /// Ids of the `destination` and `variant` dimension rows, shared by every file of the run.
+    private let destinationIDs: TupleInterner
+    /// Copies the WAL back into the database on its own thread during `run`.
+    private var checkpointer: WALCheckpointer?
+    private let variantIDs: TupleInterner
     private var knownPods: Set<Int64> = []
     private let fixedParser: (name: String, parser: AccessLogLineParser)?
     private var summary = IngestSummary()
@@ -40,6 +45,16 @@ public final class Ingester {
         var preload: [(Int64, String)] = []
         try writer.loadDictionary(limit: 200_000) { preload.append(($0, $1)) }
         for (id, value) in preload.reversed() { interner.preload(id: id, value: value) }
+        let destinationIDs = TupleInterner(arity: AccessLogBatch.destinationColumns.count,
+                                           firstID: try writer.maxTupleID("destination") + 1, maxEntries: 1 << 14)
+        let variantIDs = TupleInterner(arity: AccessLogBatch.variantColumns.count,
+                                       firstID: try writer.maxTupleID("variant") + 1, maxEntries: 1 << 16)
+        // Tuples are keyed by dictionary ids, so a stored tuple matches again when its strings
+        // were preloaded above (and is stored once more under a new id when not).
+        try writer.loadTuples("destination", columns: AccessLogBatch.destinationColumns, limit: 1 << 13) { destinationIDs.preload(id: $0, values: $1) }
+        try writer.loadTuples("variant", columns: AccessLogBatch.variantColumns, limit: 1 << 15) { variantIDs.preload(id: $0, values: $1) }
+        self.destinationIDs = destinationIDs
+        self.variantIDs = variantIDs
         let firstRequest = try writer.maxRequestID() + 1
         requests = StringInterner(firstID: firstRequest, maxEntries: 1 << 17, maxArenaBytes: 8 << 20, auxSlots: 0)
         // Request ids are looked up in the store (from a second, read-only connection) once they
@@ -60,13 +75,18 @@ public final class Ingester {
         totalBytes = sizes.count == inputs.count ? sizes.reduce(0, +) : nil
         // A load killed while indexes were being rebuilt leaves them missing: build them now.
         try writer.ensureIndexes()
-        try db.execute("PRAGMA wal_autocheckpoint=16384")
-        defer { _ = try? db.execute("PRAGMA wal_autocheckpoint=1000") }
+        // Checkpoints run on their own thread and connection, overlapping the writer.
+        let checkpointer = db.path == ":memory:" ? nil : try WALCheckpointer(writer: db)
+        self.checkpointer = checkpointer
+        defer {
+            checkpointer?.stop()
+            self.checkpointer = nil
+        }
         // `--bulk yes` skips the secondary indexes during the load and builds them at the end (a
         // killed load gets them back at the start of the next run, above). Measured slower here
         // than keeping them up to date, which overlaps with parsing, so it is off by default.
         let bulk = options.bulkLoad ?? false
-        if bulk { try writer.dropIndexes(StoreSchema.logEntryIndexes.map(\.name)) }
+        if bulk { try writer.dropIndexes(StoreSchema.logRowIndexes.map(\.name)) }
         for (index, input) in inputs.enumerated() {
             onEvent(.fileStarted(path: input.path, index: index, count: inputs.count))
             let (stream, format) = try InputOpener.openDetectingFormat(input, detectArchives: true)
@@ -201,7 +221,9 @@ public final class Ingester {
         var podAddresses: Set<Int64> = []
 
         let fileState = FileIngest(sourceID: sourceID, resumeFrom: resumeFrom)
-        let pipeline = BatchPipeline(writer: writer, capacity: options.batchSize, rowsPerCommit: options.batchSize * 8)
+        let checkpointer = self.checkpointer
+        let pipeline = BatchPipeline(writer: writer, capacity: options.batchSize, rowsPerCommit: options.batchSize * 8,
+                                     beforeBegin: { checkpointer?.waitIfLogIsLong() })
         defer { pipeline.close() }
         let reader = LineReader(stream)
         var parser: AccessLogLineParser? = fixedParser?.parser
@@ -223,6 +245,8 @@ public final class Ingester {
                 podPending = nil
             }
             batch.newStrings = interner.takePending()
+            batch.newDestinations = destinationIDs.takePending()
+            batch.newVariants = variantIDs.takePending()
             batch.linesRead = fileState.lineNumber
             if batch.rowCount > 0 || !batch.newStrings.isEmpty || !batch.rejected.isEmpty || batch.skipped > 0 || final {
                 try pipeline.submit(batch)
@@ -231,6 +255,8 @@ public final class Ingester {
             }
             interner.trimIfNeeded()
             requests.trimIfNeeded()
+            destinationIDs.trimIfNeeded()
+            variantIDs.trimIfNeeded()
             encoder?.syncGeneration()
             runBytes = rawBefore + reader.rawBytesRead
             let now = Date()
@@ -248,6 +274,7 @@ public final class Ingester {
             let requests = self.requests
             let storedBefore = requestsStoredBefore
             encoder = AccessLogRowEncoder(interner: interner, requests: requests, cache: destinations,
+                                          destinationIDs: destinationIDs, variantIDs: variantIDs,
                                           resolveRequest: lookup.map { l in
                                               { value, isBlob in
                                                   storedBefore || requests.generation > 0 ? l.find(value, isBlob: isBlob) : nil

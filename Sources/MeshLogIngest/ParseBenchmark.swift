@@ -35,6 +35,8 @@ public enum ParseBenchmark {
                     if batch.rowCount >= 8192 {
                         batch.reset()
                         _ = interner.takePending()
+                        _ = encoder.destinationIDs.takePending()
+                        _ = encoder.variantIDs.takePending()
                         interner.trimIfNeeded()
                         encoder.syncGeneration()
                     }
@@ -49,7 +51,11 @@ public enum ParseBenchmark {
                     guard let d = FormatDetector.detect(sample) else { return false }
                     parser = d.parser
                     formatName = d.preset.name
-                    if encode { encoder = AccessLogRowEncoder(interner: interner, requests: StringInterner(), cache: DestinationCache(), extraNames: { [] }) }
+                    if encode {
+                        encoder = AccessLogRowEncoder(interner: interner, requests: StringInterner(), cache: DestinationCache(),
+                                                      destinationIDs: TupleInterner(arity: 5), variantIDs: TupleInterner(arity: 9),
+                                                      extraNames: { [] })
+                    }
                     for (i, s) in sample.enumerated() { s.withUnsafeBufferPointer { handle($0, i + 1) } }
                 }
                 return true

@@ -17,11 +17,16 @@ struct DictionaryCollisionTests {
         do {
             let db = try SQLiteStore.openForWriting(path: copy)
             try db.execute("INSERT INTO dict(id, value) VALUES (900000001, 'course'), (900000002, 'v1')")
+            // Half of course's (and course v1's) lines get a destination naming them by the new ids.
             try db.execute("""
-                UPDATE log_entry SET service = 900000001, subset = CASE WHEN subset IS NULL THEN NULL ELSE 900000002 END
-                WHERE id % 2 = 0 AND service = (SELECT min(id) FROM dict WHERE value = 'course')
-                  AND (subset IS NULL OR subset = (SELECT min(id) FROM dict WHERE value = 'v1'))
+                INSERT INTO destination(id, cluster, direction, service, namespace, subset)
+                SELECT id + 1000000, cluster, direction, 900000001, namespace, CASE WHEN subset IS NULL THEN NULL ELSE 900000002 END
+                FROM destination WHERE service = (SELECT min(id) FROM dict WHERE value = 'course')
+                  AND (subset IS NULL OR subset = (SELECT min(id) FROM dict WHERE value = 'v1'));
+                UPDATE log_row SET dest = dest + 1000000
+                WHERE id % 2 = 0 AND dest IN (SELECT id - 1000000 FROM destination WHERE id > 1000000);
                 """)
+            #expect(try db.scalar("SELECT count(*) FROM log_entry WHERE service = 900000001").int64 ?? 0 > 100)
         }
         let original = try fixture.session()
         let collided = try AnswerSession(path: copy, since: nil, until: nil, services: [])

@@ -71,6 +71,6 @@ struct ResumeAfterKillTests {
         #expect(try reader.scalar("SELECT count(DISTINCT request_id) FROM access_log").int64 == Int64(total))
         #expect(try reader.scalar("SELECT group_concat(state) FROM source") == "done")
         // Every secondary index is in place.
-        #expect(try reader.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'log_entry_%'").int64 == 4)
+        #expect(try reader.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'log_row_%'").int64 == 4)
     }
 }

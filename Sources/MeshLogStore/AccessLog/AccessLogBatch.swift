@@ -3,31 +3,27 @@
 /// The ingest side fills it on one thread; a writer stores it on another, in one transaction
 /// together with the file's progress.
 public final class AccessLogBatch: @unchecked Sendable {
-    /// The columns of `log_entry`, in insert order.
+    /// The columns of `log_row`, in insert order.
     public enum Column: Int, CaseIterable {
-        case sourceID, line, startMicros, reporter, direction, method, authority, path, route, `protocol`
-        case status, flags, details, termination, transportFailure, bytesReceived, bytesSent, duration, upstreamTime
-        case requestID, traceID, upstreamHost, cluster, service, namespace, subset, upstreamLocal, downstreamLocal
-        case downstreamRemote, serverName, routeName, userAgent, forwardedFor, extra, loggedAt
+        case sourceID, line, startMicros, reporter, destination, variant, path, route
+        case status, flags, details, bytesReceived, bytesSent, duration, upstreamTime
+        case requestID, traceID, upstreamHost, upstreamLocal, downstreamLocal
+        case downstreamRemote, extra, loggedAt
 
-        /// The SQL column name in `log_entry`.
+        /// The SQL column name in `log_row`.
         public var sqlName: String {
             switch self {
             case .sourceID: "source_id"
             case .line: "line"
             case .startMicros: "start_us"
             case .reporter: "reporter"
-            case .direction: "direction"
-            case .method: "method"
-            case .authority: "authority"
+            case .destination: "dest"
+            case .variant: "variant"
             case .path: "path"
             case .route: "route"
-            case .protocol: "protocol"
             case .status: "status"
             case .flags: "flags"
             case .details: "details"
-            case .termination: "termination"
-            case .transportFailure: "transport_failure"
             case .bytesReceived: "bytes_received"
             case .bytesSent: "bytes_sent"
             case .duration: "duration_ms"
@@ -35,22 +31,20 @@ public final class AccessLogBatch: @unchecked Sendable {
             case .requestID: "req"
             case .traceID: "tid"
             case .upstreamHost: "upstream_host"
-            case .cluster: "cluster"
-            case .service: "service"
-            case .namespace: "namespace"
-            case .subset: "subset"
             case .upstreamLocal: "upstream_local"
             case .downstreamLocal: "downstream_local"
             case .downstreamRemote: "downstream_remote"
-            case .serverName: "sni"
-            case .routeName: "route_name"
-            case .userAgent: "user_agent"
-            case .forwardedFor: "xff"
             case .extra: "extra"
             case .loggedAt: "logged_us"
             }
         }
     }
+
+    /// The fields of a `destination` row, in tuple order (all dictionary ids but `direction`).
+    public static let destinationColumns = ["cluster", "direction", "service", "namespace", "subset"]
+    /// The fields of a `variant` row, in tuple order (all dictionary ids).
+    public static let variantColumns = ["method", "protocol", "authority", "termination", "transport_failure",
+                                        "sni", "route_name", "user_agent", "xff"]
 
     /// How a cell is stored.
     public enum Kind: UInt8 { case null = 0, integer = 1, text = 2, blob = 3 }
@@ -77,6 +71,10 @@ public final class AccessLogBatch: @unchecked Sendable {
     public var newPods: [(reporter: Int64, name: String, workload: String, namespace: String?)] = []
     /// Pod addresses learned in this batch: (IP, reporter id).
     public var newPodAddresses: [(ip: String, reporter: Int64)] = []
+    /// Destinations new to the `destination` table, flat: id, then the `destinationColumns`.
+    public var newDestinations: [Int64] = []
+    /// Variants new to the `variant` table, flat: id, then the `variantColumns`.
+    public var newVariants: [Int64] = []
     /// Flag sets new to the `flag_set` table: (flags id, single flag).
     public var newFlagSets: [(flags: Int64, flag: String)] = []
     /// Lines that did not parse: (line, reason, first KiB).
@@ -111,6 +109,8 @@ public final class AccessLogBatch: @unchecked Sendable {
         arenaCount = 0
         newStrings.removeAll(keepingCapacity: true)
         newFlagSets.removeAll(keepingCapacity: true)
+        newDestinations.removeAll(keepingCapacity: true)
+        newVariants.removeAll(keepingCapacity: true)
         newRequests.removeAll(keepingCapacity: true)
         newPods.removeAll(keepingCapacity: true)
         newPodAddresses.removeAll(keepingCapacity: true)

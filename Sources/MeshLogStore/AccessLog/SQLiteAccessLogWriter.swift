@@ -10,6 +10,8 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
     private let insertString: Statement
     private let insertFlagSet: Statement
     private let insertRequest: Statement
+    private let insertDestination: Statement
+    private let insertVariant: Statement
     private let insertRejected: Statement
     private let updateProgress: Statement
 
@@ -18,12 +20,17 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
         self.db = db
         let columns = AccessLogBatch.Column.allCases.map(\.sqlName)
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ",")
-        insertRow = try db.prepare("INSERT OR FAIL INTO log_entry(\(columns.joined(separator: ","))) VALUES (\(placeholders))")
+        insertRow = try db.prepare("INSERT OR FAIL INTO log_row(\(columns.joined(separator: ","))) VALUES (\(placeholders))")
         let many = Array(repeating: "(\(placeholders))", count: Self.rowsPerInsert).joined(separator: ",")
-        insertRows = try db.prepare("INSERT OR FAIL INTO log_entry(\(columns.joined(separator: ","))) VALUES \(many)")
+        insertRows = try db.prepare("INSERT OR FAIL INTO log_row(\(columns.joined(separator: ","))) VALUES \(many)")
         insertString = try db.prepare("INSERT INTO dict(id, value) VALUES (?, ?)")
         insertFlagSet = try db.prepare("INSERT OR IGNORE INTO flag_set(flags, flag) VALUES (?, ?)")
         insertRequest = try db.prepare("INSERT INTO request(id, rid) VALUES (?, ?)")
+        func insertTuple(_ table: String, _ columns: [String]) throws -> Statement {
+            try db.prepare("INSERT INTO \(table)(id, \(columns.joined(separator: ", "))) VALUES (?\(String(repeating: ", ?", count: columns.count)))")
+        }
+        insertDestination = try insertTuple("destination", AccessLogBatch.destinationColumns)
+        insertVariant = try insertTuple("variant", AccessLogBatch.variantColumns)
         insertRejected = try db.prepare("INSERT INTO rejected(source_id, line, reason, text) VALUES (?, ?, ?, ?)")
         updateProgress = try db.prepare("""
             UPDATE source SET lines_read = ?, records = records + ?, rejected = rejected + ?, skipped = skipped + ?
@@ -94,6 +101,8 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
                 _ = try insertRequest.step()
                 insertRequest.reset()
             }
+            try insertTuples(insertDestination, batch.newDestinations, arity: AccessLogBatch.destinationColumns.count)
+            try insertTuples(insertVariant, batch.newVariants, arity: AccessLogBatch.variantColumns.count)
             for pod in batch.newPods {
                 try db.execute("INSERT OR REPLACE INTO pod(reporter, name, workload, namespace) VALUES (?, ?, ?, ?)",
                                [.integer(pod.reporter), .text(pod.name), .text(pod.workload), pod.namespace.map { .text($0) } ?? .null])
@@ -117,6 +126,21 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
             updateProgress.bind(batch.sourceID, at: 5)
             _ = try updateProgress.step()
             updateProgress.reset()
+        }
+    }
+
+    /// Inserts flat tuples (id, then `arity` values; `TupleInterner.null` is NULL).
+    private func insertTuples(_ statement: Statement, _ flat: [Int64], arity: Int) throws {
+        var i = 0
+        while i + arity < flat.count {
+            statement.bind(flat[i], at: 1)
+            for k in 1...arity {
+                let v = flat[i + k]
+                if v == TupleInterner.null { statement.bindNull(at: Int32(k + 1)) } else { statement.bind(v, at: Int32(k + 1)) }
+            }
+            _ = try statement.step()
+            statement.reset()
+            i += arity + 1
         }
     }
 
@@ -170,7 +194,7 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
                 "SELECT id FROM source WHERE content_hash = ? AND state = 'done' AND id <> ? ORDER BY id LIMIT 1",
                 [.integer(contentHash), .integer(id)]).int64
             if let older, error == nil {
-                try db.execute("DELETE FROM log_entry WHERE source_id = ?", [.integer(id)])
+                try db.execute("DELETE FROM log_row WHERE source_id = ?", [.integer(id)])
                 try db.execute("DELETE FROM rejected WHERE source_id = ?", [.integer(id)])
                 try db.execute("""
                     UPDATE source SET state = 'duplicate', content_hash = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
@@ -188,7 +212,7 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
 
     /// Rows already stored.
     public func storedRowCount() throws -> Int64 {
-        try db.scalar("SELECT coalesce(max(id), 0) FROM log_entry").int64 ?? 0
+        try db.scalar("SELECT coalesce(max(id), 0) FROM log_row").int64 ?? 0
     }
 
     /// Drops the named secondary indexes for a bulk load (rebuilt by `ensureIndexes`).
@@ -201,7 +225,7 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
     @discardableResult
     public func ensureIndexes() throws -> [String] {
         var built: [String] = []
-        for (name, sql) in StoreSchema.logEntryIndexes {
+        for (name, sql) in StoreSchema.logRowIndexes {
             let exists = try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?", [.text(name)]).int64 ?? 0
             if exists == 0 {
                 try db.execute(sql)
@@ -214,6 +238,20 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
     /// The largest request id in use.
     public func maxRequestID() throws -> Int64 {
         try db.scalar("SELECT coalesce(max(id), 0) FROM request").int64 ?? 0
+    }
+
+    /// The largest id in a dimension table (`destination` or `variant`).
+    public func maxTupleID(_ table: String) throws -> Int64 {
+        try db.scalar("SELECT coalesce(max(id), 0) FROM \(table)").int64 ?? 0
+    }
+
+    /// Loads a dimension table's rows (`TupleInterner.null` for NULL), at most `limit`, newest first.
+    public func loadTuples(_ table: String, columns: [String], limit: Int, _ body: (Int64, [Int64]) -> Void) throws {
+        let stmt = try db.prepare("SELECT id, \(columns.joined(separator: ", ")) FROM \(table) ORDER BY id DESC LIMIT ?")
+        stmt.bind(Int64(limit), at: 1)
+        while try stmt.step() {
+            body(stmt.int64(0), (1...columns.count).map { stmt.isNull(Int32($0)) ? TupleInterner.null : stmt.int64(Int32($0)) })
+        }
     }
 
     public func maxDictionaryID() throws -> Int64 {

@@ -9,7 +9,7 @@
 /// Note: statements that are no-ops inside a transaction (`PRAGMA foreign_keys`, `PRAGMA
 /// journal_mode`, `VACUUM`) do not belong in a migration.
 public struct Migrator {
-    private var migrations: [(name: String, body: (Database) throws -> Void)] = []
+    private(set) var migrations: [(name: String, body: (Database) throws -> Void)] = []
 
     /// Creates a migrator with no migrations.
     public init() {}

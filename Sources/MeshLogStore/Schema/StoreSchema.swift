@@ -20,12 +20,20 @@ public enum StoreSchema {
         "(SELECT value FROM dict WHERE id = e.\(column))"
     }
 
-    /// The secondary indexes on `log_entry`, by name (dropped and rebuilt around bulk loads).
-    public static let logEntryIndexes: [(name: String, sql: String)] = [
-        ("log_entry_start", "CREATE INDEX IF NOT EXISTS log_entry_start ON log_entry(start_us)"),
-        ("log_entry_req", "CREATE INDEX IF NOT EXISTS log_entry_req ON log_entry(req)"),
-        ("log_entry_tid", "CREATE INDEX IF NOT EXISTS log_entry_tid ON log_entry(tid) WHERE tid IS NOT NULL"),
-        ("log_entry_service_start", "CREATE INDEX IF NOT EXISTS log_entry_service_start ON log_entry(service, start_us)"),
+    /// The secondary indexes on `log_entry` before 005 (created by 001, dropped with the table by 005).
+    static let legacyLogEntryIndexes: [String] = [
+        "CREATE INDEX IF NOT EXISTS log_entry_start ON log_entry(start_us)",
+        "CREATE INDEX IF NOT EXISTS log_entry_req ON log_entry(req)",
+        "CREATE INDEX IF NOT EXISTS log_entry_tid ON log_entry(tid) WHERE tid IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS log_entry_service_start ON log_entry(service, start_us)",
+    ]
+
+    /// The secondary indexes on `log_row`, by name (dropped and rebuilt around bulk loads).
+    public static let logRowIndexes: [(name: String, sql: String)] = [
+        ("log_row_start", "CREATE INDEX IF NOT EXISTS log_row_start ON log_row(start_us)"),
+        ("log_row_req", "CREATE INDEX IF NOT EXISTS log_row_req ON log_row(req)"),
+        ("log_row_tid", "CREATE INDEX IF NOT EXISTS log_row_tid ON log_row(tid) WHERE tid IS NOT NULL"),
+        ("log_row_dest_start", "CREATE INDEX IF NOT EXISTS log_row_dest_start ON log_row(dest, start_us)"),
     ]
 
     /// The `access_log` view: the public, documented interface over `log_entry`.
@@ -95,10 +103,23 @@ public enum StoreSchema {
         """
     }
 
+    /// The `access_log_flag` view: one row per flag of each line.
+    static func accessLogFlagView(from table: String) -> String {
+        """
+        CREATE VIEW access_log_flag AS
+        SELECT e.id AS id, f.flag AS flag, r.long_name AS long_name, r.meaning AS meaning
+        FROM \(table) e JOIN flag_set f ON f.flags = e.flags
+        LEFT JOIN response_flag r ON r.flag = f.flag
+        """
+    }
+
     /// The migrations, in order.
-    public static var migrator: Migrator {
-        var m = Migrator()
-        m.register("001-access-log") { db in
+    public static var migrator: Migrator { migrator(through: nil) }
+
+    /// The migrations up to and including `last` (all of them when nil): tests build old stores with it.
+    static func migrator(through last: String?) -> Migrator {
+        var all = Migrator()
+        all.register("001-access-log") { db in
             try db.execute("""
                 CREATE TABLE dict(
                   id INTEGER PRIMARY KEY,
@@ -182,27 +203,22 @@ public enum StoreSchema {
                   PRIMARY KEY (flags, flag)
                 ) WITHOUT ROWID;
                 """)
-            for (_, sql) in logEntryIndexes { try db.execute(sql) }
+            for sql in legacyLogEntryIndexes { try db.execute(sql) }
             for flag in ResponseFlag.all {
                 try db.execute("INSERT INTO response_flag(flag, long_name, meaning) VALUES (?, ?, ?)",
                                [.text(flag.short), .text(flag.long), .text(flag.meaning)])
             }
             try db.execute(accessLogView(withLoggedAt: false))
-            try db.execute("""
-                CREATE VIEW access_log_flag AS
-                SELECT e.id AS id, f.flag AS flag, r.long_name AS long_name, r.meaning AS meaning
-                FROM log_entry e JOIN flag_set f ON f.flags = e.flags
-                LEFT JOIN response_flag r ON r.flag = f.flag
-                """)
+            try db.execute(accessLogFlagView(from: "log_entry"))
         }
-        m.register("002-spans") { db in try SpanSchema.migrate(db) }
-        m.register("003-log-wrappers") { db in
+        all.register("002-spans") { db in try SpanSchema.migrate(db) }
+        all.register("003-log-wrappers") { db in
             // The time a container runtime or kubectl recorded for the line, beside Envoy's start time.
             try db.execute("ALTER TABLE log_entry ADD COLUMN logged_us INTEGER")
             try db.execute("DROP VIEW access_log")
             try db.execute(accessLogView(withLoggedAt: true))
         }
-        m.register("004-pod-identity") { db in
+        all.register("004-pod-identity") { db in
             // Pods (reporters) with their workload, and the addresses they were seen serving on
             // (an inbound line's downstream_local is its own pod's address), so other pods' lines
             // name their peer workloads.
@@ -221,6 +237,96 @@ public enum StoreSchema {
                 """)
             try db.execute(accessLogView(withLoggedAt: true, withWorkloads: true))
         }
-        return m
+        all.register("005-narrow-rows") { db in try migrateToNarrowRows(db) }
+        guard let last, let end = all.migrationNames.firstIndex(of: last) else { return all }
+        var some = Migrator()
+        for (name, body) in all.migrations.prefix(end + 1) { some.register(name, body) }
+        return some
+    }
+
+    /// SQL for `log_row`, the physical table since 005: one row per access-log line, with the
+    /// destination and the rarely filtered text fields moved to the `destination` and `variant`
+    /// dimension tables (a narrow row is most of what an insert costs).
+    static let logRowTable = """
+        CREATE TABLE log_row(
+          id INTEGER PRIMARY KEY,
+          source_id INTEGER NOT NULL,
+          line INTEGER NOT NULL,
+          start_us INTEGER,
+          reporter INTEGER,
+          dest INTEGER NOT NULL,
+          variant INTEGER NOT NULL,
+          path INTEGER,
+          route INTEGER,
+          status INTEGER,
+          flags INTEGER,
+          details INTEGER,
+          bytes_received INTEGER,
+          bytes_sent INTEGER,
+          duration_ms INTEGER,
+          upstream_ms INTEGER,
+          req INTEGER,
+          tid,
+          upstream_host INTEGER,
+          upstream_local,
+          downstream_local INTEGER,
+          downstream_remote,
+          extra TEXT,
+          logged_us INTEGER
+        )
+        """
+
+    /// The `log_entry` view: `log_row` with its dimensions joined back, every column as before 005.
+    /// Internal (ids, not text), for meshlog's own queries; users read `access_log`.
+    static let logEntryView = """
+        CREATE VIEW log_entry AS SELECT
+          e.id, e.source_id, e.line, e.start_us, e.reporter, d.direction, v.method, v.authority, e.path, e.route,
+          v.protocol, e.status, e.flags, e.details, v.termination, v.transport_failure, e.bytes_received, e.bytes_sent,
+          e.duration_ms, e.upstream_ms, e.req, e.tid, e.upstream_host, d.cluster, d.service, d.namespace, d.subset,
+          e.upstream_local, e.downstream_local, e.downstream_remote, v.sni, v.route_name, v.user_agent, v.xff,
+          e.extra, e.logged_us, e.dest, e.variant
+        FROM log_row e JOIN destination d ON d.id = e.dest JOIN variant v ON v.id = e.variant
+        """
+
+    /// 005: moves `log_entry`'s rows into the narrow `log_row` and its two dimension tables.
+    static func migrateToNarrowRows(_ db: Database) throws {
+        let dest = "cluster INTEGER, direction INTEGER, service INTEGER, namespace INTEGER, subset INTEGER"
+        let variant = """
+            method INTEGER, protocol INTEGER, authority INTEGER, termination INTEGER, transport_failure INTEGER,
+            sni INTEGER, route_name INTEGER, user_agent INTEGER, xff INTEGER
+            """
+        let destColumns = AccessLogBatch.destinationColumns.joined(separator: ", ")
+        let variantColumns = AccessLogBatch.variantColumns.joined(separator: ", ")
+        func match(_ alias: String, _ columns: [String]) -> String {
+            columns.map { "\(alias).\($0) IS e.\($0)" }.joined(separator: " AND ")
+        }
+        try db.execute("""
+            CREATE TABLE destination(id INTEGER PRIMARY KEY, \(dest));
+            CREATE TABLE variant(id INTEGER PRIMARY KEY, \(variant));
+            INSERT INTO destination(\(destColumns)) SELECT DISTINCT \(destColumns) FROM log_entry;
+            INSERT INTO variant(\(variantColumns)) SELECT DISTINCT \(variantColumns) FROM log_entry;
+            CREATE INDEX destination_all ON destination(\(destColumns));
+            CREATE INDEX variant_all ON variant(\(variantColumns));
+            \(logRowTable);
+            INSERT INTO log_row(id, source_id, line, start_us, reporter, dest, variant, path, route, status, flags, details,
+              bytes_received, bytes_sent, duration_ms, upstream_ms, req, tid, upstream_host, upstream_local,
+              downstream_local, downstream_remote, extra, logged_us)
+            SELECT e.id, e.source_id, e.line, e.start_us, e.reporter,
+              (SELECT d.id FROM destination d WHERE \(match("d", AccessLogBatch.destinationColumns))),
+              (SELECT v.id FROM variant v WHERE \(match("v", AccessLogBatch.variantColumns))),
+              e.path, e.route, e.status, e.flags, e.details,
+              e.bytes_received, e.bytes_sent, e.duration_ms, e.upstream_ms, e.req, e.tid, e.upstream_host, e.upstream_local,
+              e.downstream_local, e.downstream_remote, e.extra, e.logged_us
+            FROM log_entry e ORDER BY e.id;
+            DROP INDEX destination_all;
+            DROP INDEX variant_all;
+            DROP VIEW access_log;
+            DROP VIEW access_log_flag;
+            DROP TABLE log_entry;
+            \(logEntryView);
+            """)
+        for (_, sql) in logRowIndexes { try db.execute(sql) }
+        try db.execute(accessLogView(withLoggedAt: true, withWorkloads: true))
+        try db.execute(accessLogFlagView(from: "log_row"))
     }
 }
