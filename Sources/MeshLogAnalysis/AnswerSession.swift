@@ -29,9 +29,9 @@ public final class AnswerSession {
     public let span: (first: Int64, last: Int64)?
 
     /// Opens the store at `path` read-only.
-    public convenience init(path: String, since: String?, until: String?, services: [String]) throws {
+    public convenience init(path: String, since: String?, until: String?, services: [String], exact: Bool = false) throws {
         let db = try SQLiteStore.openForReading(path: path)
-        try self.init(reader: SQLiteAnswerReader(db: db), since: since, until: until, services: services)
+        try self.init(reader: SQLiteAnswerReader(db: db), since: since, until: until, services: services, exact: exact)
     }
 
     /// Resolves the options against `reader`'s store.
@@ -39,7 +39,8 @@ public final class AnswerSession {
     /// - Parameters:
     ///   - since, until: RFC 3339 times or spans before the newest line (see ``TimeExpression``).
     ///   - services: destination services to keep; each element may hold several names separated by commas.
-    public init(reader: any AnswerReader, since: String?, until: String?, services: [String]) throws {
+    ///   - exact: read every line even where the summary tables could answer.
+    public init(reader: any AnswerReader, since: String?, until: String?, services: [String], exact: Bool = false) throws {
         self.reader = reader
         let parsedSince = try since.map { text -> TimeExpression in
             guard let t = TimeExpression.parse(text) else { throw AnswerOptionError.badTime(option: "--since", value: text) }
@@ -60,6 +61,7 @@ public final class AnswerSession {
         let names = services.flatMap { $0.split(separator: ",") }
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         filter.services = names.isEmpty ? nil : names
+        filter.exact = exact
         self.filter = filter
     }
 
@@ -70,6 +72,13 @@ public final class AnswerSession {
         let end = filter.untilMicros ?? span.map { $0.last + 1 }
         guard let start, let end, end > start else { return nil }
         return (start, end)
+    }
+
+    /// A one-line note for the user when an answer came from the summary tables, else nil.
+    public var summaryNote: String? {
+        reader.usedSummaries
+            ? "from per-minute summaries: counts and percentiles exact; overhead is client minus server per percentile (--exact reads every line)"
+            : nil
     }
 
     /// The SQL run so far, as one text for `--explain`: statements separated by blank lines, each ending in `;`.

@@ -219,6 +219,8 @@ public final class Ingester {
             : (reporterID, reporterName, PodName.workload(reporterName), options.reporter == nil ? PodName.fromPath(name)?.namespace : nil)
         knownPods.insert(reporterID)
         var podAddresses: Set<Int64> = []
+        var podIPs: Set<Int64> = []
+        let summaries = SummaryAggregator()
 
         let fileState = FileIngest(sourceID: sourceID, resumeFrom: resumeFrom)
         let checkpointer = self.checkpointer
@@ -245,6 +247,7 @@ public final class Ingester {
                 podPending = nil
             }
             batch.newStrings = interner.takePending()
+            summaries.drain(into: batch)
             batch.newDestinations = destinationIDs.takePending()
             batch.newVariants = variantIDs.takePending()
             batch.linesRead = fileState.lineNumber
@@ -303,13 +306,24 @@ public final class Ingester {
                 encoder.encode(record, line: first, reporter: reporterID, into: batch)
                 batch.set(.loggedAt, loggedAt)
                 fileState.records += 1
+                summaries.add(batch, row: batch.rowCount - 1, direction: encoder.lastDirection)
                 // An inbound line's downstream_local is this pod's own address.
                 if encoder.lastDirection == 1, let id = encoder.lastDownstreamLocal, let local = record.value(.downstreamLocal) {
                     if !podAddresses.contains(id) {
                         podAddresses.insert(id)
                         if let ip = Self.hostIP(String(decoding: local, as: UTF8.self)) {
                             batch.newPodAddresses.append((ip, reporterID))
+                            if let packed = SummarySchema.ipv4(ip), podIPs.insert(packed).inserted {
+                                batch.newPodIPs.append((packed, reporterID))
+                            }
                         }
+                    }
+                }
+                // So is an outbound line's upstream_local (the connection it opened).
+                if encoder.lastDirection == 2 {
+                    let local = batch.cell(row: batch.rowCount - 1, .upstreamLocal)
+                    if local.kind == .integer, podIPs.insert(local.value >> 16).inserted {
+                        batch.newPodIPs.append((local.value >> 16, reporterID))
                     }
                 }
             } else if Self.isNotAccessLog(payload, parser: parser, record: record) {

@@ -50,6 +50,8 @@ final class Fixture: @unchecked Sendable {
     let requests: [GeneratedRequest]
     let lines: [Line]
     let hops: [Hop]
+    /// Every inbound line with the edge it serves: (caller workload or outside, service, subset).
+    let serverLines: [(source: String, service: String?, subset: String?, line: Line)]
 
     static let outsidePod = "reports-v1-5d8f9c7b6-q2x7z"
 
@@ -68,6 +70,7 @@ final class Fixture: @unchecked Sendable {
         var files: [String: [String]] = [:]
         var lines: [Line] = []
         var hops: [Hop] = []
+        var serverLines: [(source: String, service: String?, subset: String?, line: Line)] = []
         for request in requests {
             let calls = request.calls
             var byCall: [Int: (client: Line?, inbound: [Int: Line])] = [:]
@@ -92,6 +95,9 @@ final class Fixture: @unchecked Sendable {
                 var server: Line?
                 if let last = call.attempts.indices.last, call.attempts[last].reachedServer { server = pair.inbound[last] }
                 hops.append(Hop(client: client, server: server, source: client.workload, service: client.service, subset: client.subset))
+                for attempt in pair.inbound.keys.sorted() {
+                    serverLines.append((client.workload, client.service, client.subset, pair.inbound[attempt]!))
+                }
             }
         }
 
@@ -115,10 +121,12 @@ final class Fixture: @unchecked Sendable {
                             service: "reports", subset: nil, path: "/reports/\(k)", callIndex: nil, attempt: nil)
             lines.append(line)
             hops.append(Hop(client: nil, server: line, source: AnswerQueries.outsideMesh, service: "reports", subset: nil))
+            serverLines.append((AnswerQueries.outsideMesh, "reports", nil, line))
         }
         files[Fixture.outsidePod] = outside
         self.lines = lines
         self.hops = hops
+        self.serverLines = serverLines
 
         // One file per pod, as a mesh log dump holds them, ingested in one run as `meshlog ingest logs/` would.
         let logs = directory.appendingPathComponent("logs")

@@ -17,28 +17,40 @@ struct HopsTests {
         var flags: [String: Int] = [:]
     }
 
-    /// Per edge, from the generator's ground truth pairing (call index and final attempt), not from addresses.
-    func expected(_ hops: [Fixture.Hop]) -> [[String?]: Expected] {
+    /// Per edge, from the generator's ground truth (which call each line belongs to), not from
+    /// addresses: hops from the caller's lines, the server side from every inbound line of the edge.
+    func expected(_ hops: [Fixture.Hop], _ serverLines: [(source: String, service: String?, subset: String?, line: Fixture.Line)]) -> [[String?]: Expected] {
         var out: [[String?]: Expected] = [:]
         for h in hops {
             var e = out[[h.source, h.service, h.subset]] ?? Expected()
             e.requests += 1
             if h.line.isError { e.errors += 1 }
             if let c = h.client { e.client.append(Double(c.durationMs)) }
-            if let s = h.server {
-                e.matched += 1
-                e.server.append(Double(s.durationMs))
-                if let u = s.upstreamMs { e.upstream.append(Double(u)) }
-                if let c = h.client { e.overhead.append(Double(c.durationMs - s.durationMs)) }
-            }
             if !h.line.flags.isEmpty { e.flags[h.line.flags.joined(separator: ","), default: 0] += 1 }
             out[[h.source, h.service, h.subset]] = e
+        }
+        for s in serverLines {
+            var e = out[[s.source, s.service, s.subset]] ?? Expected()
+            e.matched += 1
+            e.server.append(Double(s.line.durationMs))
+            if let u = s.line.upstreamMs { e.upstream.append(Double(u)) }
+            out[[s.source, s.service, s.subset]] = e
         }
         return out
     }
 
+    /// Client minus server at each percentile.
+    func difference(_ client: [Double], _ server: [Double]) -> LatencySummary {
+        let c = Fixture.summary(client), s = Fixture.summary(server)
+        func minus(_ a: Double?, _ b: Double?) -> Double? { a.flatMap { a in b.map { a - $0 } } }
+        return LatencySummary(p50: minus(c.p50, s.p50), p90: minus(c.p90, s.p90), p99: minus(c.p99, s.p99), max: minus(c.max, s.max))
+    }
+
     func check(_ got: LatencySummary, _ values: [Double], _ what: String) {
-        let want = Fixture.summary(values)
+        check(got, Fixture.summary(values), what)
+    }
+
+    func check(_ got: LatencySummary, _ want: LatencySummary, _ what: String) {
         #expect(close(got.p50, want.p50), "\(what) p50 \(String(describing: got.p50)) want \(String(describing: want.p50))")
         #expect(close(got.p90, want.p90), "\(what) p90")
         #expect(close(got.p99, want.p99), "\(what) p99 \(String(describing: got.p99)) want \(String(describing: want.p99))")
@@ -48,7 +60,7 @@ struct HopsTests {
     @Test("every edge's counts and exact client, server, overhead and upstream percentiles")
     func edges() throws {
         let report = try HopsReport(session: fixture.session())
-        let want = expected(fixture.hops)
+        let want = expected(fixture.hops, fixture.serverLines)
         #expect(report.edges.count == want.count)
         for edge in report.edges {
             let key: [String?] = [edge.source, edge.service, edge.subset]
@@ -62,7 +74,7 @@ struct HopsTests {
             #expect(edge.matched == w.matched, "\(name) matched \(edge.matched) want \(w.matched)")
             check(edge.client, w.client, "\(name) client")
             check(edge.server, w.server, "\(name) server")
-            check(edge.overhead, w.overhead, "\(name) overhead")
+            check(edge.overhead, difference(w.client, w.server), "\(name) overhead")
             check(edge.upstream, w.upstream, "\(name) upstream")
             #expect(Dictionary(uniqueKeysWithValues: edge.flags.map { ($0.flags, $0.count) }) == w.flags, "\(name) flags")
         }
@@ -78,7 +90,7 @@ struct HopsTests {
         #expect(all.edges.reduce(0) { $0 + $1.requests } == fixture.hops.count)
         let course = try HopsReport(session: fixture.session(services: ["course"]))
         #expect(Set(course.edges.map(\.service)) == ["course"])
-        let want = expected(fixture.hops.filter { $0.service == "course" })
+        let want = expected(fixture.hops.filter { $0.service == "course" }, fixture.serverLines.filter { $0.service == "course" })
         #expect(course.edges.count == want.count)
         for edge in course.edges {
             check(edge.client, want[[edge.source, edge.service, edge.subset]]?.client ?? [], "course client")

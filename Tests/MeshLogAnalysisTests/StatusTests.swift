@@ -145,7 +145,7 @@ struct StatusTests {
         #expect(report.result.total == lines.count)
     }
 
-    @Test("narrow filters look callers up per line and agree with the full pass")
+    @Test("windows cut inside a minute read the lines; whole stores read the summaries; both agree")
     func narrowFilters() throws {
         let outside = fixture.lines.filter { $0.pod == Fixture.outsidePod }
         let reports = try StatusReport(session: fixture.session(services: ["reports"]), by: [.edge], side: .hop)
@@ -159,10 +159,18 @@ struct StatusTests {
         let window = try StatusReport(session: session, by: [.service], side: .hop)
         let lines = fixture.hops.map(\.line).filter { $0.startMicros >= start && $0.startMicros < end }
         #expect(same(actual(window, [.service]), expected(lines) { [$0.service] }))
-        #expect(session.reader.executedSQL.contains { $0.contains("NOT EXISTS") })
+        #expect(session.reader.executedSQL.contains { $0.contains("FROM log_entry e") })
+        #expect(!session.reader.usedSummaries)
         let whole = try fixture.session()
-        _ = try StatusReport(session: whole, by: [.service], side: .hop)
-        #expect(whole.reader.executedSQL.contains { $0.contains("NOT IN (") })
+        let fromSummaries = try StatusReport(session: whole, by: [.service], side: .hop)
+        #expect(whole.reader.executedSQL.contains { $0.contains("FROM summary_hour s") })
+        #expect(whole.reader.usedSummaries && whole.summaryNote != nil)
+        let exact = try AnswerSession(path: fixture.dbPath, since: nil, until: nil, services: [], exact: true)
+        let fromLines = try StatusReport(session: exact, by: [.service], side: .hop)
+        #expect(!exact.reader.usedSummaries)
+        #expect(fromSummaries.result.total == fromLines.result.total)
+        #expect(Set(fromSummaries.result.groups.map { "\($0.keys[.service] ?? .null) \($0.requests) \($0.errors) \($0.classes)" })
+                == Set(fromLines.result.groups.map { "\($0.keys[.service] ?? .null) \($0.requests) \($0.errors) \($0.classes)" }))
     }
 
     @Test("by route, reporter and subset")

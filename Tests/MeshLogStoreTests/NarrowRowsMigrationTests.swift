@@ -10,8 +10,9 @@ struct NarrowRowsMigrationTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("m005-\(UUID().uuidString).db").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let db = try Database(path: path)
+        db.registerMeshLogFunctions()
         try StoreSchema.migrator(through: "004-pod-identity").migrate(db)
-        #expect(try StoreSchema.migrator.pendingMigrations(db) == ["005-narrow-rows"])
+        #expect(try StoreSchema.migrator.pendingMigrations(db).first == "005-narrow-rows")
         try db.execute("""
             INSERT INTO dict(id, value) VALUES (1, 'GET'), (2, 'HTTP/1.1'), (3, 'course:8080'), (4, 'outbound|8080|v1|course.lms.svc.cluster.local'),
               (5, 'course'), (6, 'lms'), (7, 'v1'), (8, 'curl/8.5.0'), (9, '/courses/1'), (10, '/courses/{id}'), (11, 'POST'),

@@ -75,6 +75,12 @@ public final class AccessLogBatch: @unchecked Sendable {
     public var newDestinations: [Int64] = []
     /// Variants new to the `variant` table, flat: id, then the `variantColumns`.
     public var newVariants: [Int64] = []
+    /// Summary deltas to add to `summary_minute`, in its column order (histograms encoded).
+    public var summaryMinutes: [SummaryMinuteDelta] = []
+    /// Summary deltas to add to `summary_hour`: (hour, reporter, dest, caller, status, flags, requests).
+    public var summaryHours: [(hour: Int64, reporter: Int64, dest: Int64, caller: Int64, status: Int64, flags: Int64, requests: Int64)] = []
+    /// Pod IPv4 addresses (integers) learned in this batch: (ip, reporter id).
+    public var newPodIPs: [(ip: Int64, reporter: Int64)] = []
     /// Flag sets new to the `flag_set` table: (flags id, single flag).
     public var newFlagSets: [(flags: Int64, flag: String)] = []
     /// Lines that did not parse: (line, reason, first KiB).
@@ -109,6 +115,9 @@ public final class AccessLogBatch: @unchecked Sendable {
         arenaCount = 0
         newStrings.removeAll(keepingCapacity: true)
         newFlagSets.removeAll(keepingCapacity: true)
+        summaryMinutes.removeAll(keepingCapacity: true)
+        summaryHours.removeAll(keepingCapacity: true)
+        newPodIPs.removeAll(keepingCapacity: true)
         newDestinations.removeAll(keepingCapacity: true)
         newVariants.removeAll(keepingCapacity: true)
         newRequests.removeAll(keepingCapacity: true)
@@ -188,5 +197,24 @@ public final class AccessLogBatch: @unchecked Sendable {
     public func cell(row: Int, _ column: Column) -> (kind: Kind, value: Int64) {
         let i = row * Self.columnCount + column.rawValue
         return (Kind(rawValue: kinds[i]) ?? .null, values[i])
+    }
+}
+
+/// What one batch adds to one `summary_minute` row.
+public struct SummaryMinuteDelta: Sendable {
+    public var minute: Int64, reporter: Int64, dest: Int64, caller: Int64
+    /// requests, errors, no_response, c1xx, c2xx, c3xx, c4xx, c5xx, unflagged
+    public var counts: [Int64]
+    public var duration: [UInt8]?
+    public var upstream: [UInt8]?
+
+    public init(minute: Int64, reporter: Int64, dest: Int64, caller: Int64, counts: [Int64], duration: [UInt8]?, upstream: [UInt8]?) {
+        self.minute = minute
+        self.reporter = reporter
+        self.dest = dest
+        self.caller = caller
+        self.counts = counts
+        self.duration = duration
+        self.upstream = upstream
     }
 }

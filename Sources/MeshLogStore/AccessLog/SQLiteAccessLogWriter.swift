@@ -11,6 +11,9 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
     private let insertFlagSet: Statement
     private let insertRequest: Statement
     private let insertDestination: Statement
+    private let upsertMinute: Statement
+    private let upsertHour: Statement
+    private let insertPodIP: Statement
     private let insertVariant: Statement
     private let insertRejected: Statement
     private let updateProgress: Statement
@@ -30,6 +33,13 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
             try db.prepare("INSERT INTO \(table)(id, \(columns.joined(separator: ", "))) VALUES (?\(String(repeating: ", ?", count: columns.count)))")
         }
         insertDestination = try insertTuple("destination", AccessLogBatch.destinationColumns)
+        upsertMinute = try db.prepare("""
+            INSERT INTO summary_minute(\(SummarySchema.minuteColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        upsertHour = try db.prepare("""
+            INSERT INTO summary_hour(hour, reporter, dest, caller, status, flags, requests) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        insertPodIP = try db.prepare("INSERT OR REPLACE INTO pod_ip(ip, reporter) VALUES (?, ?)")
         insertVariant = try insertTuple("variant", AccessLogBatch.variantColumns)
         insertRejected = try db.prepare("INSERT INTO rejected(source_id, line, reason, text) VALUES (?, ?, ?, ?)")
         updateProgress = try db.prepare("""
@@ -111,6 +121,7 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
                 try db.execute("INSERT OR REPLACE INTO pod_address(ip, reporter) VALUES (?, ?)", [.text(address.ip), .integer(address.reporter)])
             }
             try insertRows(batch)
+            try writeSummaries(batch)
             for r in batch.rejected {
                 insertRejected.bind(batch.sourceID, at: 1)
                 insertRejected.bind(Int64(r.line), at: 2)
@@ -126,6 +137,35 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
             updateProgress.bind(batch.sourceID, at: 5)
             _ = try updateProgress.step()
             updateProgress.reset()
+        }
+    }
+
+    /// Appends the batch's summary deltas and stores its pod addresses.
+    private func writeSummaries(_ batch: AccessLogBatch) throws {
+        for m in batch.summaryMinutes {
+            upsertMinute.bind(m.minute, at: 1)
+            upsertMinute.bind(m.reporter, at: 2)
+            upsertMinute.bind(m.dest, at: 3)
+            upsertMinute.bind(m.caller, at: 4)
+            for (i, c) in m.counts.enumerated() { upsertMinute.bind(c, at: Int32(5 + i)) }
+            for (i, h) in [m.duration, m.upstream].enumerated() {
+                if let h { h.withUnsafeBytes { upsertMinute.bindBlob($0, at: Int32(14 + i)) } } else { upsertMinute.bindNull(at: Int32(14 + i)) }
+            }
+            _ = try upsertMinute.step()
+            upsertMinute.reset()
+        }
+        for h in batch.summaryHours {
+            for (i, v) in [h.hour, h.reporter, h.dest, h.caller, h.status, h.flags, h.requests].enumerated() {
+                upsertHour.bind(v, at: Int32(i + 1))
+            }
+            _ = try upsertHour.step()
+            upsertHour.reset()
+        }
+        for p in batch.newPodIPs {
+            insertPodIP.bind(p.ip, at: 1)
+            insertPodIP.bind(p.reporter, at: 2)
+            _ = try insertPodIP.step()
+            insertPodIP.reset()
         }
     }
 
@@ -194,7 +234,15 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
                 "SELECT id FROM source WHERE content_hash = ? AND state = 'done' AND id <> ? ORDER BY id LIMIT 1",
                 [.integer(contentHash), .integer(id)]).int64
             if let older, error == nil {
+                let span = try db.rows("SELECT min(start_us) / 60000000, max(start_us) / 60000000, sum(start_us IS NULL) FROM log_row WHERE source_id = ?",
+                                       [.integer(id)]).first
                 try db.execute("DELETE FROM log_row WHERE source_id = ?", [.integer(id)])
+                // Take the deleted lines back out of the summaries.
+                if let span, let first = span[0].int64, let last = span[1].int64 {
+                    try SummarySchema.rebuild(db, firstMinute: first, lastMinute: last, withUntimed: (span[2].int64 ?? 0) > 0)
+                } else if let span, (span[2].int64 ?? 0) > 0 {
+                    try SummarySchema.rebuild(db, firstMinute: 0, lastMinute: -1, withUntimed: true)
+                }
                 try db.execute("DELETE FROM rejected WHERE source_id = ?", [.integer(id)])
                 try db.execute("""
                     UPDATE source SET state = 'duplicate', content_hash = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),

@@ -28,8 +28,9 @@ public enum SQLiteStore {
         try db.execute("PRAGMA cache_size=-16384")
         try db.execute("PRAGMA foreign_keys=ON")
         try db.execute("PRAGMA threads=2")
-        try StoreSchema.migrator.migrate(db)
+        // Before migrating: migrations use the functions (006 builds summaries with `hist`).
         db.registerMeshLogFunctions()
+        try StoreSchema.migrator.migrate(db)
         return db
     }
 

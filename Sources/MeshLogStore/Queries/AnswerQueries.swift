@@ -61,18 +61,11 @@ public enum AnswerQueries {
         case perLine
     }
 
-    /// True for an inbound line `i` that no logged outbound line leads to (see ``isPartner(outbound:inbound:)``).
+    /// True for an inbound line `i` whose caller logged nothing: its peer address is not a pod in
+    /// the store (`pod_ip`), so no outbound line of the caller's describes the hop. The same rule
+    /// as the summaries (``SummaryQueries``), so both count the same hops.
     static func hasNoPartner(_ i: String, _ check: PartnerCheck) -> String {
-        switch check {
-        case .perLine:
-            return "NOT EXISTS (SELECT 1 FROM log_entry o WHERE \(isPartner(outbound: "o", inbound: i)))"
-        case .allCallers:
-            return """
-                (\(i).req IS NULL OR \(i).downstream_remote IS NULL OR (\(i).req, \(host("\(i).downstream_remote"))) NOT IN (
-                    SELECT o.req, \(host("o.upstream_local")) FROM log_entry o
-                    WHERE o.direction = 2 AND o.req IS NOT NULL AND o.upstream_local IS NOT NULL))
-                """
-        }
+        "(typeof(\(i).downstream_remote) <> 'integer' OR (\(i).downstream_remote >> 16) NOT IN (SELECT ip FROM pod_ip))"
     }
 
     /// The lines of `side`, as a condition on `e`.
@@ -115,9 +108,9 @@ public enum AnswerQueries {
             if side == .hop {
                 caller = "'\(outsideMesh)'"
             } else {
-                caller = "coalesce((SELECT \(workloadName("wc", reporter: "o.reporter")) FROM log_entry o "
-                    + "LEFT JOIN workload wc ON wc.id = o.reporter WHERE "
-                    + isPartner(outbound: "o", inbound: "e") + " LIMIT 1), '\(outsideMesh)')"
+                caller = "coalesce((SELECT \(workloadName("wc", reporter: "pi.reporter")) FROM pod_ip pi "
+                    + "LEFT JOIN workload wc ON wc.id = pi.reporter WHERE typeof(e.downstream_remote) = 'integer' "
+                    + "AND pi.ip = e.downstream_remote >> 16), '\(outsideMesh)')"
             }
             return "CASE WHEN e.direction = 1 THEN \(caller) ELSE \(workloadName("w", reporter: "e.reporter")) END"
         case .service: return column("service")
@@ -182,91 +175,55 @@ public enum AnswerQueries {
          "max(\(expr)) AS \(name)_max"]
     }
 
-    /// The callee's inbound line for outbound line `e`: same request id, its peer address is the
-    /// caller's connection (`upstream_local`), preferring a line that started within the caller's
-    /// time span and then the latest (the final attempt of a retried call). Without addresses,
-    /// falls back to request id, service and time, but only when the upstream answered
-    /// (`upstream_ms` is set, so a connection failure never borrows another hop's line).
-    ///
-    /// The value is the matched line's duration and upstream time packed into one integer,
-    /// `duration_ms << 32 | (upstream_ms + 1)` (0 when the upstream time is missing), so one lookup
-    /// gives both; ``serverMs`` and ``upstreamMs`` unpack it. NULL when nothing matches. `table` is
-    /// `log_entry` (looked up per line through the `req` index) or `inbound` (the materialized callee lines).
-    static func serverLine(from table: String) -> String {
-        let inbound = table == "log_entry" ? " AND i.direction = 1" : ""
-        let packed = "i.duration_ms * 4294967296 + coalesce(i.upstream_ms + 1, 0)"
-        return """
-            coalesce(
-              (SELECT \(packed) FROM \(table) i
-               WHERE i.req = e.req\(inbound)
-                 AND i.start_us BETWEEN e.start_us - 1000 AND e.start_us + (e.duration_ms + 1) * 1000
-                 AND (i.downstream_remote = e.upstream_local
-                      OR (e.upstream_local IS NULL AND e.upstream_ms IS NOT NULL AND i.service = e.service))
-               ORDER BY i.start_us DESC LIMIT 1),
-              (SELECT \(packed) FROM \(table) i
-               WHERE i.req = e.req\(inbound) AND i.downstream_remote = e.upstream_local
-               ORDER BY i.start_us DESC LIMIT 1))
-            """
-    }
-
-    /// Every callee line, read once for pairing (SQLite indexes it by `req` on the fly).
-    static let inboundCTE = """
-        inbound AS MATERIALIZED (
-          SELECT req, downstream_remote, start_us, service, duration_ms, upstream_ms
-          FROM log_entry WHERE direction = 1 AND req IS NOT NULL
-        )
-        """
-
-    /// Unpacks the server duration from a ``serverLine(from:)`` value.
-    static func serverMs(_ packed: String) -> String { "(\(packed) >> 32)" }
-
-    /// Unpacks the server's upstream time from a ``serverLine(from:)`` value.
-    static func upstreamMs(_ packed: String) -> String { "(nullif(\(packed) & 4294967295, 0) - 1)" }
-
     /// Per caller workload → destination service/subset: requests, errors, and p50/p90/p99/max
-    /// of client, server, overhead (client − server) and upstream (the callee's app) time; and the
-    /// response flag combinations per edge. One statement, so the hops are paired only once.
+    /// of client, server, overhead and upstream (the callee's app) time; and the response flag
+    /// combinations per edge.
+    ///
+    /// As Istio's metrics do, each side reports what it saw: the client side is the caller's
+    /// outbound lines, the server side the callee's inbound lines from that caller (each retry
+    /// attempt is one), `matched` counts those, and the overhead (sidecars, mTLS and network) is
+    /// the client minus the server duration at each percentile. Requests and errors count each
+    /// hop once (``side(_:_:_:)`` `.hop`). The summaries give the same numbers (``SummaryQueries``).
     ///
     /// Rows of `kind = 'edge'`: `kind, source, service, subset, flags` (NULL), `requests, errors,
     /// matched`, then `client_*`, `server_*`, `overhead_*`, `upstream_*` (`p50, p90, p99, max`).
     /// Rows of `kind = 'flags'`: the same first five columns and `requests`, the rest NULL.
     /// Service, subset and flags are dictionary ids, or text with `byValue`. Hops from outside the
-    /// mesh (inbound lines without a caller line) have source `(outside mesh)` and no client side.
+    /// mesh (inbound lines whose caller logged nothing) have source `(outside mesh)` and no client side.
     public static func hops(filter: AnswerFilter, serviceIDs: [Int64]?, byValue: Bool = false,
                             check: PartnerCheck = .allCallers) -> String {
-        func column(_ name: String) -> String { byValue ? "(SELECT value FROM dict WHERE id = e.\(name))" : "e.\(name)" }
-        let clientSide = whereClause(["(e.direction = 2 OR e.direction IS NULL)"] + conditions(filter, serviceIDs: serviceIDs))
-        let outside = whereClause(["e.direction = 1", hasNoPartner("e", check)] + conditions(filter, serviceIDs: serviceIDs))
-        let server = serverMs("server"), upstream = upstreamMs("server")
-        let aggregates = ["count(*) AS requests", "sum(error) AS errors", "count(server) AS matched"]
-            + percentiles("client_ms", "client") + percentiles(server, "server")
-            + percentiles("client_ms - \(server)", "overhead") + percentiles(upstream, "upstream")
-        func indent(_ text: String) -> String { text.replacingOccurrences(of: "\n", with: "\n  ") }
-        let lookup = check == .perLine ? serverLine(from: "log_entry") : serverLine(from: "inbound")
+        func column(_ name: String) -> String { byValue ? "(SELECT value FROM dict WHERE id = \(name))" : name }
+        func percentiles(_ expr: String) -> [String] {
+            ["percentile(\(expr), 0.5)", "percentile(\(expr), 0.9)", "percentile(\(expr), 0.99)", "max(\(expr))"]
+        }
+        let client = "CASE WHEN inbound THEN NULL ELSE duration_ms END"
+        let server = "CASE WHEN inbound THEN duration_ms END"
+        let overhead = zip(percentiles(client), percentiles(server)).map { "\($0) - \($1)" }
+        let values = ["sum(CASE WHEN inbound AND known THEN 0 ELSE 1 END) AS requests",
+                      "sum(CASE WHEN inbound AND known THEN 0 ELSE error END) AS errors",
+                      "sum(inbound) AS matched"]
+            + percentiles(client) + percentiles(server) + overhead + percentiles("CASE WHEN inbound THEN upstream_ms END")
         return """
-            WITH \(workloadCTE),\(check == .perLine ? "" : "\n" + inboundCTE + ",")
+            WITH \(workloadCTE),
+            \(SummaryQueries.callerCTE),
             hop AS MATERIALIZED (
-              SELECT \(workloadName("w", reporter: "e.reporter")) AS source,
-                \(column("service")) AS service, \(column("subset")) AS subset, \(column("flags")) AS flags, \(isError("e")) AS error, e.duration_ms AS client_ms,
-                \(indent(indent(lookup))) AS server
+              SELECT CASE WHEN e.direction = 1 THEN coalesce(c.name, '\(outsideMesh)') ELSE \(workloadName("w", reporter: "e.reporter")) END AS source,
+                \(column("e.service")) AS service, \(column("e.subset")) AS subset, \(column("e.flags")) AS flags, \(isError("e")) AS error,
+                coalesce(e.direction = 1, 0) AS inbound, c.ip IS NOT NULL AS known, e.duration_ms AS duration_ms, e.upstream_ms AS upstream_ms
               FROM log_entry e
               LEFT JOIN workload w ON w.id = e.reporter
-              \(indent(clientSide))
-              UNION ALL
-              SELECT '\(outsideMesh)', \(column("service")), \(column("subset")), \(column("flags")), \(isError("e")),
-                NULL, e.duration_ms * 4294967296 + coalesce(e.upstream_ms + 1, 0)
-              FROM log_entry e
-              \(indent(outside))
+              LEFT JOIN caller c ON c.ip = e.downstream_remote >> 16 AND e.direction = 1 AND typeof(e.downstream_remote) = 'integer'
+              \(whereClause(conditions(filter, serviceIDs: serviceIDs)))
             )
             SELECT 'edge' AS kind, source, service, subset, NULL AS flags,
-              \(aggregates.joined(separator: ",\n  "))
-            FROM hop
-            GROUP BY source, service, subset
+              \(values.joined(separator: ",\n  "))
+            FROM hop GROUP BY hop.source, hop.service, hop.subset
+            HAVING sum(CASE WHEN inbound AND known THEN 0 ELSE 1 END) > 0
             UNION ALL
-            SELECT 'flags', source, service, subset, flags, count(*)\(String(repeating: ", NULL", count: aggregates.count - 1))
+            SELECT 'flags', source, service, subset, flags, count(*)\(String(repeating: ", NULL", count: 18))
             FROM hop
-            WHERE flags IS NOT NULL
-            GROUP BY source, service, subset, flags
+            WHERE flags IS NOT NULL AND NOT (inbound AND known)
+            GROUP BY hop.source, hop.service, hop.subset, hop.flags
             """
     }
 
@@ -399,7 +356,7 @@ public enum AnswerQueries {
 
 extension String {
     /// Keeps user text from closing a `/* … */` comment.
-    fileprivate func replacingStars() -> String {
+    func replacingStars() -> String {
         replacingOccurrences(of: "*/", with: "* /")
     }
 }

@@ -12,6 +12,9 @@ public protocol AnswerReader: AnyObject {
     /// The statements run so far, for `--explain`.
     var executedSQL: [String] { get }
 
+    /// Whether an answer so far was read from the summary tables rather than the lines.
+    var usedSummaries: Bool { get }
+
     /// The first and last start time in the store (µs), or nil when it holds no timed line.
     func span() throws -> (first: Int64, last: Int64)?
 
@@ -55,6 +58,7 @@ public final class SQLiteAnswerReader: AnswerReader {
     private var log: [(key: String, sql: String, repeats: Int)] = []
     private var names: [Int64: String] = [:]
     private var serviceIDCache: [[String]: [Int64]] = [:]
+    public private(set) var usedSummaries = false
 
     /// Creates a reader; `db` must have the meshlog functions registered (`percentile`).
     public init(db: Database) {
@@ -153,7 +157,11 @@ public final class SQLiteAnswerReader: AnswerReader {
 
     public func status(keys: [GroupKey], side: TrafficSide, filter: AnswerFilter) throws -> StatusResult {
         let ids = try serviceIDs(filter)
-        let rows = try query(AnswerQueries.status(keys: keys, side: side, filter: filter, serviceIDs: ids, check: try check(filter)))
+        let summaries = !filter.exact && SummaryQueries.canServeStatus(keys: keys, filter: filter)
+        usedSummaries = usedSummaries || summaries
+        let rows = summaries
+            ? try query(SummaryQueries.status(keys: keys, side: side, filter: filter, serviceIDs: ids))
+            : try query(AnswerQueries.status(keys: keys, side: side, filter: filter, serviceIDs: ids, check: try check(filter)))
         let k = keys.count
         try resolve(rows.flatMap { row in keys.indices.compactMap { keys[$0].isDictionaryID ? row[$0].int64 : nil } })
         // Counts add up, so groups whose ids name the same value merge exactly.
@@ -179,7 +187,9 @@ public final class SQLiteAnswerReader: AnswerReader {
         let groups = order.compactMap { merged[$0] }
         let total: Int
         if keys.contains(.flag) {
-            total = Int(try query(AnswerQueries.count(side: side, filter: filter, serviceIDs: ids, check: try check(filter))).first?[0].int64 ?? 0)
+            let sql = summaries ? SummaryQueries.count(side: side, filter: filter, serviceIDs: ids)
+                : AnswerQueries.count(side: side, filter: filter, serviceIDs: ids, check: try check(filter))
+            total = Int(try query(sql).first?[0].int64 ?? 0)
         } else {
             total = groups.reduce(0) { $0 + $1.requests }
         }
@@ -188,10 +198,16 @@ public final class SQLiteAnswerReader: AnswerReader {
 
     public func hopStats(filter: AnswerFilter) throws -> [HopStats] {
         let ids = try serviceIDs(filter)
-        var rows = try query(AnswerQueries.hops(filter: filter, serviceIDs: ids, check: try check(filter)))
+        let summaries = !filter.exact && SummaryQueries.canServe(filter: filter)
+        usedSummaries = usedSummaries || summaries
+        func sql(byValue: Bool) throws -> String {
+            summaries ? SummaryQueries.hops(filter: filter, serviceIDs: ids, byValue: byValue)
+                : AnswerQueries.hops(filter: filter, serviceIDs: ids, byValue: byValue, check: try check(filter))
+        }
+        var rows = try query(try sql(byValue: false))
         try resolve(rows.flatMap { [$0[2].int64, $0[3].int64, $0[4].int64].compactMap { $0 } })
         if hasCollisions(rows.filter { $0[0] == .text("edge") }.map { [$0[1], name($0[2]), name($0[3])] }) {
-            rows = try query(AnswerQueries.hops(filter: filter, serviceIDs: ids, byValue: true, check: try check(filter)))
+            rows = try query(try sql(byValue: true))
         }
         var flags: [[SQLValue]: [String: Int]] = [:]
         for row in rows where row[0] == .text("flags") {
@@ -224,8 +240,11 @@ public final class SQLiteAnswerReader: AnswerReader {
     public func timeline(bucketMicros: Int64, side: TrafficSide, filter: AnswerFilter) throws -> [TimelineBucket] {
         precondition(bucketMicros > 0, "bucket must be positive")
         let ids = try serviceIDs(filter)
-        return try query(AnswerQueries.timeline(bucketMicros: bucketMicros, side: side, filter: filter, serviceIDs: ids,
-                                                check: try check(filter)))
+        let summaries = !filter.exact && SummaryQueries.canServe(filter: filter, bucketMicros: bucketMicros)
+        usedSummaries = usedSummaries || summaries
+        let sql = summaries ? SummaryQueries.timeline(bucketMicros: bucketMicros, side: side, filter: filter, serviceIDs: ids)
+            : AnswerQueries.timeline(bucketMicros: bucketMicros, side: side, filter: filter, serviceIDs: ids, check: try check(filter))
+        return try query(sql)
             .map { row in
                 TimelineBucket(startMicros: row[0].int64 ?? 0, requests: Int(row[1].int64 ?? 0),
                                errors: Int(row[2].int64 ?? 0), p99: row[3].double)
@@ -284,10 +303,16 @@ public final class SQLiteAnswerReader: AnswerReader {
 
     public func graphEdges(filter: AnswerFilter) throws -> [GraphEdgeRow] {
         let ids = try serviceIDs(filter)
-        var rows = try query(AnswerQueries.graphEdges(filter: filter, serviceIDs: ids, check: try check(filter)))
+        let summaries = !filter.exact && SummaryQueries.canServe(filter: filter)
+        usedSummaries = usedSummaries || summaries
+        func sql(byValue: Bool) throws -> String {
+            summaries ? SummaryQueries.graphEdges(filter: filter, serviceIDs: ids, byValue: byValue)
+                : AnswerQueries.graphEdges(filter: filter, serviceIDs: ids, byValue: byValue, check: try check(filter))
+        }
+        var rows = try query(try sql(byValue: false))
         try resolve(rows.flatMap { [$0[1].int64, $0[2].int64].compactMap { $0 } })
         if hasCollisions(rows.map { [$0[0], name($0[1]), name($0[2])] }) {
-            rows = try query(AnswerQueries.graphEdges(filter: filter, serviceIDs: ids, byValue: true, check: try check(filter)))
+            rows = try query(try sql(byValue: true))
         }
         return rows.map { row in
             GraphEdgeRow(source: row[0].string ?? AnswerQueries.outsideMesh, service: text(row[1]), subset: text(row[2]),

@@ -23,11 +23,14 @@ public struct AnswerFilter: Sendable, Equatable {
     public var untilMicros: Int64?
     /// Only lines whose destination service is one of these names; nil: every service.
     public var services: [String]?
+    /// Read every line instead of the summary tables, even where the summaries could answer.
+    public var exact: Bool
 
-    public init(sinceMicros: Int64? = nil, untilMicros: Int64? = nil, services: [String]? = nil) {
+    public init(sinceMicros: Int64? = nil, untilMicros: Int64? = nil, services: [String]? = nil, exact: Bool = false) {
         self.sinceMicros = sinceMicros
         self.untilMicros = untilMicros
         self.services = services
+        self.exact = exact
     }
 }
 

@@ -17,6 +17,7 @@ extension Database {
         registerAggregate("median", argumentCount: 1, makeBox: { PercentileBox(function: "median", fraction: 0.5) })
         registerFunction("status_class", argumentCount: 1, deterministic: true, StatusClass.sqlFunction)
         registerRegexpFunction()
+        registerHistogramFunctions()
     }
 
     /// Registers `regexp(pattern, text)`, caching the compiled pattern per statement via `sqlite3_set_auxdata`.

@@ -238,6 +238,7 @@ public enum StoreSchema {
             try db.execute(accessLogView(withLoggedAt: true, withWorkloads: true))
         }
         all.register("005-narrow-rows") { db in try migrateToNarrowRows(db) }
+        all.register("006-summaries") { db in try SummarySchema.migrate(db) }
         guard let last, let end = all.migrationNames.firstIndex(of: last) else { return all }
         var some = Migrator()
         for (name, body) in all.migrations.prefix(end + 1) { some.register(name, body) }

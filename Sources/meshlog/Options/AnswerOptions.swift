@@ -8,12 +8,14 @@ struct AnswerOptions: ParsableArguments {
     @OptionGroup var timeRange: TimeRangeOptions
     @OptionGroup var serviceFilter: ServiceFilterOptions
     @OptionGroup var explainOptions: ExplainOptions
+    @Flag(name: .long, help: "Read every line, not the per-minute summaries (exact per-request overhead; slower on big stores).")
+    var exact = false
 
     /// Opens the store and resolves the filter; option mistakes become usage errors.
     func session() throws -> AnswerSession {
         do {
             return try AnswerSession(path: database.path, since: timeRange.since, until: timeRange.until,
-                                     services: serviceFilter.service)
+                                     services: serviceFilter.service, exact: exact)
         } catch let error as AnswerOptionError {
             throw ValidationError(error.description)
         } catch let error as StoreError {
@@ -28,5 +30,6 @@ struct AnswerOptions: ParsableArguments {
             if explainOptions.explain { Terminal.err(session.explanation) }
         }
         try body(session)
+        if let note = session.summaryNote { Terminal.err("meshlog: \(note)") }
     }
 }

@@ -1,0 +1,111 @@
+import MeshLogStore
+
+/// Adds up a batch's rows into `summary_minute` and `summary_hour` deltas on the parsing
+/// thread, so the writer upserts a few hundred summary rows per batch instead of reading lines back.
+final class SummaryAggregator {
+    private struct MinuteKey: Hashable {
+        var minute: Int64, reporter: Int64, dest: Int64, caller: Int64
+
+        static func == (a: MinuteKey, b: MinuteKey) -> Bool {
+            a.minute == b.minute && a.dest == b.dest && a.caller == b.caller && a.reporter == b.reporter
+        }
+
+        /// One premixed word instead of four through the hasher.
+        func hash(into hasher: inout Hasher) {
+            var h = UInt64(bitPattern: minute) &* 0x9E37_79B9_7F4A_7C15
+            h = (h ^ UInt64(bitPattern: reporter)) &* 0xBF58_476D_1CE4_E5B9
+            h = (h ^ UInt64(bitPattern: dest)) &* 0x94D0_49BB_1331_11EB
+            h ^= UInt64(bitPattern: caller) &* 0x9E37_79B9_7F4A_7C15
+            hasher.combine(h)
+        }
+    }
+
+    private struct MinuteCell {
+        var counts = [Int64](repeating: 0, count: 9)
+        var duration = ValueHistogram.Builder()
+        var upstream = ValueHistogram.Builder()
+        /// (status or -1, flags or 0, requests): usually one to three entries.
+        var statusFlags: [(Int64, Int64, Int64)] = []
+    }
+
+    private var minuteIndex: [MinuteKey: Int] = [:]
+    private var minuteKeys: [MinuteKey] = []
+    private var cells: [MinuteCell] = []
+    private var lastKey = MinuteKey(minute: .min, reporter: 0, dest: 0, caller: 0)
+    private var lastIndex = 0
+
+    /// Adds the batch's row `row` (already encoded), of direction `direction` (1 inbound, 2 outbound).
+    @inline(__always)
+    func add(_ batch: AccessLogBatch, row: Int, direction: Int64?) {
+        func integer(_ c: AccessLogBatch.Column) -> Int64? {
+            let cell = batch.cell(row: row, c)
+            return cell.kind == .integer ? cell.value : nil
+        }
+        let start = integer(.startMicros)
+        let minute = start.map { $0 / 60_000_000 } ?? -1
+        let reporter = integer(.reporter) ?? 0
+        let dest = integer(.destination) ?? 0
+        var caller: Int64 = 0
+        if direction == 1, let remote = integer(.downstreamRemote) { caller = remote >> 16 }
+        let status = integer(.status)
+        let flags = integer(.flags)
+
+        let key = MinuteKey(minute: minute, reporter: reporter, dest: dest, caller: caller)
+        let index: Int
+        if key == lastKey {
+            index = lastIndex
+        } else if let i = minuteIndex[key] {
+            index = i
+        } else {
+            index = cells.count
+            minuteIndex[key] = index
+            minuteKeys.append(key)
+            cells.append(MinuteCell())
+        }
+        lastKey = key
+        lastIndex = index
+        cells[index].counts[0] += 1
+        if let status {
+            if status >= 500 || status == 0 { cells[index].counts[1] += 1 }
+            if status == 0 { cells[index].counts[2] += 1 }
+            if status >= 100, status < 600 { cells[index].counts[Int(status / 100) + 2] += 1 }
+        }
+        if flags == nil { cells[index].counts[8] += 1 }
+        if let d = integer(.duration) { cells[index].duration.add(d) }
+        if let u = integer(.upstreamTime) { cells[index].upstream.add(u) }
+        let s = status ?? -1, f = flags ?? 0
+        if let k = cells[index].statusFlags.firstIndex(where: { $0.0 == s && $0.1 == f }) {
+            cells[index].statusFlags[k].2 += 1
+        } else {
+            cells[index].statusFlags.append((s, f, 1))
+        }
+    }
+
+    /// Moves the deltas added so far into `batch` and starts over.
+    func drain(into batch: AccessLogBatch) {
+        for (i, key) in minuteKeys.enumerated() {
+            let c = cells[i]
+            batch.summaryMinutes.append(SummaryMinuteDelta(
+                minute: key.minute, reporter: key.reporter, dest: key.dest, caller: key.caller, counts: c.counts,
+                duration: c.duration.isEmpty ? nil : c.duration.histogram().encoded(),
+                upstream: c.upstream.isEmpty ? nil : c.upstream.histogram().encoded()))
+        }
+        // Hour rows: the minute cells' status and flag counts, added up per hour.
+        var hours: [MinuteKey: [(Int64, Int64, Int64)]] = [:]
+        for (i, key) in minuteKeys.enumerated() {
+            let hourKey = MinuteKey(minute: key.minute >= 0 ? key.minute / 60 : -1, reporter: key.reporter, dest: key.dest, caller: key.caller)
+            var list = hours[hourKey] ?? []
+            for (s, f, n) in cells[i].statusFlags {
+                if let k = list.firstIndex(where: { $0.0 == s && $0.1 == f }) { list[k].2 += n } else { list.append((s, f, n)) }
+            }
+            hours[hourKey] = list
+        }
+        for (k, list) in hours {
+            for (s, f, n) in list { batch.summaryHours.append((k.minute, k.reporter, k.dest, k.caller, s, f, n)) }
+        }
+        minuteIndex.removeAll(keepingCapacity: true)
+        minuteKeys.removeAll(keepingCapacity: true)
+        cells.removeAll(keepingCapacity: true)
+        lastKey = MinuteKey(minute: .min, reporter: 0, dest: 0, caller: 0)
+    }
+}
