@@ -83,7 +83,7 @@ extension MeshLog {
                     } else if !quiet, report.state == .alreadyIngested {
                         Terminal.err("\(report.path): already ingested, skipped\n")
                     }
-                case .fileStarted:
+                case .fileStarted, .follow:
                     break
                 case .indexing:
                     if showProgress { Terminal.err("\r\u{1B}[K building indexes…"); progressShown = true }
