@@ -12,8 +12,8 @@ import MeshLogStore
 /// let summary = try ingester.run(try InputDiscovery.expand(["samples"])) { event in … }
 /// ```
 public final class Ingester {
-    private let db: Database
-    private let writer: SQLiteAccessLogWriter
+    let db: Database
+    let writer: SQLiteAccessLogWriter
     private let options: IngestOptions
     private let interner: StringInterner
     private let requests: StringInterner
@@ -69,24 +69,7 @@ public final class Ingester {
         if bulk { try writer.dropIndexes(StoreSchema.logEntryIndexes.map(\.name)) }
         for (index, input) in inputs.enumerated() {
             onEvent(.fileStarted(path: input.path, index: index, count: inputs.count))
-            let (stream, format) = try InputOpener.openDetectingFormat(input, detectArchives: true)
-            if format.isArchive {
-                let tar = TarReader(stream, archiveName: input.path)
-                var archiveBytesBefore = runBytes
-                do {
-                    try tar.forEachMember { name, size, member in
-                        try route(name: name, size: size, fingerprint: nil, stream: member)
-                        archiveBytesBefore = runBytes
-                    }
-                } catch let error as InputError {
-                    summary.reports.append(FileReport(path: input.path, format: nil, state: .failed, lines: 0, records: 0,
-                                                      rejected: 0, skipped: 0, error: error.description))
-                }
-                runBytes = max(runBytes, archiveBytesBefore)
-            } else {
-                let fingerprint = input.isStdin ? nil : try? Self.fingerprint(path: input.path, size: input.size ?? 0)
-                try route(name: input.path, size: input.size, fingerprint: fingerprint, stream: stream, input: input)
-            }
+            try ingestInput(input)
         }
         if bulk {
             onEvent(.indexing)
@@ -96,6 +79,50 @@ public final class Ingester {
         summary.bytesRead = runBytes
         return summary
     }
+
+    /// Ingests one input whole: a file, stdin or a tar bundle.
+    func ingestInput(_ input: InputFile) throws {
+        let (stream, format) = try InputOpener.openDetectingFormat(input, detectArchives: true)
+        if format.isArchive {
+            let tar = TarReader(stream, archiveName: input.path)
+            var archiveBytesBefore = runBytes
+            do {
+                try tar.forEachMember { name, size, member in
+                    try route(name: name, size: size, fingerprint: nil, stream: member)
+                    archiveBytesBefore = runBytes
+                }
+            } catch let error as InputError {
+                summary.reports.append(FileReport(path: input.path, format: nil, state: .failed, lines: 0, records: 0,
+                                                  rejected: 0, skipped: 0, error: error.description))
+            }
+            runBytes = max(runBytes, archiveBytesBefore)
+        } else {
+            let fingerprint = input.isStdin ? nil : try? Self.fingerprint(path: input.path, size: input.size ?? 0)
+            try route(name: input.path, size: input.size, fingerprint: fingerprint, stream: stream, input: input)
+        }
+    }
+
+    /// Starts a follow run (`Follower`): indexes in place, and one writer pipeline the followed
+    /// files share, committing at least every `commitInterval` seconds.
+    func beginFollow(commitInterval: Double, onEvent: @escaping (IngestEvent) -> Void) throws -> BatchPipeline {
+        self.onEvent = onEvent
+        startTime = Date()
+        try writer.ensureIndexes()
+        try db.execute("PRAGMA wal_autocheckpoint=16384")
+        return BatchPipeline(writer: writer, capacity: options.batchSize, rowsPerCommit: options.batchSize * 8,
+                             secondsPerCommit: commitInterval)
+    }
+
+    /// The summary of a follow run that read `bytes` bytes.
+    func endFollow(bytes: Int64) -> IngestSummary {
+        _ = try? db.execute("PRAGMA wal_autocheckpoint=1000")
+        summary.seconds = Date().timeIntervalSince(startTime)
+        summary.bytesRead = runBytes + bytes
+        return summary
+    }
+
+    /// Lines read and rows stored by inputs that ended (or stopped) in this run.
+    var endedCounts: (lines: Int, records: Int) { (summary.linesRead, summary.recordsStored) }
 
     /// Fingerprint of a regular file: its size with its first and last 64 KiB.
     static func fingerprint(path: String, size: Int64) throws -> Int64 {
@@ -460,7 +487,7 @@ public final class Ingester {
                     fileState.rejected += 1
                 }
             }
-            try flush(final: true)
+            try flush(final: true, release: true)
             try pipeline.drain()
             if shared == nil { pipeline.close() }
             if ending == .stopped {

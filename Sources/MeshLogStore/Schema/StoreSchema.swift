@@ -221,6 +221,17 @@ public enum StoreSchema {
                 """)
             try db.execute(accessLogView(withLoggedAt: true, withWorkloads: true))
         }
+        m.register("006-follow") { db in
+            // `ingest --follow` reads files while they grow, so size and content cannot name them:
+            // a followed file is known by a hash of its first bytes (up to 1 KiB; fewer while it
+            // is shorter) and its inode, and resumes at `lines_read` like any partial source.
+            try db.execute("""
+                ALTER TABLE source ADD COLUMN follow_head INTEGER;
+                ALTER TABLE source ADD COLUMN follow_head_bytes INTEGER;
+                ALTER TABLE source ADD COLUMN follow_inode INTEGER;
+                CREATE INDEX source_follow_head ON source(follow_head) WHERE follow_head IS NOT NULL;
+                """)
+        }
         return m
     }
 }
