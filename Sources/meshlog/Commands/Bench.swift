@@ -12,6 +12,11 @@ extension MeshLog {
             discussion: """
                 Uses --input FILE, or generates --lines of synthetic Istio traffic first. Run it on a release build:
                   swift run -c release meshlog bench --lines 1000000
+
+                --follow measures `meshlog ingest --follow` instead: a writer appends lines to a file at --rate \
+                lines/s for --seconds while a follower process reads it, and a separate read-only connection \
+                reports how long each line took to become a visible row:
+                  swift run -c release meshlog bench --follow --rate 50000 --seconds 20
                 """
         )
 
@@ -33,9 +38,19 @@ extension MeshLog {
         @Flag(help: "Print results as JSON.")
         var json = false
 
+        @Flag(help: "Measure ingest --follow: lag from a line appended to its row visible, at --rate.")
+        var follow = false
+
+        @Option(help: "With --follow: lines appended per second.")
+        var rate = 50_000
+
+        @Option(help: "With --follow: seconds to append for.")
+        var seconds = 10.0
+
         func run() throws {
             let dir = workdir ?? FileManager.default.temporaryDirectory.appendingPathComponent("meshlog-bench").path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            if follow { return try runFollow(dir: dir) }
             let path: String
             if let input {
                 path = input
@@ -71,6 +86,38 @@ extension MeshLog {
                 results.append(("db_bytes_per_line", String(format: "%.1f", Double(dbBytes) / Double(max(1, summary.recordsStored)))))
             }
             results.append(("peak_rss_mb", String(format: "%.1f", BenchData.peakRSSMegabytes())))
+            print(results)
+        }
+
+        /// `--follow`: appends at `rate` while `meshlog ingest --follow` follows, and reports the lag.
+        func runFollow(dir: String) throws {
+            let total = Int(Double(rate) * seconds)
+            let source: String
+            if let input {
+                source = input
+            } else {
+                let count = min(lines, max(total, 10_000))
+                Terminal.err("generating \(count) lines (cached in \(dir))…\n")
+                source = try BenchData.generate(lines: count, gzip: false, into: dir)
+            }
+            let executable = Bundle.main.executableURL?.path ?? CommandLine.arguments[0]
+            Terminal.err("appending \(Terminal.count(total)) lines at \(Terminal.count(rate)) lines/s while ingest --follow reads them…\n")
+            let r = try FollowBench.run(source: source, dir: dir, rate: rate, seconds: seconds, executable: executable)
+            print([
+                ("target_lines_per_s", String(rate)),
+                ("lines_written", String(r.linesWritten)),
+                ("written_lines_per_s", String(Int(Double(r.linesWritten) / max(r.writeSeconds, 0.001)))),
+                ("lines_visible", String(r.linesVisible)),
+                ("lag_p50_s", String(format: "%.3f", r.p50Lag)),
+                ("lag_p99_s", String(format: "%.3f", r.p99Lag)),
+                ("lag_max_s", String(format: "%.3f", r.maxLag)),
+                ("catch_up_s", String(format: "%.3f", r.catchUpSeconds)),
+                ("follower_peak_rss_mb", String(format: "%.1f", r.followerPeakRSSMegabytes)),
+            ])
+        }
+
+        /// Prints `results` as aligned `key value` lines, or one JSON object with `--json`.
+        func print(_ results: [(String, String)]) {
             if json {
                 Terminal.out("{" + results.map { "\"\($0.0)\": \"\($0.1)\"" }.joined(separator: ", ") + "}\n")
             } else {
