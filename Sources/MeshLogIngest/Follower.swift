@@ -25,7 +25,7 @@ public struct FollowOptions: Sendable {
     /// Lines read from one file before the others get their turn.
     public var linesPerTurn: Int
 
-    public init(pollInterval: Double = 0.2, rescanInterval: Double = 1, commitInterval: Double = 0.5,
+    public init(pollInterval: Double = 0.2, rescanInterval: Double = 1, commitInterval: Double = 0.25,
                 rotationGrace: Double = 1, fromEnd: Bool = false, linesPerTurn: Int = 100_000) {
         self.pollInterval = pollInterval
         self.rescanInterval = rescanInterval

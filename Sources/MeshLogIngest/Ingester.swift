@@ -108,14 +108,14 @@ public final class Ingester {
         self.onEvent = onEvent
         startTime = Date()
         try writer.ensureIndexes()
-        try db.execute("PRAGMA wal_autocheckpoint=16384")
+        // SQLite's default checkpoints (every 1,000 pages) keep each pause of the writer short.
+        try db.execute("PRAGMA wal_autocheckpoint=1000")
         return BatchPipeline(writer: writer, capacity: options.batchSize, rowsPerCommit: options.batchSize * 8,
                              secondsPerCommit: commitInterval)
     }
 
     /// The summary of a follow run that read `bytes` bytes.
     func endFollow(bytes: Int64) -> IngestSummary {
-        _ = try? db.execute("PRAGMA wal_autocheckpoint=1000")
         summary.seconds = Date().timeIntervalSince(startTime)
         summary.bytesRead = runBytes + bytes
         return summary
