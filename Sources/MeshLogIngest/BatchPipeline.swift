@@ -53,6 +53,14 @@ final class BatchPipeline: @unchecked Sendable {
         return b
     }
 
+    /// Hands back a batch taken with `takeFree` that holds nothing to write.
+    func recycle(_ batch: AccessLogBatch) {
+        condition.lock()
+        free.append(batch)
+        condition.broadcast()
+        condition.unlock()
+    }
+
     /// Queues a filled batch for writing.
     func submit(_ batch: AccessLogBatch) throws {
         condition.lock()
@@ -118,7 +126,16 @@ final class BatchPipeline: @unchecked Sendable {
         }
         while true {
             condition.lock()
-            while queue.isEmpty, !closed, !flushRequested { condition.wait() }
+            // An open transaction is committed once `secondsPerCommit` have passed even when no
+            // more batches come, so readers see rows soon after they were handed over.
+            var due = false
+            while queue.isEmpty, !closed, !flushRequested, !due {
+                if open {
+                    due = !condition.wait(until: openedAt.addingTimeInterval(secondsPerCommit))
+                } else {
+                    condition.wait()
+                }
+            }
             if queue.isEmpty {
                 let wasClosed = closed
                 busy = true

@@ -9,6 +9,9 @@ public struct FileReport: Sendable, Codable, Equatable {
         case duplicate
         case noAccessLogs = "no access logs"
         case failed
+        /// Followed (`ingest --follow`) and still growing when the run stopped: the next follow
+        /// run continues it.
+        case following
     }
 
     public var path: String
@@ -65,6 +68,20 @@ public enum IngestEvent: Sendable {
     case fileFinished(FileReport)
     /// Building indexes after a bulk load.
     case indexing
+    /// Something `ingest --follow` noticed about a followed file.
+    case follow(FollowEvent)
+}
+
+/// What `Follower` reports besides the usual ingest events.
+public enum FollowEvent: Sendable, Equatable {
+    /// A file is being followed, from line `fromLine + 1` (lines before it were stored by an earlier run).
+    case started(path: String, fromLine: Int)
+    /// The file at `path` was renamed away (rotated) or deleted; its last lines were read and it is done.
+    case rotated(path: String)
+    /// The file at `path` was truncated in place (copytruncate); what follows is read as a new file.
+    case truncated(path: String)
+    /// About once a second: files followed, lines read and rows stored in this run, elapsed seconds.
+    case progress(files: Int, lines: Int, records: Int, seconds: Double)
 }
 
 /// Ingest problems that stop an input or the run.

@@ -12,8 +12,8 @@ import MeshLogStore
 /// let summary = try ingester.run(try InputDiscovery.expand(["samples"])) { event in … }
 /// ```
 public final class Ingester {
-    private let db: Database
-    private let writer: SQLiteAccessLogWriter
+    let db: Database
+    let writer: SQLiteAccessLogWriter
     private let options: IngestOptions
     private let interner: StringInterner
     private let requests: StringInterner
@@ -89,24 +89,7 @@ public final class Ingester {
         if bulk { try writer.dropIndexes(StoreSchema.logRowIndexes.map(\.name)) }
         for (index, input) in inputs.enumerated() {
             onEvent(.fileStarted(path: input.path, index: index, count: inputs.count))
-            let (stream, format) = try InputOpener.openDetectingFormat(input, detectArchives: true)
-            if format.isArchive {
-                let tar = TarReader(stream, archiveName: input.path)
-                var archiveBytesBefore = runBytes
-                do {
-                    try tar.forEachMember { name, size, member in
-                        try route(name: name, size: size, fingerprint: nil, stream: member)
-                        archiveBytesBefore = runBytes
-                    }
-                } catch let error as InputError {
-                    summary.reports.append(FileReport(path: input.path, format: nil, state: .failed, lines: 0, records: 0,
-                                                      rejected: 0, skipped: 0, error: error.description))
-                }
-                runBytes = max(runBytes, archiveBytesBefore)
-            } else {
-                let fingerprint = input.isStdin ? nil : try? Self.fingerprint(path: input.path, size: input.size ?? 0)
-                try route(name: input.path, size: input.size, fingerprint: fingerprint, stream: stream, input: input)
-            }
+            try ingestInput(input)
         }
         if bulk {
             onEvent(.indexing)
@@ -116,6 +99,50 @@ public final class Ingester {
         summary.bytesRead = runBytes
         return summary
     }
+
+    /// Ingests one input whole: a file, stdin or a tar bundle.
+    func ingestInput(_ input: InputFile) throws {
+        let (stream, format) = try InputOpener.openDetectingFormat(input, detectArchives: true)
+        if format.isArchive {
+            let tar = TarReader(stream, archiveName: input.path)
+            var archiveBytesBefore = runBytes
+            do {
+                try tar.forEachMember { name, size, member in
+                    try route(name: name, size: size, fingerprint: nil, stream: member)
+                    archiveBytesBefore = runBytes
+                }
+            } catch let error as InputError {
+                summary.reports.append(FileReport(path: input.path, format: nil, state: .failed, lines: 0, records: 0,
+                                                  rejected: 0, skipped: 0, error: error.description))
+            }
+            runBytes = max(runBytes, archiveBytesBefore)
+        } else {
+            let fingerprint = input.isStdin ? nil : try? Self.fingerprint(path: input.path, size: input.size ?? 0)
+            try route(name: input.path, size: input.size, fingerprint: fingerprint, stream: stream, input: input)
+        }
+    }
+
+    /// Starts a follow run (`Follower`): indexes in place, and one writer pipeline the followed
+    /// files share, committing at least every `commitInterval` seconds.
+    func beginFollow(commitInterval: Double, onEvent: @escaping (IngestEvent) -> Void) throws -> BatchPipeline {
+        self.onEvent = onEvent
+        startTime = Date()
+        try writer.ensureIndexes()
+        // SQLite's default checkpoints (every 1,000 pages) keep each pause of the writer short.
+        try db.execute("PRAGMA wal_autocheckpoint=1000")
+        return BatchPipeline(writer: writer, capacity: options.batchSize, rowsPerCommit: options.batchSize * 8,
+                             secondsPerCommit: commitInterval)
+    }
+
+    /// The summary of a follow run that read `bytes` bytes.
+    func endFollow(bytes: Int64) -> IngestSummary {
+        summary.seconds = Date().timeIntervalSince(startTime)
+        summary.bytesRead = runBytes + bytes
+        return summary
+    }
+
+    /// Lines read and rows stored by inputs that ended (or stopped) in this run.
+    var endedCounts: (lines: Int, records: Int) { (summary.linesRead, summary.recordsStored) }
 
     /// Fingerprint of a regular file: its size with its first and last 64 KiB.
     static func fingerprint(path: String, size: Int64) throws -> Int64 {
@@ -187,11 +214,41 @@ public final class Ingester {
 
     /// Ingests one stream of lines (a file, stdin or an archive member).
     private func ingestStream(name: String, size: Int64?, fingerprint: Int64?, stream: ByteStream, input: InputFile? = nil) throws {
+        guard let session = try beginStream(name: name, size: size, fingerprint: fingerprint, input: input) else { return }
+        defer { session.close() }
+        let reader = LineReader(stream)
+        session.rawBytes = { reader.rawBytesRead }
+        do {
+            try reader.forEachLine(session.line, oversized: session.oversized)
+        } catch let error as InputError {
+            session.streamError = error.description
+        }
+        _ = try session.end(.endOfInput)
+    }
+
+    /// Starts ingesting one stream of lines: registers its source (or resumes it) and returns the
+    /// session its lines are fed to, or nil when the input was ingested before and is skipped.
+    ///
+    /// - Parameters:
+    ///   - source: the source row and the lines already stored, when the caller looked the input
+    ///     up itself (`Follower`); else it is looked up by `fingerprint`.
+    ///   - shared: a writer pipeline several sessions take turns on (`Follower`); else the
+    ///     session runs its own. With a shared pipeline a session holds a batch only while it is
+    ///     fed, and waits for the writer before touching the source row.
+    ///   - follow: the input grows: a pause detects the format on the lines seen so far, and a
+    ///     file whose first lines match no format is not given up on.
+    func beginStream(name: String, size: Int64?, fingerprint: Int64?, input: InputFile? = nil,
+                     source: (id: Int64, resumeFrom: Int)? = nil, pipeline shared: BatchPipeline? = nil,
+                     follow: Bool = false) throws -> StreamSession? {
         summary.files += 1
         var resumeFrom = 0
         var sourceID: Int64
         var resumed = false
-        if let fingerprint, let known = try writer.findSource(fingerprint: fingerprint, size: size, path: name) {
+        if let source {
+            sourceID = source.id
+            resumeFrom = source.resumeFrom
+            resumed = source.resumeFrom > 0
+        } else if let fingerprint, let known = try writer.findSource(fingerprint: fingerprint, size: size, path: name) {
             if known.state == "done" || known.state == "duplicate", let input,
                try Self.contentHash(of: input) == known.contentHash {
                 summary.filesSkipped += 1
@@ -200,7 +257,7 @@ public final class Ingester {
                                         rejected: 0, skipped: 0, error: nil)
                 summary.reports.append(report)
                 onEvent(.fileFinished(report))
-                return
+                return nil
             }
             if known.state == "partial" {
                 sourceID = known.id
@@ -224,24 +281,34 @@ public final class Ingester {
 
         let fileState = FileIngest(sourceID: sourceID, resumeFrom: resumeFrom)
         let checkpointer = self.checkpointer
-        let pipeline = BatchPipeline(writer: writer, capacity: options.batchSize, rowsPerCommit: options.batchSize * 8,
-                                     beforeBegin: { checkpointer?.waitIfLogIsLong() })
-        defer { pipeline.close() }
-        let reader = LineReader(stream)
+        let pipeline = shared ?? BatchPipeline(writer: writer, capacity: options.batchSize, rowsPerCommit: options.batchSize * 8,
+                                               beforeBegin: { checkpointer?.waitIfLogIsLong() })
+        var handedOver = false
+        defer { if !handedOver, shared == nil { pipeline.close() } }
+        let session = StreamSession(name: name, sourceID: sourceID)
+        if shared == nil { session.close = { pipeline.close() } }
         var parser: AccessLogLineParser? = fixedParser?.parser
         var formatName = fixedParser?.name
         var encoder: AccessLogRowEncoder?
         var hasher = ContentHasher()
         let record = AccessLogRecord()
-        var batch = try pipeline.takeFree()
-        batch.sourceID = sourceID
+        // With a shared pipeline the batch is taken when lines come and handed back at a pause.
+        var batch: AccessLogBatch! = shared == nil ? try pipeline.takeFree() : nil
+        batch?.sourceID = sourceID
+        func acquire() throws {
+            guard batch == nil else { return }
+            batch = try pipeline.takeFree()
+            batch.sourceID = sourceID
+        }
         var sample: [(Int, [UInt8])] = []
         var unwrapper: LineUnwrapper?
         var streamError: String?
         let newline: [UInt8] = [10]
         let rawBefore = runBytes
 
-        func flush(final: Bool) throws {
+        /// Hands the batch to the writer; `release` lets go of it (a pause with a shared pipeline).
+        func flush(final: Bool, release: Bool = false) throws {
+            guard batch != nil else { return }
             if let pod = podPending {
                 batch.newPods.append(pod)
                 podPending = nil
@@ -250,18 +317,28 @@ public final class Ingester {
             summaries.drain(into: batch)
             batch.newDestinations = destinationIDs.takePending()
             batch.newVariants = variantIDs.takePending()
-            batch.linesRead = fileState.lineNumber
-            if batch.rowCount > 0 || !batch.newStrings.isEmpty || !batch.rejected.isEmpty || batch.skipped > 0 || final {
+            // Progress stops before a partial line still being joined, so a resume reads its fragments again.
+            batch.linesRead = unwrapper?.openFragmentLine.map { min(fileState.lineNumber, $0 - 1) } ?? fileState.lineNumber
+            if batch.rowCount > 0 || !batch.newStrings.isEmpty || !batch.rejected.isEmpty || batch.skipped > 0 || final
+                || !batch.newPods.isEmpty || !batch.newDestinations.isEmpty || !batch.newVariants.isEmpty {
                 try pipeline.submit(batch)
-                batch = try pipeline.takeFree()
-                batch.sourceID = sourceID
+                if release {
+                    batch = nil
+                } else {
+                    batch = try pipeline.takeFree()
+                    batch.sourceID = sourceID
+                }
+            } else if release {
+                pipeline.recycle(batch)
+                batch = nil
             }
             interner.trimIfNeeded()
             requests.trimIfNeeded()
             destinationIDs.trimIfNeeded()
             variantIDs.trimIfNeeded()
             encoder?.syncGeneration()
-            runBytes = rawBefore + reader.rawBytesRead
+            if follow { return }  // a `Follower` reports progress for all its files
+            runBytes = rawBefore + session.rawBytes()
             let now = Date()
             if final || now.timeIntervalSince(lastProgress) > 0.2 {
                 lastProgress = now
@@ -353,6 +430,7 @@ public final class Ingester {
                     let label = wrapper == .none ? detection.preset.name : "\(wrapper.rawValue)+\(detection.preset.name)"
                     formatName = label
                     onEvent(.formatChosen(path: name, format: label, matched: detection.matched, sampled: detection.sampled))
+                    if shared != nil { try pipeline.drain() }  // the connection is the writer thread's while it writes
                     try writer.setFormat(sourceID, format: label)
                 }
             }
@@ -364,85 +442,145 @@ public final class Ingester {
         if let fixed = fixedParser {
             choose(fixed.parser, fixed.name)
             onEvent(.formatChosen(path: name, format: fixed.name, matched: 0, sampled: 0))
+            if shared != nil { try pipeline.drain() }
             try writer.setFormat(sourceID, format: fixed.name)
         }
         var sampling = true
 
-        do {
-            try reader.forEachLine({ line, number in
-                line.withUnsafeBytes { hasher.update($0) }
-                newline.withUnsafeBytes { hasher.update($0) }
-                if number <= resumeFrom { return true }
-                if sampling {
-                    // The first lines decide the wrapper (and the format, unless given).
-                    sample.append((number, Array(line)))
-                    if sample.count >= FormatDetector.sampleSize {
-                        sampling = false
-                        try detectAndDrain()
-                        if parser == nil { return false }
-                    }
-                    return true
-                }
-                try handle(line, number)
-                return true
-            }, oversized: { number, prefix, total in
-                newline.withUnsafeBytes { hasher.update($0) }
-                if number <= resumeFrom { return }
+        /// Follow: the first lines matched no format; they are rejected and the next lines sampled.
+        func rejectSample() {
+            for (number, bytes) in sample {
                 fileState.lineNumber = number
                 fileState.lines += 1
-                fileState.rejected += 1
-                batch.rejected.append((number, "line is \(total) bytes, longer than the 1 MiB limit",
-                                       Array(UnsafeBufferPointer(rebasing: prefix[0..<min(prefix.count, 1024)]))))
-            })
-        } catch let error as InputError {
-            streamError = error.description
-        }
-        if !sample.isEmpty { sampling = false; try detectAndDrain() }
-        // A partial line (CRI `P`, Docker without its newline) still open at the end is a line too.
-        unwrapper?.finish { payload, first, loggedAt in store(payload, line: first, loggedAt: loggedAt, original: payload) }
-        if parser == nil {
-            // Nothing parsed: keep the lines aside as rejected so nothing is silently dropped.
-            fileState.lineNumber = max(fileState.lineNumber, sample.last?.0 ?? 0)
-            for (number, bytes) in sample {
-                batch.rejected.append((number, "no access-log format matches (tried \(FormatCatalog.presets.map(\.name).joined(separator: ", ")))",
-                                       Array(bytes.prefix(1024))))
-                fileState.lines += 1
-                fileState.rejected += 1
+                let text = textParser
+                if bytes.isEmpty || bytes.withUnsafeBufferPointer({ Self.isBlank($0) || Self.isNotAccessLog($0, parser: text, record: record) }) {
+                    batch.skipped += 1
+                    fileState.skipped += 1
+                } else {
+                    batch.rejected.append((number, "no access-log format matches (tried \(FormatCatalog.presets.map(\.name).joined(separator: ", ")))",
+                                           Array(bytes.prefix(1024))))
+                    fileState.rejected += 1
+                }
             }
-        }
-        try flush(final: true)
-        try pipeline.drain()
-        pipeline.close()
-        if ProcessInfo.processInfo.environment["MESHLOG_TIMING"] != nil {
-            pipeline.join()
-            let message = String(format: "timing: writer %.2fs wall %.2fs cpu; parser %.2fs cpu, waited %.2fs\n",
-                                 pipeline.writeSeconds, pipeline.writerCPUSeconds, BatchPipeline.threadCPUSeconds(), pipeline.waitSeconds)
-            FileHandle.standardError.write(Data(message.utf8))
+            sample.removeAll()
         }
 
-        let contentHash = Int64(bitPattern: hasher.finalize() & 0x7FFF_FFFF_FFFF_FFFF)
-        let duplicateOf = try writer.finishSource(sourceID, contentHash: contentHash, error: streamError)
-        var state: FileReport.State = resumed ? .resumed : .ingested
-        if duplicateOf != nil { state = .duplicate }
-        if fileState.records == 0, fileState.lines > 0, duplicateOf == nil, !resumed { state = .noAccessLogs }
-        if streamError != nil, fileState.records == 0 { state = .failed }
-        var error = streamError
-        if state == .noAccessLogs {
-            let first = sample.first.map { String(decoding: $0.1.prefix(120), as: UTF8.self) } ?? ""
-            let tried = (fixedParser.map { [$0.name] } ?? FormatCatalog.presets.map(\.name)).joined(separator: ", ")
-            error = "no line matches a known access-log format (tried \(tried)); first line: \(first)"
+        session.line = { line, number in
+            line.withUnsafeBytes { hasher.update($0) }
+            newline.withUnsafeBytes { hasher.update($0) }
+            if number <= resumeFrom { return true }
+            if batch == nil { try acquire() }
+            if sampling {
+                // The first lines decide the wrapper (and the format, unless given).
+                sample.append((number, Array(line)))
+                if sample.count >= FormatDetector.sampleSize {
+                    sampling = false
+                    try detectAndDrain()
+                    if parser == nil {
+                        guard follow else { return false }
+                        rejectSample()
+                        sampling = true
+                    }
+                }
+                return true
+            }
+            try handle(line, number)
+            return true
         }
-        let report = FileReport(path: name, format: formatName, state: state, lines: fileState.lines,
-                                records: duplicateOf == nil ? fileState.records : 0,
-                                rejected: duplicateOf == nil ? fileState.rejected : 0,
-                                skipped: fileState.skipped, error: error)
-        summary.linesRead += fileState.lines
-        summary.recordsStored += report.records
-        summary.linesRejected += report.rejected
-        summary.linesSkipped += report.skipped
-        summary.reports.append(report)
-        onEvent(.fileFinished(report))
+        session.oversized = { number, prefix, total in
+            newline.withUnsafeBytes { hasher.update($0) }
+            if number <= resumeFrom { return }
+            try acquire()
+            fileState.lineNumber = number
+            fileState.lines += 1
+            fileState.rejected += 1
+            batch.rejected.append((number, "line is \(total) bytes, longer than the 1 MiB limit",
+                                   Array(UnsafeBufferPointer(rebasing: prefix[0..<min(prefix.count, 1024)]))))
+        }
+        session.pause = {
+            // Lines that trickle in are not held back for a full detection sample.
+            if sampling, !sample.isEmpty {
+                try acquire()
+                try detectAndDrain()
+                if parser != nil { sampling = false }
+            }
+            try flush(final: false, release: true)
+        }
+        session.counts = { (fileState.lines, fileState.records) }
+        session.end = { ending in
+            try acquire()
+            streamError = session.streamError
+            if !sample.isEmpty { sampling = false; try detectAndDrain() }
+            if ending == .endOfInput {
+                // A partial line (CRI `P`, Docker without its newline) still open at the end is a line too.
+                unwrapper?.finish { payload, first, loggedAt in store(payload, line: first, loggedAt: loggedAt, original: payload) }
+            }
+            return try finishStream(ending)
+        }
+        func finishStream(_ ending: StreamSession.Ending) throws -> FileReport {
+            if parser == nil, ending != .stopped {
+                // Nothing parsed: keep the lines aside as rejected so nothing is silently dropped.
+                fileState.lineNumber = max(fileState.lineNumber, sample.last?.0 ?? 0)
+                for (number, bytes) in sample {
+                    batch.rejected.append((number, "no access-log format matches (tried \(FormatCatalog.presets.map(\.name).joined(separator: ", ")))",
+                                           Array(bytes.prefix(1024))))
+                    fileState.lines += 1
+                    fileState.rejected += 1
+                }
+            }
+            try flush(final: true, release: true)
+            try pipeline.drain()
+            if shared == nil { pipeline.close() }
+            if ending == .stopped {
+                // Still growing: the source stays partial and the next follow run continues it.
+                let report = FileReport(path: name, format: formatName, state: .following, lines: fileState.lines,
+                                        records: fileState.records, rejected: fileState.rejected, skipped: fileState.skipped, error: nil)
+                summary.linesRead += fileState.lines
+                summary.recordsStored += report.records
+                summary.linesRejected += report.rejected
+                summary.linesSkipped += report.skipped
+                summary.reports.append(report)
+                onEvent(.fileFinished(report))
+                return report
+            }
+            if shared == nil, ProcessInfo.processInfo.environment["MESHLOG_TIMING"] != nil {
+                pipeline.join()
+                let message = String(format: "timing: writer %.2fs wall %.2fs cpu; parser %.2fs cpu, waited %.2fs\n",
+                                     pipeline.writeSeconds, pipeline.writerCPUSeconds, BatchPipeline.threadCPUSeconds(), pipeline.waitSeconds)
+                FileHandle.standardError.write(Data(message.utf8))
+            }
+
+            let contentHash = Int64(bitPattern: hasher.finalize() & 0x7FFF_FFFF_FFFF_FFFF)
+            let duplicateOf = try writer.finishSource(sourceID, contentHash: contentHash, error: streamError)
+            var state: FileReport.State = resumed ? .resumed : .ingested
+            if duplicateOf != nil { state = .duplicate }
+            if fileState.records == 0, fileState.lines > 0, duplicateOf == nil, !resumed { state = .noAccessLogs }
+            if streamError != nil, fileState.records == 0 { state = .failed }
+            var error = streamError
+            if state == .noAccessLogs {
+                let first = sample.first.map { String(decoding: $0.1.prefix(120), as: UTF8.self) } ?? ""
+                let tried = (fixedParser.map { [$0.name] } ?? FormatCatalog.presets.map(\.name)).joined(separator: ", ")
+                error = "no line matches a known access-log format (tried \(tried)); first line: \(first)"
+            }
+            let report = FileReport(path: name, format: formatName, state: state, lines: fileState.lines,
+                                    records: duplicateOf == nil ? fileState.records : 0,
+                                    rejected: duplicateOf == nil ? fileState.rejected : 0,
+                                    skipped: fileState.skipped, error: error)
+            summary.linesRead += fileState.lines
+            summary.recordsStored += report.records
+            summary.linesRejected += report.rejected
+            summary.linesSkipped += report.skipped
+            summary.reports.append(report)
+            onEvent(.fileFinished(report))
+            return report
+        }
+
+        handedOver = true
+        return session
     }
+
+    /// A text-format parser for telling Envoy's own log lines from access logs before a format is known.
+    private lazy var textParser: AccessLogLineParser = try! FormatCatalog.preset(named: "istio")!.makeParser()
 
     /// Per-input counters.
     private final class FileIngest {

@@ -26,6 +26,13 @@ final class SummaryAggregator {
         var upstream = ValueHistogram.Builder()
         /// (status or -1, flags or 0, requests): usually one to three entries.
         var statusFlags: [(Int64, Int64, Int64)] = []
+
+        /// Adds another cell's counts and histograms (status and flag counts are kept per hour elsewhere).
+        mutating func add(_ other: MinuteCell) {
+            for i in counts.indices { counts[i] += other.counts[i] }
+            duration.add(other.duration.histogram())
+            upstream.add(other.upstream.histogram())
+        }
     }
 
     private var minuteIndex: [MinuteKey: Int] = [:]
@@ -90,15 +97,27 @@ final class SummaryAggregator {
                 duration: c.duration.isEmpty ? nil : c.duration.histogram().encoded(),
                 upstream: c.upstream.isEmpty ? nil : c.upstream.histogram().encoded()))
         }
-        // Hour rows: the minute cells' status and flag counts, added up per hour.
+        // Hour rows: the minute cells added up per hour (latency), and their status and flag counts.
+        var latency: [MinuteKey: MinuteCell] = [:]
+        var latencyOrder: [MinuteKey] = []
         var hours: [MinuteKey: [(Int64, Int64, Int64)]] = [:]
         for (i, key) in minuteKeys.enumerated() {
+            let hourStart = MinuteKey(minute: key.minute >= 0 ? key.minute / 60 * 60 : -1, reporter: key.reporter, dest: key.dest, caller: key.caller)
+            if latency[hourStart] == nil { latency[hourStart] = MinuteCell(); latencyOrder.append(hourStart) }
+            latency[hourStart]!.add(cells[i])
             let hourKey = MinuteKey(minute: key.minute >= 0 ? key.minute / 60 : -1, reporter: key.reporter, dest: key.dest, caller: key.caller)
             var list = hours[hourKey] ?? []
             for (s, f, n) in cells[i].statusFlags {
                 if let k = list.firstIndex(where: { $0.0 == s && $0.1 == f }) { list[k].2 += n } else { list.append((s, f, n)) }
             }
             hours[hourKey] = list
+        }
+        for key in latencyOrder {
+            let c = latency[key]!
+            batch.summaryHourLatencies.append(SummaryMinuteDelta(
+                minute: key.minute, reporter: key.reporter, dest: key.dest, caller: key.caller, counts: c.counts,
+                duration: c.duration.isEmpty ? nil : c.duration.histogram().encoded(),
+                upstream: c.upstream.isEmpty ? nil : c.upstream.histogram().encoded()))
         }
         for (k, list) in hours {
             for (s, f, n) in list { batch.summaryHours.append((k.minute, k.reporter, k.dest, k.caller, s, f, n)) }

@@ -41,6 +41,18 @@ public final class LineReader {
     /// The number of lines handed out (or skipped) so far; the last line's 1-based number.
     public private(set) var lineNumber = 0
 
+    /// For a stream that grows (a followed file): when true, the stream running dry pauses
+    /// reading instead of ending it. `forEachLine` returns, the bytes of an unfinished last line
+    /// are kept until a later call finds its newline, and no final line is made of them. Set it
+    /// back to false and call `forEachLine` again to read to the end with the usual rules.
+    ///
+    /// A line longer than `maxLineLength` that is still unfinished when the stream runs dry is
+    /// handed to `oversized` with the bytes seen so far; its remainder then counts as a new line.
+    public var pausesAtEnd = false
+
+    /// Bytes read from the stream but not handed out yet: the start of an unfinished line.
+    public var bufferedBytes: Int { end - start }
+
     /// Reads lines from `stream`.
     ///
     /// - Parameters:
@@ -138,7 +150,10 @@ public final class LineReader {
             if end - start > maxLineLength + 1 {
                 return try readOversizedLine()
             }
-            ended = try !fill()
+            if try !fill() {
+                if pausesAtEnd { return nil }
+                ended = true
+            }
         }
     }
 
@@ -195,7 +210,7 @@ public final class LineReader {
         while true {
             let n = try stream.read(into: UnsafeMutableRawBufferPointer(start: readArea, count: readSize))
             if n == 0 {
-                ended = true
+                if !pausesAtEnd { ended = true }
                 consumed += Int64(total)
                 start = end
                 scan = end

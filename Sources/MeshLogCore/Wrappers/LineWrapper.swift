@@ -103,6 +103,16 @@ public final class LineUnwrapper {
         }
     }
 
+    /// The line number where the oldest partial line still being joined began (a CRI `P`
+    /// fragment waiting for its `F`, a Docker line split at 16 KiB), or nil when none is open.
+    /// Progress saved for a resume must stop before it, so the fragments are read again.
+    public var openFragmentLine: Int? {
+        var first: Int?
+        for k in 1...2 where !streamJoined[k].isEmpty { first = min(first ?? .max, streamFirstLine[k]) }
+        if joining { first = min(first ?? .max, firstLineNumber) }
+        return first
+    }
+
     /// Hands out partial lines still being joined at the end of the input (oldest first), as complete lines.
     public func finish(_ body: (_ payload: UnsafeBufferPointer<UInt8>, _ firstLineNumber: Int, _ loggedAtMicros: Int64?) -> Void) {
         var pending: [(Int, [UInt8])] = []

@@ -77,6 +77,8 @@ public final class AccessLogBatch: @unchecked Sendable {
     public var newVariants: [Int64] = []
     /// Summary deltas to add to `summary_minute`, in its column order (histograms encoded).
     public var summaryMinutes: [SummaryMinuteDelta] = []
+    /// The same per hour, for `summary_hour_latency` (`minute` is the hour's first minute).
+    public var summaryHourLatencies: [SummaryMinuteDelta] = []
     /// Summary deltas to add to `summary_hour`: (hour, reporter, dest, caller, status, flags, requests).
     public var summaryHours: [(hour: Int64, reporter: Int64, dest: Int64, caller: Int64, status: Int64, flags: Int64, requests: Int64)] = []
     /// Pod IPv4 addresses (integers) learned in this batch: (ip, reporter id).
@@ -116,6 +118,7 @@ public final class AccessLogBatch: @unchecked Sendable {
         newStrings.removeAll(keepingCapacity: true)
         newFlagSets.removeAll(keepingCapacity: true)
         summaryMinutes.removeAll(keepingCapacity: true)
+        summaryHourLatencies.removeAll(keepingCapacity: true)
         summaryHours.removeAll(keepingCapacity: true)
         newPodIPs.removeAll(keepingCapacity: true)
         newDestinations.removeAll(keepingCapacity: true)

@@ -12,6 +12,7 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
     private let insertRequest: Statement
     private let insertDestination: Statement
     private let upsertMinute: Statement
+    private let insertHourLatency: Statement
     private let upsertHour: Statement
     private let insertPodIP: Statement
     private let insertVariant: Statement
@@ -35,6 +36,9 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
         insertDestination = try insertTuple("destination", AccessLogBatch.destinationColumns)
         upsertMinute = try db.prepare("""
             INSERT INTO summary_minute(\(SummarySchema.minuteColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insertHourLatency = try db.prepare("""
+            INSERT INTO summary_hour_latency(\(SummarySchema.minuteColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         upsertHour = try db.prepare("""
             INSERT INTO summary_hour(hour, reporter, dest, caller, status, flags, requests) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -142,17 +146,19 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
 
     /// Appends the batch's summary deltas and stores its pod addresses.
     private func writeSummaries(_ batch: AccessLogBatch) throws {
-        for m in batch.summaryMinutes {
-            upsertMinute.bind(m.minute, at: 1)
-            upsertMinute.bind(m.reporter, at: 2)
-            upsertMinute.bind(m.dest, at: 3)
-            upsertMinute.bind(m.caller, at: 4)
-            for (i, c) in m.counts.enumerated() { upsertMinute.bind(c, at: Int32(5 + i)) }
-            for (i, h) in [m.duration, m.upstream].enumerated() {
-                if let h { h.withUnsafeBytes { upsertMinute.bindBlob($0, at: Int32(14 + i)) } } else { upsertMinute.bindNull(at: Int32(14 + i)) }
+        for (statement, deltas) in [(upsertMinute, batch.summaryMinutes), (insertHourLatency, batch.summaryHourLatencies)] {
+            for m in deltas {
+                statement.bind(m.minute, at: 1)
+                statement.bind(m.reporter, at: 2)
+                statement.bind(m.dest, at: 3)
+                statement.bind(m.caller, at: 4)
+                for (i, c) in m.counts.enumerated() { statement.bind(c, at: Int32(5 + i)) }
+                for (i, h) in [m.duration, m.upstream].enumerated() {
+                    if let h { h.withUnsafeBytes { statement.bindBlob($0, at: Int32(14 + i)) } } else { statement.bindNull(at: Int32(14 + i)) }
+                }
+                _ = try statement.step()
+                statement.reset()
             }
-            _ = try upsertMinute.step()
-            upsertMinute.reset()
         }
         for h in batch.summaryHours {
             for (i, v) in [h.hour, h.reporter, h.dest, h.caller, h.status, h.flags, h.requests].enumerated() {

@@ -325,7 +325,10 @@ public final class SQLiteAnswerReader: AnswerReader {
 
     public func workloadServices(filter: AnswerFilter) throws -> [String: String] {
         var best: [String: (service: String, n: Int64)] = [:]
-        for row in try query(AnswerQueries.workloadServices(filter: filter)) {
+        let summaries = !filter.exact && SummaryQueries.canServe(filter: filter)
+        usedSummaries = usedSummaries || summaries
+        let sql = summaries ? SummaryQueries.workloadServices(filter: filter) : AnswerQueries.workloadServices(filter: filter)
+        for row in try query(sql) {
             guard let workload = row[0].string, let service = row[1].string, let n = row[2].int64 else { continue }
             if let current = best[workload], current.n > n || (current.n == n && current.service < service) { continue }
             best[workload] = (service, n)

@@ -35,6 +35,16 @@ public enum SummaryQueries {
             && isAligned(filter.sinceMicros, to: 60_000_000) && isAligned(filter.untilMicros, to: 60_000_000)
     }
 
+    /// Whether the window falls on whole hours (or has no bounds): the hourly tables answer.
+    static func wholeHours(_ filter: AnswerFilter) -> Bool {
+        isAligned(filter.sinceMicros, to: 3_600_000_000) && isAligned(filter.untilMicros, to: 3_600_000_000)
+    }
+
+    /// The latency summary table for the window: hourly over whole hours, else per minute.
+    static func latencyTable(_ filter: AnswerFilter, bucketMicros: Int64 = 3_600_000_000) -> String {
+        wholeHours(filter) && bucketMicros % 3_600_000_000 == 0 ? "summary_hour_latency" : "summary_minute"
+    }
+
     /// Caller workloads by IPv4 address: the pods in the store.
     static let callerCTE = """
         caller(ip, name) AS MATERIALIZED (
@@ -145,7 +155,7 @@ public enum SummaryQueries {
           SELECT \(source) AS source, \(column("d.service")) AS service, \(column("d.subset")) AS subset,
             coalesce(d.direction = 1, 0) AS inbound, c.ip IS NOT NULL AS known,
             s.requests AS requests, s.errors AS errors, s.duration AS duration, s.upstream AS upstream
-          FROM summary_minute s
+          FROM \(latencyTable(filter)) s
           \(joins.replacingOccurrences(of: "\n", with: "\n  "))
           \(AnswerQueries.whereClause(conditions(filter, serviceIDs: serviceIDs, unit: "minute")))
         )
@@ -207,12 +217,29 @@ public enum SummaryQueries {
           sum(s.requests) AS requests,
           sum(s.errors) AS errors,
           hist_percentile(hist_merge(s.duration), 0.99) AS p99_ms
-        FROM summary_minute s
+        FROM \(latencyTable(filter, bucketMicros: bucketMicros)) s
         \(joins)
         \(AnswerQueries.whereClause([Self.side(side), "s.minute >= 0"] + conditions(filter, serviceIDs: serviceIDs, unit: "minute")))
         GROUP BY bucket_us
         ORDER BY bucket_us
         """
+    }
+
+    /// ``AnswerQueries/workloadServices(filter:)`` from the summaries.
+    public static func workloadServices(filter: AnswerFilter) -> String {
+        var timeOnly = filter
+        timeOnly.services = nil
+        return """
+            WITH \(AnswerQueries.workloadCTE),
+            counted AS (
+              SELECT s.reporter, d.service, sum(s.requests) AS n FROM \(latencyTable(timeOnly)) s JOIN destination d ON d.id = s.dest
+              \(AnswerQueries.whereClause(["d.direction = 1", "d.service IS NOT NULL", "s.reporter <> 0"] + conditions(timeOnly, serviceIDs: nil, unit: "minute")))
+              GROUP BY 1, 2
+            )
+            SELECT \(AnswerQueries.workloadName("w", reporter: "c.reporter")) AS workload, v.value AS service, sum(c.n) AS n
+            FROM counted c LEFT JOIN workload w ON w.id = c.reporter JOIN dict v ON v.id = c.service
+            GROUP BY 1, 2
+            """
     }
 
     /// ``AnswerQueries/graphEdges(filter:serviceIDs:byValue:check:)`` from the summaries.

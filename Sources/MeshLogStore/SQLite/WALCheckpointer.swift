@@ -65,14 +65,17 @@ public final class WALCheckpointer: @unchecked Sendable {
 
     /// Call on the writer's thread before it begins a transaction: when the log has grown past
     /// `maximumFrames`, waits until it has been copied back, so the transaction restarts it.
-    public func waitIfLogIsLong() {
+    /// A reader holding an old snapshot keeps the log from being copied; after `patience`
+    /// seconds the writer goes on (the log then grows until the reader is done).
+    public func waitIfLogIsLong(patience: TimeInterval = 2) {
         condition.lock()
         defer { condition.unlock() }
         guard committedFrames >= maximumFrames, !stopping, failure == nil else { return }
         let target = committedFrames
+        let deadline = Date().addingTimeInterval(patience)
         while copiedFrames < target, !stopping, failure == nil, !finished {
             if pendingFrames == 0 { pendingFrames = target; condition.broadcast() }
-            condition.wait()
+            if !condition.wait(until: deadline) { return }
         }
     }
 

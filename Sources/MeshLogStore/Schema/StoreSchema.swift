@@ -239,6 +239,18 @@ public enum StoreSchema {
         }
         all.register("005-narrow-rows") { db in try migrateToNarrowRows(db) }
         all.register("006-summaries") { db in try SummarySchema.migrate(db) }
+        all.register("007-follow") { db in
+            // `ingest --follow` reads files while they grow, so size and content cannot name them:
+            // a followed file is known by a hash of its first bytes (up to 1 KiB; fewer while it
+            // is shorter) and its inode, and resumes at `lines_read` like any partial source.
+            try db.execute("""
+                ALTER TABLE source ADD COLUMN follow_head INTEGER;
+                ALTER TABLE source ADD COLUMN follow_head_bytes INTEGER;
+                ALTER TABLE source ADD COLUMN follow_inode INTEGER;
+                CREATE INDEX source_follow_head ON source(follow_head) WHERE follow_head IS NOT NULL;
+                """)
+        }
+        all.register("008-hourly-latency") { db in try SummarySchema.migrateHourlyLatency(db) }
         guard let last, let end = all.migrationNames.firstIndex(of: last) else { return all }
         var some = Migrator()
         for (name, body) in all.migrations.prefix(end + 1) { some.register(name, body) }

@@ -14,6 +14,8 @@
 ///   `duration` and `upstream` exact ``ValueHistogram``s of `duration_ms` and `upstream_ms`.
 /// - `summary_hour(hour, reporter, dest, caller, status, flags, requests)`: `status` -1 and
 ///   `flags` 0 when missing.
+/// - `summary_hour_latency`: the columns of `summary_minute` per hour (`minute` is the hour's
+///   first minute), for answers over whole hours: a day is 24 rows per key instead of 1,440.
 /// - `pod_ip(ip, reporter)`: IPv4 addresses (integers) of the pods in the store, learned from
 ///   their inbound lines' `downstream_local` and outbound lines' `upstream_local`. An inbound
 ///   line whose caller is one of them was also logged by the caller.
@@ -27,7 +29,9 @@ public enum SummarySchema {
 
     /// Recomputes the summaries of the lines that started in minutes `first...last` (and, with
     /// `withUntimed`, of the lines without a start time) from `log_row`.
-    public static func rebuild(_ db: Database, firstMinute first: Int64, lastMinute last: Int64, withUntimed: Bool) throws {
+    /// `hourlyLatency: false` leaves out `summary_hour_latency` (for migration 006, which predates it).
+    public static func rebuild(_ db: Database, firstMinute first: Int64, lastMinute last: Int64, withUntimed: Bool,
+                               hourlyLatency: Bool = true) throws {
         let firstHour = first >= 0 ? first / 60 : -1
         let lastHour = last >= 0 ? last / 60 : -1
         let range = "e.start_us BETWEEN \(first * 60_000_000) AND \(last * 60_000_000 + 59_999_999)"
@@ -35,6 +39,20 @@ public enum SummarySchema {
         // Hours are rebuilt whole, so widen the line range to the hours' bounds.
         let hourRange = "e.start_us BETWEEN \(firstHour * 3_600_000_000) AND \(lastHour * 3_600_000_000 + 3_599_999_999)"
         let untimed = withUntimed ? " OR e.start_us IS NULL" : ""
+        if hourlyLatency {
+            try db.execute("""
+                DELETE FROM summary_hour_latency WHERE minute BETWEEN \(firstHour * 60) AND \(lastHour * 60)\(withUntimed ? " OR minute = -1" : "");
+                INSERT INTO summary_hour_latency(\(minuteColumns))
+                SELECT CASE WHEN e.start_us IS NULL THEN -1 ELSE (e.start_us / 3600000000) * 60 END, coalesce(e.reporter, 0), e.dest,
+                  \(callerKey("e", direction: "d")),
+                  count(*), sum(e.status >= 500 OR e.status = 0), sum(e.status = 0), sum(e.status BETWEEN 100 AND 199),
+                  sum(e.status BETWEEN 200 AND 299), sum(e.status BETWEEN 300 AND 399), sum(e.status BETWEEN 400 AND 499),
+                  sum(e.status BETWEEN 500 AND 599), sum(e.flags IS NULL), hist(e.duration_ms), hist(e.upstream_ms)
+                FROM log_row e JOIN destination d ON d.id = e.dest
+                WHERE \(hourRange)\(untimed)
+                GROUP BY 1, 2, 3, 4;
+                """)
+        }
         try db.execute("""
             DELETE FROM summary_minute WHERE \(minuteRange)\(withUntimed ? " OR minute = -1" : "");
             INSERT INTO summary_minute(\(minuteColumns))
@@ -101,10 +119,39 @@ public enum SummarySchema {
         }
         let span = try db.rows("SELECT min(start_us) / 60000000, max(start_us) / 60000000 FROM log_row").first
         if let first = span?[0].int64, let last = span?[1].int64 {
-            try rebuild(db, firstMinute: first, lastMinute: last, withUntimed: true)
+            try rebuild(db, firstMinute: first, lastMinute: last, withUntimed: true, hourlyLatency: false)
         } else {
-            try rebuild(db, firstMinute: 0, lastMinute: -1, withUntimed: true)
+            try rebuild(db, firstMinute: 0, lastMinute: -1, withUntimed: true, hourlyLatency: false)
         }
+    }
+
+    /// 008: the hourly latency summaries, from the minute summaries.
+    static func migrateHourlyLatency(_ db: Database) throws {
+        try db.execute("""
+            CREATE TABLE summary_hour_latency(
+              minute INTEGER NOT NULL,
+              reporter INTEGER NOT NULL,
+              dest INTEGER NOT NULL,
+              caller INTEGER NOT NULL,
+              requests INTEGER NOT NULL,
+              errors INTEGER NOT NULL,
+              no_response INTEGER NOT NULL,
+              c1xx INTEGER NOT NULL,
+              c2xx INTEGER NOT NULL,
+              c3xx INTEGER NOT NULL,
+              c4xx INTEGER NOT NULL,
+              c5xx INTEGER NOT NULL,
+              unflagged INTEGER NOT NULL,
+              duration BLOB,
+              upstream BLOB
+            );
+            CREATE INDEX summary_hour_latency_minute ON summary_hour_latency(minute);
+            INSERT INTO summary_hour_latency(\(minuteColumns))
+            SELECT CASE WHEN minute < 0 THEN -1 ELSE (minute / 60) * 60 END, reporter, dest, caller, sum(requests), sum(errors),
+              sum(no_response), sum(c1xx), sum(c2xx), sum(c3xx), sum(c4xx), sum(c5xx), sum(unflagged),
+              hist_merge(duration), hist_merge(upstream)
+            FROM summary_minute GROUP BY 1, 2, 3, 4;
+            """)
     }
 
     /// `a.b.c.d` as an integer, or nil.

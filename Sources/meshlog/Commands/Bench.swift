@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MeshLogAnalysis
 import MeshLogCore
 import MeshLogIngest
 import MeshLogStore
@@ -12,6 +13,14 @@ extension MeshLog {
             discussion: """
                 Uses --input FILE, or generates --lines of synthetic Istio traffic first. Run it on a release build:
                   swift run -c release meshlog bench --lines 1000000
+
+                --follow measures `meshlog ingest --follow` instead: a writer appends lines to a file at --rate \
+                lines/s for --seconds while a follower process reads it, and a separate read-only connection \
+                reports how long each line took to become a visible row:
+                  swift run -c release meshlog bench --follow --rate 50000 --seconds 20
+
+                --answers DB times the answers on an existing store instead: status --by service, hops,
+                timeline --bucket 1m over its first whole day, graph, and a trace by x-request-id (best of three runs each).
                 """
         )
 
@@ -33,9 +42,23 @@ extension MeshLog {
         @Flag(help: "Print results as JSON.")
         var json = false
 
+        @Flag(help: "Measure ingest --follow: lag from a line appended to its row visible, at --rate.")
+        var follow = false
+
+        @Option(help: "With --follow: lines appended per second.")
+        var rate = 50_000
+
+        @Option(help: "With --follow: seconds to append for.")
+        var seconds = 10.0
+
+        @Option(help: ArgumentHelp("Time the answers on this existing store instead of ingesting.", valueName: "db"))
+        var answers: String?
+
         func run() throws {
+            if let answers { return try benchAnswers(answers) }
             let dir = workdir ?? FileManager.default.temporaryDirectory.appendingPathComponent("meshlog-bench").path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            if follow { return try runFollow(dir: dir) }
             let path: String
             if let input {
                 path = input
@@ -71,11 +94,86 @@ extension MeshLog {
                 results.append(("db_bytes_per_line", String(format: "%.1f", Double(dbBytes) / Double(max(1, summary.recordsStored)))))
             }
             results.append(("peak_rss_mb", String(format: "%.1f", BenchData.peakRSSMegabytes())))
+            print(results)
+        }
+
+        /// `--follow`: appends at `rate` while `meshlog ingest --follow` follows, and reports the lag.
+        func runFollow(dir: String) throws {
+            let total = Int(Double(rate) * seconds)
+            let source: String
+            if let input {
+                source = input
+            } else {
+                let count = min(lines, max(total, 10_000))
+                Terminal.err("generating \(count) lines (cached in \(dir))…\n")
+                source = try BenchData.generate(lines: count, gzip: false, into: dir)
+            }
+            let executable = Bundle.main.executableURL?.path ?? CommandLine.arguments[0]
+            Terminal.err("appending \(Terminal.count(total)) lines at \(Terminal.count(rate)) lines/s while ingest --follow reads them…\n")
+            let r = try FollowBench.run(source: source, dir: dir, rate: rate, seconds: seconds, executable: executable)
+            print([
+                ("target_lines_per_s", String(rate)),
+                ("lines_written", String(r.linesWritten)),
+                ("written_lines_per_s", String(Int(Double(r.linesWritten) / max(r.writeSeconds, 0.001)))),
+                ("lines_visible", String(r.linesVisible)),
+                ("lag_p50_s", String(format: "%.3f", r.p50Lag)),
+                ("lag_p99_s", String(format: "%.3f", r.p99Lag)),
+                ("lag_max_s", String(format: "%.3f", r.maxLag)),
+                ("catch_up_s", String(format: "%.3f", r.catchUpSeconds)),
+                ("follower_peak_rss_mb", String(format: "%.1f", r.followerPeakRSSMegabytes)),
+            ])
+        }
+
+        /// Prints `results` as aligned `key value` lines, or one JSON object with `--json`.
+        func print(_ results: [(String, String)]) {
             if json {
                 Terminal.out("{" + results.map { "\"\($0.0)\": \"\($0.1)\"" }.joined(separator: ", ") + "}\n")
             } else {
                 for (k, v) in results { Terminal.out(k.padding(toLength: 26, withPad: " ", startingAt: 0) + v + "\n") }
             }
+        }
+
+        /// Times each answer on the store at `path`: the best of three fresh sessions, in seconds.
+        private func benchAnswers(_ path: String) throws {
+            func best(_ body: () throws -> Void) rethrows -> Double {
+                var times: [Double] = []
+                for _ in 0..<3 {
+                    let start = Date()
+                    try body()
+                    times.append(Date().timeIntervalSince(start))
+                }
+                return times.min() ?? 0
+            }
+            func session(since: String? = nil, until: String? = nil) throws -> AnswerSession {
+                try AnswerSession(path: path, since: since, until: until, services: [])
+            }
+            let probe = try session()
+            guard let span = probe.span else { throw CommandFailure("\(path) holds no timed line") }
+            let lines = try SQLiteStore.openForReading(path: path).scalar("SELECT max(id) FROM log_row").int64 ?? 0
+            var results: [(String, String)] = [("store", path), ("lines", String(lines))]
+            var usedSummaries = false
+            results.append(("status_by_service_s", String(format: "%.3f", try best {
+                let s = try session()
+                _ = try StatusReport(session: s, by: [.service], side: .hop)
+                usedSummaries = s.reader.usedSummaries
+            })))
+            results.append(("hops_s", String(format: "%.3f", try best { _ = try HopsReport(session: session()) })))
+            let day: Int64 = 86_400_000_000
+            let dayStart = (span.first + day - 1) / day * day
+            let since = AnswerFormat.timestamp(dayStart), until = AnswerFormat.timestamp(dayStart + day)
+            results.append(("timeline_1m_day_s", String(format: "%.3f", try best {
+                _ = try TimelineReport(session: session(since: since, until: until), bucketMicros: 60_000_000, side: .hop)
+            })))
+            results.append(("graph_s", String(format: "%.3f", try best { _ = try ServiceGraph(session: session()) })))
+            let db = try SQLiteStore.openForReading(path: path)
+            let rid = try db.scalar("SELECT request_id FROM access_log WHERE id = \(max(1, lines / 2))").string
+            if let rid {
+                results.append(("trace_by_request_id_s", String(format: "%.4f", try best {
+                    _ = try TraceLoader(db: SQLiteStore.openForReading(path: path)).load(rid)
+                })))
+            }
+            results.append(("from_summaries", usedSummaries ? "yes" : "no"))
+            print(results)
         }
     }
 }

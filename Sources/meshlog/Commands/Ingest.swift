@@ -15,9 +15,15 @@ extension MeshLog {
                 ingested is skipped; a file left half-done by a killed run resumes where it stopped. Lines that \
                 do not parse go to the `rejected` table and are counted.
 
+                With --follow, files are tailed as they grow, and files that appear in the folders given are \
+                read too, until Ctrl-C or SIGTERM; rotated (renamed or copied and truncated) files are read to \
+                their end. Rows are committed at least every second, so `meshlog sql` sees them as they come. \
+                A later --follow run continues each file where this one stopped.
+
                 Example:
                   meshlog ingest samples --db incident.db
                   kubectl logs deploy/course -c istio-proxy | meshlog ingest - --reporter course-v2
+                  meshlog ingest --follow /var/log/pods/lms_course-v1-7c9d8f6b5-x2kqp_*/istio-proxy/
                 """
         )
 
@@ -47,9 +53,20 @@ extension MeshLog {
         @Flag(name: .shortAndLong, help: "No progress or per-file lines on stderr.")
         var quiet = false
 
+        @Flag(help: "Keep reading files as they grow, and new files in the folders given, until Ctrl-C or SIGTERM.")
+        var follow = false
+
+        @Option(help: ArgumentHelp("With --follow: seconds between looks at files that had nothing new.", valueName: "seconds"))
+        var pollInterval = 0.2
+
+        @Flag(help: "With --follow: start files that no earlier run has read at their end, not their start.")
+        var fromEnd = false
+
         func validate() throws {
             if paths.isEmpty { throw ValidationError("Give at least one file, directory or - for stdin.") }
             if paths.filter({ $0 == "-" }).count > 1 { throw ValidationError("Read stdin (-) only once.") }
+            if !follow, fromEnd { throw ValidationError("--from-end goes with --follow.") }
+            if follow, !(0.01...60).contains(pollInterval) { throw ValidationError("--poll-interval must be between 0.01 and 60 seconds.") }
         }
 
         func run() throws {
@@ -61,6 +78,7 @@ extension MeshLog {
             let path = database.path
             let db = try SQLiteStore.openForWriting(path: path)
             let ingester = try Ingester(db: db, options: IngestOptions(format: choice, reporter: reporter, batchSize: batchSize, bulkLoad: bulk == "auto" ? nil : bulk == "yes"))
+            if follow { return try runFollow(ingester) }
             let showProgress = !quiet && Terminal.stderrIsTTY
             var progressShown = false
             let summary = try ingester.run(inputs) { event in
@@ -83,20 +101,14 @@ extension MeshLog {
                     } else if !quiet, report.state == .alreadyIngested {
                         Terminal.err("\(report.path): already ingested, skipped\n")
                     }
-                case .fileStarted:
+                case .fileStarted, .follow:
                     break
                 case .indexing:
                     if showProgress { Terminal.err("\r\u{1B}[K building indexes…"); progressShown = true }
                 }
             }
             if progressShown { Terminal.err("\r\u{1B}[K") }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                Terminal.out(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n")
-            } else {
-                Terminal.out(Self.renderSummary(summary))
-            }
+            try printSummary(summary)
             let failed = summary.filesWithoutAccessLogs
             if !failed.isEmpty {
                 throw CommandFailure("\(failed.count) input(s) had no parsable access-log line: \(failed.map(\.path).joined(separator: ", ")). Check the file, or give --format (see `meshlog formats`).")
@@ -104,6 +116,17 @@ extension MeshLog {
             if strict, summary.linesRejected > 0 || summary.reports.contains(where: { $0.state == .failed || $0.error != nil }) {
                 Terminal.err("meshlog: --strict: \(summary.linesRejected) line(s) rejected; see `meshlog sql \"SELECT * FROM rejected\"`\n")
                 throw ExitCode.failure
+            }
+        }
+
+        /// Prints the summary on stdout: a table, or JSON with `--json`.
+        func printSummary(_ summary: IngestSummary) throws {
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                Terminal.out(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n")
+            } else {
+                Terminal.out(Self.renderSummary(summary))
             }
         }
 
