@@ -263,6 +263,9 @@ public final class Ingester {
                 sourceID = known.id
                 resumeFrom = known.linesRead
                 resumed = true
+                // A killed run may have committed rows whose summary deltas were still waiting
+                // to be written (they go out every few batches): recount the minutes they touched.
+                try writer.rebuildSummaries(source: sourceID)
             } else {
                 sourceID = try writer.beginSource(path: name, size: size, fingerprint: fingerprint, format: nil)
             }
@@ -278,6 +281,7 @@ public final class Ingester {
         var podAddresses: Set<Int64> = []
         var podIPs: Set<Int64> = []
         let summaries = SummaryAggregator()
+        var flushesSinceDrain = 0
 
         let fileState = FileIngest(sourceID: sourceID, resumeFrom: resumeFrom)
         let checkpointer = self.checkpointer
@@ -314,7 +318,13 @@ public final class Ingester {
                 podPending = nil
             }
             batch.newStrings = interner.takePending()
-            summaries.drain(into: batch)
+            // Summary deltas go out every eight batches (they add up across batches, so fewer
+            // and fuller rows), and at every pause of a followed file.
+            flushesSinceDrain += 1
+            if final || release || follow || flushesSinceDrain >= 8 {
+                summaries.drain(into: batch)
+                flushesSinceDrain = 0
+            }
             batch.newDestinations = destinationIDs.takePending()
             batch.newVariants = variantIDs.takePending()
             // Progress stops before a partial line still being joined, so a resume reads its fragments again.

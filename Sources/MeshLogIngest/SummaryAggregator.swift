@@ -30,8 +30,8 @@ final class SummaryAggregator {
         /// Adds another cell's counts and histograms (status and flag counts are kept per hour elsewhere).
         mutating func add(_ other: MinuteCell) {
             for i in counts.indices { counts[i] += other.counts[i] }
-            duration.add(other.duration.histogram())
-            upstream.add(other.upstream.histogram())
+            duration.add(other.duration)
+            upstream.add(other.upstream)
         }
     }
 

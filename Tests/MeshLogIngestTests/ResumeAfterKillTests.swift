@@ -72,5 +72,10 @@ struct ResumeAfterKillTests {
         #expect(try reader.scalar("SELECT group_concat(state) FROM source") == "done")
         // Every secondary index is in place.
         #expect(try reader.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'log_row_%'").int64 == 4)
+        // The summaries count every stored line once, whatever the kill left half-written.
+        for table in ["summary_minute", "summary_hour", "summary_hour_latency"] {
+            #expect(try reader.scalar("SELECT sum(requests) FROM \(table)").int64 == Int64(total), "\(table)")
+        }
+        #expect(try reader.scalar("SELECT hist_count(hist_merge(duration)) FROM summary_minute").int64 == Int64(total))
     }
 }

@@ -264,6 +264,21 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
         }
     }
 
+    /// Recounts the summaries of the minutes a source's stored rows fall in (after a killed run).
+    public func rebuildSummaries(source id: Int64) throws {
+        try db.inTransaction(.immediate) {
+            let span = try db.rows("SELECT min(start_us) / 60000000, max(start_us) / 60000000, sum(start_us IS NULL) FROM log_row WHERE source_id = ?",
+                                   [.integer(id)]).first
+            guard let span else { return }
+            let untimed = (span[2].int64 ?? 0) > 0
+            if let first = span[0].int64, let last = span[1].int64 {
+                try SummarySchema.rebuild(db, firstMinute: first, lastMinute: last, withUntimed: untimed)
+            } else if untimed {
+                try SummarySchema.rebuild(db, firstMinute: 0, lastMinute: -1, withUntimed: true)
+            }
+        }
+    }
+
     /// Rows already stored.
     public func storedRowCount() throws -> Int64 {
         try db.scalar("SELECT coalesce(max(id), 0) FROM log_row").int64 ?? 0

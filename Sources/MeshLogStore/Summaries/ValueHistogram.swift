@@ -121,6 +121,8 @@ public struct ValueHistogram: Equatable, Sendable {
     public struct Builder {
         static let denseLimit: Int64 = 1024
         private var dense: [Int64] = []
+        /// The largest index of `dense` in use (-1: none), so reading stops there.
+        private var denseMax = -1
         private var sparse: [Int64: Int64] = [:]
         /// Whether nothing has been added.
         public private(set) var isEmpty = true
@@ -135,6 +137,7 @@ public struct ValueHistogram: Equatable, Sendable {
                 let i = Int(value)
                 if i >= dense.count { dense.append(contentsOf: repeatElement(0, count: Swift.max(i + 1, Swift.min(Swift.max(2 * dense.count, 32), Int(Self.denseLimit))) - dense.count)) }
                 dense[i] += count
+                if i > denseMax { denseMax = i }
             } else {
                 sparse[value, default: 0] += count
             }
@@ -152,20 +155,37 @@ public struct ValueHistogram: Equatable, Sendable {
             for (v, c) in zip(other.values, other.counts) { add(v, count: c) }
         }
 
+        /// Calls `body` with each (value, count) added, in ascending value order.
+        public func forEach(_ body: (Int64, Int64) -> Void) {
+            let sorted = sparse.isEmpty ? [] : sparse.sorted { $0.key < $1.key }
+            for (v, c) in sorted where v < 0 { body(v, c) }
+            if denseMax >= 0 {
+                dense.withUnsafeBufferPointer { d in
+                    for i in 0...denseMax where d[i] != 0 { body(Int64(i), d[i]) }
+                }
+            }
+            for (v, c) in sorted where v >= 0 { body(v, c) }
+        }
+
+        /// Adds everything another builder holds.
+        public mutating func add(_ other: Builder) {
+            other.forEach { add($0, count: $1) }
+        }
+
         /// The histogram of everything added.
         public func histogram() -> ValueHistogram {
             var h = ValueHistogram()
-            let negatives = sparse.filter { $0.key < 0 }.sorted { $0.key < $1.key }
-            for (v, c) in negatives { h.values.append(v); h.counts.append(c) }
-            for (i, c) in dense.enumerated() where c != 0 { h.values.append(Int64(i)); h.counts.append(c) }
-            let large = sparse.filter { $0.key >= 0 }.sorted { $0.key < $1.key }
-            for (v, c) in large { h.values.append(v); h.counts.append(c) }
+            forEach { v, c in
+                h.values.append(v)
+                h.counts.append(c)
+            }
             return h
         }
 
         /// Empties the builder, keeping its memory.
         public mutating func reset() {
-            if !dense.isEmpty { dense.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+            if denseMax >= 0 { dense.withUnsafeMutableBufferPointer { $0[0...denseMax].update(repeating: 0) } }
+            denseMax = -1
             sparse.removeAll(keepingCapacity: true)
             isEmpty = true
         }

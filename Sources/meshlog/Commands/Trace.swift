@@ -42,6 +42,8 @@ extension MeshLog {
             do { db = try SQLiteStore.openForReading(path: database.path) } catch let e as StoreError {
                 throw CommandFailure(e.description)
             }
+            // Ids pasted from CSV or a terminal may carry a stray CR or spaces.
+            let id = self.id.trimmingCharacters(in: .whitespacesAndNewlines)
             guard let tree = try TraceLoader(db: db).load(id) else {
                 throw CommandFailure("no span or access-log line in \(database.path) has trace id or x-request-id '\(id)'")
             }

@@ -30,6 +30,6 @@ struct AnswerOptions: ParsableArguments {
             if explainOptions.explain { Terminal.err(session.explanation) }
         }
         try body(session)
-        if let note = session.summaryNote { Terminal.err("meshlog: \(note)") }
+        if let note = session.summaryNote { Terminal.err("meshlog: \(note)\n") }
     }
 }
