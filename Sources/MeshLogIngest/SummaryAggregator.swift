@@ -20,7 +20,16 @@ final class SummaryAggregator {
         }
     }
 
+    /// An error signature of one hour: where (reporter, destination, caller) and what (status,
+    /// flags, response-code details, route).
+    private struct ErrorKey: Hashable {
+        var hour: Int64, reporter: Int64, dest: Int64, caller: Int64, status: Int64, flags: Int64, details: Int64, route: Int64
+    }
+
     private struct MinuteCell {
+        /// The longest line's duration and request (`request` id, 0 when it has none).
+        var slowestMs: Int64 = -1
+        var slowestReq: Int64 = 0
         var counts = [Int64](repeating: 0, count: 9)
         var duration = ValueHistogram.Builder()
         var upstream = ValueHistogram.Builder()
@@ -30,6 +39,7 @@ final class SummaryAggregator {
         /// Adds another cell's counts and histograms (status and flag counts are kept per hour elsewhere).
         mutating func add(_ other: MinuteCell) {
             for i in counts.indices { counts[i] += other.counts[i] }
+            if other.slowestMs > slowestMs { slowestMs = other.slowestMs; slowestReq = other.slowestReq }
             duration.add(other.duration)
             upstream.add(other.upstream)
         }
@@ -38,6 +48,7 @@ final class SummaryAggregator {
     private var minuteIndex: [MinuteKey: Int] = [:]
     private var minuteKeys: [MinuteKey] = []
     private var cells: [MinuteCell] = []
+    private var errors: [ErrorKey: Int64] = [:]
     private var lastKey = MinuteKey(minute: .min, reporter: 0, dest: 0, caller: 0)
     private var lastIndex = 0
 
@@ -78,7 +89,16 @@ final class SummaryAggregator {
             if status >= 100, status < 600 { cells[index].counts[Int(status / 100) + 2] += 1 }
         }
         if flags == nil { cells[index].counts[8] += 1 }
-        if let d = integer(.duration) { cells[index].duration.add(d) }
+        if let d = integer(.duration) {
+            cells[index].duration.add(d)
+            if d > cells[index].slowestMs { cells[index].slowestMs = d; cells[index].slowestReq = integer(.requestID) ?? 0 }
+        }
+        // Failed lines (5xx, no response, or a response flag) keep their signature.
+        if (status.map { $0 >= 500 || $0 == 0 } ?? false) || flags != nil {
+            let key = ErrorKey(hour: minute >= 0 ? minute / 60 : -1, reporter: reporter, dest: dest, caller: caller, status: status ?? -1,
+                               flags: flags ?? 0, details: integer(.details) ?? 0, route: integer(.route) ?? 0)
+            errors[key, default: 0] += 1
+        }
         if let u = integer(.upstreamTime) { cells[index].upstream.add(u) }
         let s = status ?? -1, f = flags ?? 0
         if let k = cells[index].statusFlags.firstIndex(where: { $0.0 == s && $0.1 == f }) {
@@ -95,8 +115,13 @@ final class SummaryAggregator {
             batch.summaryMinutes.append(SummaryMinuteDelta(
                 minute: key.minute, reporter: key.reporter, dest: key.dest, caller: key.caller, counts: c.counts,
                 duration: c.duration.isEmpty ? nil : c.duration.histogram().encoded(),
-                upstream: c.upstream.isEmpty ? nil : c.upstream.histogram().encoded()))
+                upstream: c.upstream.isEmpty ? nil : c.upstream.histogram().encoded(),
+                slowestMs: c.slowestMs >= 0 ? c.slowestMs : nil, slowestReq: c.slowestReq > 0 ? c.slowestReq : nil))
         }
+        for (k, n) in errors {
+            batch.summaryErrors.append([k.hour, k.reporter, k.dest, k.caller, k.status, k.flags, k.details, k.route, n])
+        }
+        errors.removeAll(keepingCapacity: true)
         // Hour rows: the minute cells added up per hour (latency), and their status and flag counts.
         var latency: [MinuteKey: MinuteCell] = [:]
         var latencyOrder: [MinuteKey] = []
@@ -117,7 +142,8 @@ final class SummaryAggregator {
             batch.summaryHourLatencies.append(SummaryMinuteDelta(
                 minute: key.minute, reporter: key.reporter, dest: key.dest, caller: key.caller, counts: c.counts,
                 duration: c.duration.isEmpty ? nil : c.duration.histogram().encoded(),
-                upstream: c.upstream.isEmpty ? nil : c.upstream.histogram().encoded()))
+                upstream: c.upstream.isEmpty ? nil : c.upstream.histogram().encoded(),
+                slowestMs: c.slowestMs >= 0 ? c.slowestMs : nil, slowestReq: c.slowestReq > 0 ? c.slowestReq : nil))
         }
         for (k, list) in hours {
             for (s, f, n) in list { batch.summaryHours.append((k.minute, k.reporter, k.dest, k.caller, s, f, n)) }

@@ -79,6 +79,8 @@ public final class AccessLogBatch: @unchecked Sendable {
     public var summaryMinutes: [SummaryMinuteDelta] = []
     /// The same per hour, for `summary_hour_latency` (`minute` is the hour's first minute).
     public var summaryHourLatencies: [SummaryMinuteDelta] = []
+    /// Error signature counts for `summary_error`: hour, reporter, dest, caller, status, flags, details, route, requests.
+    public var summaryErrors: [[Int64]] = []
     /// Summary deltas to add to `summary_hour`: (hour, reporter, dest, caller, status, flags, requests).
     public var summaryHours: [(hour: Int64, reporter: Int64, dest: Int64, caller: Int64, status: Int64, flags: Int64, requests: Int64)] = []
     /// Pod IPv4 addresses (integers) learned in this batch: (ip, reporter id).
@@ -119,6 +121,7 @@ public final class AccessLogBatch: @unchecked Sendable {
         newFlagSets.removeAll(keepingCapacity: true)
         summaryMinutes.removeAll(keepingCapacity: true)
         summaryHourLatencies.removeAll(keepingCapacity: true)
+        summaryErrors.removeAll(keepingCapacity: true)
         summaryHours.removeAll(keepingCapacity: true)
         newPodIPs.removeAll(keepingCapacity: true)
         newDestinations.removeAll(keepingCapacity: true)
@@ -210,8 +213,14 @@ public struct SummaryMinuteDelta: Sendable {
     public var counts: [Int64]
     public var duration: [UInt8]?
     public var upstream: [UInt8]?
+    /// The longest line's duration and `request` id.
+    public var slowestMs: Int64?
+    public var slowestReq: Int64?
 
-    public init(minute: Int64, reporter: Int64, dest: Int64, caller: Int64, counts: [Int64], duration: [UInt8]?, upstream: [UInt8]?) {
+    public init(minute: Int64, reporter: Int64, dest: Int64, caller: Int64, counts: [Int64], duration: [UInt8]?, upstream: [UInt8]?,
+                slowestMs: Int64? = nil, slowestReq: Int64? = nil) {
+        self.slowestMs = slowestMs
+        self.slowestReq = slowestReq
         self.minute = minute
         self.reporter = reporter
         self.dest = dest

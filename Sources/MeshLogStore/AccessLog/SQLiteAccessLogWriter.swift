@@ -13,6 +13,7 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
     private let insertDestination: Statement
     private let upsertMinute: Statement
     private let insertHourLatency: Statement
+    private let insertError: Statement
     private let upsertHour: Statement
     private let insertPodIP: Statement
     private let insertVariant: Statement
@@ -35,10 +36,13 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
         }
         insertDestination = try insertTuple("destination", AccessLogBatch.destinationColumns)
         upsertMinute = try db.prepare("""
-            INSERT INTO summary_minute(\(SummarySchema.minuteColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO summary_minute(\(SummarySchema.minuteColumns), slowest_ms, slowest_req) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertHourLatency = try db.prepare("""
-            INSERT INTO summary_hour_latency(\(SummarySchema.minuteColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO summary_hour_latency(\(SummarySchema.minuteColumns), slowest_ms, slowest_req) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insertError = try db.prepare("""
+            INSERT INTO summary_error(hour, reporter, dest, caller, status, flags, details, route, requests) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         upsertHour = try db.prepare("""
             INSERT INTO summary_hour(hour, reporter, dest, caller, status, flags, requests) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -156,9 +160,16 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
                 for (i, h) in [m.duration, m.upstream].enumerated() {
                     if let h { h.withUnsafeBytes { statement.bindBlob($0, at: Int32(14 + i)) } } else { statement.bindNull(at: Int32(14 + i)) }
                 }
+                if let v = m.slowestMs { statement.bind(v, at: 16) } else { statement.bindNull(at: 16) }
+                if let v = m.slowestReq { statement.bind(v, at: 17) } else { statement.bindNull(at: 17) }
                 _ = try statement.step()
                 statement.reset()
             }
+        }
+        for e in batch.summaryErrors {
+            for (i, v) in e.enumerated() { insertError.bind(v, at: Int32(i + 1)) }
+            _ = try insertError.step()
+            insertError.reset()
         }
         for h in batch.summaryHours {
             for (i, v) in [h.hour, h.reporter, h.dest, h.caller, h.status, h.flags, h.requests].enumerated() {

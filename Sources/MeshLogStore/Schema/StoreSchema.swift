@@ -251,6 +251,7 @@ public enum StoreSchema {
                 """)
         }
         all.register("008-hourly-latency") { db in try SummarySchema.migrateHourlyLatency(db) }
+        all.register("009-report-summaries") { db in try SummarySchema.migrateReportSummaries(db) }
         guard let last, let end = all.migrationNames.firstIndex(of: last) else { return all }
         var some = Migrator()
         for (name, body) in all.migrations.prefix(end + 1) { some.register(name, body) }

@@ -29,9 +29,7 @@ public enum SummarySchema {
 
     /// Recomputes the summaries of the lines that started in minutes `first...last` (and, with
     /// `withUntimed`, of the lines without a start time) from `log_row`.
-    /// `hourlyLatency: false` leaves out `summary_hour_latency` (for migration 006, which predates it).
-    public static func rebuild(_ db: Database, firstMinute first: Int64, lastMinute last: Int64, withUntimed: Bool,
-                               hourlyLatency: Bool = true) throws {
+    public static func rebuild(_ db: Database, firstMinute first: Int64, lastMinute last: Int64, withUntimed: Bool) throws {
         let firstHour = first >= 0 ? first / 60 : -1
         let lastHour = last >= 0 ? last / 60 : -1
         let range = "e.start_us BETWEEN \(first * 60_000_000) AND \(last * 60_000_000 + 59_999_999)"
@@ -39,30 +37,37 @@ public enum SummarySchema {
         // Hours are rebuilt whole, so widen the line range to the hours' bounds.
         let hourRange = "e.start_us BETWEEN \(firstHour * 3_600_000_000) AND \(lastHour * 3_600_000_000 + 3_599_999_999)"
         let untimed = withUntimed ? " OR e.start_us IS NULL" : ""
-        if hourlyLatency {
-            try db.execute("""
-                DELETE FROM summary_hour_latency WHERE minute BETWEEN \(firstHour * 60) AND \(lastHour * 60)\(withUntimed ? " OR minute = -1" : "");
-                INSERT INTO summary_hour_latency(\(minuteColumns))
-                SELECT CASE WHEN e.start_us IS NULL THEN -1 ELSE (e.start_us / 3600000000) * 60 END, coalesce(e.reporter, 0), e.dest,
-                  \(callerKey("e", direction: "d")),
-                  count(*), sum(e.status >= 500 OR e.status = 0), sum(e.status = 0), sum(e.status BETWEEN 100 AND 199),
-                  sum(e.status BETWEEN 200 AND 299), sum(e.status BETWEEN 300 AND 399), sum(e.status BETWEEN 400 AND 499),
-                  sum(e.status BETWEEN 500 AND 599), sum(e.flags IS NULL), hist(e.duration_ms), hist(e.upstream_ms)
-                FROM log_row e JOIN destination d ON d.id = e.dest
-                WHERE \(hourRange)\(untimed)
-                GROUP BY 1, 2, 3, 4;
-                """)
-        }
+        try db.execute("""
+            DELETE FROM summary_hour_latency WHERE minute BETWEEN \(firstHour * 60) AND \(lastHour * 60)\(withUntimed ? " OR minute = -1" : "");
+            INSERT INTO summary_hour_latency(\(minuteColumns), slowest_ms, slowest_req)
+            SELECT CASE WHEN e.start_us IS NULL THEN -1 ELSE (e.start_us / 3600000000) * 60 END, coalesce(e.reporter, 0), e.dest,
+              \(callerKey("e", direction: "d")),
+              count(*), sum(e.status >= 500 OR e.status = 0), sum(e.status = 0), sum(e.status BETWEEN 100 AND 199),
+              sum(e.status BETWEEN 200 AND 299), sum(e.status BETWEEN 300 AND 399), sum(e.status BETWEEN 400 AND 499),
+              sum(e.status BETWEEN 500 AND 599), sum(e.flags IS NULL), hist(e.duration_ms), hist(e.upstream_ms),
+              max(e.duration_ms), e.req
+            FROM log_row e JOIN destination d ON d.id = e.dest
+            WHERE \(hourRange)\(untimed)
+            GROUP BY 1, 2, 3, 4;
+            """)
         try db.execute("""
             DELETE FROM summary_minute WHERE \(minuteRange)\(withUntimed ? " OR minute = -1" : "");
-            INSERT INTO summary_minute(\(minuteColumns))
+            INSERT INTO summary_minute(\(minuteColumns), slowest_ms, slowest_req)
             SELECT coalesce(e.start_us / 60000000, -1), coalesce(e.reporter, 0), e.dest, \(callerKey("e", direction: "d")),
               count(*), sum(e.status >= 500 OR e.status = 0), sum(e.status = 0), sum(e.status BETWEEN 100 AND 199),
               sum(e.status BETWEEN 200 AND 299), sum(e.status BETWEEN 300 AND 399), sum(e.status BETWEEN 400 AND 499),
-              sum(e.status BETWEEN 500 AND 599), sum(e.flags IS NULL), hist(e.duration_ms), hist(e.upstream_ms)
+              sum(e.status BETWEEN 500 AND 599), sum(e.flags IS NULL), hist(e.duration_ms), hist(e.upstream_ms),
+              max(e.duration_ms), e.req
             FROM log_row e JOIN destination d ON d.id = e.dest
             WHERE \(range)\(untimed)
             GROUP BY 1, 2, 3, 4;
+            DELETE FROM summary_error WHERE hour BETWEEN \(firstHour) AND \(lastHour)\(withUntimed ? " OR hour = -1" : "");
+            INSERT INTO summary_error(hour, reporter, dest, caller, status, flags, details, route, requests)
+            SELECT coalesce(e.start_us / 3600000000, -1), coalesce(e.reporter, 0), e.dest, \(callerKey("e", direction: "d")),
+              coalesce(e.status, -1), coalesce(e.flags, 0), coalesce(e.details, 0), coalesce(e.route, 0), count(*)
+            FROM log_row e JOIN destination d ON d.id = e.dest
+            WHERE (\(hourRange)\(untimed)) AND (e.status >= 500 OR e.status = 0 OR e.flags IS NOT NULL)
+            GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
             DELETE FROM summary_hour WHERE hour BETWEEN \(firstHour) AND \(lastHour)\(withUntimed ? " OR hour = -1" : "");
             INSERT INTO summary_hour(hour, reporter, dest, caller, status, flags, requests)
             SELECT coalesce(e.start_us / 3600000000, -1), coalesce(e.reporter, 0), e.dest, \(callerKey("e", direction: "d")),
@@ -117,15 +122,10 @@ public enum SummarySchema {
                 try db.execute("INSERT OR REPLACE INTO pod_ip(ip, reporter) VALUES (?, ?)", [.integer(ip), .integer(reporter)])
             }
         }
-        let span = try db.rows("SELECT min(start_us) / 60000000, max(start_us) / 60000000 FROM log_row").first
-        if let first = span?[0].int64, let last = span?[1].int64 {
-            try rebuild(db, firstMinute: first, lastMinute: last, withUntimed: true, hourlyLatency: false)
-        } else {
-            try rebuild(db, firstMinute: 0, lastMinute: -1, withUntimed: true, hourlyLatency: false)
-        }
+        // Filled by 009, which adds the last summary columns.
     }
 
-    /// 008: the hourly latency summaries, from the minute summaries.
+    /// 008: the hourly latency summaries (filled by 009).
     static func migrateHourlyLatency(_ db: Database) throws {
         try db.execute("""
             CREATE TABLE summary_hour_latency(
@@ -146,12 +146,39 @@ public enum SummarySchema {
               upstream BLOB
             );
             CREATE INDEX summary_hour_latency_minute ON summary_hour_latency(minute);
-            INSERT INTO summary_hour_latency(\(minuteColumns))
-            SELECT CASE WHEN minute < 0 THEN -1 ELSE (minute / 60) * 60 END, reporter, dest, caller, sum(requests), sum(errors),
-              sum(no_response), sum(c1xx), sum(c2xx), sum(c3xx), sum(c4xx), sum(c5xx), sum(unflagged),
-              hist_merge(duration), hist_merge(upstream)
-            FROM summary_minute GROUP BY 1, 2, 3, 4;
             """)
+    }
+
+    /// 009: the slowest request of each summary row, error signatures (`summary_error`), and every
+    /// summary rebuilt from the stored lines.
+    static func migrateReportSummaries(_ db: Database) throws {
+        try db.execute("""
+            ALTER TABLE summary_minute ADD COLUMN slowest_ms INTEGER;
+            ALTER TABLE summary_minute ADD COLUMN slowest_req INTEGER;
+            ALTER TABLE summary_hour_latency ADD COLUMN slowest_ms INTEGER;
+            ALTER TABLE summary_hour_latency ADD COLUMN slowest_req INTEGER;
+            CREATE TABLE summary_error(
+              hour INTEGER NOT NULL,
+              reporter INTEGER NOT NULL,
+              dest INTEGER NOT NULL,
+              caller INTEGER NOT NULL,
+              status INTEGER NOT NULL,
+              flags INTEGER NOT NULL,
+              details INTEGER NOT NULL,
+              route INTEGER NOT NULL,
+              requests INTEGER NOT NULL
+            );
+            CREATE INDEX summary_error_hour ON summary_error(hour);
+            DELETE FROM summary_minute;
+            DELETE FROM summary_hour_latency;
+            DELETE FROM summary_hour;
+            """)
+        let span = try db.rows("SELECT min(start_us) / 60000000, max(start_us) / 60000000 FROM log_row").first
+        if let first = span?[0].int64, let last = span?[1].int64 {
+            try rebuild(db, firstMinute: first, lastMinute: last, withUntimed: true)
+        } else {
+            try rebuild(db, firstMinute: 0, lastMinute: -1, withUntimed: true)
+        }
     }
 
     /// `a.b.c.d` as an integer, or nil.
