@@ -20,10 +20,10 @@ final class SummaryAggregator {
         }
     }
 
-    /// An error signature of one hour: where (reporter, destination, caller) and what (status,
+    /// An error signature of one minute: where (reporter, destination, caller) and what (status,
     /// flags, response-code details, route).
     private struct ErrorKey: Hashable {
-        var hour: Int64, reporter: Int64, dest: Int64, caller: Int64, status: Int64, flags: Int64, details: Int64, route: Int64
+        var minute: Int64, reporter: Int64, dest: Int64, caller: Int64, status: Int64, flags: Int64, details: Int64, route: Int64
     }
 
     private struct MinuteCell {
@@ -95,7 +95,7 @@ final class SummaryAggregator {
         }
         // Failed lines (5xx, no response, or a response flag) keep their signature.
         if (status.map { $0 >= 500 || $0 == 0 } ?? false) || flags != nil {
-            let key = ErrorKey(hour: minute >= 0 ? minute / 60 : -1, reporter: reporter, dest: dest, caller: caller, status: status ?? -1,
+            let key = ErrorKey(minute: minute, reporter: reporter, dest: dest, caller: caller, status: status ?? -1,
                                flags: flags ?? 0, details: integer(.details) ?? 0, route: integer(.route) ?? 0)
             errors[key, default: 0] += 1
         }
@@ -119,7 +119,7 @@ final class SummaryAggregator {
                 slowestMs: c.slowestMs >= 0 ? c.slowestMs : nil, slowestReq: c.slowestReq > 0 ? c.slowestReq : nil))
         }
         for (k, n) in errors {
-            batch.summaryErrors.append([k.hour, k.reporter, k.dest, k.caller, k.status, k.flags, k.details, k.route, n])
+            batch.summaryErrors.append([k.minute, k.reporter, k.dest, k.caller, k.status, k.flags, k.details, k.route, n])
         }
         errors.removeAll(keepingCapacity: true)
         // Hour rows: the minute cells added up per hour (latency), and their status and flag counts.

@@ -79,7 +79,7 @@ public final class AccessLogBatch: @unchecked Sendable {
     public var summaryMinutes: [SummaryMinuteDelta] = []
     /// The same per hour, for `summary_hour_latency` (`minute` is the hour's first minute).
     public var summaryHourLatencies: [SummaryMinuteDelta] = []
-    /// Error signature counts for `summary_error`: hour, reporter, dest, caller, status, flags, details, route, requests.
+    /// Error signature counts for `summary_error`: minute, reporter, dest, caller, status, flags, details, route, requests.
     public var summaryErrors: [[Int64]] = []
     /// Summary deltas to add to `summary_hour`: (hour, reporter, dest, caller, status, flags, requests).
     public var summaryHours: [(hour: Int64, reporter: Int64, dest: Int64, caller: Int64, status: Int64, flags: Int64, requests: Int64)] = []

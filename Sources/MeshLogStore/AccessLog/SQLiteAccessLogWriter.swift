@@ -42,7 +42,7 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
             INSERT INTO summary_hour_latency(\(SummarySchema.minuteColumns), slowest_ms, slowest_req) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertError = try db.prepare("""
-            INSERT INTO summary_error(hour, reporter, dest, caller, status, flags, details, route, requests) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO summary_error(minute, reporter, dest, caller, status, flags, details, route, requests) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         upsertHour = try db.prepare("""
             INSERT INTO summary_hour(hour, reporter, dest, caller, status, flags, requests) VALUES (?, ?, ?, ?, ?, ?, ?)

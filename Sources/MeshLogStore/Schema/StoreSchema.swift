@@ -50,7 +50,9 @@ public enum StoreSchema {
         "(SELECT p.workload FROM pod_address a JOIN pod p ON p.reporter = a.reporter WHERE a.ip = \(ip))"
     }
 
-    static func accessLogView(withLoggedAt: Bool, withWorkloads: Bool = false) -> String {
+    /// `withPodIP` (009 on) also names callers by the pod addresses learned from outbound lines
+    /// (`pod_ip`), so an ingress gateway, which has no inbound lines, is known as a caller too.
+    static func accessLogView(withLoggedAt: Bool, withWorkloads: Bool = false, withPodIP: Bool = false) -> String {
         """
         CREATE VIEW access_log AS SELECT
           e.id AS id,
@@ -95,7 +97,7 @@ public enum StoreSchema {
         ,
           (SELECT workload FROM pod WHERE reporter = e.reporter) AS workload,
           CASE e.direction WHEN 2 THEN (SELECT workload FROM pod WHERE reporter = e.reporter)
-            WHEN 1 THEN \(workloadAt(hostIP("e.downstream_remote"))) END AS source_workload,
+            WHEN 1 THEN \(withPodIP ? "coalesce((SELECT p.workload FROM pod_ip a JOIN pod p ON p.reporter = a.reporter WHERE typeof(e.downstream_remote) = 'integer' AND a.ip = e.downstream_remote >> 16), \(workloadAt(hostIP("e.downstream_remote"))))" : workloadAt(hostIP("e.downstream_remote"))) END AS source_workload,
           CASE e.direction WHEN 1 THEN (SELECT workload FROM pod WHERE reporter = e.reporter)
             WHEN 2 THEN \(workloadAt(hostIP("(SELECT value FROM dict WHERE id = e.upstream_host)"))) END AS destination_workload
         """ : "")

@@ -61,12 +61,12 @@ public enum SummarySchema {
             FROM log_row e JOIN destination d ON d.id = e.dest
             WHERE \(range)\(untimed)
             GROUP BY 1, 2, 3, 4;
-            DELETE FROM summary_error WHERE hour BETWEEN \(firstHour) AND \(lastHour)\(withUntimed ? " OR hour = -1" : "");
-            INSERT INTO summary_error(hour, reporter, dest, caller, status, flags, details, route, requests)
-            SELECT coalesce(e.start_us / 3600000000, -1), coalesce(e.reporter, 0), e.dest, \(callerKey("e", direction: "d")),
+            DELETE FROM summary_error WHERE \(minuteRange)\(withUntimed ? " OR minute = -1" : "");
+            INSERT INTO summary_error(minute, reporter, dest, caller, status, flags, details, route, requests)
+            SELECT coalesce(e.start_us / 60000000, -1), coalesce(e.reporter, 0), e.dest, \(callerKey("e", direction: "d")),
               coalesce(e.status, -1), coalesce(e.flags, 0), coalesce(e.details, 0), coalesce(e.route, 0), count(*)
             FROM log_row e JOIN destination d ON d.id = e.dest
-            WHERE (\(hourRange)\(untimed)) AND (e.status >= 500 OR e.status = 0 OR e.flags IS NOT NULL)
+            WHERE (\(range)\(untimed)) AND (e.status >= 500 OR e.status = 0 OR e.flags IS NOT NULL)
             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
             DELETE FROM summary_hour WHERE hour BETWEEN \(firstHour) AND \(lastHour)\(withUntimed ? " OR hour = -1" : "");
             INSERT INTO summary_hour(hour, reporter, dest, caller, status, flags, requests)
@@ -158,7 +158,7 @@ public enum SummarySchema {
             ALTER TABLE summary_hour_latency ADD COLUMN slowest_ms INTEGER;
             ALTER TABLE summary_hour_latency ADD COLUMN slowest_req INTEGER;
             CREATE TABLE summary_error(
-              hour INTEGER NOT NULL,
+              minute INTEGER NOT NULL,
               reporter INTEGER NOT NULL,
               dest INTEGER NOT NULL,
               caller INTEGER NOT NULL,
@@ -168,11 +168,13 @@ public enum SummarySchema {
               route INTEGER NOT NULL,
               requests INTEGER NOT NULL
             );
-            CREATE INDEX summary_error_hour ON summary_error(hour);
+            CREATE INDEX summary_error_minute ON summary_error(minute);
+            DROP VIEW access_log;
             DELETE FROM summary_minute;
             DELETE FROM summary_hour_latency;
             DELETE FROM summary_hour;
             """)
+        try db.execute(StoreSchema.accessLogView(withLoggedAt: true, withWorkloads: true, withPodIP: true))
         let span = try db.rows("SELECT min(start_us) / 60000000, max(start_us) / 60000000 FROM log_row").first
         if let first = span?[0].int64, let last = span?[1].int64 {
             try rebuild(db, firstMinute: first, lastMinute: last, withUntimed: true)

@@ -1,0 +1,188 @@
+import Foundation
+import MeshLogStore
+
+/// `meshlog report`: a window (usually a day) against a baseline (usually the day before), in
+/// the sections an on-call engineer reads in the morning. Every number comes from the summary
+/// tables, so a day of a ten-million-line store takes well under a second.
+public struct DailyReport: Sendable {
+    /// Requests, errors and latency of one window.
+    public struct Headline: Sendable, Equatable, Codable {
+        /// Every hop.
+        public var requests: Int
+        public var errors: Int
+        /// Requests entering the mesh (from outside callers or through an ingress gateway).
+        public var entryRequests: Int
+        public var entryErrors: Int
+        public var entryP50: Double?
+        public var entryP99: Double?
+
+        public var errorRate: Double { requests > 0 ? 100 * Double(errors) / Double(requests) : 0 }
+        public var entryErrorRate: Double { entryRequests > 0 ? 100 * Double(entryErrors) / Double(entryRequests) : 0 }
+    }
+
+    /// A failed-line signature: what failed, where.
+    public struct Signature: Sendable, Hashable, Codable {
+        public var service: String?
+        public var status: Int?
+        public var flags: String?
+        public var details: String?
+        public var route: String?
+    }
+
+    /// A failing edge with its codes and flags in words.
+    public struct FailingEdge: Sendable, Codable {
+        public var edge: String
+        public var code: Int?
+        public var flag: String
+        public var requests: Int
+        public var meaning: String
+    }
+
+    /// An edge's latency in both windows.
+    public struct Shift: Sendable, Codable {
+        public var edge: String
+        public var requests: Int
+        public var baselineRequests: Int
+        public var p50: Double?
+        public var baselineP50: Double?
+        public var p99: Double?
+        public var baselineP99: Double?
+        /// p99 change (ms) times requests: what the change cost in total.
+        public var impact: Double
+    }
+
+    /// One of the slowest requests, ready for `meshlog trace`.
+    public struct SlowRequest: Sendable, Codable {
+        public var requestID: String
+        public var durationMs: Double
+        public var start: String
+        public var route: String?
+        public var status: Int?
+    }
+
+    /// A reporter with a hole in its lines.
+    public struct Gap: Sendable, Codable {
+        public var reporter: String
+        public var minutesCovered: Int
+        public var longestGapMinutes: Int
+        public var gapStart: String
+    }
+
+    public let window: (start: Int64, end: Int64)
+    public let baseline: (start: Int64, end: Int64)
+    public let headline: Headline
+    public let baselineHeadline: Headline
+    public let timeline: [TimelineBucket]
+    public let timelineBucketMicros: Int64
+    public let graph: ServiceGraph
+    public let failingEdges: [FailingEdge]
+    public let newSignatures: [(signature: Signature, requests: Int)]
+    public let newEdges: [HopStats]
+    public let vanishedEdges: [HopStats]
+    public let shifts: [Shift]
+    public let slowest: [SlowRequest]
+    public let rejected: [(path: String, rejected: Int, lines: Int)]
+    public let gaps: [Gap]
+    /// Hop statistics of the window, per edge (for gates on one edge).
+    public let edges: [HopStats]
+
+    /// Builds the report of `[window)` against `[baseline)` (µs; rounded out to whole minutes).
+    public init(path: String, window: (start: Int64, end: Int64), baseline: (start: Int64, end: Int64)) throws {
+        let minute: Int64 = 60_000_000
+        func round(_ w: (start: Int64, end: Int64)) -> (start: Int64, end: Int64) {
+            (w.start / minute * minute, (w.end + minute - 1) / minute * minute)
+        }
+        let window = round(window), baseline = round(baseline)
+        self.window = window
+        self.baseline = baseline
+        func session(_ w: (start: Int64, end: Int64)) throws -> AnswerSession {
+            try AnswerSession(path: path, since: AnswerFormat.timestamp(w.start), until: AnswerFormat.timestamp(w.end), services: [])
+        }
+        let now = try session(window), before = try session(baseline)
+        headline = try Self.headline(now, window)
+        baselineHeadline = try Self.headline(before, baseline)
+
+        let span = window.end - window.start
+        let bucket = max(minute, span / 96 / minute * minute)
+        timelineBucketMicros = bucket
+        timeline = try TimelineReport(session: now, bucketMicros: bucket, side: .hop).buckets
+        graph = try ServiceGraph(session: now)
+
+        let status = try StatusReport(session: now, by: [.edge, .code, .flag], side: .hop)
+        failingEdges = status.result.groups.filter { $0.errors > 0 || ($0.keys[.flag]?.string ?? "-") != "-" }.prefix(12).map { g in
+            let source = g.keys[.source]?.string ?? AnswerQueries.outsideMesh
+            let service = g.keys[.service]?.string ?? "(unknown)"
+            let subset = g.keys[.subset]?.string.map { " \($0)" } ?? ""
+            let code = g.keys[.code]?.int64.map(Int.init)
+            let flag = g.keys[.flag]?.string ?? "-"
+            let meaning = flag != "-" ? (StatusExplanation.flag(flag).map { "\($0.long): \($0.meaning)" } ?? flag)
+                : code.map { StatusExplanation.code($0, requests: g.requests, unflagged: g.unflagged) } ?? ""
+            return FailingEdge(edge: "\(source) → \(service)\(subset)", code: code, flag: flag, requests: g.requests, meaning: meaning)
+        }
+
+        let signaturesNow = try Self.signatures(now, window)
+        let signaturesBefore = Set(try Self.signatures(before, baseline).map(\.signature))
+        newSignatures = signaturesNow.filter { !signaturesBefore.contains($0.signature) }
+
+        let hopsNow = try HopsReport(session: now).edges
+        let hopsBefore = try HopsReport(session: before).edges
+        edges = hopsNow
+        func key(_ h: HopStats) -> String { HopsReport.label(h) }
+        let beforeByKey = Dictionary(hopsBefore.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        let nowKeys = Set(hopsNow.map(key))
+        newEdges = hopsBefore.isEmpty ? [] : hopsNow.filter { beforeByKey[key($0)] == nil }
+        vanishedEdges = hopsBefore.filter { !nowKeys.contains(key($0)) }
+        shifts = hopsNow.compactMap { h -> Shift? in
+            guard let b = beforeByKey[key(h)], let p99 = h.client.p99 ?? h.server.p99, let bp99 = b.client.p99 ?? b.server.p99 else { return nil }
+            return Shift(edge: key(h), requests: h.requests, baselineRequests: b.requests, p50: h.client.p50 ?? h.server.p50,
+                         baselineP50: b.client.p50 ?? b.server.p50, p99: p99, baselineP99: bp99, impact: (p99 - bp99) * Double(h.requests))
+        }.sorted { abs($0.impact) > abs($1.impact) }.prefix(10).map { $0 }
+
+        let slowRows = try now.reader.run(sql: ReportQueries.slowest(since: window.start, until: window.end, limit: 10), parameters: [:]).rows
+        slowest = slowRows.compactMap { r in
+            guard let id = r[0].string, let ms = r[1].double else { return nil }
+            return SlowRequest(requestID: id, durationMs: ms, start: r[2].int64.map { AnswerFormat.timestamp($0) } ?? "",
+                               route: r[3].string, status: r[4].int64.map(Int.init))
+        }
+        rejected = try now.reader.run(sql: ReportQueries.rejectedSources, parameters: [:]).rows.map {
+            ($0[0].string ?? "", Int($0[1].int64 ?? 0), Int($0[2].int64 ?? 0))
+        }
+        gaps = try Self.gaps(now, window)
+    }
+
+    static func headline(_ session: AnswerSession, _ w: (start: Int64, end: Int64)) throws -> Headline {
+        let rows = try session.reader.run(sql: ReportQueries.headline(since: w.start, until: w.end), parameters: [:]).rows
+        let entry = rows.first { $0[0] == .text("entry") } ?? []
+        let all = rows.first { $0[0] == .text("all") } ?? []
+        func int(_ r: [SQLValue], _ i: Int) -> Int { r.count > i ? Int(r[i].int64 ?? 0) : 0 }
+        return Headline(requests: int(all, 1), errors: int(all, 2), entryRequests: int(entry, 1), entryErrors: int(entry, 2),
+                        entryP50: entry.count > 3 ? entry[3].double : nil, entryP99: entry.count > 4 ? entry[4].double : nil)
+    }
+
+    static func signatures(_ session: AnswerSession, _ w: (start: Int64, end: Int64)) throws -> [(signature: Signature, requests: Int)] {
+        try session.reader.run(sql: ReportQueries.errorSignatures(since: w.start, until: w.end), parameters: [:]).rows.map { r in
+            (Signature(service: r[0].string, status: r[1].int64.map(Int.init), flags: r[2].string, details: r[3].string, route: r[4].string),
+             Int(r[5].int64 ?? 0))
+        }
+    }
+
+    /// Reporters whose lines stop for ten minutes or more while the window goes on.
+    static func gaps(_ session: AnswerSession, _ w: (start: Int64, end: Int64)) throws -> [Gap] {
+        let rows = try session.reader.run(sql: ReportQueries.coverage(since: w.start, until: w.end), parameters: [:]).rows
+        var minutes: [String: [Int64]] = [:]
+        for r in rows { if let name = r[0].string, let m = r[1].int64 { minutes[name, default: []].append(m) } }
+        let all = Set(minutes.values.flatMap { $0 })
+        guard let first = all.min(), let last = all.max() else { return [] }
+        return minutes.compactMap { reporter, list -> Gap? in
+            var longest: Int64 = 0, at: Int64 = first
+            var previous = first - 1
+            for m in list.sorted() + [last + 1] {
+                if m - previous - 1 > longest { longest = m - previous - 1; at = previous + 1 }
+                previous = m
+            }
+            guard longest >= 10 else { return nil }
+            return Gap(reporter: reporter, minutesCovered: list.count, longestGapMinutes: Int(longest),
+                       gapStart: AnswerFormat.timestamp(at * 60_000_000, fraction: false))
+        }.sorted { $0.longestGapMinutes > $1.longestGapMinutes }
+    }
+}

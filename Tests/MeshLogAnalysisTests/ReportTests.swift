@@ -1,0 +1,142 @@
+import Foundation
+import MeshLogAnalysis
+import MeshLogStore
+import Testing
+
+@Suite("meshlog report")
+struct ReportTests {
+    let fixture = Fixture.shared
+    let minute: Int64 = 60_000_000
+
+    /// The fixture's hour split in two: the first half is the baseline of the second.
+    func halves() -> (window: (start: Int64, end: Int64), baseline: (start: Int64, end: Int64)) {
+        let first = fixture.lines.map(\.startMicros).min()! / minute * minute
+        let last = (fixture.newest / minute + 1) * minute
+        let middle = (first + last) / 2 / minute * minute
+        return ((middle, last), (first, middle))
+    }
+
+    @Test("headline, failing edges and shifts agree with status and hops over the same windows")
+    func agreesWithTheAnswers() throws {
+        let (window, baseline) = halves()
+        let report = try DailyReport(path: fixture.dbPath, window: window, baseline: baseline)
+        let session = try fixture.session(since: AnswerFormat.timestamp(window.start), until: AnswerFormat.timestamp(window.end))
+        let status = try StatusReport(session: session, by: [.service], side: .hop)
+        #expect(report.headline.requests == status.result.total)
+        #expect(report.headline.errors == status.result.groups.reduce(0) { $0 + $1.errors })
+        // Requests entering the mesh: the gateway's calls plus the outside callers' requests.
+        let lines = fixture.hops.map(\.line).filter { $0.startMicros >= window.start && $0.startMicros < window.end }
+        let entry = lines.filter { $0.workload == "istio-ingressgateway" || $0.pod == Fixture.outsidePod }
+        #expect(report.headline.entryRequests == entry.count)
+        #expect(report.headline.entryErrors == entry.filter(\.isError).count)
+        let entryDurations = entry.map { Double($0.durationMs) }
+        #expect(report.headline.entryP99 == Fixture.percentile(entryDurations, 0.99))
+        let hops = try HopsReport(session: session).edges
+        #expect(report.edges.count == hops.count)
+        for shift in report.shifts {
+            let edge = try #require(hops.first { HopsReport.label($0) == shift.edge })
+            #expect(shift.p99 == (edge.client.p99 ?? edge.server.p99))
+        }
+        #expect(report.failingEdges.allSatisfy { $0.requests > 0 && !$0.meaning.isEmpty })
+        #expect(report.timeline.reduce(0) { $0 + $1.requests } == report.headline.requests)
+        #expect(report.slowest.count == 10)
+        #expect(report.slowest.map(\.durationMs) == report.slowest.map(\.durationMs).sorted(by: >))
+        #expect(report.slowest.first?.durationMs == lines.map { Double($0.durationMs) }.max())
+    }
+
+    @Test("new error signatures are the failures of the window that the baseline never had, read from the lines")
+    func newSignatures() throws {
+        let (window, baseline) = halves()
+        let report = try DailyReport(path: fixture.dbPath, window: window, baseline: baseline)
+        let db = try SQLiteStore.openForReading(path: fixture.dbPath)
+        func signatures(_ w: (start: Int64, end: Int64)) throws -> Set<String> {
+            // Hop side: outbound lines, and inbound lines from outside the mesh.
+            Set(try db.rows("""
+                SELECT coalesce(service, '-') || '|' || coalesce(status, -1) || '|' || coalesce(flags, '-') || '|' ||
+                       coalesce(details, '-') || '|' || coalesce(route, '-')
+                FROM access_log
+                WHERE start_us >= \(w.start) AND start_us < \(w.end) AND (status >= 500 OR status = 0 OR flags IS NOT NULL)
+                  AND (direction = 'outbound' OR direction IS NULL OR source_workload IS NULL)
+                """).compactMap { $0[0].string })
+        }
+        let expected = try signatures(window).subtracting(try signatures(baseline))
+        let got = Set(report.newSignatures.map { s in
+            "\(s.signature.service ?? "-")|\(s.signature.status ?? -1)|\(s.signature.flags ?? "-")|\(s.signature.details ?? "-")|\(s.signature.route ?? "-")"
+        })
+        #expect(got == expected)
+        #expect(!got.isEmpty, "the fixture's halves differ in some failure")
+    }
+
+    @Test("an edge with no traffic in the window is vanished; the gates read the report")
+    func vanishedEdgesAndGates() throws {
+        // The outside callers' requests all fall in a few minutes around the middle of the hour.
+        let outside = fixture.lines.filter { $0.pod == Fixture.outsidePod }.map(\.startMicros)
+        let first = fixture.lines.map(\.startMicros).min()! / minute * minute
+        let window = (start: first, end: outside.min()! / minute * minute)
+        let report = try DailyReport(path: fixture.dbPath, window: window, baseline: (first, (fixture.newest / minute + 1) * minute))
+        #expect(report.vanishedEdges.map(HopsReport.label).contains("(outside mesh) → reports"))
+        #expect(report.newEdges.isEmpty)
+
+        let rate = try ReportGate(parsing: "error_rate > 0.5%")
+        #expect(rate.holds(in: report, edge: nil).holds == (report.headline.errorRate > 0.5))
+        #expect(try ReportGate(parsing: "error_rate > 100%").holds(in: report, edge: nil).holds == false)
+        #expect(try ReportGate(parsing: "vanished_edges > 0").holds(in: report, edge: nil).holds)
+        let p99 = try ReportGate(parsing: "p99 > 0.001s")
+        #expect(p99.threshold == 1)
+        #expect(p99.holds(in: report, edge: nil).value == report.headline.entryP99)
+        let edge = HopsReport.label(report.edges[0])
+        #expect(try ReportGate(parsing: "requests >= 1").holds(in: report, edge: edge.replacingOccurrences(of: "→", with: "->")).holds)
+        #expect(throws: ReportGateError.self) { try ReportGate(parsing: "latency > 3") }
+        #expect(throws: ReportGateError.self) { try ReportGate(parsing: "error_rate = 1%") }
+    }
+
+    @Test("Markdown, JSON and HTML carry every section; the HTML loads nothing from elsewhere")
+    func renderings() throws {
+        let (window, baseline) = halves()
+        let report = try DailyReport(path: fixture.dbPath, window: window, baseline: baseline)
+        let markdown = ReportRenderer.markdown(report)
+        for section in ["## Headline", "## Timeline", "## Service graph", "## Top failing edges", "## New error signatures",
+                        "## New and vanished edges", "## Largest latency shifts", "## Slowest requests", "## Data health"] {
+            #expect(markdown.contains(section), "\(section)")
+        }
+        let json = try JSONSerialization.jsonObject(with: Data(ReportRenderer.json(report).utf8)) as? [String: Any]
+        #expect((json?["headline"] as? [String: Any])?["requests"] as? Int == report.headline.requests)
+        #expect((json?["slowest_requests"] as? [Any])?.count == report.slowest.count)
+        let html = ReportRenderer.html(report)
+        #expect(html.hasPrefix("<!doctype html>") && html.contains("<svg") && html.contains("</html>"))
+        #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href=") && !html.contains("url("))
+    }
+
+    @Test("the HTML report renders in headless Chromium: a non-blank screenshot, no console errors")
+    func chromium() throws {
+        guard let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            print("skipped: no Chromium (apt-get install chromium)")
+            return
+        }
+        let (window, baseline) = halves()
+        let report = try DailyReport(path: fixture.dbPath, window: window, baseline: baseline)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let html = dir.appendingPathComponent("report.html"), png = dir.appendingPathComponent("report.png")
+        try ReportRenderer.html(report).write(to: html, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: browser)
+        process.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1000,2600",
+                             "--enable-logging=stderr", "--v=0", "--user-data-dir=\(dir.path)/profile",
+                             "--screenshot=\(png.path)", html.absoluteString]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let image = try Data(contentsOf: png)
+        #expect(image.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        // A blank 1000×2600 page compresses to a few kilobytes; charts, graph and tables do not.
+        #expect(image.count > 60_000, "screenshot is \(image.count) bytes")
+        let consoleErrors = log.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") || $0.contains("Failed to load resource") }
+        #expect(consoleErrors.isEmpty, "\(consoleErrors)")
+    }
+}
