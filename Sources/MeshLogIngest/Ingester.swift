@@ -543,15 +543,8 @@ public final class Ingester {
             if shared == nil { pipeline.close() }
             if ending == .stopped {
                 // Still growing: the source stays partial and the next follow run continues it.
-                let report = FileReport(path: name, format: formatName, state: .following, lines: fileState.lines,
-                                        records: fileState.records, rejected: fileState.rejected, skipped: fileState.skipped, error: nil)
-                summary.linesRead += fileState.lines
-                summary.recordsStored += report.records
-                summary.linesRejected += report.rejected
-                summary.linesSkipped += report.skipped
-                summary.reports.append(report)
-                onEvent(.fileFinished(report))
-                return report
+                return finished(FileReport(path: name, format: formatName, state: .following, lines: fileState.lines,
+                                         records: fileState.records, rejected: fileState.rejected, skipped: fileState.skipped, error: nil))
             }
             if shared == nil, ProcessInfo.processInfo.environment["MESHLOG_TIMING"] != nil {
                 pipeline.join()
@@ -572,11 +565,14 @@ public final class Ingester {
                 let tried = (fixedParser.map { [$0.name] } ?? FormatCatalog.presets.map(\.name)).joined(separator: ", ")
                 error = "no line matches a known access-log format (tried \(tried)); first line: \(first)"
             }
-            let report = FileReport(path: name, format: formatName, state: state, lines: fileState.lines,
-                                    records: duplicateOf == nil ? fileState.records : 0,
-                                    rejected: duplicateOf == nil ? fileState.rejected : 0,
-                                    skipped: fileState.skipped, error: error)
-            summary.linesRead += fileState.lines
+            return finished(FileReport(path: name, format: formatName, state: state, lines: fileState.lines,
+                                     records: duplicateOf == nil ? fileState.records : 0,
+                                     rejected: duplicateOf == nil ? fileState.rejected : 0,
+                                     skipped: fileState.skipped, error: error))
+        }
+        /// Adds a finished file's report to the run's summary and announces it.
+        func finished(_ report: FileReport) -> FileReport {
+            summary.linesRead += report.lines
             summary.recordsStored += report.records
             summary.linesRejected += report.rejected
             summary.linesSkipped += report.skipped

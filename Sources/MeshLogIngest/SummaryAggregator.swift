@@ -36,6 +36,14 @@ final class SummaryAggregator {
         /// (status or -1, flags or 0, requests): usually one to three entries.
         var statusFlags: [(Int64, Int64, Int64)] = []
 
+        /// The cell as a delta row for `key`, histograms encoded.
+        func delta(_ key: MinuteKey) -> SummaryMinuteDelta {
+            SummaryMinuteDelta(minute: key.minute, reporter: key.reporter, dest: key.dest, caller: key.caller, counts: counts,
+                               duration: duration.isEmpty ? nil : duration.histogram().encoded(),
+                               upstream: upstream.isEmpty ? nil : upstream.histogram().encoded(),
+                               slowestMs: slowestMs >= 0 ? slowestMs : nil, slowestReq: slowestReq > 0 ? slowestReq : nil)
+        }
+
         /// Adds another cell's counts and histograms (status and flag counts are kept per hour elsewhere).
         mutating func add(_ other: MinuteCell) {
             for i in counts.indices { counts[i] += other.counts[i] }
@@ -112,11 +120,7 @@ final class SummaryAggregator {
     func drain(into batch: AccessLogBatch) {
         for (i, key) in minuteKeys.enumerated() {
             let c = cells[i]
-            batch.summaryMinutes.append(SummaryMinuteDelta(
-                minute: key.minute, reporter: key.reporter, dest: key.dest, caller: key.caller, counts: c.counts,
-                duration: c.duration.isEmpty ? nil : c.duration.histogram().encoded(),
-                upstream: c.upstream.isEmpty ? nil : c.upstream.histogram().encoded(),
-                slowestMs: c.slowestMs >= 0 ? c.slowestMs : nil, slowestReq: c.slowestReq > 0 ? c.slowestReq : nil))
+            batch.summaryMinutes.append(c.delta(key))
         }
         for (k, n) in errors {
             batch.summaryErrors.append([k.minute, k.reporter, k.dest, k.caller, k.status, k.flags, k.details, k.route, n])
@@ -139,11 +143,7 @@ final class SummaryAggregator {
         }
         for key in latencyOrder {
             let c = latency[key]!
-            batch.summaryHourLatencies.append(SummaryMinuteDelta(
-                minute: key.minute, reporter: key.reporter, dest: key.dest, caller: key.caller, counts: c.counts,
-                duration: c.duration.isEmpty ? nil : c.duration.histogram().encoded(),
-                upstream: c.upstream.isEmpty ? nil : c.upstream.histogram().encoded(),
-                slowestMs: c.slowestMs >= 0 ? c.slowestMs : nil, slowestReq: c.slowestReq > 0 ? c.slowestReq : nil))
+            batch.summaryHourLatencies.append(c.delta(key))
         }
         for (k, list) in hours {
             for (s, f, n) in list { batch.summaryHours.append((k.minute, k.reporter, k.dest, k.caller, s, f, n)) }

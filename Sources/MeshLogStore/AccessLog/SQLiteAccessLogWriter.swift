@@ -251,15 +251,10 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
                 "SELECT id FROM source WHERE content_hash = ? AND state = 'done' AND id <> ? ORDER BY id LIMIT 1",
                 [.integer(contentHash), .integer(id)]).int64
             if let older, error == nil {
-                let span = try db.rows("SELECT min(start_us) / 60000000, max(start_us) / 60000000, sum(start_us IS NULL) FROM log_row WHERE source_id = ?",
-                                       [.integer(id)]).first
+                let span = try minuteSpan(of: id)
                 try db.execute("DELETE FROM log_row WHERE source_id = ?", [.integer(id)])
                 // Take the deleted lines back out of the summaries.
-                if let span, let first = span[0].int64, let last = span[1].int64 {
-                    try SummarySchema.rebuild(db, firstMinute: first, lastMinute: last, withUntimed: (span[2].int64 ?? 0) > 0)
-                } else if let span, (span[2].int64 ?? 0) > 0 {
-                    try SummarySchema.rebuild(db, firstMinute: 0, lastMinute: -1, withUntimed: true)
-                }
+                try recount(span)
                 try db.execute("DELETE FROM rejected WHERE source_id = ?", [.integer(id)])
                 try db.execute("""
                     UPDATE source SET state = 'duplicate', content_hash = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
@@ -275,19 +270,25 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
         }
     }
 
+    /// The first and last minute of a source's stored rows, and whether some have no start time.
+    private func minuteSpan(of source: Int64) throws -> (first: Int64?, last: Int64?, untimed: Bool) {
+        let row = try db.rows("SELECT min(start_us) / 60000000, max(start_us) / 60000000, sum(start_us IS NULL) FROM log_row WHERE source_id = ?",
+                              [.integer(source)]).first
+        return (row?[0].int64, row?[1].int64, (row?[2].int64 ?? 0) > 0)
+    }
+
+    /// Rebuilds the summaries of the minutes in `span`.
+    private func recount(_ span: (first: Int64?, last: Int64?, untimed: Bool)) throws {
+        if let first = span.first, let last = span.last {
+            try SummarySchema.rebuild(db, firstMinute: first, lastMinute: last, withUntimed: span.untimed)
+        } else if span.untimed {
+            try SummarySchema.rebuild(db, firstMinute: 0, lastMinute: -1, withUntimed: true)
+        }
+    }
+
     /// Recounts the summaries of the minutes a source's stored rows fall in (after a killed run).
     public func rebuildSummaries(source id: Int64) throws {
-        try db.inTransaction(.immediate) {
-            let span = try db.rows("SELECT min(start_us) / 60000000, max(start_us) / 60000000, sum(start_us IS NULL) FROM log_row WHERE source_id = ?",
-                                   [.integer(id)]).first
-            guard let span else { return }
-            let untimed = (span[2].int64 ?? 0) > 0
-            if let first = span[0].int64, let last = span[1].int64 {
-                try SummarySchema.rebuild(db, firstMinute: first, lastMinute: last, withUntimed: untimed)
-            } else if untimed {
-                try SummarySchema.rebuild(db, firstMinute: 0, lastMinute: -1, withUntimed: true)
-            }
-        }
+        try db.inTransaction(.immediate) { try recount(try minuteSpan(of: id)) }
     }
 
     /// Rows already stored.

@@ -78,26 +78,22 @@ public enum SummarySchema {
             """)
     }
 
+    /// The DDL of a latency summary table (`summary_minute` and `summary_hour_latency` share it).
+    static func latencyTable(_ name: String) -> String {
+        """
+        CREATE TABLE \(name)(
+          minute INTEGER NOT NULL, reporter INTEGER NOT NULL, dest INTEGER NOT NULL, caller INTEGER NOT NULL,
+          requests INTEGER NOT NULL, errors INTEGER NOT NULL, no_response INTEGER NOT NULL,
+          c1xx INTEGER NOT NULL, c2xx INTEGER NOT NULL, c3xx INTEGER NOT NULL, c4xx INTEGER NOT NULL, c5xx INTEGER NOT NULL,
+          unflagged INTEGER NOT NULL, duration BLOB, upstream BLOB
+        );
+        """
+    }
+
     /// 006: creates the summary tables and fills them from the rows already stored.
     static func migrate(_ db: Database) throws {
         try db.execute("""
-            CREATE TABLE summary_minute(
-              minute INTEGER NOT NULL,
-              reporter INTEGER NOT NULL,
-              dest INTEGER NOT NULL,
-              caller INTEGER NOT NULL,
-              requests INTEGER NOT NULL,
-              errors INTEGER NOT NULL,
-              no_response INTEGER NOT NULL,
-              c1xx INTEGER NOT NULL,
-              c2xx INTEGER NOT NULL,
-              c3xx INTEGER NOT NULL,
-              c4xx INTEGER NOT NULL,
-              c5xx INTEGER NOT NULL,
-              unflagged INTEGER NOT NULL,
-              duration BLOB,
-              upstream BLOB
-            );
+            \(latencyTable("summary_minute"))
             CREATE INDEX summary_minute_minute ON summary_minute(minute);
             CREATE TABLE summary_hour(
               hour INTEGER NOT NULL,
@@ -128,23 +124,7 @@ public enum SummarySchema {
     /// 008: the hourly latency summaries (filled by 009).
     static func migrateHourlyLatency(_ db: Database) throws {
         try db.execute("""
-            CREATE TABLE summary_hour_latency(
-              minute INTEGER NOT NULL,
-              reporter INTEGER NOT NULL,
-              dest INTEGER NOT NULL,
-              caller INTEGER NOT NULL,
-              requests INTEGER NOT NULL,
-              errors INTEGER NOT NULL,
-              no_response INTEGER NOT NULL,
-              c1xx INTEGER NOT NULL,
-              c2xx INTEGER NOT NULL,
-              c3xx INTEGER NOT NULL,
-              c4xx INTEGER NOT NULL,
-              c5xx INTEGER NOT NULL,
-              unflagged INTEGER NOT NULL,
-              duration BLOB,
-              upstream BLOB
-            );
+            \(latencyTable("summary_hour_latency"))
             CREATE INDEX summary_hour_latency_minute ON summary_hour_latency(minute);
             """)
     }
