@@ -25,7 +25,7 @@ public enum CriticalPathQueries {
     /// The dictionary ids of a text value (routes or paths to filter on).
     public static let dictIDs = "SELECT id FROM dict WHERE value = ?"
     /// The earliest and the newest start in the store.
-    public static let bounds = "SELECT min(start_us), max(start_us) FROM log_row"
+    public static let bounds = "SELECT (SELECT min(start_us) FROM log_row), (SELECT max(start_us) FROM log_row)"
 }
 
 /// One access-log line as `meshlog critical-path` reads it: ids and numbers only.
