@@ -130,10 +130,9 @@ public struct CriticalPathAnalysis {
         }
 
         try CriticalPathReader.scan(db, fromUs: since - Self.marginUs, toUs: until + Self.marginUs) { row in
-            if var o = open[row.req] {
-                o.lines.append(row)
-                o.maxEndUs = max(o.maxEndUs, row.startUs + row.durationMs * 1000)
-                open[row.req] = o
+            if let k = open.index(forKey: row.req) {
+                open.values[k].lines.append(row)  // in place: no copy of the lines
+                open.values[k].maxEndUs = max(open.values[k].maxEndUs, row.startUs + row.durationMs * 1000)
             } else if !skipped.contains(row.req) {
                 if row.startUs < since || row.startUs >= until {
                     skipped.insert(row.req)
@@ -267,8 +266,6 @@ extension CriticalPathAnalysis {
         var hopNames: [String] = []
         private var hopIndex: [HopKey: Int] = [:]
         private var workloadOf: [Int64: Int] = [:]
-        private var workloadIndex: [String: Int] = [:]
-        private var workloadNames: [String] = []
 
         init(dims: CriticalPathDimensions, grouping: Grouping) {
             self.dims = dims
@@ -276,11 +273,13 @@ extension CriticalPathAnalysis {
         }
 
         struct HopKey: Hashable {
-            /// The caller's workload (index into `workloadNames`); -1 for a caller outside the mesh.
+            /// The caller's workload (index into `names`); -1 for a caller outside the mesh.
             var caller: Int
-            var service: Int64
-            var method: Int64
-            var route: Int64
+            /// Service, method and route names (indexes into `names`; -1 for none). Keys hold names, not
+            /// dictionary ids: one text can have several ids.
+            var service: Int
+            var method: Int
+            var route: Int
         }
 
         struct Node {
@@ -289,120 +288,147 @@ extension CriticalPathAnalysis {
             var attempt: Int
             var hop: Int
             var children: [Int] = []
-            var parent: Int?
         }
 
-        /// The workload of a reporter, as an index into `workloadNames`.
+        private var names: [String] = []
+        private var nameIndex: [String: Int] = [:]
+        private var nameOfID: [Int64: Int] = [:]
+
+        mutating func intern(_ name: String) -> Int {
+            if let k = nameIndex[name] { return k }
+            nameIndex[name] = names.count
+            names.append(name)
+            return names.count - 1
+        }
+
+        /// A dictionary id's text as an index into `names` (-1 for none).
+        mutating func name(_ id: Int64?) -> Int {
+            guard let id, id != 0 else { return -1 }
+            if let k = nameOfID[id] { return k }
+            let k = ((try? dims.value(id)) ?? nil).map { intern($0) } ?? -1
+            nameOfID[id] = k
+            return k
+        }
+
+        /// The workload of a reporter, as an index into `names`.
         mutating func workload(_ reporter: Int64) -> Int {
             if let w = workloadOf[reporter] { return w }
-            let name = dims.workloads[reporter] ?? LogTreeBuilder.workload((try? dims.value(reporter)) ?? "?")
-            let w: Int
-            if let k = workloadIndex[name] { w = k } else {
-                w = workloadNames.count
-                workloadIndex[name] = w
-                workloadNames.append(name)
-            }
+            let w = intern(dims.workloads[reporter] ?? LogTreeBuilder.workload((try? dims.value(reporter)) ?? "?"))
             workloadOf[reporter] = w
             return w
         }
 
         mutating func hop(caller: Int64, line: CriticalPathRow, service: Int64?) -> Int {
             let byRoute = grouping == .route
-            let key = HopKey(caller: caller < 0 ? -1 : workload(caller), service: service ?? 0, method: byRoute ? dims.methods[line.variant] ?? 0 : 0,
-                             route: byRoute ? (line.route != 0 ? line.route : line.path) : 0)
+            let key = HopKey(caller: caller < 0 ? -1 : workload(caller), service: name(service),
+                             method: byRoute ? name(dims.methods[line.variant]) : -1,
+                             route: byRoute ? name(line.route != 0 ? line.route : line.path) : -1)
             if let k = hopIndex[key] { return k }
-            var name = (key.caller < 0 ? AnswerQueries.outsideMesh : workloadNames[key.caller]) + " → "
-                + ((service.flatMap { try? dims.value($0) }) ?? "?")
-            if byRoute {
-                if let m = try? dims.value(key.method) { name += " " + m }
-                if let r = try? dims.value(key.route) { name += " " + r }
-            }
+            var text = (key.caller < 0 ? AnswerQueries.outsideMesh : names[key.caller]) + " → "
+                + (key.service < 0 ? "?" : names[key.service])
+            if key.method >= 0 { text += " " + names[key.method] }
+            if key.route >= 0 { text += " " + names[key.route] }
             hopIndex[key] = hopNames.count
-            hopNames.append(name)
+            hopNames.append(text)
             return hopNames.count - 1
         }
 
-        /// The request's critical path, or nil when a filter drops it.
+        /// The request's critical path, or nil when a filter drops it. Requests hold a handful of lines, so
+        /// lookups are linear scans rather than dictionaries.
         mutating func path(req: Int64, lines unsorted: [CriticalPathRow], services: Set<Int64>,
                            route: (methods: Set<Int64>?, routes: Set<Int64>)?) -> RequestPath? {
             let slack = LogTreeBuilder.slackUs
             let lines = unsorted.count < 2 ? unsorted : unsorted.sorted { ($0.startUs, $0.id) < ($1.startUs, $1.id) }
-            let dir = lines.map { dims.destinations[$0.dest] ?? (0, nil) }
-            if !services.isEmpty, !dir.contains(where: { $0.service.map(services.contains) ?? false }) { return nil }
-            let inboundFlags = dir.map { $0.direction == 1 }
-            func end(_ k: Int) -> Int64 { lines[k].startUs + lines[k].durationMs * 1000 }
-            var outbound: [Int] = [], inbound: [Int] = []
-            for k in lines.indices { if inboundFlags[k] { inbound.append(k) } else { outbound.append(k) } }
-            var pairedTo = [Int](repeating: -1, count: lines.count)
+            let n = lines.count
+            var inbound = [Bool](repeating: false, count: n)
+            var service = [Int64?](repeating: nil, count: n)
+            var ends = [Int64](repeating: 0, count: n)
+            var wanted = services.isEmpty
+            for k in 0..<n {
+                let d = dims.destinations[lines[k].dest]
+                inbound[k] = d?.direction == 1
+                service[k] = d?.service
+                ends[k] = lines[k].startUs + lines[k].durationMs * 1000
+                if !wanted, let s = service[k], services.contains(s) { wanted = true }
+            }
+            guard wanted else { return nil }
+            var pairedTo = [Int](repeating: -1, count: n)
 
             func inWindow(_ i: Int, _ o: Int) -> Bool {
-                lines[i].startUs + slack >= lines[o].startUs && lines[i].startUs <= end(o) + slack
+                lines[i].startUs + slack >= lines[o].startUs && lines[i].startUs <= ends[o] + slack
             }
-            func closest(_ i: Int, _ candidates: [Int]) -> Int? {
-                candidates.min { abs(lines[i].startUs - lines[$0].startUs) < abs(lines[i].startUs - lines[$1].startUs) }
-            }
-            var byUpstreamLocal: [Int64: [Int]] = [:]
-            for o in outbound { if let u = lines[o].upstreamLocal { byUpstreamLocal[u, default: []].append(o) } }
-            for i in inbound {
-                guard let remote = lines[i].downstreamRemote, let cands = byUpstreamLocal[remote] else { continue }
-                if let o = closest(i, cands.filter { inWindow(i, $0) }) { pairedTo[i] = o }
-            }
-            for i in inbound where pairedTo[i] < 0 {
-                let sameService = outbound.filter {
-                    inWindow(i, $0) && (dir[$0].service == nil || dir[$0].service == dir[i].service) && lines[$0].status != 404
+            /// The outbound line closest in start to inbound line `i` among those `accept` takes (the first on ties).
+            func closest(_ i: Int, _ accept: (Int) -> Bool) -> Int? {
+                var best: Int?
+                var bestGap = Int64.max
+                for o in 0..<n where !inbound[o] && accept(o) {
+                    let gap = abs(lines[i].startUs - lines[o].startUs)
+                    if gap < bestGap { best = o; bestGap = gap }
                 }
+                return best
+            }
+            for i in 0..<n where inbound[i] {
+                guard let remote = lines[i].downstreamRemote else { continue }
+                if let o = closest(i, { lines[$0].upstreamLocal == remote && inWindow(i, $0) }) { pairedTo[i] = o }
+            }
+            for i in 0..<n where inbound[i] && pairedTo[i] < 0 {
                 let callerIP = lines[i].downstreamRemoteHost
-                let fromPod = sameService.filter { (lines[$0].upstreamLocalHost ?? lines[$0].downstreamRemoteHost) == callerIP }
-                if let o = closest(i, fromPod.isEmpty ? sameService : fromPod) { pairedTo[i] = o }
+                func sameService(_ o: Int) -> Bool {
+                    inWindow(i, o) && (service[o] == nil || service[o] == service[i]) && lines[o].status != 404
+                }
+                if let o = closest(i, { sameService($0) && (lines[$0].upstreamLocalHost ?? lines[$0].downstreamRemoteHost) == callerIP })
+                    ?? closest(i, sameService) {
+                    pairedTo[i] = o
+                }
             }
 
             // Nodes in LogTreeBuilder's order: each hop followed by its attempts, then unpaired inbound lines.
-            var attemptsOf: [Int: [Int]] = [:]
-            for i in inbound where pairedTo[i] >= 0 { attemptsOf[pairedTo[i], default: []].append(i) }
             var nodes: [Node] = []
-            var nodeOfLine = [Int](repeating: -1, count: lines.count)
+            nodes.reserveCapacity(n)
+            var nodeOfLine = [Int](repeating: -1, count: n)
             var created: [(line: Int, node: Int)] = []
-            for o in outbound {
-                let h = hop(caller: lines[o].reporter, line: lines[o], service: dir[o].service)
+            created.reserveCapacity(n)
+            for o in 0..<n where !inbound[o] {
+                let h = hop(caller: lines[o].reporter, line: lines[o], service: service[o])
                 let hopNode = nodes.count
-                nodes.append(Node(start: lines[o].startUs, end: end(o), attempt: 0, hop: h))
+                nodes.append(Node(start: lines[o].startUs, end: ends[o], attempt: 0, hop: h))
                 nodeOfLine[o] = hopNode
                 created.append((o, hopNode))
-                let attempts = attemptsOf[o] ?? []  // already in (start, id) order
-                if attempts.count > 1 {
-                    for (k, i) in attempts.enumerated() {
-                        nodes.append(Node(start: lines[i].startUs, end: end(i), attempt: k + 1, hop: h, parent: hopNode))
+                var attempts = 0
+                for i in 0..<n where pairedTo[i] == o { attempts += 1; nodeOfLine[i] = hopNode }
+                if attempts > 1 {
+                    var k = 0
+                    for i in 0..<n where pairedTo[i] == o {  // in (start, id) order
+                        k += 1
+                        nodes.append(Node(start: lines[i].startUs, end: ends[i], attempt: k, hop: h))
                         nodes[hopNode].children.append(nodes.count - 1)
                         nodeOfLine[i] = nodes.count - 1
                     }
-                } else if let only = attempts.first {
-                    nodeOfLine[only] = hopNode
                 }
             }
-            for i in inbound where pairedTo[i] < 0 {
-                let h = hop(caller: -1, line: lines[i], service: dir[i].service)
-                nodes.append(Node(start: lines[i].startUs, end: end(i), attempt: 0, hop: h))
+            for i in 0..<n where inbound[i] && pairedTo[i] < 0 {
+                let h = hop(caller: -1, line: lines[i], service: service[i])
+                nodes.append(Node(start: lines[i].startUs, end: ends[i], attempt: 0, hop: h))
                 nodeOfLine[i] = nodes.count - 1
                 created.append((i, nodes.count - 1))
             }
 
             // Nesting: each outbound line under the innermost inbound line of its pod that contains it in time.
-            var inboundByPod: [Int64: [Int]] = [:]
-            for i in inbound { inboundByPod[lines[i].reporter, default: []].append(i) }
             var roots: [Int] = []
             for (lineIndex, node) in created {
                 var parentNode = -1
-                if !inboundFlags[lineIndex] {
+                if !inbound[lineIndex] {
                     let o = lines[lineIndex]
-                    let containing = (inboundByPod[o.reporter] ?? []).filter {
-                        lines[$0].startUs <= o.startUs + slack && o.startUs <= end($0) + slack && pairedTo[$0] != lineIndex
+                    var best = -1
+                    for i in 0..<n where inbound[i] && lines[i].reporter == o.reporter && pairedTo[i] != lineIndex
+                        && lines[i].startUs <= o.startUs + slack && o.startUs <= ends[i] + slack {
+                        if best < 0 || (lines[best].startUs, -lines[best].durationMs) < (lines[i].startUs, -lines[i].durationMs) {
+                            best = i
+                        }
                     }
-                    if let i = containing.max(by: { (lines[$0].startUs, -lines[$0].durationMs) < (lines[$1].startUs, -lines[$1].durationMs) }) {
-                        parentNode = nodeOfLine[i]
-                    }
+                    if best >= 0 { parentNode = nodeOfLine[best] }
                 }
                 if parentNode >= 0, parentNode != node {
-                    nodes[node].parent = parentNode
                     nodes[parentNode].children.append(node)
                 } else {
                     roots.append(node)
@@ -411,7 +437,7 @@ extension CriticalPathAnalysis {
             // SortAdjuster's order, then CriticalPathMarker's root: the longest.
             let sortKey = nodes.map { ($0.start, $0.attempt) }
             func less(_ a: Int, _ b: Int) -> Bool { (sortKey[a].0, sortKey[a].1, a) < (sortKey[b].0, sortKey[b].1, b) }
-            roots.sort(by: less)
+            if roots.count > 1 { roots.sort(by: less) }
             for k in nodes.indices where nodes[k].children.count > 1 { nodes[k].children.sort(by: less) }
             guard let root = roots.max(by: { nodes[$0].end - nodes[$0].start < nodes[$1].end - nodes[$1].start }) else { return nil }
 
@@ -423,16 +449,13 @@ extension CriticalPathAnalysis {
                 guard routeOK, methodOK else { return nil }
             }
 
-            var own: [Int: Int64] = [:]
-            var order: [Int] = []
+            var parts: [RequestPath.Part] = []
             CriticalPathMarker.walk(root: root, start: { nodes[$0].start }, end: { nodes[$0].end },
-                                    children: { nodes[$0].children }) { n, us in
-                let h = nodes[n].hop
-                if own[h] == nil { order.append(h) }
-                own[h, default: 0] += us
+                                    children: { nodes[$0].children }) { k, us in
+                let h = nodes[k].hop
+                if let p = parts.firstIndex(where: { $0.hop == h }) { parts[p].us += us } else { parts.append(.init(hop: h, us: us)) }
             }
-            return RequestPath(req: req, startUs: lines[0].startUs, durationUs: nodes[root].end - nodes[root].start,
-                               parts: order.map { RequestPath.Part(hop: $0, us: own[$0]!) })
+            return RequestPath(req: req, startUs: lines[0].startUs, durationUs: nodes[root].end - nodes[root].start, parts: parts)
         }
     }
 }

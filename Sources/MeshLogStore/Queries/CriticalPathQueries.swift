@@ -126,7 +126,10 @@ public final class CriticalPathDimensions {
 
 /// Steps ``CriticalPathQueries/scan`` and hands each row to a closure; the closure returns false to stop early.
 public enum CriticalPathReader {
+    /// Reads the lines starting in `[fromUs, toUs)` in start order.
     public static func scan(_ db: Database, fromUs: Int64, toUs: Int64, _ body: (CriticalPathRow) throws -> Bool) throws {
+        // Memory-mapped reads: the scan visits rows all over the file, and pread copies every page.
+        try db.execute("PRAGMA mmap_size=1073741824")
         let stmt = try db.prepare(CriticalPathQueries.scan)
         stmt.bind(fromUs, at: 1)
         stmt.bind(toUs, at: 2)
