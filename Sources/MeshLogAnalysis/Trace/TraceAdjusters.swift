@@ -116,19 +116,44 @@ public struct CriticalPathMarker: TraceAdjuster {
 
     public func adjust(_ tree: inout TraceTree) -> String? {
         guard let root = tree.roots.max(by: { tree.nodes[$0].durationUs < tree.nodes[$1].durationUs }) else { return nil }
-        var stack = [root]
-        while let n = stack.popLast() {
-            tree.nodes[n].critical = true
-            let start = tree.nodes[n].startUs
-            var cursor = tree.nodes[n].endUs
-            let children = tree.nodes[n].children.sorted { tree.nodes[$0].endUs > tree.nodes[$1].endUs }
-            for c in children where cursor > start {
-                let child = tree.nodes[c]
-                guard child.endUs <= cursor + LogTreeBuilder.slackUs, child.durationUs > 0 || children.count == 1 else { continue }
-                stack.append(c)
-                cursor = child.startUs
-            }
+        let nodes = tree.nodes
+        var onPath: [Int] = []
+        Self.walk(root: root, start: { nodes[$0].startUs }, end: { nodes[$0].endUs }, children: { nodes[$0].children }) { n, _ in
+            onPath.append(n)
         }
+        for n in onPath { tree.nodes[n].critical = true }
         return nil
+    }
+
+    /// Walks the critical path below `root` and calls `visit` with each row on it and that row's own critical
+    /// time: the part of its window on the path that none of its critical children covers.
+    ///
+    /// A row's children are taken from the latest end backwards: a child that ends by the cursor (1 ms slack for
+    /// access-log times) is on the path, and the cursor moves to its start. The root's window is its duration; a
+    /// child's window is its own interval clipped to its parent's window and to the cursor, so the windows of
+    /// siblings never overlap and the own times of all visited rows add up exactly to the root's duration.
+    /// Children with equal ends are taken in their order in `children` (start order after ``SortAdjuster``).
+    public static func walk(root: Int, start: (Int) -> Int64, end: (Int) -> Int64, children: (Int) -> [Int],
+                            visit: (Int, Int64) -> Void) {
+        var stack: [(node: Int, from: Int64, to: Int64)] = [(root, start(root), end(root))]
+        while let (n, from, to) = stack.popLast() {
+            let nodeStart = start(n)
+            var cursor = end(n)
+            var windowCursor = to
+            var covered: Int64 = 0
+            let kids = children(n)
+            let ordered = kids.indices.sorted { (end(kids[$0]), -$0) > (end(kids[$1]), -$1) }.map { kids[$0] }
+            for c in ordered where cursor > nodeStart {
+                let cStart = start(c), cEnd = end(c)
+                guard cEnd <= cursor + LogTreeBuilder.slackUs, cEnd > cStart || kids.count == 1 else { continue }
+                let wTo = min(cEnd, windowCursor)
+                let wFrom = min(max(cStart, from), wTo)
+                stack.append((c, wFrom, wTo))
+                covered += wTo - wFrom
+                windowCursor = wFrom
+                cursor = cStart
+            }
+            visit(n, max(0, to - from - covered))
+        }
     }
 }

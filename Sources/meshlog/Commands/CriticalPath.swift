@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import MeshLogAnalysis
+import MeshLogStore
+
+extension CriticalPathAnalysis.Grouping: ExpressibleByArgument {}
+
+extension MeshLog {
+    /// `meshlog critical-path`: which hop makes the tail, over many requests.
+    struct CriticalPath: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "critical-path",
+            abstract: "Per hop, its share of critical-path time at the median request and in the slowest 1 %.",
+            discussion: """
+                Every request in the window is rebuilt from its access-log lines (as `meshlog trace` does without \
+                spans) and its critical path is walked (the * rows of `meshlog trace`). Each row's own time on the \
+                path (its time not covered by a critical child) goes to its hop: caller workload → callee service, \
+                with --by route also the route. Retry attempts count for their hop; inbound lines no caller \
+                logged count as (outside mesh) → service. The own times of one request add up to its end-to-end \
+                duration, so each share column adds up to 100 %.
+
+                median_share_pct: over the requests from the 45th to the 55th percentile of end-to-end duration. \
+                tail_share_pct: over the slowest 1 % (at least one request). all_share_pct: over all. \
+                mean_critical_ms: mean own time per request whose path passes through the hop; \
+                tail_critical_ms: mean own time per request of the slowest 1 %. Rows are sorted by tail share.
+
+                A request belongs to the window by its first line; --route matches the route of its root call \
+                (`/api/courses/{id}` or `GET /api/courses/{id}`), --service any call in it. Spans are not read.
+
+                Example:
+                  meshlog critical-path --since 2026-11-25T10:00:00Z --until 2026-11-25T13:00:00Z
+                  meshlog critical-path --route 'POST /api/courses/{id}/enroll' --by route --csv
+                """
+        )
+
+        @Option(help: ArgumentHelp("Only requests whose root call has this route (optionally with the method).", valueName: "route"))
+        var route: String?
+
+        @Option(help: ArgumentHelp("Only requests in which this service is called (repeatable: any).", valueName: "name"))
+        var service: [String] = []
+
+        @Option(help: "At most this many requests, the earliest first (default: all in the window).")
+        var limit: Int?
+
+        @Option(help: "Key rows by hop (caller → service) or route (caller → service method route).")
+        var by: CriticalPathAnalysis.Grouping = .hop
+
+        @OptionGroup var timeRange: TimeRangeOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            if let limit, limit <= 0 { throw ValidationError("--limit must be positive (got \(limit)).") }
+            for t in [timeRange.since, timeRange.until].compactMap({ $0 }) where TimeExpression.parse(t) == nil {
+                throw ValidationError("Cannot read time '\(t)'. Use RFC 3339 or a span such as 2h.")
+            }
+        }
+
+        func run() throws {
+            let db: Database
+            do { db = try SQLiteStore.openForReading(path: database.path) } catch let e as StoreError {
+                throw CommandFailure(e.description)
+            }
+            var options = CriticalPathAnalysis.Options()
+            options.route = route
+            options.services = service.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+            options.limit = limit
+            options.grouping = by
+            if timeRange.since != nil || timeRange.until != nil {
+                let newest = try db.scalar("SELECT max(start_us) FROM log_row").int64 ?? 0
+                options.sinceUs = timeRange.since.flatMap(TimeExpression.parse)?.resolve(newest: newest)
+                options.untilUs = timeRange.until.flatMap(TimeExpression.parse)?.resolve(newest: newest)
+            }
+            let report = try CriticalPathAnalysis(db: db).run(options)
+            if output.json { return Terminal.out(CriticalPathAnalysis.json(report)) }
+            let table = CriticalPathAnalysis.table(report)
+            if output.csv || output.markdown { return Terminal.out(output.render(table)) }
+            Terminal.out(CriticalPathAnalysis.summary(report) + (report.rows.isEmpty ? "" : table.renderText()))
+        }
+    }
+}
