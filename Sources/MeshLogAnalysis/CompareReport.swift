@@ -297,12 +297,18 @@ public struct CompareReport: Sendable {
             text += ", r \(String(format: "%+.2f", t.rankBiserial)) (q \(Self.significant(q)))"
             if t.rankBiserial > 0 { worse.append(text) } else { better.append(text) }
         }
+        var notes: [String] = []
+        if row.errorTest == nil, (row.baseline?.errors ?? 0) + (row.candidate?.errors ?? 0) > 0 {
+            notes.append("error rates not tested (under 5 expected errors on a side)")
+        }
         if !worse.isEmpty {
             row.verdict = .worse
-            row.reasons = worse + better
+            row.reasons = worse + better + notes
         } else if !better.isEmpty {
             row.verdict = .better
-            row.reasons = better
+            row.reasons = better + notes
+        } else {
+            row.reasons = notes
         }
     }
 
