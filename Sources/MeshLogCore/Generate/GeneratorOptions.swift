@@ -38,6 +38,63 @@ public struct GeneratorOptions: Sendable {
     public var diurnal: Bool
     /// An optional outage of one service in a sub-window.
     public var incident: Incident?
+    /// Edges whose callee answers more slowly: the callee application's own time on calls over the
+    /// edge is multiplied by the factor (`frontend->course` 1.3: 30 % slower). Empty by default.
+    public var slowEdges: [Edge: Double] = [:]
+    /// Edges that are never called (the caller skips the call, as if the dependency were removed). Empty by default.
+    public var droppedEdges: Set<Edge> = []
+    /// Edges whose callee answers an extra status (e.g. 501) at some rate: a new error signature. Empty by default.
+    public var injectedErrors: [Edge: InjectedError] = [:]
+
+    /// A caller → callee edge of the topology: the caller by workload (`frontend-v1`) or service
+    /// (`frontend`, meaning every version of it; `istio-ingressgateway` for the gateway), the callee by service.
+    public struct Edge: Hashable, Sendable, CustomStringConvertible {
+        public var caller: String
+        public var service: String
+
+        public init(caller: String, service: String) {
+            self.caller = caller
+            self.service = service
+        }
+
+        /// Parses `caller->service`; nil when malformed.
+        public init?(parsing text: String) {
+            let parts = text.trimmingCharacters(in: .whitespaces).components(separatedBy: "->")
+            guard parts.count == 2 else { return nil }
+            let caller = parts[0].trimmingCharacters(in: .whitespaces)
+            let service = parts[1].trimmingCharacters(in: .whitespaces)
+            guard !caller.isEmpty, !service.isEmpty else { return nil }
+            self.init(caller: caller, service: service)
+        }
+
+        public var description: String { "\(caller)->\(service)" }
+
+        /// Whether a call from a pod of `callerWorkload` to `service` is on this edge.
+        public func matches(callerWorkload: String, service: String) -> Bool {
+            service == self.service && (callerWorkload == caller || callerWorkload.hasPrefix(caller + "-"))
+        }
+    }
+
+    /// An extra status a callee answers with on an edge (answered early, without calling further).
+    public struct InjectedError: Sendable, Equatable {
+        /// The HTTP status, e.g. 501.
+        public var status: Int
+        /// The probability per attempt that reaches the application (0…1, not scaled by `errorRateScale`).
+        public var rate: Double
+
+        public init(status: Int, rate: Double) {
+            self.status = status
+            self.rate = rate
+        }
+
+        /// Parses `STATUS:RATE` (`501:0.03`); nil when malformed.
+        public init?(parsing text: String) {
+            let parts = text.split(separator: ":")
+            guard parts.count == 2, let status = Int(parts[0]), (100...599).contains(status),
+                  let rate = Double(parts[1]), rate >= 0, rate <= 1 else { return nil }
+            self.init(status: status, rate: rate)
+        }
+    }
 
     /// A temporary outage of one service: its pods refuse connections and answer 503, and it slows down.
     public struct Incident: Sendable {

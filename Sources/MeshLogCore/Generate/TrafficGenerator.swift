@@ -78,6 +78,8 @@ extension TrafficGenerator {
         private let incidentService: Int?
         private let incidentStart: Int64
         private let incidentEnd: Int64
+        /// The changes of `options.slowEdges`, `droppedEdges` and `injectedErrors`, by `callerPod * services + service`.
+        private let edgeChanges: [Int: EdgeChange]
 
         // Per-request scratch state.
         private var lines: [GeneratedLine] = []
@@ -104,6 +106,36 @@ extension TrafficGenerator {
                 incidentStart = 0
                 incidentEnd = 0
             }
+            var changes: [Int: EdgeChange] = [:]
+            if !options.slowEdges.isEmpty || !options.droppedEdges.isEmpty || !options.injectedErrors.isEmpty {
+                for (p, pod) in model.pods.enumerated() {
+                    for (s, service) in model.services.enumerated() {
+                        var change = EdgeChange()
+                        for (edge, factor) in options.slowEdges where edge.matches(callerWorkload: pod.workload, service: service.name) {
+                            change.latencyFactor *= factor
+                        }
+                        change.dropped = options.droppedEdges.contains { $0.matches(callerWorkload: pod.workload, service: service.name) }
+                        change.error = options.injectedErrors.first { $0.key.matches(callerWorkload: pod.workload, service: service.name) }?.value
+                        if change.latencyFactor != 1 || change.dropped || change.error != nil {
+                            changes[p * model.services.count + s] = change
+                        }
+                    }
+                }
+            }
+            edgeChanges = changes
+        }
+
+        /// What the options change on one caller pod → service edge.
+        struct EdgeChange {
+            var latencyFactor = 1.0
+            var dropped = false
+            var error: GeneratorOptions.InjectedError?
+        }
+
+        /// The change on calls from `callerPod` to `service`, or nil (the default, always when no change is set).
+        @inline(__always)
+        func edgeChange(callerPod: Int, service: Int) -> EdgeChange? {
+            edgeChanges.isEmpty ? nil : edgeChanges[callerPod * model.services.count + service]
         }
 
         /// Simulates the next edge request.
@@ -453,7 +485,8 @@ extension TrafficGenerator {
 
                     // A normal attempt: the application does its work, calling other services on the way.
                     let server = serve(op: op, service: service, version: version, pod: podIndex,
-                                       serverStart: attemptServerStart, incident: incident)
+                                       serverStart: attemptServerStart, incident: incident,
+                                       change: edgeChange(callerPod: caller.pod, service: op.service))
                     emitInbound(caller: caller, op: op, service: service, version: version, pod: podIndex, path: path,
                                 authority: authority, requestBytes: requestBytes, upstreamLocal: upstreamLocal,
                                 serverStart: attemptServerStart, server: server, callIndex: index, attempt: attempt)
@@ -517,7 +550,7 @@ extension TrafficGenerator {
 
         /// The application's work for one normal attempt, including its calls to other services.
         mutating func serve(op: GeneratorModel.Operation, service: GeneratorModel.Service, version: GeneratorModel.Version,
-                           pod: Int, serverStart: Int64, incident: Bool) -> ServerResult {
+                           pod: Int, serverStart: Int64, incident: Bool, change: EdgeChange? = nil) -> ServerResult {
             let appStart = serverStart + rng.nextInt64(in: 40...250)
             let latency = version.latency
             let median = latency.medianMicros * op.selfTimeScale
@@ -527,6 +560,7 @@ extension TrafficGenerator {
             }
             selfTime = min(selfTime, median * 25)
             if incident { selfTime *= options.incident?.latencyFactor ?? 1 }
+            if let change { selfTime *= change.latencyFactor }
             selfTime = max(100, selfTime)
 
             var status = op.successStatus
@@ -534,7 +568,12 @@ extension TrafficGenerator {
             var children: [GeneratedCall] = []
             var appEnd: Int64
 
-            if rng.chance(op.clientErrorRate) {
+            if let injected = change?.error, rng.chance(injected.rate) {
+                // An injected failure (a new error signature): answered early, no downstream calls.
+                appEnd = appStart + Int64(selfTime * 0.4)
+                status = injected.status
+                bytes = rng.nextInt(in: 30...160)
+            } else if rng.chance(op.clientErrorRate) {
                 // Validation or lookup failure: answered early, no downstream calls.
                 appEnd = appStart + Int64(selfTime * 0.4)
                 status = op.clientErrorStatus
@@ -552,6 +591,7 @@ extension TrafficGenerator {
                 case .sequential:
                     var t = childStart
                     for call in op.calls where rng.chance(call.probability) {
+                        if edgeChange(callerPod: pod, service: model.operations[call.operation].service)?.dropped == true { continue }
                         let child = hop(caller: caller, operation: call.operation, clientStart: t)
                         children.append(child)
                         childEnd = child.clientEndMicros
@@ -567,6 +607,7 @@ extension TrafficGenerator {
                     }
                 case .parallel:
                     for call in op.calls where rng.chance(call.probability) {
+                        if edgeChange(callerPod: pod, service: model.operations[call.operation].service)?.dropped == true { continue }
                         let start = childStart + rng.nextInt64(in: 5...300)
                         let child = hop(caller: caller, operation: call.operation, clientStart: start)
                         children.append(child)

@@ -36,6 +36,12 @@ public protocol AnswerReader: AnyObject {
     /// The service each workload serves (the most frequent service on its inbound lines).
     func workloadServices(filter: AnswerFilter) throws -> [String: String]
 
+    /// One side of `meshlog compare`: requests, errors, failing status codes and the exact
+    /// histogram of hop durations per group (`by`), over `filter` and, when `subsets` is given, only
+    /// hops to those destination subsets (the edge key then leaves the subset out). Each hop counts
+    /// once (``TrafficSide/hop``). Groups come in no particular order.
+    func compareGroups(by: CompareGrouping, filter: AnswerFilter, subsets: [String]?) throws -> [CompareGroup]
+
     /// Runs one read-only statement with named parameters (`meshlog query`).
     func run(sql: String, parameters: [String: SQLValue]) throws -> StatementResult
 }
@@ -334,6 +340,46 @@ public final class SQLiteAnswerReader: AnswerReader {
             best[workload] = (service, n)
         }
         return best.mapValues(\.service)
+    }
+
+    public func compareGroups(by: CompareGrouping, filter: AnswerFilter, subsets: [String]?) throws -> [CompareGroup] {
+        let ids = try serviceIDs(filter)
+        let subsetIDs = try subsets.map { names in
+            names.isEmpty ? [] : try query(AnswerQueries.dictionaryIDs(of: names)).compactMap { $0[0].int64 }
+        }
+        let summaries = CompareQueries.canServe(by: by, filter: filter)
+        usedSummaries = usedSummaries || summaries
+        let rows = try query(CompareQueries.groups(by: by, filter: filter, serviceIDs: ids, subsetIDs: subsetIDs,
+                                                   subsets: subsets, summaries: summaries))
+        let codeRows = try query(CompareQueries.errorCodes(by: by, filter: filter, serviceIDs: ids, subsetIDs: subsetIDs, subsets: subsets,
+                                                           summaries: summaries && SummaryQueries.wholeHours(filter)))
+        try resolve((rows + codeRows).flatMap { [$0[1].int64, $0[2].int64, $0[3].int64].compactMap { $0 } })
+        // Groups whose ids name the same values merge exactly: counts add up, histograms unite.
+        var order: [[SQLValue]] = []
+        var merged: [[SQLValue]: (requests: Int, errors: Int, durations: ValueHistogram.Builder, codes: [Int: Int])] = [:]
+        for row in rows {
+            let key = [row[0], name(row[1]), name(row[2]), name(row[3])]
+            if merged[key] == nil {
+                order.append(key)
+                merged[key] = (0, 0, ValueHistogram.Builder(), [:])
+            }
+            merged[key]!.requests += Int(row[4].int64 ?? 0)
+            merged[key]!.errors += Int(row[5].int64 ?? 0)
+            if case .blob(let bytes) = row[6] {
+                let ok = bytes.withUnsafeBytes { merged[key]!.durations.add(encoded: $0) }
+                if !ok { throw Database.badHistogram("compare") }
+            }
+        }
+        for row in codeRows {
+            let key = [row[0], name(row[1]), name(row[2]), name(row[3])]
+            guard merged[key] != nil, let status = row[4].int64 else { continue }
+            merged[key]!.codes[Int(status), default: 0] += Int(row[5].int64 ?? 0)
+        }
+        return order.compactMap { key in
+            guard let m = merged[key], m.requests > 0 else { return nil }
+            return CompareGroup(source: key[0].string, service: key[1].string, subset: key[2].string, route: key[3].string,
+                                requests: m.requests, errors: m.errors, durations: m.durations.histogram(), errorCodes: m.codes)
+        }
     }
 
     public func run(sql: String, parameters: [String: SQLValue]) throws -> StatementResult {

@@ -20,8 +20,9 @@ extension MeshLog {
                   swift run -c release meshlog bench --follow --rate 50000 --seconds 20
 
                 --answers DB times the answers on an existing store instead: status --by service, hops,
-                timeline --bucket 1m over its first whole day, graph, a trace by x-request-id, and critical-path over
-                10:00 to 13:20 of that day (about 100,000 requests on the 10M-line store; best of three runs each).
+                timeline --bucket 1m over its first whole day, graph, compare of its first whole day with the next, \
+                a trace by x-request-id, and critical-path over 10:00 to 13:20 of that day (about 100,000 requests \
+                on the 10M-line store; best of three runs each).
                 """
         )
 
@@ -166,6 +167,12 @@ extension MeshLog {
                 _ = try TimelineReport(session: session(since: since, until: until), bucketMicros: 60_000_000, side: .hop)
             })))
             results.append(("graph_s", String(format: "%.3f", try best { _ = try ServiceGraph(session: session()) })))
+            results.append(("compare_two_days_s", String(format: "%.3f", try best {
+                let s = try session()
+                let sides = try CompareRequest(baselineDay: String(since.prefix(10)),
+                                               candidateDay: String(AnswerFormat.timestamp(dayStart + day).prefix(10))).resolve(s)
+                _ = try CompareReport(reader: s.reader, baseline: sides.baseline, candidate: sides.candidate)
+            })))
             let db = try SQLiteStore.openForReading(path: path)
             let rid = try db.scalar("SELECT request_id FROM access_log WHERE id = \(max(1, lines / 2))").string
             if let rid {

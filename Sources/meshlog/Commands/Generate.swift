@@ -46,6 +46,20 @@ extension MeshLog {
         @Option(help: "Simulate an outage of this service (e.g. payment) from 60% to 70% of the window.")
         var incident: String?
 
+        @Option(name: .customLong("slow"), help: ArgumentHelp(
+            "Make an edge slower: the callee's own time on calls over CALLER->SERVICE is multiplied by FACTOR (frontend->course=1.3). Repeatable.",
+            valueName: "edge=factor"))
+        var slow: [String] = []
+
+        @Option(name: .customLong("drop-edge"), help: ArgumentHelp(
+            "Never make calls over this edge (course->grading), as if the dependency were removed. Repeatable.", valueName: "edge"))
+        var dropEdge: [String] = []
+
+        @Option(name: .customLong("error"), help: ArgumentHelp(
+            "The callee on CALLER->SERVICE also answers STATUS with probability RATE (frontend->user=501:0.03): a new error signature. Repeatable.",
+            valueName: "edge=status:rate"))
+        var error: [String] = []
+
         @Flag(help: "Gzip the output.")
         var gzip = false
 
@@ -83,6 +97,7 @@ extension MeshLog {
             guard GeneratedSpanFormat(rawValue: spanFormat) != nil else {
                 throw ValidationError("Unknown --span-format '\(spanFormat)'. Use zipkin or otlp.")
             }
+            _ = try edgeChanges()
             if splitByPod != nil, output != nil {
                 throw ValidationError("Use just one of --output or --split-by-pod.")
             }
@@ -96,6 +111,7 @@ extension MeshLog {
                 format: GeneratedLogFormat(rawValue: format) ?? .istio, diurnal: diurnal
             )
             if let incident { options.incident = .standard(service: incident, windowSeconds: seconds) }
+            (options.slowEdges, options.droppedEdges, options.injectedErrors) = try edgeChanges()
             let generator = TrafficGenerator(topology: .learningPlatform, options: options)
             if let spans {
                 let parent = (spans as NSString).deletingLastPathComponent
@@ -126,6 +142,45 @@ extension MeshLog {
             try generator.forEachLineInCompletionOrder(onRequest: onRequest) { try writer.write($0.text) }
             try writer.finish()
             if let output, output != "-" { printSummary(generator, to: output) }
+        }
+
+        /// `--slow`, `--drop-edge` and `--error`, parsed and checked against the topology's services.
+        private func edgeChanges() throws -> ([GeneratorOptions.Edge: Double], Set<GeneratorOptions.Edge>, [GeneratorOptions.Edge: GeneratorOptions.InjectedError]) {
+            let topology = MeshTopology.learningPlatform
+            func edge(_ text: String, _ option: String) throws -> GeneratorOptions.Edge {
+                guard let edge = GeneratorOptions.Edge(parsing: text) else {
+                    throw ValidationError("Cannot read \(option) '\(text)'. Name an edge as CALLER->SERVICE, e.g. frontend->course.")
+                }
+                guard topology.service(named: edge.service) != nil else {
+                    let names = topology.services.map(\.name).joined(separator: ", ")
+                    throw ValidationError("Unknown service in \(option) '\(text)'. Use one of: \(names).")
+                }
+                return edge
+            }
+            func split(_ text: String, _ option: String) throws -> (String, String) {
+                guard let at = text.lastIndex(of: "=") else {
+                    throw ValidationError("Cannot read \(option) '\(text)': expected EDGE=VALUE.")
+                }
+                return (String(text[..<at]), String(text[text.index(after: at)...]))
+            }
+            var slowEdges: [GeneratorOptions.Edge: Double] = [:]
+            for text in slow {
+                let (name, value) = try split(text, "--slow")
+                guard let factor = Double(value), factor > 0, factor.isFinite else {
+                    throw ValidationError("Cannot read --slow '\(text)': the factor must be a positive number (1.3 is 30 % slower).")
+                }
+                slowEdges[try edge(name, "--slow")] = factor
+            }
+            let dropped = Set(try dropEdge.map { try edge($0, "--drop-edge") })
+            var errors: [GeneratorOptions.Edge: GeneratorOptions.InjectedError] = [:]
+            for text in error {
+                let (name, value) = try split(text, "--error")
+                guard let injected = GeneratorOptions.InjectedError(parsing: value) else {
+                    throw ValidationError("Cannot read --error '\(text)': expected EDGE=STATUS:RATE, e.g. frontend->user=501:0.03.")
+                }
+                errors[try edge(name, "--error")] = injected
+            }
+            return (slowEdges, dropped, errors)
         }
 
         private func printSummary(_ generator: TrafficGenerator, to destination: String) {

@@ -23,13 +23,14 @@ struct AnswerOptions: ParsableArguments {
         }
     }
 
-    /// Runs `body` with a session, then prints the SQL it ran when `--explain` is on (also when it fails).
-    func answer(_ body: (AnswerSession) throws -> Void) throws {
+    /// Runs `body` with a session, then prints the SQL it ran when `--explain` is on (also when it fails),
+    /// and the session's note on summaries unless `note` is false (the command writes its own).
+    func answer(note: Bool = true, _ body: (AnswerSession) throws -> Void) throws {
         let session = try self.session()
         defer {
             if explainOptions.explain { Terminal.err(session.explanation) }
         }
         try body(session)
-        if let note = session.summaryNote { Terminal.err("meshlog: \(note)\n") }
+        if note, let text = session.summaryNote { Terminal.err("meshlog: \(text)\n") }
     }
 }
