@@ -517,7 +517,10 @@ public final class Ingester {
             try flush(final: false, release: true)
         }
         session.counts = { (fileState.lines, fileState.records) }
-        session.end = { ending in
+        session.end = { [unowned session] ending in
+            // The closures hold this stream's state (batches, encoder, summaries) and the session
+            // holds them: once it has ended, let go of both.
+            defer { session.release() }
             try acquire()
             streamError = session.streamError
             if !sample.isEmpty { sampling = false; try detectAndDrain() }

@@ -41,6 +41,18 @@ final class StreamSession {
         self.name = name
         self.sourceID = sourceID
     }
+
+    /// Drops the closures, and with them the state they captured (they also capture the session,
+    /// so without this every ended session and its batches would stay in memory).
+    func release() {
+        line = { _, _ in false }
+        oversized = { _, _, _ in }
+        pause = {}
+        end = { _ in throw StreamSessionError.notStarted }
+        counts = { (0, 0) }
+        rawBytes = { 0 }
+        close = {}
+    }
 }
 
 /// A session used before `Ingester.beginStream` set it up.

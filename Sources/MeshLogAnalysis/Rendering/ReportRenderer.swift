@@ -42,10 +42,11 @@ public enum ReportRenderer {
         out += "| p50 at the edge | \(ms(h.entryP50)) | \(ms(b.entryP50)) | \(change(h.entryP50, b.entryP50)) |\n"
         out += "| p99 at the edge | \(ms(h.entryP99)) | \(ms(b.entryP99)) | \(change(h.entryP99, b.entryP99)) |\n\n"
 
-        out += "## Timeline (per \(r.timelineBucketMicros / 60_000_000) min)\n\n```text\n"
+        let stepShown = max(1, r.timeline.count / 24)
+        out += "## Timeline (per \(r.timelineBucketMicros / 60_000_000) min"
+            + (stepShown > 1 ? "; every \(stepShown)th bucket shown, --json and --html have them all" : "") + ")\n\n```text\n"
         let maxRate = max(0.01, r.timeline.map { $0.requests > 0 ? Double($0.errors) / Double($0.requests) : 0 }.max() ?? 0)
-        let step = max(1, r.timeline.count / 24)
-        for (i, t) in r.timeline.enumerated() where i % step == 0 {
+        for (i, t) in r.timeline.enumerated() where i % stepShown == 0 {
             let rate = t.requests > 0 ? Double(t.errors) / Double(t.requests) : 0
             let bar = String(repeating: "▒", count: Int((rate / maxRate * 30).rounded()))
             out += "\(AnswerFormat.timestamp(t.startMicros, fraction: false).prefix(16))  \(String(format: "%6d", t.requests)) req  \(String(format: "%6.2f", 100 * rate))% err  p99 \(ms(t.p99).padding(toLength: 9, withPad: " ", startingAt: 0)) \(bar)\n"
