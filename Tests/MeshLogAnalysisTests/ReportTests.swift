@@ -140,3 +140,37 @@ struct ReportTests {
         #expect(consoleErrors.isEmpty, "\(consoleErrors)")
     }
 }
+
+/// The done-when's known change, seen by `report`: one edge 30 % slower, a new error signature,
+/// a vanished edge (the same generated days as `compare`'s tests).
+@Suite(.serialized) struct ReportKnownChangeTests {
+    @Test(arguments: [1, 2] as [UInt64])
+    func reportFindsTheKnownChanges(seed: UInt64) throws {
+        let store = try TwoDayStore(seed: seed, change: TwoDayStore.knownChange)
+        let day: Int64 = 86_400_000_000
+        let report = try DailyReport(path: store.dbPath, window: (TwoDayStore.candidateDay, TwoDayStore.candidateDay + day),
+                                     baseline: (TwoDayStore.baselineDay, TwoDayStore.baselineDay + day))
+        // The vanished edge, and no other edge appears or vanishes.
+        #expect(report.vanishedEdges.map(HopsReport.label) == ["enrollment-v1 → user"])
+        #expect(report.newEdges.isEmpty)
+        // The new 501 on frontend → user is the new signature by far; anything else new is a rare
+        // failure that happened not to occur the day before.
+        let top = try #require(report.newSignatures.first)
+        #expect(top.signature.status == 501 && top.signature.service == "user")
+        let others = report.newSignatures.filter { $0.signature.status != 501 }
+        #expect(others.allSatisfy { $0.requests * 10 < top.requests }, "\(others.map { ($0.signature, $0.requests) })")
+        #expect(report.newSignatures.filter { $0.signature.status == 501 }.allSatisfy { $0.signature.service == "user" })
+        // The slowed edge's p99 rose.
+        let slowed = try #require(report.shifts.first { $0.edge == "course-v1 → grading" })
+        #expect((slowed.p99 ?? 0) > (slowed.baselineP99 ?? .infinity) * 1.1)
+        // Gates see the same.
+        #expect(try ReportGate(parsing: "new_errors > 0").holds(in: report, edge: nil).holds)
+        #expect(try ReportGate(parsing: "vanished_edges >= 1").holds(in: report, edge: nil).holds)
+        let onUser = try ReportGate(parsing: "new_errors > 0").holds(in: report, edge: "frontend-v1 -> user")
+        #expect(onUser.holds && (onUser.value ?? 0) >= Double(top.requests))
+        let quiet = report.edges.first { e in !report.newSignatures.contains { $0.signature.service == e.service } }
+        if let quiet {
+            #expect(try !ReportGate(parsing: "new_errors > 0").holds(in: report, edge: HopsReport.label(quiet)).holds)
+        }
+    }
+}
