@@ -51,16 +51,11 @@ extension MeshLog {
 
         func validate() throws {
             if let limit, limit <= 0 { throw ValidationError("--limit must be positive (got \(limit)).") }
-            for t in [timeRange.since, timeRange.until].compactMap({ $0 }) where TimeExpression.parse(t) == nil {
-                throw ValidationError("Cannot read time '\(t)'. Use RFC 3339 or a span such as 2h.")
-            }
+            try timeRange.validateTimes()
         }
 
         func run() throws {
-            let db: Database
-            do { db = try SQLiteStore.openForReading(path: database.path) } catch let e as StoreError {
-                throw CommandFailure(e.description)
-            }
+            let db = try database.openForReading()
             var options = CriticalPathAnalysis.Options()
             options.route = route
             options.services = service.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }

@@ -35,10 +35,7 @@ extension MeshLog {
         @OptionGroup var database: DatabaseOptions
 
         func run() throws {
-            let db: Database
-            do { db = try SQLiteStore.openForReading(path: database.path) } catch let e as StoreError {
-                throw CommandFailure(e.description)
-            }
+            let db = try database.openForReading()
             let loader = TraceLoader(db: db)
             var trees: [TraceTree] = []
             for raw in [a, b] {

@@ -38,10 +38,7 @@ extension MeshLog {
         @OptionGroup var database: DatabaseOptions
 
         func run() throws {
-            let db: Database
-            do { db = try SQLiteStore.openForReading(path: database.path) } catch let e as StoreError {
-                throw CommandFailure(e.description)
-            }
+            let db = try database.openForReading()
             // Ids pasted from CSV or a terminal may carry a stray CR or spaces.
             let id = self.id.trimmingCharacters(in: .whitespacesAndNewlines)
             guard let tree = try TraceLoader(db: db).load(id) else {

@@ -41,16 +41,11 @@ extension MeshLog {
             if let status, TraceSearch.statusCondition(status, "x") == nil {
                 throw ValidationError("Cannot read --status '\(status)'. Use 5xx, 4xx or a code such as 503.")
             }
-            for t in [timeRange.since, timeRange.until].compactMap({ $0 }) where TimeExpression.parse(t) == nil {
-                throw ValidationError("Cannot read time '\(t)'. Use RFC 3339 or a span such as 2h.")
-            }
+            try timeRange.validateTimes()
         }
 
         func run() throws {
-            let db: Database
-            do { db = try SQLiteStore.openForReading(path: database.path) } catch let e as StoreError {
-                throw CommandFailure(e.description)
-            }
+            let db = try database.openForReading()
             var filter = TraceSearch.Filter()
             filter.services = service
             filter.status = status

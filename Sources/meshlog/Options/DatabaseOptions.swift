@@ -8,4 +8,11 @@ struct DatabaseOptions: ParsableArguments {
 
     /// The resolved database path.
     var path: String { SQLiteStore.resolvePath(db) }
+
+    /// Opens the store read-only; a missing or outdated store becomes a plain error message.
+    func openForReading() throws -> Database {
+        do { return try SQLiteStore.openForReading(path: path) } catch let e as StoreError {
+            throw CommandFailure(e.description)
+        }
+    }
 }

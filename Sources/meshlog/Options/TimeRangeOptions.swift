@@ -1,4 +1,5 @@
 import ArgumentParser
+import MeshLogAnalysis
 
 /// `--since` / `--until`: the window of request start times an answer looks at.
 struct TimeRangeOptions: ParsableArguments {
@@ -11,4 +12,11 @@ struct TimeRangeOptions: ParsableArguments {
         "Only requests that started before this time: RFC 3339 or a span before the newest line (30m).",
         valueName: "time"))
     var until: String?
+
+    /// Rejects a `--since` / `--until` that is neither RFC 3339 nor a span.
+    func validateTimes() throws {
+        for t in [since, until].compactMap({ $0 }) where TimeExpression.parse(t) == nil {
+            throw ValidationError("Cannot read time '\(t)'. Use RFC 3339 or a span such as 2h.")
+        }
+    }
 }
