@@ -145,7 +145,7 @@ struct StatusTests {
         #expect(report.result.total == lines.count)
     }
 
-    @Test("windows cut inside a minute read the lines; whole stores read the summaries; both agree")
+    @Test("windows cut inside a minute add their partial minutes' lines to the summaries; both paths agree")
     func narrowFilters() throws {
         let outside = fixture.lines.filter { $0.pod == Fixture.outsidePod }
         let reports = try StatusReport(session: fixture.session(services: ["reports"]), by: [.edge], side: .hop)
@@ -159,8 +159,9 @@ struct StatusTests {
         let window = try StatusReport(session: session, by: [.service], side: .hop)
         let lines = fixture.hops.map(\.line).filter { $0.startMicros >= start && $0.startMicros < end }
         #expect(same(actual(window, [.service]), expected(lines) { [$0.service] }))
-        #expect(session.reader.executedSQL.contains { $0.contains("FROM log_entry e") })
-        #expect(!session.reader.usedSummaries)
+        // Cut inside a minute: the summaries of the whole minutes plus the lines of the partial ones.
+        #expect(session.reader.executedSQL.contains { $0.contains("UNION ALL") && $0.contains("FROM log_row e") })
+        #expect(session.reader.usedSummaries)
         let whole = try fixture.session()
         let fromSummaries = try StatusReport(session: whole, by: [.service], side: .hop)
         #expect(whole.reader.executedSQL.contains { $0.contains("FROM summary_hour s") })

@@ -61,4 +61,32 @@ struct SummaryAgreementTests {
         let g2 = try ServiceGraph(session: e).edges.map { "\($0.row)" }
         #expect(g1 == g2 && !g1.isEmpty)
     }
+
+    /// Windows cut inside a minute, as `--since 2h` gives: summaries of the whole minutes plus
+    /// the lines of the partial first and last minute must equal reading every line.
+    @Test("windows cut inside minutes, and inside one minute", arguments: [
+        (1_000_017, 1_500_000_000 + 3_456_789), (61_234_567, 61_234_567 + 30_000_000), (0, 2_400_000_001),
+    ] as [(Int64, Int64)])
+    func cutWindows(offsets: (Int64, Int64)) throws {
+        let first = fixture.lines.map(\.startMicros).min()!
+        let since = first + offsets.0, until = first + offsets.1
+        let (s, e) = try sessions(since: AnswerFormat.timestamp(since), until: AnswerFormat.timestamp(until))
+        for keys in [[GroupKey.service], [.source, .service, .subset], [.minute], [.reporter]] {
+            let a = try s.reader.status(keys: keys, side: .hop, filter: s.filter)
+            let b = try e.reader.status(keys: keys, side: .hop, filter: e.filter)
+            #expect(a.total == b.total && a.total > 0, "\(keys)")
+            #expect(Set(a.groups.map(canonical)) == Set(b.groups.map(canonical)), "\(keys)")
+        }
+        #expect(s.reader.usedSummaries && !e.reader.usedSummaries)
+        let h1 = try HopsReport(session: s).edges, h2 = try HopsReport(session: e).edges
+        #expect(h1.count == h2.count)
+        for x in h1 {
+            let y = try #require(h2.first { $0.source == x.source && $0.service == x.service && $0.subset == x.subset })
+            #expect(x.requests == y.requests && x.errors == y.errors && x.matched == y.matched)
+            #expect(x.client == y.client && x.server == y.server && x.upstream == y.upstream)
+        }
+        #expect(try TimelineReport(session: s, bucketMicros: 60_000_000, side: .hop).buckets
+                == TimelineReport(session: e, bucketMicros: 60_000_000, side: .hop).buckets)
+        #expect(try ServiceGraph(session: s).edges.map { "\($0.row)" } == ServiceGraph(session: e).edges.map { "\($0.row)" })
+    }
 }

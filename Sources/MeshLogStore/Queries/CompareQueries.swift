@@ -87,7 +87,7 @@ public enum CompareQueries {
                 \(SummaryQueries.callerCTE)
                 SELECT \(k[0]) AS source, \(k[1]) AS service, \(k[2]) AS subset, \(k[3]) AS route,
                   sum(s.requests) AS requests, sum(s.errors) AS errors, hist_merge(s.duration) AS durations
-                FROM \(SummaryQueries.latencyTable(filter)) s
+                FROM \(SummaryQueries.minuteRows(filter))
                 \(SummaryQueries.joins)
                 \(AnswerQueries.whereClause([SummaryQueries.side(.hop), subsetCondition(subsetIDs, names: subsets, "d.subset")]
                     + SummaryQueries.conditions(filter, serviceIDs: serviceIDs, unit: "minute")))

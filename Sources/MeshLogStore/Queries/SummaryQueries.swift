@@ -18,21 +18,18 @@ public enum SummaryQueries {
     }
 
     /// Whether a status breakdown by `keys` over `filter` can be read from the summaries.
+    /// Codes and flags come from `summary_hour`, so only over whole hours; every other key from the
+    /// minute summaries, over any window (see ``minuteRows(_:bucketMicros:)``).
     public static func canServeStatus(keys: [GroupKey], filter: AnswerFilter) -> Bool {
         if keys.contains(.route) { return false }
-        if keys.contains(.minute) {
-            return !keys.contains(.code) && !keys.contains(.flag)
-                && isAligned(filter.sinceMicros, to: 60_000_000) && isAligned(filter.untilMicros, to: 60_000_000)
-        }
-        return isAligned(filter.sinceMicros, to: 3_600_000_000) && isAligned(filter.untilMicros, to: 3_600_000_000)
-            || (!keys.contains(.code) && !keys.contains(.flag)
-                && isAligned(filter.sinceMicros, to: 60_000_000) && isAligned(filter.untilMicros, to: 60_000_000))
+        if keys.contains(.code) || keys.contains(.flag) { return !keys.contains(.minute) && wholeHours(filter) }
+        return true
     }
 
-    /// Whether hops, the graph and a timeline with `bucketMicros` can be read from the summaries.
+    /// Whether hops, the graph and a timeline with `bucketMicros` can be read from the summaries:
+    /// any window, with buckets of whole minutes.
     public static func canServe(filter: AnswerFilter, bucketMicros: Int64 = 60_000_000) -> Bool {
         bucketMicros % 60_000_000 == 0
-            && isAligned(filter.sinceMicros, to: 60_000_000) && isAligned(filter.untilMicros, to: 60_000_000)
     }
 
     /// Whether the window falls on whole hours (or has no bounds): the hourly tables answer.
@@ -45,6 +42,51 @@ public enum SummaryQueries {
         wholeHours(filter) && bucketMicros % 3_600_000_000 == 0 ? "summary_hour_latency" : "summary_minute"
     }
 
+    /// Whether the window starts and ends on whole minutes (or has no bounds).
+    static func wholeMinutes(_ filter: AnswerFilter) -> Bool {
+        isAligned(filter.sinceMicros, to: 60_000_000) && isAligned(filter.untilMicros, to: 60_000_000)
+    }
+
+    /// The latency summary rows of the window, as the FROM item `s`.
+    ///
+    /// Over whole minutes that is a summary table (the window's conditions then go on `s.minute`,
+    /// ``conditions(_:serviceIDs:unit:)``). A window cut inside a minute (`--since 2h` counts back
+    /// from the newest line's exact time) takes the summaries of its whole minutes and adds the
+    /// lines of its partial first and last minute, summed the same way, already limited to the
+    /// window: answers stay exact and read at most two minutes of lines.
+    static func minuteRows(_ filter: AnswerFilter, bucketMicros: Int64 = 3_600_000_000) -> String {
+        if wholeMinutes(filter) { return "\(latencyTable(filter, bucketMicros: bucketMicros)) s" }
+        let minute: Int64 = 60_000_000
+        let firstWhole = filter.sinceMicros.map { ($0 + minute - 1) / minute }
+        let endWhole = filter.untilMicros.map { $0 / minute }
+        var whole: [String] = []
+        if let firstWhole { whole.append("minute >= \(firstWhole)") }
+        if let endWhole { whole.append("minute < \(endWhole)") }
+        var partial: [String] = []
+        if let firstWhole, let endWhole, firstWhole > endWhole {
+            // The whole window lies inside one minute.
+            partial.append("(e.start_us >= \(filter.sinceMicros!) AND e.start_us < \(filter.untilMicros!))")
+        } else {
+            if let since = filter.sinceMicros, let firstWhole, since < firstWhole * minute {
+                partial.append("(e.start_us >= \(since) AND e.start_us < \(firstWhole * minute))")
+            }
+            if let until = filter.untilMicros, let endWhole, until > endWhole * minute {
+                partial.append("(e.start_us >= \(endWhole * minute) AND e.start_us < \(until))")
+            }
+        }
+        return """
+            (SELECT \(SummarySchema.minuteColumns) FROM summary_minute WHERE \(whole.isEmpty ? "1" : whole.joined(separator: " AND "))
+              UNION ALL
+              SELECT e.start_us / 60000000, coalesce(e.reporter, 0), e.dest, \(SummarySchema.callerKey("e", direction: "d")),
+                count(*), sum(\(AnswerQueries.isError("e"))), sum(e.status = 0), sum(e.status BETWEEN 100 AND 199),
+                sum(e.status BETWEEN 200 AND 299), sum(e.status BETWEEN 300 AND 399), sum(e.status BETWEEN 400 AND 499),
+                sum(e.status BETWEEN 500 AND 599), sum(e.flags IS NULL), hist(e.duration_ms), hist(e.upstream_ms)
+              FROM log_row e JOIN destination d ON d.id = e.dest
+              WHERE \(partial.isEmpty ? "0" : partial.joined(separator: " OR "))
+              GROUP BY 1, 2, 3, 4) s
+            """
+    }
+
     /// Caller workloads by IPv4 address: the pods in the store.
     static let callerCTE = """
         caller(ip, name) AS MATERIALIZED (
@@ -54,11 +96,14 @@ public enum SummaryQueries {
         """
 
     /// The conditions of `filter` on summary rows `s` (time column `unit`: `minute` or `hour`) and destination `d`.
+    /// A window cut inside a minute is already applied by ``minuteRows(_:bucketMicros:)``.
     static func conditions(_ filter: AnswerFilter, serviceIDs: [Int64]?, unit: String) -> [String] {
         let size: Int64 = unit == "hour" ? 3_600_000_000 : 60_000_000
         var out: [String] = []
-        if let since = filter.sinceMicros { out.append("s.\(unit) >= \(since / size)") }
-        if let until = filter.untilMicros { out.append("s.\(unit) < \(until / size)") }
+        if unit == "hour" || wholeMinutes(filter) {
+            if let since = filter.sinceMicros { out.append("s.\(unit) >= \(since / size)") }
+            if let until = filter.untilMicros { out.append("s.\(unit) < \(until / size)") }
+        }
         if let ids = serviceIDs {
             let names = (filter.services ?? []).joined(separator: ", ")
             out.append("d.service IN (\(ids.map(String.init).joined(separator: ", "))) /* \(names.replacingStars()) */")
@@ -88,9 +133,8 @@ public enum SummaryQueries {
 
     /// ``AnswerQueries/status(keys:side:filter:serviceIDs:check:)`` from the summaries.
     public static func status(keys: [GroupKey], side: TrafficSide, filter: AnswerFilter, serviceIDs: [Int64]?) -> String {
-        let byHour = keys.contains(.code) || keys.contains(.flag)
-            || (!keys.contains(.minute) && isAligned(filter.sinceMicros, to: 3_600_000_000) && isAligned(filter.untilMicros, to: 3_600_000_000))
-        let table = byHour ? "summary_hour" : "summary_minute"
+        let byHour = keys.contains(.code) || keys.contains(.flag) || (!keys.contains(.minute) && wholeHours(filter))
+        let table = byHour ? "summary_hour s" : minuteRows(filter, bucketMicros: 60_000_000)
         let unit = byHour ? "hour" : "minute"
         var select: [String] = []
         for (i, key) in keys.enumerated() {
@@ -127,7 +171,7 @@ public enum SummaryQueries {
                        "sum(s.c5xx) AS c5xx", "sum(s.unflagged) AS unflagged"]
         }
         var sql = "WITH \(AnswerQueries.workloadCTE),\n\(callerCTE)\n"
-        sql += "SELECT " + select.joined(separator: ",\n  ") + "\nFROM \(table) s\n" + joins
+        sql += "SELECT " + select.joined(separator: ",\n  ") + "\nFROM \(table)\n" + joins
         if keys.contains(.flag) { sql += "\nLEFT JOIN flag_set fs ON fs.flags = s.flags" }
         sql += "\n" + AnswerQueries.whereClause([Self.side(side)] + conditions(filter, serviceIDs: serviceIDs, unit: unit))
         if !keys.isEmpty { sql += "\nGROUP BY " + keys.indices.map { "k\($0)" }.joined(separator: ", ") }
@@ -140,7 +184,7 @@ public enum SummaryQueries {
         """
         WITH \(AnswerQueries.workloadCTE),
         \(callerCTE)
-        SELECT sum(s.requests) AS requests FROM summary_minute s
+        SELECT sum(s.requests) AS requests FROM \(minuteRows(filter, bucketMicros: 60_000_000))
         \(joins)
         \(AnswerQueries.whereClause([Self.side(side)] + conditions(filter, serviceIDs: serviceIDs, unit: "minute")))
         """
@@ -155,7 +199,7 @@ public enum SummaryQueries {
           SELECT \(source) AS source, \(column("d.service")) AS service, \(column("d.subset")) AS subset,
             coalesce(d.direction = 1, 0) AS inbound, c.ip IS NOT NULL AS known,
             s.requests AS requests, s.errors AS errors, s.duration AS duration, s.upstream AS upstream
-          FROM \(latencyTable(filter)) s
+          FROM \(minuteRows(filter))
           \(joins.replacingOccurrences(of: "\n", with: "\n  "))
           \(AnswerQueries.whereClause(conditions(filter, serviceIDs: serviceIDs, unit: "minute")))
         )
@@ -217,7 +261,7 @@ public enum SummaryQueries {
           sum(s.requests) AS requests,
           sum(s.errors) AS errors,
           hist_percentile(hist_merge(s.duration), 0.99) AS p99_ms
-        FROM \(latencyTable(filter, bucketMicros: bucketMicros)) s
+        FROM \(minuteRows(filter, bucketMicros: bucketMicros))
         \(joins)
         \(AnswerQueries.whereClause([Self.side(side), "s.minute >= 0"] + conditions(filter, serviceIDs: serviceIDs, unit: "minute")))
         GROUP BY bucket_us
@@ -232,7 +276,7 @@ public enum SummaryQueries {
         return """
             WITH \(AnswerQueries.workloadCTE),
             counted AS (
-              SELECT s.reporter, d.service, sum(s.requests) AS n FROM \(latencyTable(timeOnly)) s JOIN destination d ON d.id = s.dest
+              SELECT s.reporter, d.service, sum(s.requests) AS n FROM \(minuteRows(timeOnly)) JOIN destination d ON d.id = s.dest
               \(AnswerQueries.whereClause(["d.direction = 1", "d.service IS NOT NULL", "s.reporter <> 0"] + conditions(timeOnly, serviceIDs: nil, unit: "minute")))
               GROUP BY 1, 2
             )
