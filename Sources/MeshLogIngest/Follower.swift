@@ -514,13 +514,7 @@ final class PolledInput: ByteStream {
         guard !atEnd, let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
         var request = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
         guard poll(&request, 1, 0) > 0 else { return 0 }
-        #if canImport(Glibc)
-        let n = Glibc.read(fileDescriptor, base, buffer.count)
-        #elseif canImport(Musl)
-        let n = Musl.read(fileDescriptor, base, buffer.count)
-        #else
-        let n = Darwin.read(fileDescriptor, base, buffer.count)
-        #endif
+        let n = systemRead(fileDescriptor, base, buffer.count)
         if n < 0 {
             let code = errno
             if code == EINTR || code == EAGAIN { return 0 }

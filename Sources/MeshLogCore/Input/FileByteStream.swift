@@ -64,13 +64,7 @@ public final class FileByteStream: ByteStream {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
         if closed { return 0 }
         while true {
-            #if canImport(Glibc)
-            let n = Glibc.read(fileDescriptor, base, buffer.count)
-            #elseif canImport(Musl)
-            let n = Musl.read(fileDescriptor, base, buffer.count)
-            #else
-            let n = Darwin.read(fileDescriptor, base, buffer.count)
-            #endif
+            let n = systemRead(fileDescriptor, base, buffer.count)
             if n >= 0 {
                 bytesRead += Int64(n)
                 return n
@@ -129,4 +123,16 @@ public final class FileByteStream: ByteStream {
         _ = Darwin.close(fd)
         #endif
     }
+}
+
+/// `read(2)` from the platform's C library: up to `count` bytes of `fd` into `base`.
+@inline(__always)
+public func systemRead(_ fd: Int32, _ base: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    Glibc.read(fd, base, count)
+    #elseif canImport(Musl)
+    Musl.read(fd, base, count)
+    #else
+    Darwin.read(fd, base, count)
+    #endif
 }

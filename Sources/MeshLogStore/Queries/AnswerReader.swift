@@ -104,6 +104,12 @@ public final class SQLiteAnswerReader: AnswerReader {
         return rows
     }
 
+    /// Notes whether an answer reads the summaries (for ``usedSummaries``) and passes it on.
+    private func readSummaries(_ yes: Bool) -> Bool {
+        usedSummaries = usedSummaries || yes
+        return yes
+    }
+
     /// The dictionary ids of the filter's services, or nil when it has none.
     private func serviceIDs(_ filter: AnswerFilter) throws -> [Int64]? {
         guard let services = filter.services else { return nil }
@@ -163,8 +169,7 @@ public final class SQLiteAnswerReader: AnswerReader {
 
     public func status(keys: [GroupKey], side: TrafficSide, filter: AnswerFilter) throws -> StatusResult {
         let ids = try serviceIDs(filter)
-        let summaries = !filter.exact && SummaryQueries.canServeStatus(keys: keys, filter: filter)
-        usedSummaries = usedSummaries || summaries
+        let summaries = readSummaries(!filter.exact && SummaryQueries.canServeStatus(keys: keys, filter: filter))
         let rows = summaries
             ? try query(SummaryQueries.status(keys: keys, side: side, filter: filter, serviceIDs: ids))
             : try query(AnswerQueries.status(keys: keys, side: side, filter: filter, serviceIDs: ids, check: try check(filter)))
@@ -204,8 +209,7 @@ public final class SQLiteAnswerReader: AnswerReader {
 
     public func hopStats(filter: AnswerFilter) throws -> [HopStats] {
         let ids = try serviceIDs(filter)
-        let summaries = !filter.exact && SummaryQueries.canServe(filter: filter)
-        usedSummaries = usedSummaries || summaries
+        let summaries = readSummaries(!filter.exact && SummaryQueries.canServe(filter: filter))
         func sql(byValue: Bool) throws -> String {
             summaries ? SummaryQueries.hops(filter: filter, serviceIDs: ids, byValue: byValue)
                 : AnswerQueries.hops(filter: filter, serviceIDs: ids, byValue: byValue, check: try check(filter))
@@ -246,8 +250,7 @@ public final class SQLiteAnswerReader: AnswerReader {
     public func timeline(bucketMicros: Int64, side: TrafficSide, filter: AnswerFilter) throws -> [TimelineBucket] {
         precondition(bucketMicros > 0, "bucket must be positive")
         let ids = try serviceIDs(filter)
-        let summaries = !filter.exact && SummaryQueries.canServe(filter: filter, bucketMicros: bucketMicros)
-        usedSummaries = usedSummaries || summaries
+        let summaries = readSummaries(!filter.exact && SummaryQueries.canServe(filter: filter, bucketMicros: bucketMicros))
         let sql = summaries ? SummaryQueries.timeline(bucketMicros: bucketMicros, side: side, filter: filter, serviceIDs: ids)
             : AnswerQueries.timeline(bucketMicros: bucketMicros, side: side, filter: filter, serviceIDs: ids, check: try check(filter))
         return try query(sql)
@@ -309,8 +312,7 @@ public final class SQLiteAnswerReader: AnswerReader {
 
     public func graphEdges(filter: AnswerFilter) throws -> [GraphEdgeRow] {
         let ids = try serviceIDs(filter)
-        let summaries = !filter.exact && SummaryQueries.canServe(filter: filter)
-        usedSummaries = usedSummaries || summaries
+        let summaries = readSummaries(!filter.exact && SummaryQueries.canServe(filter: filter))
         func sql(byValue: Bool) throws -> String {
             summaries ? SummaryQueries.graphEdges(filter: filter, serviceIDs: ids, byValue: byValue)
                 : AnswerQueries.graphEdges(filter: filter, serviceIDs: ids, byValue: byValue, check: try check(filter))
@@ -331,8 +333,7 @@ public final class SQLiteAnswerReader: AnswerReader {
 
     public func workloadServices(filter: AnswerFilter) throws -> [String: String] {
         var best: [String: (service: String, n: Int64)] = [:]
-        let summaries = !filter.exact && SummaryQueries.canServe(filter: filter)
-        usedSummaries = usedSummaries || summaries
+        let summaries = readSummaries(!filter.exact && SummaryQueries.canServe(filter: filter))
         let sql = summaries ? SummaryQueries.workloadServices(filter: filter) : AnswerQueries.workloadServices(filter: filter)
         for row in try query(sql) {
             guard let workload = row[0].string, let service = row[1].string, let n = row[2].int64 else { continue }
@@ -347,8 +348,7 @@ public final class SQLiteAnswerReader: AnswerReader {
         let subsetIDs = try subsets.map { names in
             names.isEmpty ? [] : try query(AnswerQueries.dictionaryIDs(of: names)).compactMap { $0[0].int64 }
         }
-        let summaries = CompareQueries.canServe(by: by, filter: filter)
-        usedSummaries = usedSummaries || summaries
+        let summaries = readSummaries(CompareQueries.canServe(by: by, filter: filter))
         let rows = try query(CompareQueries.groups(by: by, filter: filter, serviceIDs: ids, subsetIDs: subsetIDs,
                                                    subsets: subsets, summaries: summaries))
         let codeRows = try query(CompareQueries.errorCodes(by: by, filter: filter, serviceIDs: ids, subsetIDs: subsetIDs, subsets: subsets,

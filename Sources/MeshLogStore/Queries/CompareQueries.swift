@@ -79,53 +79,45 @@ public enum CompareQueries {
     ///   - summaries: read the summary tables (check ``canServe(by:filter:)``).
     public static func groups(by: CompareGrouping, filter: AnswerFilter, serviceIDs: [Int64]?, subsetIDs: [Int64]?,
                               subsets: [String]? = nil, summaries: Bool) -> String {
-        let keepSubset = subsetIDs == nil
-        if summaries {
-            let k = keys(by, keepSubset: keepSubset, source: SummaryQueries.source, e: "d")
-            return """
-                WITH \(AnswerQueries.workloadCTE),
-                \(SummaryQueries.callerCTE)
-                SELECT \(k[0]) AS source, \(k[1]) AS service, \(k[2]) AS subset, \(k[3]) AS route,
-                  sum(s.requests) AS requests, sum(s.errors) AS errors, hist_merge(s.duration) AS durations
-                FROM \(SummaryQueries.minuteRows(filter))
-                \(SummaryQueries.joins)
-                \(AnswerQueries.whereClause([SummaryQueries.side(.hop), subsetCondition(subsetIDs, names: subsets, "d.subset")]
-                    + SummaryQueries.conditions(filter, serviceIDs: serviceIDs, unit: "minute")))
-                GROUP BY 1, 2, 3, 4
-                """
-        }
-        let source = "CASE WHEN e.direction = 1 THEN '\(AnswerQueries.outsideMesh)' ELSE \(AnswerQueries.workloadName("w", reporter: "e.reporter")) END"
-        let k = keys(by, keepSubset: keepSubset, source: source, e: "e")
-        return """
-            WITH \(AnswerQueries.workloadCTE)
-            SELECT \(k[0]) AS source, \(k[1]) AS service, \(k[2]) AS subset, \(k[3]) AS route,
-              count(*) AS requests, sum(\(AnswerQueries.isError("e"))) AS errors, hist(e.duration_ms) AS durations
-            FROM log_entry e
-            LEFT JOIN workload w ON w.id = e.reporter
-            \(AnswerQueries.whereClause([AnswerQueries.side(.hop, .allCallers), subsetCondition(subsetIDs, names: subsets, "e.subset")]
-                + AnswerQueries.conditions(filter, serviceIDs: serviceIDs)))
-            GROUP BY 1, 2, 3, 4
-            """
+        grouped(by: by, filter: filter, serviceIDs: serviceIDs, subsetIDs: subsetIDs, subsets: subsets, summaries: summaries,
+                summary: (columns: "sum(s.requests) AS requests, sum(s.errors) AS errors, hist_merge(s.duration) AS durations",
+                          from: SummaryQueries.minuteRows(filter), unit: "minute", conditions: []),
+                lines: (columns: "count(*) AS requests, sum(\(AnswerQueries.isError("e"))) AS errors, hist(e.duration_ms) AS durations",
+                        conditions: []),
+                extraKeys: 0)
     }
 
     /// The failing status codes (5xx, and 0: no response) per group of one side, with their counts.
     /// From `summary_hour` when the window falls on whole hours, else from the lines.
     public static func errorCodes(by: CompareGrouping, filter: AnswerFilter, serviceIDs: [Int64]?, subsetIDs: [Int64]?,
                                   subsets: [String]? = nil, summaries: Bool) -> String {
+        grouped(by: by, filter: filter, serviceIDs: serviceIDs, subsetIDs: subsetIDs, subsets: subsets, summaries: summaries,
+                summary: (columns: "s.status AS status, sum(s.requests) AS requests", from: "summary_hour s", unit: "hour",
+                          conditions: ["(s.status >= 500 OR s.status = 0)"]),
+                lines: (columns: "e.status AS status, count(*) AS requests", conditions: [AnswerQueries.isError("e")]),
+                extraKeys: 1)
+    }
+
+    /// One side's hop-side lines grouped by the comparison's key (`source, service, subset, route`,
+    /// then `extraKeys` more of the columns), from summary rows `s` or from the lines.
+    private static func grouped(by: CompareGrouping, filter: AnswerFilter, serviceIDs: [Int64]?, subsetIDs: [Int64]?,
+                                subsets: [String]?, summaries: Bool,
+                                summary: (columns: String, from: String, unit: String, conditions: [String]),
+                                lines: (columns: String, conditions: [String]), extraKeys: Int) -> String {
         let keepSubset = subsetIDs == nil
+        let groupBy = "GROUP BY " + (1...(4 + extraKeys)).map(String.init).joined(separator: ", ")
         if summaries {
             let k = keys(by, keepSubset: keepSubset, source: SummaryQueries.source, e: "d")
             return """
                 WITH \(AnswerQueries.workloadCTE),
                 \(SummaryQueries.callerCTE)
                 SELECT \(k[0]) AS source, \(k[1]) AS service, \(k[2]) AS subset, \(k[3]) AS route,
-                  s.status AS status, sum(s.requests) AS requests
-                FROM summary_hour s
+                  \(summary.columns)
+                FROM \(summary.from)
                 \(SummaryQueries.joins)
-                \(AnswerQueries.whereClause([SummaryQueries.side(.hop), "(s.status >= 500 OR s.status = 0)",
-                                             subsetCondition(subsetIDs, names: subsets, "d.subset")]
-                    + SummaryQueries.conditions(filter, serviceIDs: serviceIDs, unit: "hour")))
-                GROUP BY 1, 2, 3, 4, 5
+                \(AnswerQueries.whereClause([SummaryQueries.side(.hop)] + summary.conditions + [subsetCondition(subsetIDs, names: subsets, "d.subset")]
+                    + SummaryQueries.conditions(filter, serviceIDs: serviceIDs, unit: summary.unit)))
+                \(groupBy)
                 """
         }
         let source = "CASE WHEN e.direction = 1 THEN '\(AnswerQueries.outsideMesh)' ELSE \(AnswerQueries.workloadName("w", reporter: "e.reporter")) END"
@@ -133,13 +125,12 @@ public enum CompareQueries {
         return """
             WITH \(AnswerQueries.workloadCTE)
             SELECT \(k[0]) AS source, \(k[1]) AS service, \(k[2]) AS subset, \(k[3]) AS route,
-              e.status AS status, count(*) AS requests
+              \(lines.columns)
             FROM log_entry e
             LEFT JOIN workload w ON w.id = e.reporter
-            \(AnswerQueries.whereClause([AnswerQueries.side(.hop, .allCallers), AnswerQueries.isError("e"),
-                                         subsetCondition(subsetIDs, names: subsets, "e.subset")]
+            \(AnswerQueries.whereClause([AnswerQueries.side(.hop, .allCallers)] + lines.conditions + [subsetCondition(subsetIDs, names: subsets, "e.subset")]
                 + AnswerQueries.conditions(filter, serviceIDs: serviceIDs)))
-            GROUP BY 1, 2, 3, 4, 5
+            \(groupBy)
             """
     }
 }

@@ -78,9 +78,7 @@ public enum SummaryQueries {
             (SELECT \(SummarySchema.minuteColumns) FROM summary_minute WHERE \(whole.isEmpty ? "1" : whole.joined(separator: " AND "))
               UNION ALL
               SELECT e.start_us / 60000000, coalesce(e.reporter, 0), e.dest, \(SummarySchema.callerKey("e", direction: "d")),
-                count(*), sum(\(AnswerQueries.isError("e"))), sum(e.status = 0), sum(e.status BETWEEN 100 AND 199),
-                sum(e.status BETWEEN 200 AND 299), sum(e.status BETWEEN 300 AND 399), sum(e.status BETWEEN 400 AND 499),
-                sum(e.status BETWEEN 500 AND 599), sum(e.flags IS NULL), hist(e.duration_ms), hist(e.upstream_ms)
+                \(SummarySchema.latencyAggregates("e"))
               FROM log_row e JOIN destination d ON d.id = e.dest
               WHERE \(partial.isEmpty ? "0" : partial.joined(separator: " OR "))
               GROUP BY 1, 2, 3, 4) s

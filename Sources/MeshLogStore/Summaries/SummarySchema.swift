@@ -25,6 +25,15 @@ public enum SummarySchema {
         "CASE WHEN \(d).direction = 1 AND typeof(\(e).downstream_remote) = 'integer' THEN \(e).downstream_remote >> 16 ELSE 0 END"
     }
 
+    /// The aggregates of `minuteColumns` after the key (requests … upstream) over lines `e`.
+    static func latencyAggregates(_ e: String) -> String {
+        """
+        count(*), sum(\(e).status >= 500 OR \(e).status = 0), sum(\(e).status = 0), sum(\(e).status BETWEEN 100 AND 199), \
+        sum(\(e).status BETWEEN 200 AND 299), sum(\(e).status BETWEEN 300 AND 399), sum(\(e).status BETWEEN 400 AND 499), \
+        sum(\(e).status BETWEEN 500 AND 599), sum(\(e).flags IS NULL), hist(\(e).duration_ms), hist(\(e).upstream_ms)
+        """
+    }
+
     static let minuteColumns = "minute, reporter, dest, caller, requests, errors, no_response, c1xx, c2xx, c3xx, c4xx, c5xx, unflagged, duration, upstream"
 
     /// Recomputes the summaries of the lines that started in minutes `first...last` (and, with
@@ -37,30 +46,22 @@ public enum SummarySchema {
         // Hours are rebuilt whole, so widen the line range to the hours' bounds.
         let hourRange = "e.start_us BETWEEN \(firstHour * 3_600_000_000) AND \(lastHour * 3_600_000_000 + 3_599_999_999)"
         let untimed = withUntimed ? " OR e.start_us IS NULL" : ""
+        // The latency rows, per hour and per minute, from the same aggregates.
+        for (table, time, from, to, lines) in [
+            ("summary_hour_latency", "(e.start_us / 3600000000) * 60", firstHour * 60, lastHour * 60, hourRange),
+            ("summary_minute", "e.start_us / 60000000", first, last, range),
+        ] {
+            try db.execute("""
+                DELETE FROM \(table) WHERE minute BETWEEN \(from) AND \(to)\(withUntimed ? " OR minute = -1" : "");
+                INSERT INTO \(table)(\(minuteColumns), slowest_ms, slowest_req)
+                SELECT coalesce(\(time), -1), coalesce(e.reporter, 0), e.dest, \(callerKey("e", direction: "d")),
+                  \(latencyAggregates("e")), max(e.duration_ms), e.req
+                FROM log_row e JOIN destination d ON d.id = e.dest
+                WHERE \(lines)\(untimed)
+                GROUP BY 1, 2, 3, 4;
+                """)
+        }
         try db.execute("""
-            DELETE FROM summary_hour_latency WHERE minute BETWEEN \(firstHour * 60) AND \(lastHour * 60)\(withUntimed ? " OR minute = -1" : "");
-            INSERT INTO summary_hour_latency(\(minuteColumns), slowest_ms, slowest_req)
-            SELECT CASE WHEN e.start_us IS NULL THEN -1 ELSE (e.start_us / 3600000000) * 60 END, coalesce(e.reporter, 0), e.dest,
-              \(callerKey("e", direction: "d")),
-              count(*), sum(e.status >= 500 OR e.status = 0), sum(e.status = 0), sum(e.status BETWEEN 100 AND 199),
-              sum(e.status BETWEEN 200 AND 299), sum(e.status BETWEEN 300 AND 399), sum(e.status BETWEEN 400 AND 499),
-              sum(e.status BETWEEN 500 AND 599), sum(e.flags IS NULL), hist(e.duration_ms), hist(e.upstream_ms),
-              max(e.duration_ms), e.req
-            FROM log_row e JOIN destination d ON d.id = e.dest
-            WHERE \(hourRange)\(untimed)
-            GROUP BY 1, 2, 3, 4;
-            """)
-        try db.execute("""
-            DELETE FROM summary_minute WHERE \(minuteRange)\(withUntimed ? " OR minute = -1" : "");
-            INSERT INTO summary_minute(\(minuteColumns), slowest_ms, slowest_req)
-            SELECT coalesce(e.start_us / 60000000, -1), coalesce(e.reporter, 0), e.dest, \(callerKey("e", direction: "d")),
-              count(*), sum(e.status >= 500 OR e.status = 0), sum(e.status = 0), sum(e.status BETWEEN 100 AND 199),
-              sum(e.status BETWEEN 200 AND 299), sum(e.status BETWEEN 300 AND 399), sum(e.status BETWEEN 400 AND 499),
-              sum(e.status BETWEEN 500 AND 599), sum(e.flags IS NULL), hist(e.duration_ms), hist(e.upstream_ms),
-              max(e.duration_ms), e.req
-            FROM log_row e JOIN destination d ON d.id = e.dest
-            WHERE \(range)\(untimed)
-            GROUP BY 1, 2, 3, 4;
             DELETE FROM summary_error WHERE \(minuteRange)\(withUntimed ? " OR minute = -1" : "");
             INSERT INTO summary_error(minute, reporter, dest, caller, status, flags, details, route, requests)
             SELECT coalesce(e.start_us / 60000000, -1), coalesce(e.reporter, 0), e.dest, \(callerKey("e", direction: "d")),
