@@ -6,7 +6,13 @@ import MeshLogStore
 final class BatchPipeline: @unchecked Sendable {
     private let writer: AccessLogWriter
     private let condition = NSCondition()
-    private var queue: [AccessLogBatch] = []
+    /// What the writer thread does next: store a batch, or run a piece of bookkeeping in order
+    /// with the batches around it (a file's source row begun or finished).
+    private enum Work {
+        case batch(AccessLogBatch)
+        case job(() throws -> Void)
+    }
+    private var queue: [Work] = []
     private var free: [AccessLogBatch] = []
     private var busy = false
     private var closed = false
@@ -66,7 +72,18 @@ final class BatchPipeline: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         if let failure { throw failure }
-        queue.append(batch)
+        queue.append(.batch(batch))
+        condition.broadcast()
+    }
+
+    /// Queues `job` to run on the writer thread after the batches submitted before it, outside
+    /// any transaction (the open one is committed first), so the parser need not wait for it.
+    /// An error it throws fails the pipeline like a write error.
+    func perform(_ job: @escaping () throws -> Void) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        if let failure { throw failure }
+        queue.append(.job(job))
         condition.broadcast()
     }
 
@@ -151,11 +168,27 @@ final class BatchPipeline: @unchecked Sendable {
                 if wasClosed { return }
                 continue
             }
-            let batch = queue.removeFirst()
+            let work = queue.removeFirst()
             busy = true
             condition.unlock()
             var error: Error?
             let start = Date()
+            if case .job(let job) = work {
+                error = commit()
+                if error == nil {
+                    do { try job() } catch let e { error = e }
+                }
+                condition.lock()
+                busy = false
+                if let error {
+                    failure = error
+                    queue.removeAll()
+                }
+                condition.broadcast()
+                condition.unlock()
+                continue
+            }
+            guard case .batch(let batch) = work else { continue }
             do {
                 if !open {
                     beforeBegin()

@@ -33,6 +33,15 @@ public final class Ingester {
     private var runBytes: Int64 = 0
     private var totalBytes: Int64?
     private var lastProgress = Date.distantPast
+    /// The writer pipeline every file of a `run` shares, so one file's tail is written while the
+    /// next is parsed (nil between runs, and in a follow run, which has its own).
+    private var runPipeline: BatchPipeline?
+    /// The next `source` id to hand out: ids are given out here so a file's rows can be queued
+    /// before the writer thread has stored its source row.
+    private var nextSourceID: Int64
+    /// Files whose rows are all queued, in order, with the report each gets once the writer
+    /// thread has finished its source (it may turn out a duplicate).
+    private var finishing: [(report: FileReport, streamError: String?, result: FinishResult)] = []
 
     /// Prepares an ingest into `db` (opened with `SQLiteStore.openForWriting`).
     ///
@@ -56,14 +65,93 @@ public final class Ingester {
         self.destinationIDs = destinationIDs
         self.variantIDs = variantIDs
         let firstRequest = try writer.maxRequestID() + 1
-        requests = StringInterner(firstID: firstRequest, maxEntries: 1 << 17, maxArenaBytes: 8 << 20, auxSlots: 0)
+        // A request's lines are spread over every pod it passed through, which a bundle holds as
+        // separate files, so the table holds a whole day of a busy mesh's requests (about 16 MB
+        // at its fullest) before it is cleared and ids are looked up in the store instead.
+        requests = StringInterner(firstID: firstRequest, maxEntries: 1 << 18, maxArenaBytes: 8 << 20, auxSlots: 0)
         // Request ids are looked up in the store (from a second, read-only connection) once they
         // may have been stored before: by an earlier run, or earlier in this run before the
         // bounded table forgot them. So one request keeps one id across files.
         requestsStoredBefore = firstRequest > 1
         requestLookup = db.path != ":memory:" ? try RequestLookup(path: db.path) : nil
         fixedParser = try options.format.resolve()
+        nextSourceID = try writer.maxSourceID() + 1
         summary.database = db.path
+    }
+
+    /// What the writer thread found when it finished a file's source.
+    private final class FinishResult: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: Int64??
+        /// The older source with the same content (`.some(nil)` for none), once known.
+        var duplicateOf: Int64?? {
+            get { lock.withLock { value } }
+            set { lock.withLock { value = newValue } }
+        }
+    }
+
+    /// The run's shared writer pipeline, started on first use.
+    private func sharedRunPipeline() -> BatchPipeline {
+        if let runPipeline { return runPipeline }
+        let checkpointer = self.checkpointer
+        let made = BatchPipeline(writer: writer, capacity: options.batchSize, rowsPerCommit: options.batchSize * 8,
+                                 beforeBegin: { checkpointer?.waitIfLogIsLong() })
+        runPipeline = made
+        return made
+    }
+
+    /// Waits until the run's pipeline has written everything queued (so this thread may use the
+    /// connection), and announces the files it finished.
+    private func settleRunPipeline() throws {
+        guard let runPipeline else { return }
+        defer { announceFinishedFiles() }
+        try runPipeline.drain()
+    }
+
+    /// Writes out and stops the run's pipeline, and announces the last finished files.
+    func endRunPipeline() throws {
+        guard let pipeline = runPipeline else { return }
+        defer {
+            pipeline.close()
+            pipeline.join()
+            runPipeline = nil
+        }
+        try settleRunPipeline()
+        pipeline.close()
+        pipeline.join()
+        if ProcessInfo.processInfo.environment["MESHLOG_TIMING"] != nil {
+            let message = String(format: "timing: writer %.2fs wall %.2fs cpu; parser %.2fs cpu, waited %.2fs\n",
+                                 pipeline.writeSeconds, pipeline.writerCPUSeconds, BatchPipeline.threadCPUSeconds(), pipeline.waitSeconds)
+            FileHandle.standardError.write(Data(message.utf8))
+        }
+    }
+
+    /// Reports, in order, the files whose source the writer thread has finished.
+    private func announceFinishedFiles() {
+        while let first = finishing.first, let duplicateOf = first.result.duplicateOf {
+            finishing.removeFirst()
+            var report = first.report
+            if duplicateOf != nil {
+                // Same content as a file stored before: its rows were taken out again.
+                if report.state != .failed { report.state = .duplicate }
+                report.records = 0
+                report.rejected = 0
+                report.error = first.streamError
+            }
+            finished(report)
+        }
+    }
+
+    /// Adds a finished file's report to the run's summary and announces it.
+    @discardableResult
+    private func finished(_ report: FileReport) -> FileReport {
+        summary.linesRead += report.lines
+        summary.recordsStored += report.records
+        summary.linesRejected += report.rejected
+        summary.linesSkipped += report.skipped
+        summary.reports.append(report)
+        onEvent(.fileFinished(report))
+        return report
     }
 
     /// Ingests every input in order and returns the summary.
@@ -79,6 +167,12 @@ public final class Ingester {
         let checkpointer = db.path == ":memory:" ? nil : try WALCheckpointer(writer: db)
         self.checkpointer = checkpointer
         defer {
+            if let runPipeline {
+                // An error ended the run: let the writer thread go before the checkpointer.
+                runPipeline.close()
+                runPipeline.join()
+                self.runPipeline = nil
+            }
             checkpointer?.stop()
             self.checkpointer = nil
         }
@@ -91,10 +185,14 @@ public final class Ingester {
             onEvent(.fileStarted(path: input.path, index: index, count: inputs.count))
             try ingestInput(input)
         }
+        try endRunPipeline()
         if bulk {
             onEvent(.indexing)
             try writer.ensureIndexes()
         }
+        // The planner reads time ranges from `log_row_dest_start` once it knows how few
+        // destinations there are.
+        if summary.recordsStored > 0 { try writer.refreshStatistics() }
         summary.seconds = Date().timeIntervalSince(startTime)
         summary.bytesRead = runBytes
         return summary
@@ -128,6 +226,7 @@ public final class Ingester {
         self.onEvent = onEvent
         startTime = Date()
         try writer.ensureIndexes()
+        try writer.refreshStatistics()
         // SQLite's default checkpoints (every 1,000 pages) keep each pause of the writer short.
         try db.execute("PRAGMA wal_autocheckpoint=1000")
         return BatchPipeline(writer: writer, capacity: options.batchSize, rowsPerCommit: options.batchSize * 8,
@@ -136,6 +235,7 @@ public final class Ingester {
 
     /// The summary of a follow run that read `bytes` bytes.
     func endFollow(bytes: Int64) -> IngestSummary {
+        try? writer.refreshStatistics()
         summary.seconds = Date().timeIntervalSince(startTime)
         summary.bytesRead = runBytes + bytes
         return summary
@@ -184,9 +284,12 @@ public final class Ingester {
 
     /// Ingests a span file.
     private func ingestSpans(name: String, stream: ByteStream, format: SpanFormat) throws {
+        // Span files are written on this thread, through the same connection.
+        try settleRunPipeline()
         summary.files += 1
         onEvent(.formatChosen(path: name, format: format.rawValue, matched: 0, sampled: 0))
         let report = try spanIngester().ingest(name: name, stream: stream, format: format)
+        nextSourceID = max(nextSourceID, try writer.maxSourceID() + 1)  // the span file's own source row
         runBytes += stream.rawBytesRead
         let state: FileReport.State
         switch report.state {
@@ -241,9 +344,15 @@ public final class Ingester {
                      source: (id: Int64, resumeFrom: Int)? = nil, pipeline shared: BatchPipeline? = nil,
                      follow: Bool = false) throws -> StreamSession? {
         summary.files += 1
+        // Without a shared pipeline the stream joins the run's: its source row is begun and
+        // finished by the writer thread, in order with the rows, so files overlap.
+        let pipeline = shared ?? sharedRunPipeline()
+        let queued = shared == nil
         var resumeFrom = 0
         var sourceID: Int64
         var resumed = false
+        // A file seen before is looked up on this thread, once the writer thread is idle.
+        if fingerprint != nil, source == nil, queued { try settleRunPipeline() }
         if let source {
             sourceID = source.id
             resumeFrom = source.resumeFrom
@@ -267,10 +376,10 @@ public final class Ingester {
                 // to be written (they go out every few batches): recount the minutes they touched.
                 try writer.rebuildSummaries(source: sourceID)
             } else {
-                sourceID = try writer.beginSource(path: name, size: size, fingerprint: fingerprint, format: nil)
+                sourceID = try beginSource(path: name, size: size, fingerprint: fingerprint, queuedOn: queued ? pipeline : nil)
             }
         } else {
-            sourceID = try writer.beginSource(path: name, size: size, fingerprint: fingerprint, format: nil)
+            sourceID = try beginSource(path: name, size: size, fingerprint: fingerprint, queuedOn: queued ? pipeline : nil)
         }
         let reporterName = options.reporter ?? Self.reporterName(for: name)
         let reporterID = interner.intern(reporterName)
@@ -284,13 +393,7 @@ public final class Ingester {
         var flushesSinceDrain = 0
 
         let fileState = FileIngest(sourceID: sourceID, resumeFrom: resumeFrom)
-        let checkpointer = self.checkpointer
-        let pipeline = shared ?? BatchPipeline(writer: writer, capacity: options.batchSize, rowsPerCommit: options.batchSize * 8,
-                                               beforeBegin: { checkpointer?.waitIfLogIsLong() })
-        var handedOver = false
-        defer { if !handedOver, shared == nil { pipeline.close() } }
         let session = StreamSession(name: name, sourceID: sourceID)
-        if shared == nil { session.close = { pipeline.close() } }
         var parser: AccessLogLineParser? = fixedParser?.parser
         var formatName = fixedParser?.name
         var encoder: AccessLogRowEncoder?
@@ -299,6 +402,11 @@ public final class Ingester {
         // With a shared pipeline the batch is taken when lines come and handed back at a pause.
         var batch: AccessLogBatch! = shared == nil ? try pipeline.takeFree() : nil
         batch?.sourceID = sourceID
+        var handedOver = false
+        defer {
+            // A stream that failed to start gives its batch back.
+            if !handedOver, let taken = batch { pipeline.recycle(taken) }
+        }
         func acquire() throws {
             guard batch == nil else { return }
             batch = try pipeline.takeFree()
@@ -342,8 +450,10 @@ public final class Ingester {
                 pipeline.recycle(batch)
                 batch = nil
             }
+            if queued { announceFinishedFiles() }
             interner.trimIfNeeded()
             requests.trimIfNeeded()
+            requestLookup?.refresh()
             destinationIDs.trimIfNeeded()
             variantIDs.trimIfNeeded()
             encoder?.syncGeneration()
@@ -440,8 +550,7 @@ public final class Ingester {
                     let label = wrapper == .none ? detection.preset.name : "\(wrapper.rawValue)+\(detection.preset.name)"
                     formatName = label
                     onEvent(.formatChosen(path: name, format: label, matched: detection.matched, sampled: detection.sampled))
-                    if shared != nil { try pipeline.drain() }  // the connection is the writer thread's while it writes
-                    try writer.setFormat(sourceID, format: label)
+                    try setFormat(label, of: sourceID, on: pipeline, queued: queued)
                 }
             }
             guard parser != nil else { return }
@@ -452,8 +561,7 @@ public final class Ingester {
         if let fixed = fixedParser {
             choose(fixed.parser, fixed.name)
             onEvent(.formatChosen(path: name, format: fixed.name, matched: 0, sampled: 0))
-            if shared != nil { try pipeline.drain() }
-            try writer.setFormat(sourceID, format: fixed.name)
+            try setFormat(fixed.name, of: sourceID, on: pipeline, queued: queued)
         }
         var sampling = true
 
@@ -542,25 +650,15 @@ public final class Ingester {
                 }
             }
             try flush(final: true, release: true)
-            try pipeline.drain()
-            if shared == nil { pipeline.close() }
+            if !queued { try pipeline.drain() }
             if ending == .stopped {
                 // Still growing: the source stays partial and the next follow run continues it.
                 return finished(FileReport(path: name, format: formatName, state: .following, lines: fileState.lines,
                                          records: fileState.records, rejected: fileState.rejected, skipped: fileState.skipped, error: nil))
             }
-            if shared == nil, ProcessInfo.processInfo.environment["MESHLOG_TIMING"] != nil {
-                pipeline.join()
-                let message = String(format: "timing: writer %.2fs wall %.2fs cpu; parser %.2fs cpu, waited %.2fs\n",
-                                     pipeline.writeSeconds, pipeline.writerCPUSeconds, BatchPipeline.threadCPUSeconds(), pipeline.waitSeconds)
-                FileHandle.standardError.write(Data(message.utf8))
-            }
-
             let contentHash = Int64(bitPattern: hasher.finalize() & 0x7FFF_FFFF_FFFF_FFFF)
-            let duplicateOf = try writer.finishSource(sourceID, contentHash: contentHash, error: streamError)
             var state: FileReport.State = resumed ? .resumed : .ingested
-            if duplicateOf != nil { state = .duplicate }
-            if fileState.records == 0, fileState.lines > 0, duplicateOf == nil, !resumed { state = .noAccessLogs }
+            if fileState.records == 0, fileState.lines > 0, !resumed { state = .noAccessLogs }
             if streamError != nil, fileState.records == 0 { state = .failed }
             var error = streamError
             if state == .noAccessLogs {
@@ -568,24 +666,52 @@ public final class Ingester {
                 let tried = (fixedParser.map { [$0.name] } ?? FormatCatalog.presets.map(\.name)).joined(separator: ", ")
                 error = "no line matches a known access-log format (tried \(tried)); first line: \(first)"
             }
-            return finished(FileReport(path: name, format: formatName, state: state, lines: fileState.lines,
-                                     records: duplicateOf == nil ? fileState.records : 0,
-                                     rejected: duplicateOf == nil ? fileState.rejected : 0,
-                                     skipped: fileState.skipped, error: error))
-        }
-        /// Adds a finished file's report to the run's summary and announces it.
-        func finished(_ report: FileReport) -> FileReport {
-            summary.linesRead += report.lines
-            summary.recordsStored += report.records
-            summary.linesRejected += report.rejected
-            summary.linesSkipped += report.skipped
-            summary.reports.append(report)
-            onEvent(.fileFinished(report))
-            return report
+            let report = FileReport(path: name, format: formatName, state: state, lines: fileState.lines,
+                                    records: fileState.records, rejected: fileState.rejected,
+                                    skipped: fileState.skipped, error: error)
+            // The source is finished by the writer thread after the file's last rows; the file is
+            // announced once it has been (with a follow pipeline, right away).
+            let result = FinishResult()
+            let writer = self.writer
+            let finish = { [streamError] in
+                result.duplicateOf = .some(try writer.finishSource(sourceID, contentHash: contentHash, error: streamError))
+            }
+            finishing.append((report, streamError, result))
+            if queued {
+                try pipeline.perform(finish)
+                announceFinishedFiles()
+                return report
+            }
+            try finish()
+            announceFinishedFiles()
+            return summary.reports.last ?? report
         }
 
         handedOver = true
         return session
+    }
+
+    /// Registers a new source: at once, or (`queuedOn`) under an id handed out here, by the
+    /// writer thread before the rows queued after it.
+    private func beginSource(path: String, size: Int64?, fingerprint: Int64?, queuedOn pipeline: BatchPipeline?) throws -> Int64 {
+        guard let pipeline else {
+            let id = try writer.beginSource(path: path, size: size, fingerprint: fingerprint, format: nil)
+            nextSourceID = max(nextSourceID, id + 1)
+            return id
+        }
+        let id = nextSourceID
+        nextSourceID += 1
+        let writer = self.writer
+        try pipeline.perform { _ = try writer.beginSource(id: id, path: path, size: size, fingerprint: fingerprint, format: nil) }
+        return id
+    }
+
+    /// Records a source's format: queued behind its rows, or (a shared pipeline) once the writer is idle.
+    private func setFormat(_ format: String, of source: Int64, on pipeline: BatchPipeline, queued: Bool) throws {
+        let writer = self.writer
+        if queued { return try pipeline.perform { try writer.setFormat(source, format: format) } }
+        try pipeline.drain()  // the connection is the writer thread's while it writes
+        try writer.setFormat(source, format: format)
     }
 
     /// A text-format parser for telling Envoy's own log lines from access logs before a format is known.

@@ -79,3 +79,80 @@ struct RotatedFileTests {
         #expect(ids.last?.hasPrefix(String(format: "%08x-", 299)) == true)
     }
 }
+
+@Suite("One writer pipeline for a whole run")
+struct RunPipelineTests {
+    /// A tar of `members` (path inside the archive, text), gzipped.
+    static func tarball(_ dir: TemporaryDirectory, _ members: [(String, String)]) throws -> String {
+        for (path, text) in members { try dir.write("dump/\(path)", text) }
+        let tarball = dir.path("bundle.tar.gz")
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
+        tar.arguments = ["-czf", tarball, "-C", dir.path("dump")] + members.map(\.0)
+        try tar.run()
+        tar.waitUntilExit()
+        #expect(tar.terminationStatus == 0)
+        return tarball
+    }
+
+    @Test func filesFinishedBehindTheirRowsAreReportedInOrderAndDuplicatesTakenOut() throws {
+        let dir = try TemporaryDirectory()
+        // Members are written while the next is parsed: the second is the first again (a
+        // duplicate found only when its source is finished), and the third is new.
+        let tarball = try Self.tarball(dir, [
+            ("a/0.log", IstioLines.file(3000)),
+            ("b/0.log", IstioLines.file(3000)),
+            ("c/0.log", IstioLines.file(2000, from: 3000)),
+        ])
+        let db = dir.path("t.db")
+        let summary = try ingest([tarball], db: db)
+        #expect(summary.reports.map(\.path) == ["\(tarball):a/0.log", "\(tarball):b/0.log", "\(tarball):c/0.log"])
+        #expect(summary.reports.map(\.state) == [.ingested, .duplicate, .ingested])
+        #expect(summary.reports.map(\.records) == [3000, 0, 2000])
+        #expect(summary.recordsStored == 5000)
+        let reader = try SQLiteStore.openForReading(path: db)
+        #expect(try reader.scalar("SELECT count(*) FROM log_row").int64 == 5000)
+        #expect(try reader.rows("SELECT id, state FROM source ORDER BY id") == [[1, "done"], [2, "duplicate"], [3, "done"]])
+        // The summaries lost the duplicate's lines again.
+        #expect(try reader.scalar("SELECT sum(requests) FROM summary_minute").int64 == 5000)
+    }
+
+    @Test func spanFilesBetweenLogFilesKeepTheirOwnSources() throws {
+        let dir = try TemporaryDirectory()
+        let zipkin = """
+            [{"traceId":"5af7183fb1d4cf5f","id":"6b221d5bc9e6496c","name":"get /api","timestamp":1764028800000000,"duration":2000,
+              "localEndpoint":{"serviceName":"frontend"},"kind":"SERVER","tags":{"http.status_code":"200"}}]
+            """
+        let paths = [try dir.write("1.log", IstioLines.file(800)), try dir.write("2.json", zipkin),
+                     try dir.write("3.log", IstioLines.file(700, from: 800))]
+        let db = dir.path("t.db")
+        let summary = try ingest(paths, db: db)
+        #expect(summary.recordsStored == 1500)
+        #expect(summary.spansStored == 1)
+        #expect(summary.reports.map(\.state) == [.ingested, .ingested, .ingested])
+        let reader = try SQLiteStore.openForReading(path: db)
+        #expect(try reader.rows("SELECT id, path, state FROM source ORDER BY id").map { [$0[1], $0[2]] }
+                == paths.map { [SQLValue.text($0), "done"] })
+        #expect(try reader.rows("SELECT source_id, count(*) FROM log_row GROUP BY 1 ORDER BY 1") == [[1, 800], [3, 700]])
+    }
+
+    @Test func timeRangesAreReadThroughTheDestinationIndexOnceIngestHasSampledIt() throws {
+        let dir = try TemporaryDirectory()
+        let options = GeneratorOptions(lines: 4000, seed: 9, startMicros: GeneratorOptions.defaultStartMicros,
+                                       durationSeconds: 3600, errorRateScale: 1, format: .istio, diurnal: false)
+        var text = ""
+        TrafficGenerator(topology: .learningPlatform, options: options).forEachLineInCompletionOrder { text += $0.text + "\n" }
+        let db = dir.path("t.db")
+        _ = try ingest([try dir.write("mesh.log", text)], db: db)
+        let reader = try SQLiteStore.openForReading(path: db)
+        #expect(try reader.scalar("SELECT count(*) FROM sqlite_stat1 WHERE idx = 'log_row_dest_start'").int64 == 1)
+        let lo = GeneratorOptions.defaultStartMicros + 600_000_000, hi = lo + 900_000_000
+        let plan = try reader.rows("EXPLAIN QUERY PLAN SELECT count(*) FROM log_row WHERE start_us >= \(lo) AND start_us < \(hi)")
+            .compactMap { $0[3].string }.joined(separator: " ")
+        #expect(plan.contains("log_row_dest_start"))
+        #expect(plan.contains("ANY(dest)"))
+        // The first and last start, without a start_us index.
+        let bounds = try reader.rows(StoreSchema.startBounds)[0]
+        #expect(bounds == (try reader.rows("SELECT min(start_us), max(start_us) FROM log_row NOT INDEXED")[0]))
+    }
+}

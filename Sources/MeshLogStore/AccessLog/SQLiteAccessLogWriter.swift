@@ -73,10 +73,25 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
     }
 
     public func beginSource(path: String, size: Int64?, fingerprint: Int64?, format: String?) throws -> Int64 {
-        try db.execute("INSERT INTO source(path, size, fingerprint, format, state) VALUES (?, ?, ?, ?, 'partial')",
-                       [.text(path), size.map { .integer($0) } ?? .null, fingerprint.map { .integer($0) } ?? .null,
-                        format.map { .text($0) } ?? .null])
+        try beginSource(id: nil, path: path, size: size, fingerprint: fingerprint, format: format)
+    }
+
+    /// Registers a new input under `id` (the next free one when nil) and returns its id.
+    public func beginSource(id: Int64?, path: String, size: Int64?, fingerprint: Int64?, format: String?) throws -> Int64 {
+        try db.execute("INSERT INTO source(id, path, size, fingerprint, format, state) VALUES (?, ?, ?, ?, ?, 'partial')",
+                       [id.map { .integer($0) } ?? .null, .text(path), size.map { .integer($0) } ?? .null,
+                        fingerprint.map { .integer($0) } ?? .null, format.map { .text($0) } ?? .null])
         return db.lastInsertRowID
+    }
+
+    /// Refreshes the planner's statistics of `log_row` (see `StoreSchema.refreshStatistics`).
+    public func refreshStatistics() throws {
+        try StoreSchema.refreshStatistics(db)
+    }
+
+    /// The largest source id in use.
+    public func maxSourceID() throws -> Int64 {
+        try db.scalar("SELECT coalesce(max(id), 0) FROM source").int64 ?? 0
     }
 
     /// Records the detected format of a source.

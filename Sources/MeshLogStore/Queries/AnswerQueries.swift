@@ -246,8 +246,14 @@ public enum AnswerQueries {
         """
     }
 
-    /// The first and last start time in the store (two lookups in the `start_us` index).
-    public static let span = "SELECT (SELECT min(start_us) FROM log_entry) AS first_us, (SELECT max(start_us) FROM log_entry) AS last_us"
+    /// The first and last start time in the store (two seeks per destination).
+    public static let span = StoreSchema.startBounds
+    /// The newest start time of an access-log line or a span (0 when the store is empty): the
+    /// "now" that relative `--since`/`--until` count back from.
+    public static let newestStart = """
+        SELECT max(coalesce((SELECT max(last_us) FROM (\(StoreSchema.startBounds))), 0),
+                   coalesce((SELECT max(start_us) FROM span_entry), 0))
+        """
 
     // MARK: - slow
 

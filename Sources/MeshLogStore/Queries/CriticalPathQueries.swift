@@ -4,15 +4,17 @@
 /// Rows come out as ``CriticalPathRow``s: integers only (dictionary ids and packed addresses); names are looked
 /// up through ``CriticalPathDimensions`` for the few distinct ids a report shows.
 public enum CriticalPathQueries {
-    /// The window scan: every line with a request id whose start lies in `[?1, ?2)`, in start order (the
-    /// `log_row_start` index, no sort).
+    /// The window scan of one destination `?3`: its lines with a request id whose start lies in `[?1, ?2)`,
+    /// in start order (`log_row_dest_start`, no sort). ``CriticalPathReader`` merges the destinations.
     public static let scan = """
         SELECT id, req, start_us, duration_ms, reporter, dest, variant, route, path, status, upstream_local,
                downstream_remote
         FROM log_row
-        WHERE start_us >= ?1 AND start_us < ?2 AND req IS NOT NULL
+        WHERE dest = ?3 AND start_us >= ?1 AND start_us < ?2 AND req IS NOT NULL
         ORDER BY start_us
         """
+    /// Every destination id (the scans to merge).
+    public static let destinationIDs = "SELECT id FROM destination ORDER BY id"
 
     /// `destination`: direction (1 inbound, 2 outbound) and service of each destination id.
     public static let destinations = "SELECT id, direction, service FROM destination"
@@ -25,7 +27,7 @@ public enum CriticalPathQueries {
     /// The dictionary ids of a text value (routes or paths to filter on).
     public static let dictIDs = "SELECT id FROM dict WHERE value = ?"
     /// The earliest and the newest start in the store.
-    public static let bounds = "SELECT (SELECT min(start_us) FROM log_row), (SELECT max(start_us) FROM log_row)"
+    public static let bounds = StoreSchema.startBounds
 }
 
 /// One access-log line as `meshlog critical-path` reads it: ids and numbers only.
@@ -126,15 +128,30 @@ public final class CriticalPathDimensions {
 
 /// Steps ``CriticalPathQueries/scan`` and hands each row to a closure; the closure returns false to stop early.
 public enum CriticalPathReader {
-    /// Reads the lines starting in `[fromUs, toUs)` in start order.
+    /// Reads the lines starting in `[fromUs, toUs)` in start order (ties in row order): one ordered
+    /// scan per destination, merged.
     public static func scan(_ db: Database, fromUs: Int64, toUs: Int64, _ body: (CriticalPathRow) throws -> Bool) throws {
         // Memory-mapped reads: the scan visits rows all over the file, and pread copies every page.
         try db.execute("PRAGMA mmap_size=1073741824")
-        let stmt = try db.prepare(CriticalPathQueries.scan)
-        stmt.bind(fromUs, at: 1)
-        stmt.bind(toUs, at: 2)
         var textIDs: [String: Int64] = [:]
-        func address(_ i: Int32) -> (Int64?, Int64?) {
+        var cursors: [Statement] = []
+        for destination in try db.rows(CriticalPathQueries.destinationIDs).compactMap({ $0[0].int64 }) {
+            let stmt = try db.prepare(CriticalPathQueries.scan)
+            stmt.bind(fromUs, at: 1)
+            stmt.bind(toUs, at: 2)
+            stmt.bind(destination, at: 3)
+            if try stmt.step() { cursors.append(stmt) }
+        }
+        defer { for stmt in cursors { stmt.reset() } }
+        var merge = CursorMerge(cursors.map { ($0.int64(2), $0.int64(0)) })
+        while let k = merge.first {
+            let stmt = cursors[k]
+            if try !body(row(stmt)) { break }
+            merge.advance(to: try stmt.step() ? (stmt.int64(2), stmt.int64(0)) : nil)
+        }
+
+        func row(_ stmt: Statement) -> CriticalPathRow {
+            func address(_ i: Int32) -> (Int64?, Int64?) {
             if stmt.isNull(i) { return (nil, nil) }
             if stmt.columnType(i) == 1 {  // SQLITE_INTEGER: packed ip << 16 | port
                 let v = stmt.int64(i)
@@ -151,17 +168,66 @@ public enum CriticalPathReader {
             while let last = host.last, last.isNumber { host.removeLast() }
             if host.last == ":" { host.removeLast() }
             return (intern(text), intern("host " + host))
-        }
-        while try stmt.step() {
+            }
             let (ul, ulHost) = address(10)
             let (dr, drHost) = address(11)
-            let row = CriticalPathRow(
+            return CriticalPathRow(
                 id: stmt.int64(0), req: stmt.int64(1), startUs: stmt.int64(2), durationMs: stmt.int64(3),
                 reporter: stmt.int64(4), dest: stmt.int64(5), variant: stmt.int64(6), route: stmt.int64(7),
                 path: stmt.int64(8), status: stmt.int64(9), upstreamLocal: ul, downstreamRemote: dr,
                 upstreamLocalHost: ulHost, downstreamRemoteHost: drHost)
-            if try !body(row) { break }
         }
-        stmt.reset()
+    }
+}
+
+/// A k-way merge of sorted cursors: a binary min-heap of each cursor's current key, (start, row id).
+struct CursorMerge {
+    private var heap: [(key: (Int64, Int64), cursor: Int)]
+
+    /// Starts from each cursor's first key.
+    init(_ firstKeys: [(Int64, Int64)]) {
+        heap = []
+        heap.reserveCapacity(firstKeys.count)
+        for (i, key) in firstKeys.enumerated() { push((key, i)) }
+    }
+
+    /// The cursor holding the smallest key, or nil when all are done.
+    var first: Int? { heap.first?.cursor }
+
+    /// Moves the first cursor on: its next key, or nil when it has no more rows.
+    mutating func advance(to key: (Int64, Int64)?) {
+        guard !heap.isEmpty else { return }
+        if let key {
+            heap[0].key = key
+        } else {
+            heap[0] = heap[heap.count - 1]
+            heap.removeLast()
+        }
+        siftDown(0)
+    }
+
+    private mutating func push(_ entry: (key: (Int64, Int64), cursor: Int)) {
+        heap.append(entry)
+        var i = heap.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard heap[i].key < heap[parent].key else { break }
+            heap.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
+        let n = heap.count
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < n, heap[l].key < heap[m].key { m = l }
+            if r < n, heap[r].key < heap[m].key { m = r }
+            if m == i { return }
+            heap.swapAt(i, m)
+            i = m
+        }
     }
 }

@@ -29,8 +29,13 @@ public enum StoreSchema {
     ]
 
     /// The secondary indexes on `log_row`, by name (dropped and rebuilt around bulk loads).
+    ///
+    /// There is no index on `start_us` alone (010 dropped it): the lines of a bundle's files each
+    /// span the whole day, so such an index took inserts all over itself and cost the writer more
+    /// than the other three together. A time range is read from `log_row_dest_start` instead, one
+    /// seek per destination (SQLite's skip-scan, chosen from the statistics `refreshStatistics`
+    /// keeps), and the store's first and last start come from `startBounds`.
     public static let logRowIndexes: [(name: String, sql: String)] = [
-        ("log_row_start", "CREATE INDEX IF NOT EXISTS log_row_start ON log_row(start_us)"),
         ("log_row_req", "CREATE INDEX IF NOT EXISTS log_row_req ON log_row(req)"),
         ("log_row_tid", "CREATE INDEX IF NOT EXISTS log_row_tid ON log_row(tid) WHERE tid IS NOT NULL"),
         ("log_row_dest_start", "CREATE INDEX IF NOT EXISTS log_row_dest_start ON log_row(dest, start_us)"),
@@ -254,10 +259,30 @@ public enum StoreSchema {
         }
         all.register("008-hourly-latency") { db in try SummarySchema.migrateHourlyLatency(db) }
         all.register("009-report-summaries") { db in try SummarySchema.migrateReportSummaries(db) }
+        all.register("010-no-start-index") { db in
+            try db.execute("DROP INDEX IF EXISTS log_row_start")
+            try refreshStatistics(db)
+        }
         guard let last, let end = all.migrationNames.firstIndex(of: last) else { return all }
         var some = Migrator()
         for (name, body) in all.migrations.prefix(end + 1) { some.register(name, body) }
         return some
+    }
+
+    /// The first and the last `start_us` in `log_row` (NULLs when empty): the two ends of
+    /// `log_row_dest_start` for each destination, so a handful of seeks instead of a scan.
+    public static let startBounds = """
+        SELECT min(first_us), max(last_us) FROM (
+          SELECT (SELECT min(start_us) FROM log_row WHERE dest = d.id) AS first_us,
+                 (SELECT max(start_us) FROM log_row WHERE dest = d.id) AS last_us
+          FROM destination d)
+        """
+
+    /// Samples `log_row`'s indexes into `sqlite_stat1` (a few thousand rows, milliseconds on any
+    /// store), which tells the planner that `log_row_dest_start` serves time ranges by skip-scan.
+    public static func refreshStatistics(_ db: Database) throws {
+        try db.execute("PRAGMA analysis_limit=1000")
+        try db.execute("ANALYZE log_row")
     }
 
     /// SQL for `log_row`, the physical table since 005: one row per access-log line, with the

@@ -62,7 +62,7 @@ extension MeshLog {
             options.limit = limit
             options.grouping = by
             if timeRange.since != nil || timeRange.until != nil {
-                let newest = try db.scalar("SELECT max(start_us) FROM log_row").int64 ?? 0
+                let newest = try db.rows(CriticalPathQueries.bounds).first?[1].int64 ?? 0
                 options.sinceUs = timeRange.since.flatMap(TimeExpression.parse)?.resolve(newest: newest)
                 options.untilUs = timeRange.until.flatMap(TimeExpression.parse)?.resolve(newest: newest)
             }

@@ -53,9 +53,7 @@ extension MeshLog {
             filter.minDurationUs = minDuration.flatMap(TimeExpression.parseSpan)
             filter.limit = limit
             if timeRange.since != nil || timeRange.until != nil {
-                let newest = try db.scalar("""
-                    SELECT max(coalesce((SELECT max(start_us) FROM log_entry), 0), coalesce((SELECT max(start_us) FROM span_entry), 0))
-                    """).int64 ?? 0
+                let newest = try db.scalar(AnswerQueries.newestStart).int64 ?? 0
                 filter.sinceUs = timeRange.since.flatMap(TimeExpression.parse)?.resolve(newest: newest)
                 filter.untilUs = timeRange.until.flatMap(TimeExpression.parse)?.resolve(newest: newest)
             }
