@@ -18,7 +18,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "MeshLogCore", dependencies: ["CZlib"], swiftSettings: hotPathSettings),
+        // Intel's ISA-L inflates gzip about twice as fast as zlib (reading); zlib still writes.
+        .systemLibrary(name: "CIsal", providers: [.apt(["libisal-dev"])]),
+        .target(name: "MeshLogCore", dependencies: ["CZlib", "CIsal"], swiftSettings: hotPathSettings),
         .target(name: "MeshLogStore", dependencies: ["MeshLogCore", "CSQLite"], swiftSettings: hotPathSettings),
         .target(name: "MeshLogIngest", dependencies: ["MeshLogCore", "MeshLogStore"], swiftSettings: hotPathSettings),
         .target(name: "MeshLogAnalysis", dependencies: ["MeshLogCore", "MeshLogStore"]),

@@ -131,6 +131,21 @@ struct InputGzipByteStreamTests {
         }
     }
 
+    @Test func aWrongChecksumInTheTrailerIsReportedAfterTheData() throws {
+        try InputTestSupport.withTempDir { dir in
+            let original = InputTestSupport.sampleLog(lines: 2000)
+            var compressed = try gzipped(original, in: dir)
+            compressed[compressed.count - 8] ^= 0xff  // the CRC-32's first byte
+            let result = try gunzip(compressed)
+            #expect(result.bytes == original)
+            guard case .corruptGzip(_, _, let reason)? = result.error as? InputError else {
+                Issue.record("expected corruptGzip, got \(String(describing: result.error))")
+                return
+            }
+            #expect(reason.contains("CRC-32"))
+        }
+    }
+
     @Test func rejectsNonGzipAndEmptyInput() throws {
         let plain = try gunzip(Array("plain text\n".utf8))
         #expect(plain.bytes.isEmpty)
