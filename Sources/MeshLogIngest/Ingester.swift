@@ -94,7 +94,9 @@ public final class Ingester {
     private func sharedRunPipeline() -> BatchPipeline {
         if let runPipeline { return runPipeline }
         let checkpointer = self.checkpointer
-        let made = BatchPipeline(writer: writer, capacity: options.batchSize, rowsPerCommit: options.batchSize * 8,
+        // Commits every 32 batches (about a second, the other bound): a bundle's index pages
+        // are dirtied all over, and each commit writes every dirty page to the WAL again.
+        let made = BatchPipeline(writer: writer, capacity: options.batchSize, rowsPerCommit: options.batchSize * 32,
                                  beforeBegin: { checkpointer?.waitIfLogIsLong() })
         runPipeline = made
         return made
@@ -164,7 +166,8 @@ public final class Ingester {
         // A load killed while indexes were being rebuilt leaves them missing: build them now.
         try writer.ensureIndexes()
         // Checkpoints run on their own thread and connection, overlapping the writer.
-        let checkpointer = db.path == ":memory:" ? nil : try WALCheckpointer(writer: db)
+        // Checkpoints copy the log back once it holds 128 MB: fewer copies of pages written again.
+        let checkpointer = db.path == ":memory:" ? nil : try WALCheckpointer(writer: db, minimumFrames: 32_768)
         self.checkpointer = checkpointer
         defer {
             if let runPipeline {
