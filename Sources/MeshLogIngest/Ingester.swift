@@ -19,6 +19,9 @@ public final class Ingester {
     private let requests: StringInterner
     private let requestLookup: RequestLookup?
     private let requestsStoredBefore: Bool
+    /// `request_rid` is left out while this run's requests all fit the in-memory table (the store
+    /// had none): built when the table first overflows, before spans, and at the end.
+    private var requestIndexDeferred = false
     private let destinations = DestinationCache()
     /// Ids of the `destination` and `variant` dimension rows, shared by every file of the run.
     private let destinationIDs: TupleInterner
@@ -128,6 +131,14 @@ public final class Ingester {
         }
     }
 
+    /// Builds `request_rid` if this run left it out (once the writer thread is idle).
+    private func restoreRequestIndex() throws {
+        guard requestIndexDeferred else { return }
+        try settleRunPipeline()
+        try db.execute(StoreSchema.requestRidIndex.sql)
+        requestIndexDeferred = false
+    }
+
     /// Reports, in order, the files whose source the writer thread has finished.
     private func announceFinishedFiles() {
         while let first = finishing.first, let duplicateOf = first.result.duplicateOf {
@@ -184,11 +195,16 @@ public final class Ingester {
         // than keeping them up to date, which overlaps with parsing, so it is off by default.
         let bulk = options.bulkLoad ?? false
         if bulk { try writer.dropIndexes(StoreSchema.logRowIndexes.map(\.name)) }
+        if !requestsStoredBefore {
+            try writer.dropIndexes([StoreSchema.requestRidIndex.name])
+            requestIndexDeferred = true
+        }
         for (index, input) in inputs.enumerated() {
             onEvent(.fileStarted(path: input.path, index: index, count: inputs.count))
             try ingestInput(input)
         }
         try endRunPipeline()
+        try restoreRequestIndex()
         if bulk {
             onEvent(.indexing)
             try writer.ensureIndexes()
@@ -287,8 +303,10 @@ public final class Ingester {
 
     /// Ingests a span file.
     private func ingestSpans(name: String, stream: ByteStream, format: SpanFormat) throws {
-        // Span files are written on this thread, through the same connection.
+        // Span files are written on this thread, through the same connection, and find the
+        // access-log lines of their requests through `request_rid`.
         try settleRunPipeline()
+        try restoreRequestIndex()
         summary.files += 1
         onEvent(.formatChosen(path: name, format: format.rawValue, matched: 0, sampled: 0))
         let report = try spanIngester().ingest(name: name, stream: stream, format: format)
@@ -456,6 +474,8 @@ public final class Ingester {
             if queued { announceFinishedFiles() }
             interner.trimIfNeeded()
             requests.trimIfNeeded()
+            // From now on request ids are also looked up in the store, through `request_rid`.
+            if requests.generation > 0 { try restoreRequestIndex() }
             requestLookup?.refresh()
             destinationIDs.trimIfNeeded()
             variantIDs.trimIfNeeded()

@@ -7,14 +7,14 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
     /// One statement inserting `rowsPerInsert` rows: amortises cursor set-up and VDBE start per row.
     private let insertRows: Statement
     static let rowsPerInsert = 64
-    private let insertString: Statement
+    private let insertString: BatchedInsert
     private let insertFlagSet: Statement
-    private let insertRequest: Statement
+    private let insertRequest: BatchedInsert
     private let insertDestination: Statement
-    private let upsertMinute: Statement
-    private let insertHourLatency: Statement
-    private let insertError: Statement
-    private let upsertHour: Statement
+    private let upsertMinute: BatchedInsert
+    private let insertHourLatency: BatchedInsert
+    private let insertError: BatchedInsert
+    private let upsertHour: BatchedInsert
     private let insertPodIP: Statement
     private let insertVariant: Statement
     private let insertRejected: Statement
@@ -28,25 +28,20 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
         insertRow = try db.prepare("INSERT OR FAIL INTO log_row(\(columns.joined(separator: ","))) VALUES (\(placeholders))")
         let many = Array(repeating: "(\(placeholders))", count: Self.rowsPerInsert).joined(separator: ",")
         insertRows = try db.prepare("INSERT OR FAIL INTO log_row(\(columns.joined(separator: ","))) VALUES \(many)")
-        insertString = try db.prepare("INSERT INTO dict(id, value) VALUES (?, ?)")
+        insertString = try BatchedInsert(db, table: "dict", columns: ["id", "value"])
         insertFlagSet = try db.prepare("INSERT OR IGNORE INTO flag_set(flags, flag) VALUES (?, ?)")
-        insertRequest = try db.prepare("INSERT INTO request(id, rid) VALUES (?, ?)")
+        insertRequest = try BatchedInsert(db, table: "request", columns: ["id", "rid"])
         func insertTuple(_ table: String, _ columns: [String]) throws -> Statement {
             try db.prepare("INSERT INTO \(table)(id, \(columns.joined(separator: ", "))) VALUES (?\(String(repeating: ", ?", count: columns.count)))")
         }
         insertDestination = try insertTuple("destination", AccessLogBatch.destinationColumns)
-        upsertMinute = try db.prepare("""
-            INSERT INTO summary_minute(\(SummarySchema.minuteColumns), slowest_ms, slowest_req) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        insertHourLatency = try db.prepare("""
-            INSERT INTO summary_hour_latency(\(SummarySchema.minuteColumns), slowest_ms, slowest_req) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        insertError = try db.prepare("""
-            INSERT INTO summary_error(minute, reporter, dest, caller, status, flags, details, route, requests) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        upsertHour = try db.prepare("""
-            INSERT INTO summary_hour(hour, reporter, dest, caller, status, flags, requests) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """)
+        let minuteColumns = SummarySchema.minuteColumns.split(separator: ",").map { String($0.drop { $0 == " " }) }
+            + ["slowest_ms", "slowest_req"]
+        upsertMinute = try BatchedInsert(db, table: "summary_minute", columns: minuteColumns)
+        insertHourLatency = try BatchedInsert(db, table: "summary_hour_latency", columns: minuteColumns)
+        insertError = try BatchedInsert(db, table: "summary_error",
+                                        columns: ["minute", "reporter", "dest", "caller", "status", "flags", "details", "route", "requests"])
+        upsertHour = try BatchedInsert(db, table: "summary_hour", columns: ["hour", "reporter", "dest", "caller", "status", "flags", "requests"])
         insertPodIP = try db.prepare("INSERT OR REPLACE INTO pod_ip(ip, reporter) VALUES (?, ?)")
         insertVariant = try insertTuple("variant", AccessLogBatch.variantColumns)
         insertRejected = try db.prepare("INSERT INTO rejected(source_id, line, reason, text) VALUES (?, ?, ?, ?)")
@@ -114,11 +109,10 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
 
     private func writeRows(_ batch: AccessLogBatch) throws {
         do {
-            for s in batch.newStrings {
-                insertString.bind(s.id, at: 1)
-                s.value.withUnsafeBufferPointer { insertString.bindTextNoCopy($0, at: 2) }
-                _ = try insertString.step()
-                insertString.reset()
+            let strings = batch.newStrings
+            try insertString.run(strings.count) { statement, row, base in
+                statement.bind(strings[row].id, at: base + 1)
+                strings[row].value.withUnsafeBufferPointer { statement.bindText($0, at: base + 2) }
             }
             for f in batch.newFlagSets {
                 insertFlagSet.bind(f.flags, at: 1)
@@ -126,13 +120,13 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
                 _ = try insertFlagSet.step()
                 insertFlagSet.reset()
             }
-            for r in batch.newRequests {
-                insertRequest.bind(r.id, at: 1)
+            let requests = batch.newRequests
+            try insertRequest.run(requests.count) { statement, row, base in
+                let r = requests[row]
+                statement.bind(r.id, at: base + 1)
                 r.value.withUnsafeBufferPointer { bytes in
-                    if r.isBlob { insertRequest.bindBlob(UnsafeRawBufferPointer(bytes), at: 2) } else { insertRequest.bindText(bytes, at: 2) }
+                    if r.isBlob { statement.bindBlob(UnsafeRawBufferPointer(bytes), at: base + 2) } else { statement.bindText(bytes, at: base + 2) }
                 }
-                _ = try insertRequest.step()
-                insertRequest.reset()
             }
             try insertTuples(insertDestination, batch.newDestinations, arity: AccessLogBatch.destinationColumns.count)
             try insertTuples(insertVariant, batch.newVariants, arity: AccessLogBatch.variantColumns.count)
@@ -165,33 +159,31 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
 
     /// Appends the batch's summary deltas and stores its pod addresses.
     private func writeSummaries(_ batch: AccessLogBatch) throws {
-        for (statement, deltas) in [(upsertMinute, batch.summaryMinutes), (insertHourLatency, batch.summaryHourLatencies)] {
-            for m in deltas {
-                statement.bind(m.minute, at: 1)
-                statement.bind(m.reporter, at: 2)
-                statement.bind(m.dest, at: 3)
-                statement.bind(m.caller, at: 4)
-                for (i, c) in m.counts.enumerated() { statement.bind(c, at: Int32(5 + i)) }
+        for (insert, deltas) in [(upsertMinute, batch.summaryMinutes), (insertHourLatency, batch.summaryHourLatencies)] {
+            try insert.run(deltas.count) { statement, row, base in
+                let m = deltas[row]
+                statement.bind(m.minute, at: base + 1)
+                statement.bind(m.reporter, at: base + 2)
+                statement.bind(m.dest, at: base + 3)
+                statement.bind(m.caller, at: base + 4)
+                for (i, c) in m.counts.enumerated() { statement.bind(c, at: base + Int32(5 + i)) }
                 for (i, h) in [m.duration, m.upstream].enumerated() {
-                    if let h { h.withUnsafeBytes { statement.bindBlob($0, at: Int32(14 + i)) } } else { statement.bindNull(at: Int32(14 + i)) }
+                    if let h { h.withUnsafeBytes { statement.bindBlob($0, at: base + Int32(14 + i)) } } else { statement.bindNull(at: base + Int32(14 + i)) }
                 }
-                if let v = m.slowestMs { statement.bind(v, at: 16) } else { statement.bindNull(at: 16) }
-                if let v = m.slowestReq { statement.bind(v, at: 17) } else { statement.bindNull(at: 17) }
-                _ = try statement.step()
-                statement.reset()
+                if let v = m.slowestMs { statement.bind(v, at: base + 16) } else { statement.bindNull(at: base + 16) }
+                if let v = m.slowestReq { statement.bind(v, at: base + 17) } else { statement.bindNull(at: base + 17) }
             }
         }
-        for e in batch.summaryErrors {
-            for (i, v) in e.enumerated() { insertError.bind(v, at: Int32(i + 1)) }
-            _ = try insertError.step()
-            insertError.reset()
+        let errors = batch.summaryErrors
+        try insertError.run(errors.count) { statement, row, base in
+            for (i, v) in errors[row].enumerated() { statement.bind(v, at: base + Int32(i + 1)) }
         }
-        for h in batch.summaryHours {
+        let hours = batch.summaryHours
+        try upsertHour.run(hours.count) { statement, row, base in
+            let h = hours[row]
             for (i, v) in [h.hour, h.reporter, h.dest, h.caller, h.status, h.flags, h.requests].enumerated() {
-                upsertHour.bind(v, at: Int32(i + 1))
+                statement.bind(v, at: base + Int32(i + 1))
             }
-            _ = try upsertHour.step()
-            upsertHour.reset()
         }
         for p in batch.newPodIPs {
             insertPodIP.bind(p.ip, at: 1)
@@ -321,7 +313,7 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
     @discardableResult
     public func ensureIndexes() throws -> [String] {
         var built: [String] = []
-        for (name, sql) in StoreSchema.logRowIndexes {
+        for (name, sql) in StoreSchema.logRowIndexes + [StoreSchema.requestRidIndex] {
             let exists = try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?", [.text(name)]).int64 ?? 0
             if exists == 0 {
                 try db.execute(sql)

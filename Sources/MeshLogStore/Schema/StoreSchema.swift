@@ -41,6 +41,11 @@ public enum StoreSchema {
         ("log_row_dest_start", "CREATE INDEX IF NOT EXISTS log_row_dest_start ON log_row(dest, start_us)"),
     ]
 
+    /// The index of request ids by value (`request.rid`, random UUIDs). Ingest into a store without
+    /// requests builds it once the run needs it rather than keeping it up to date: an insert at a
+    /// random place in it cost several microseconds once the log indexes crowd the page cache.
+    public static let requestRidIndex = (name: "request_rid", sql: "CREATE INDEX IF NOT EXISTS request_rid ON request(rid)")
+
     /// The `access_log` view: the public, documented interface over `log_entry`.
     /// Migrations create the version of their time; `withLoggedAt` is the column added by 003.
     /// SQL for the IP part of an address stored packed (`ip << 16 | port`) or as text (`[v6]:port`, `a.b.c.d:port`).
