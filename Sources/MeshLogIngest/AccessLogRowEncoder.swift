@@ -114,17 +114,24 @@ final class AccessLogRowEncoder {
             authoritySlot = interner.lastSlot
         }
         if let path = record.value(.path) {
-            batch.set(.path, interner.intern(path))
-            let route = interner.aux(Aux.route)
-            if route >= 0 {
-                batch.set(.route, route)
+            if let id = interner.lookup(path), interner.aux(Aux.route) >= 0 {
+                // A path seen before (one without ids in it): its route is remembered with it.
+                batch.set(.path, id)
+                batch.set(.route, interner.aux(Aux.route))
             } else {
-                let slot = interner.lastSlot
                 scratch.removeAll(keepingCapacity: true)
                 RouteTemplate.template(path, into: &scratch)
-                let routeID = scratch.withUnsafeBufferPointer { interner.intern($0) }
-                interner.setAux(Aux.route, routeID, slot: slot)
-                batch.set(.route, routeID)
+                if scratch.count == path.count, scratch.elementsEqual(path) {
+                    let id = interner.intern(path)
+                    interner.setAux(Aux.route, id, slot: interner.lastSlot)
+                    batch.set(.path, id)
+                    batch.set(.route, id)
+                } else {
+                    // A path with ids in it is nearly always new: stored as text in the row rather
+                    // than interned (a dictionary entry per request, and an insert, for nothing).
+                    batch.setText(.path, path)
+                    batch.set(.route, scratch.withUnsafeBufferPointer { interner.intern($0) })
+                }
             }
         }
         intern(.protocol, variant: V.protocol)

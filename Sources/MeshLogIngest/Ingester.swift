@@ -116,6 +116,8 @@ public final class Ingester {
     /// Writes out and stops the run's pipeline, and announces the last finished files.
     func endRunPipeline() throws {
         guard let pipeline = runPipeline else { return }
+        // Everything is read: the log is copied back while the writer stores the last batches.
+        checkpointer?.hurry()
         defer {
             pipeline.close()
             pipeline.join()

@@ -64,6 +64,25 @@ struct IngestTests {
         #expect(flagRows == [["DC", "DownstreamConnectionTermination"], ["UF", "UpstreamConnectionFailure"], ["URX", "UpstreamRetryLimitExceeded"]])
     }
 
+    @Test func pathsWithIdsAreKeptInlineAndReadTheSameThroughTheViews() throws {
+        let dir = try TemporaryDirectory()
+        let static1 = IstioLines.outbound(1).replacingOccurrences(of: "GET /courses/1/lessons/1 ", with: "GET /healthz ")
+        let static2 = IstioLines.outbound(2).replacingOccurrences(of: "GET /courses/2/lessons/2 ", with: "GET /healthz ")
+        let db = dir.path("t.db")
+        try ingest([try dir.write("a.log", [IstioLines.outbound(7), static1, IstioLines.outbound(8), static2].joined(separator: "\n") + "\n")], db: db)
+        let reader = try SQLiteStore.openForReading(path: db)
+        // A path with ids in it is stored as text; a path without, once in `dict`, by id.
+        #expect(try reader.rows("SELECT typeof(path) FROM log_row ORDER BY id") == [["text"], ["integer"], ["text"], ["integer"]])
+        #expect(try reader.scalar("SELECT count(*) FROM dict WHERE value LIKE '/courses/%/lessons/%' AND value NOT LIKE '%{id}%'").int64 == 0)
+        #expect(try reader.rows("SELECT path, route FROM access_log ORDER BY id") == [
+            ["/courses/7/lessons/7", "/courses/{id}/lessons/{id}"], ["/healthz", "/healthz"],
+            ["/courses/8/lessons/8", "/courses/{id}/lessons/{id}"], ["/healthz", "/healthz"],
+        ])
+        // `slow` reads each request's lines through its own SQL (not the view).
+        let slow = try SQLiteAnswerReader(db: reader).slowRequests(limit: 4, filter: AnswerFilter())
+        #expect(Set(slow.flatMap { $0.lines }.compactMap { $0.path }) == ["/courses/7/lessons/7", "/courses/8/lessons/8", "/healthz"])
+    }
+
     @Test func sameContentTwiceStoresNothingTwice() throws {
         let dir = try TemporaryDirectory()
         let path = try dir.write("a.log", IstioLines.file(500))

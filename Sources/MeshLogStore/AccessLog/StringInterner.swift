@@ -110,6 +110,15 @@ public final class StringInterner {
         return (id, true)
     }
 
+    /// The id of `bytes` when it is in the table (`lastSlot` then names its entry), without adding it.
+    @inline(__always)
+    public func lookup(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        let found = find(bytes, Self.hash(bytes))
+        guard found >= 0 else { return nil }
+        lastSlot = found
+        return ids[found]
+    }
+
     /// The id of a Swift string, interning it when new.
     public func intern(_ string: String) -> Int64 {
         var s = string

@@ -292,7 +292,7 @@ public enum AnswerQueries {
             SELECT e.id, \(name("reporter")) AS reporter,
               coalesce((SELECT workload FROM pod WHERE reporter = e.reporter),
                        (SELECT \(workload(of: "value")) FROM dict WHERE id = e.reporter)) AS workload,
-              e.direction, \(name("method")) AS method, \(name("path")) AS path, \(name("route")) AS route,
+              e.direction, \(name("method")) AS method, \(StoreSchema.dictOrText("path")) AS path, \(name("route")) AS route,
               e.status, \(name("flags")) AS flags, \(name("service")) AS service, \(name("subset")) AS subset,
               e.start_us, e.duration_ms, e.upstream_ms, e.upstream_local, e.downstream_remote,
               (SELECT \(StoreSchema.uuid("r.rid")) FROM request r WHERE r.id = e.req) AS request_id

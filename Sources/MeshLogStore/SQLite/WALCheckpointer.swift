@@ -24,6 +24,8 @@ public final class WALCheckpointer: @unchecked Sendable {
     private let condition = NSCondition()
     private var pendingFrames: Int32 = 0
     private var stopping = false
+    /// Checkpoint after every commit (`hurry()`), not only past `minimumFrames`.
+    private var eager = false
     private var finished = false
     /// Checkpoints run, and the first error (checkpointing is best-effort: an error only stops it).
     public private(set) var checkpoints = 0
@@ -56,8 +58,20 @@ public final class WALCheckpointer: @unchecked Sendable {
         condition.lock()
         committedFrames = frames
         if frames < copiedFrames { copiedFrames = 0 }  // the log restarted
-        if frames >= minimumFrames {
+        if frames >= (eager ? 1 : minimumFrames) {
             pendingFrames = frames
+            condition.signal()
+        }
+        condition.unlock()
+    }
+
+    /// From now on copies the log back after every commit: call when the writer's last work is
+    /// under way, so the copy overlaps it rather than all of it waiting for `stop()`.
+    public func hurry() {
+        condition.lock()
+        eager = true
+        if committedFrames > copiedFrames {
+            pendingFrames = committedFrames
             condition.signal()
         }
         condition.unlock()

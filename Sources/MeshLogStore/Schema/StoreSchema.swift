@@ -20,6 +20,12 @@ public enum StoreSchema {
         "(SELECT value FROM dict WHERE id = e.\(column))"
     }
 
+    /// SQL for a column that holds a `dict` id or, since 011, the text itself: `log_row.path`
+    /// keeps a path with ids in it (`/users/8f3e…/grades`) inline, as it is nearly always unique.
+    public static func dictOrText(_ column: String, table: String = "e") -> String {
+        "(CASE typeof(\(table).\(column)) WHEN 'integer' THEN (SELECT value FROM dict WHERE id = \(table).\(column)) ELSE \(table).\(column) END)"
+    }
+
     /// The secondary indexes on `log_entry` before 005 (created by 001, dropped with the table by 005).
     static let legacyLogEntryIndexes: [String] = [
         "CREATE INDEX IF NOT EXISTS log_entry_start ON log_entry(start_us)",
@@ -62,7 +68,10 @@ public enum StoreSchema {
 
     /// `withPodIP` (009 on) also names callers by the pod addresses learned from outbound lines
     /// (`pod_ip`), so an ingress gateway, which has no inbound lines, is known as a caller too.
-    static func accessLogView(withLoggedAt: Bool, withWorkloads: Bool = false, withPodIP: Bool = false) -> String {
+    ///
+    /// `withInlinePaths` (011 on) reads `path` as text when the row holds it inline (see `dictOrText`).
+    static func accessLogView(withLoggedAt: Bool, withWorkloads: Bool = false, withPodIP: Bool = false,
+                              withInlinePaths: Bool = false) -> String {
         """
         CREATE VIEW access_log AS SELECT
           e.id AS id,
@@ -72,7 +81,7 @@ public enum StoreSchema {
           CASE e.direction WHEN 1 THEN 'inbound' WHEN 2 THEN 'outbound' END AS direction,
           \(dict("method")) AS method,
           \(dict("authority")) AS authority,
-          \(dict("path")) AS path,
+          \(withInlinePaths ? dictOrText("path") : dict("path")) AS path,
           \(dict("route")) AS route,
           \(dict("protocol")) AS protocol,
           e.status AS status,
@@ -267,6 +276,10 @@ public enum StoreSchema {
         all.register("010-no-start-index") { db in
             try db.execute("DROP INDEX IF EXISTS log_row_start")
             try refreshStatistics(db)
+        }
+        all.register("011-inline-paths") { db in
+            try db.execute("DROP VIEW access_log")
+            try db.execute(accessLogView(withLoggedAt: true, withWorkloads: true, withPodIP: true, withInlinePaths: true))
         }
         guard let last, let end = all.migrationNames.firstIndex(of: last) else { return all }
         var some = Migrator()
