@@ -1,3 +1,4 @@
+import Foundation
 import MeshLogCore
 import MeshLogStore
 
@@ -121,7 +122,9 @@ final class AccessLogRowEncoder {
             } else {
                 scratch.removeAll(keepingCapacity: true)
                 RouteTemplate.template(path, into: &scratch)
-                if scratch.count == path.count, scratch.elementsEqual(path) {
+                let unchanged = scratch.count == path.count
+                    && (path.isEmpty || scratch.withUnsafeBufferPointer { memcmp($0.baseAddress!, path.baseAddress!, path.count) == 0 })
+                if unchanged {
                     let id = interner.intern(path)
                     interner.setAux(Aux.route, id, slot: interner.lastSlot)
                     batch.set(.path, id)

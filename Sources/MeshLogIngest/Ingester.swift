@@ -179,8 +179,11 @@ public final class Ingester {
         // A load killed while indexes were being rebuilt leaves them missing: build them now.
         try writer.ensureIndexes()
         // Checkpoints run on their own thread and connection, overlapping the writer.
-        // Checkpoints copy the log back once it holds 128 MB: fewer copies of pages written again.
-        let checkpointer = db.path == ":memory:" ? nil : try WALCheckpointer(writer: db, minimumFrames: 32_768)
+        // Checkpoints copy the log back once it holds 128 MB (fewer copies of pages written
+        // again), and the writer waits for them past 256 MB.
+        let pageSize = max(512, try db.scalar("PRAGMA page_size").int64 ?? 4096)
+        let checkpointer = db.path == ":memory:" ? nil
+            : try WALCheckpointer(writer: db, minimumFrames: Int32((128 << 20) / pageSize), maximumFrames: Int32((256 << 20) / pageSize))
         self.checkpointer = checkpointer
         defer {
             if let runPipeline {
