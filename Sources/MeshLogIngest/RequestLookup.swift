@@ -12,8 +12,6 @@ final class RequestLookup {
 
     init(path: String) throws {
         db = try Database(path: path, readOnly: true)
-        // Pages are read straight from the mapped file instead of copied into a private cache.
-        try? db.execute("PRAGMA mmap_size=268435456")
         statement = try db.prepare("SELECT id FROM request WHERE rid = ? ORDER BY id LIMIT 1")
     }
 

@@ -45,7 +45,8 @@ public struct CriticalPathRow: Sendable, Equatable {
     public var variant: Int64
     /// Dictionary id of the route template (0 when none).
     public var route: Int64
-    /// Dictionary id of the path (0 when none).
+    /// Dictionary id of the path (0 when none, or when the row keeps the path inline as text: then it
+    /// has ids in it and its route is set).
     public var path: Int64
     public var status: Int64
     /// The caller sidecar's connection address (packed `ip << 16 | port`; text addresses get negative ids), or nil.
@@ -174,7 +175,7 @@ public enum CriticalPathReader {
             return CriticalPathRow(
                 id: stmt.int64(0), req: stmt.int64(1), startUs: stmt.int64(2), durationMs: stmt.int64(3),
                 reporter: stmt.int64(4), dest: stmt.int64(5), variant: stmt.int64(6), route: stmt.int64(7),
-                path: stmt.int64(8), status: stmt.int64(9), upstreamLocal: ul, downstreamRemote: dr,
+                path: stmt.columnType(8) == 1 ? stmt.int64(8) : 0, status: stmt.int64(9), upstreamLocal: ul, downstreamRemote: dr,
                 upstreamLocalHost: ulHost, downstreamRemoteHost: drHost)
         }
     }
