@@ -88,6 +88,34 @@ struct CommandLineTests {
         #expect(missingDB.stderr.contains("meshlog ingest"))
     }
 
+    @Test func benchBundleBuildsAPodsLayoutDumpAndStoresEveryLine() throws {
+        let dir = try TemporaryDirectory()
+        let result = try runMeshLog(["bench", "--bundle", "--lines", "3000", "--workdir", dir.path("bench"), "--json"])
+        #expect(result.status == 0)
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let tarball = try #require(figures["input"] as? String)
+        // One CRI-wrapped istio-proxy log per pod, as kubelet lays them out.
+        let list = Process()
+        list.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
+        list.arguments = ["-tzf", tarball]
+        let out = Pipe()
+        list.standardOutput = out
+        try list.run()
+        let members = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .split(separator: "\n").filter { $0.hasSuffix("/istio-proxy/0.log") }
+        list.waitUntilExit()
+        #expect(members.count == Int(figures["files"] as? String ?? ""))
+        // var/log/pods/<namespace>_<pod>_<uid>/istio-proxy/0.log
+        #expect(members.allSatisfy { $0.hasPrefix("var/log/pods/") && $0.split(separator: "/")[3].split(separator: "_").count == 3 })
+        // Every generated line is stored (generation stops after the request that reaches --lines).
+        let stored = try #require(Int(figures["records_stored"] as? String ?? ""))
+        #expect(stored >= 3000 && stored < 3100)
+        #expect(figures["parse_lines_per_s"] == nil)
+        let both = try runMeshLog(["bench", "--bundle", "--parse-only"])
+        #expect(both.status != 0)
+        #expect(both.stderr.contains("--parse-only"))
+    }
+
     @Test func formatsListsEveryPreset() throws {
         let result = try runMeshLog(["formats", "--json"])
         let presets = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])

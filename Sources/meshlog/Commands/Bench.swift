@@ -14,6 +14,10 @@ extension MeshLog {
                 Uses --input FILE, or generates --lines of synthetic Istio traffic first. Run it on a release build:
                   swift run -c release meshlog bench --lines 1000000
 
+                --bundle generates (or takes as --input) a cluster dump instead: a tar.gz laid out like \
+                /var/log/pods, one CRI-wrapped istio-proxy log per pod, and measures its ingest:
+                  swift run -c release meshlog bench --bundle --lines 1000000
+
                 --follow measures `meshlog ingest --follow` instead: a writer appends lines to a file at --rate \
                 lines/s for --seconds while a follower process reads it, and a separate read-only connection \
                 reports how long each line took to become a visible row:
@@ -38,6 +42,9 @@ extension MeshLog {
         @Flag(help: "Generate (or read) the input gzipped.")
         var gzip = false
 
+        @Flag(help: "Generate (or read as --input) a tar.gz bundle of CRI-wrapped pod logs and time its ingest (no parse-only pass).")
+        var bundle = false
+
         @Flag(help: "Only the parse-only pass.")
         var parseOnly = false
 
@@ -56,6 +63,11 @@ extension MeshLog {
         @Option(help: ArgumentHelp("Time the answers on this existing store instead of ingesting.", valueName: "db"))
         var answers: String?
 
+        func validate() throws {
+            if bundle, parseOnly { throw ValidationError("--parse-only reads one log file; a --bundle is measured end to end only.") }
+            if bundle, gzip { throw ValidationError("A --bundle is a tar.gz already; leave out --gzip.") }
+        }
+
         func run() throws {
             if let answers { return try benchAnswers(answers) }
             let dir = workdir ?? FileManager.default.temporaryDirectory.appendingPathComponent("meshlog-bench").path
@@ -64,20 +76,25 @@ extension MeshLog {
             let path: String
             if let input {
                 path = input
+            } else if bundle {
+                Terminal.err("generating a bundle of \(lines) lines (cached in \(dir))…\n")
+                path = try BenchData.generateBundle(lines: lines, into: dir)
             } else {
                 Terminal.err("generating \(lines) lines (cached in \(dir))…\n")
                 path = try BenchData.generate(lines: lines, gzip: gzip, into: dir)
             }
             let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
             var results: [(String, String)] = [("input", path), ("input_bytes", String(size))]
-            // Parse only: read, split, match the format, typed values (what lnav or GoAccess do).
-            let parse = try ParseBenchmark.run(path: path, encode: false)
-            results.append(("parse_lines_per_s", String(Int(Double(parse.lines) / parse.seconds))))
-            results.append(("parse_mb_per_s", String(format: "%.1f", Double(parse.bytes) / 1e6 / parse.seconds)))
-            results.append(("format", parse.format))
-            // Parse and encode: also intern strings, derive routes and destinations, pack rows.
-            let encode = try ParseBenchmark.run(path: path, encode: true)
-            results.append(("parse_encode_lines_per_s", String(Int(Double(encode.lines) / encode.seconds))))
+            if !bundle {
+                // Parse only: read, split, match the format, typed values (what lnav or GoAccess do).
+                let parse = try ParseBenchmark.run(path: path, encode: false)
+                results.append(("parse_lines_per_s", String(Int(Double(parse.lines) / parse.seconds))))
+                results.append(("parse_mb_per_s", String(format: "%.1f", Double(parse.bytes) / 1e6 / parse.seconds)))
+                results.append(("format", parse.format))
+                // Parse and encode: also intern strings, derive routes and destinations, pack rows.
+                let encode = try ParseBenchmark.run(path: path, encode: true)
+                results.append(("parse_encode_lines_per_s", String(Int(Double(encode.lines) / encode.seconds))))
+            }
             if !parseOnly {
                 let db = (dir as NSString).appendingPathComponent("bench.db")
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
@@ -93,6 +110,7 @@ extension MeshLog {
                 results.append(("ingest_lines_per_s", String(Int(Double(summary.linesRead) / seconds))))
                 results.append(("ingest_mb_per_s", String(format: "%.1f", Double(size) / 1e6 / seconds)))
                 results.append(("records_stored", String(summary.recordsStored)))
+                if bundle { results.append(("files", String(summary.files))) }
                 results.append(("db_bytes_per_line", String(format: "%.1f", Double(dbBytes) / Double(max(1, summary.recordsStored)))))
             }
             results.append(("peak_rss_mb", String(format: "%.1f", BenchData.peakRSSMegabytes())))
