@@ -19,6 +19,9 @@ public final class Ingester {
     private let requests: StringInterner
     private let requestLookup: RequestLookup?
     private let requestsStoredBefore: Bool
+    /// The request ids this run handed out, so that once `requests` has overflowed only ids it
+    /// may have seen are looked up in the store.
+    private let seenRequests = SeenRequests()
     /// `request_rid` is left out while this run's requests all fit the in-memory table (the store
     /// had none): built when the table first overflows, before spans, and at the end.
     private var requestIndexDeferred = false
@@ -71,7 +74,7 @@ public final class Ingester {
         // A request's lines are spread over every pod it passed through, which a bundle holds as
         // separate files, so the table holds a whole day of a busy mesh's requests (about 16 MB
         // at its fullest) before it is cleared and ids are looked up in the store instead.
-        requests = StringInterner(firstID: firstRequest, maxEntries: 1 << 18, maxArenaBytes: 8 << 20, auxSlots: 0)
+        requests = StringInterner(firstID: firstRequest, maxEntries: options.requestTableEntries, maxArenaBytes: 8 << 20, auxSlots: 0)
         // Request ids are looked up in the store (from a second, read-only connection) once they
         // may have been stored before: by an earlier run, or earlier in this run before the
         // bounded table forgot them. So one request keeps one id across files.
@@ -501,11 +504,19 @@ public final class Ingester {
             let lookup = requestLookup
             let requests = self.requests
             let storedBefore = requestsStoredBefore
+            let seen = seenRequests
             encoder = AccessLogRowEncoder(interner: interner, requests: requests, cache: destinations,
                                           destinationIDs: destinationIDs, variantIDs: variantIDs,
                                           resolveRequest: lookup.map { l in
                                               { value, isBlob in
-                                                  storedBefore || requests.generation > 0 ? l.find(value, isBlob: isBlob) : nil
+                                                  // Ids stored by earlier runs are not in `seen`: always ask.
+                                                  if storedBefore { return l.find(value, isBlob: isBlob) }
+                                                  if requests.generation > 0, seen.mightContain(value),
+                                                     let id = l.find(value, isBlob: isBlob) {
+                                                      return id
+                                                  }
+                                                  seen.insert(value)  // it gets a new id
+                                                  return nil
                                               }
                                           },
                                           extraNames: { [unowned p] in p.extraNames })
@@ -885,6 +896,9 @@ public struct IngestOptions: Sendable {
     public var batchSize: Int
     /// Build secondary indexes after the load (true), during it (false), or decide by size (nil).
     public var bulkLoad: Bool?
+    /// Request ids held in memory before the table is cleared and ids are looked up in the store
+    /// (smaller in tests, to reach that path).
+    var requestTableEntries = 1 << 18
 
     public init(format: FormatChoice = .auto, reporter: String? = nil, batchSize: Int = 8192, bulkLoad: Bool? = nil) {
         self.format = format
