@@ -173,37 +173,29 @@ final class BatchPipeline: @unchecked Sendable {
             condition.unlock()
             var error: Error?
             let start = Date()
-            if case .job(let job) = work {
+            switch work {
+            case .job(let job):
                 error = commit()
                 if error == nil {
                     do { try job() } catch let e { error = e }
                 }
-                condition.lock()
-                busy = false
-                if let error {
-                    failure = error
-                    queue.removeAll()
+            case .batch(let batch):
+                do {
+                    if !open {
+                        beforeBegin()
+                        try writer.begin()
+                        open = true
+                        openedAt = Date()
+                    }
+                    try writer.write(batch)
+                    rowsInTransaction += batch.rowCount
+                    if rowsInTransaction >= rowsPerCommit || Date().timeIntervalSince(openedAt) >= secondsPerCommit {
+                        if let e = commit() { throw e }
+                    }
+                } catch let e {
+                    error = e
+                    if open { writer.rollback(); open = false }
                 }
-                condition.broadcast()
-                condition.unlock()
-                continue
-            }
-            guard case .batch(let batch) = work else { continue }
-            do {
-                if !open {
-                    beforeBegin()
-                    try writer.begin()
-                    open = true
-                    openedAt = Date()
-                }
-                try writer.write(batch)
-                rowsInTransaction += batch.rowCount
-                if rowsInTransaction >= rowsPerCommit || Date().timeIntervalSince(openedAt) >= secondsPerCommit {
-                    if let e = commit() { throw e }
-                }
-            } catch let e {
-                error = e
-                if open { writer.rollback(); open = false }
             }
             let took = Date().timeIntervalSince(start)
             condition.lock()
@@ -213,7 +205,7 @@ final class BatchPipeline: @unchecked Sendable {
                 failure = error
                 queue.removeAll()
             }
-            free.append(batch)
+            if case .batch(let batch) = work { free.append(batch) }
             condition.broadcast()
             condition.unlock()
         }

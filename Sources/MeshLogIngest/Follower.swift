@@ -208,12 +208,8 @@ public final class Follower {
                 guard !finished.contains(key) else { return }
                 finished.insert(key)
                 try pipeline.drain()
-                do {
-                    try ingester.ingestInput(InputFile(path: path, size: size))
-                    try ingester.endRunPipeline()
-                } catch is InputError {
-                    try ingester.endRunPipeline()
-                }
+                do { try ingester.ingestInput(InputFile(path: path, size: size)) } catch is InputError {}
+                try ingester.endRunPipeline()
                 return
             }
             // A rotated generation compressed by kubelet: known by its decompressed head.

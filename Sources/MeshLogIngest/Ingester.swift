@@ -87,10 +87,16 @@ public final class Ingester {
 
     /// What the writer thread found when it finished a file's source.
     private final class FinishResult: @unchecked Sendable {
+        enum Outcome {
+            /// The file's rows stay.
+            case stored
+            /// Same content as the older source `of`: the file's rows were taken out again.
+            case duplicate(of: Int64)
+        }
         private let lock = NSLock()
-        private var value: Int64??
-        /// The older source with the same content (`.some(nil)` for none), once known.
-        var duplicateOf: Int64?? {
+        private var value: Outcome?
+        /// Nil until the writer thread has finished the source.
+        var outcome: Outcome? {
             get { lock.withLock { value } }
             set { lock.withLock { value = newValue } }
         }
@@ -121,19 +127,22 @@ public final class Ingester {
         guard let pipeline = runPipeline else { return }
         // Everything is read: the log is copied back while the writer stores the last batches.
         checkpointer?.hurry()
-        defer {
-            pipeline.close()
-            pipeline.join()
-            runPipeline = nil
-        }
+        defer { stopRunPipeline() }
         try settleRunPipeline()
-        pipeline.close()
-        pipeline.join()
+        stopRunPipeline()
         if ProcessInfo.processInfo.environment["MESHLOG_TIMING"] != nil {
             let message = String(format: "timing: writer %.2fs wall %.2fs cpu; parser %.2fs cpu, waited %.2fs\n",
                                  pipeline.writeSeconds, pipeline.writerCPUSeconds, BatchPipeline.threadCPUSeconds(), pipeline.waitSeconds)
             FileHandle.standardError.write(Data(message.utf8))
         }
+    }
+
+    /// Lets the run's writer thread go (after an error, with batches still queued).
+    private func stopRunPipeline() {
+        guard let pipeline = runPipeline else { return }
+        pipeline.close()
+        pipeline.join()
+        runPipeline = nil
     }
 
     /// Builds `request_rid` if this run left it out (once the writer thread is idle).
@@ -146,10 +155,10 @@ public final class Ingester {
 
     /// Reports, in order, the files whose source the writer thread has finished.
     private func announceFinishedFiles() {
-        while let first = finishing.first, let duplicateOf = first.result.duplicateOf {
+        while let first = finishing.first, let outcome = first.result.outcome {
             finishing.removeFirst()
             var report = first.report
-            if duplicateOf != nil {
+            if case .duplicate = outcome {
                 // Same content as a file stored before: its rows were taken out again.
                 if report.state != .failed { report.state = .duplicate }
                 report.records = 0
@@ -189,12 +198,7 @@ public final class Ingester {
             : try WALCheckpointer(writer: db, minimumFrames: Int32((128 << 20) / pageSize), maximumFrames: Int32((256 << 20) / pageSize))
         self.checkpointer = checkpointer
         defer {
-            if let runPipeline {
-                // An error ended the run: let the writer thread go before the checkpointer.
-                runPipeline.close()
-                runPipeline.join()
-                self.runPipeline = nil
-            }
+            stopRunPipeline()  // an error ended the run: let the writer thread go before the checkpointer
             checkpointer?.stop()
             self.checkpointer = nil
         }
@@ -713,7 +717,8 @@ public final class Ingester {
             let result = FinishResult()
             let writer = self.writer
             let finish = { [streamError] in
-                result.duplicateOf = .some(try writer.finishSource(sourceID, contentHash: contentHash, error: streamError))
+                let older = try writer.finishSource(sourceID, contentHash: contentHash, error: streamError)
+                result.outcome = older.map { .duplicate(of: $0) } ?? .stored
             }
             finishing.append((report, streamError, result))
             if queued {
