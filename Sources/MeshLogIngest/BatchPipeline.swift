@@ -10,7 +10,18 @@ final class BatchPipeline: @unchecked Sendable {
     /// with the batches around it (a file's source row begun or finished).
     private enum Work {
         case batch(AccessLogBatch)
-        case job(() throws -> Void)
+        case job((JobContext) throws -> Void)
+    }
+
+    /// The writer's open transaction, as a job running on the writer thread sees it.
+    struct JobContext: Sendable {
+        /// Commits the open transaction now (nothing when none is open).
+        let commit: @Sendable () throws -> Void
+        /// Runs `body` once what the job wrote is committed (at once when no transaction is open).
+        let afterCommit: @Sendable (@escaping @Sendable () -> Void) -> Void
+
+        /// For a job run outside any pipeline transaction: nothing to commit, and committed already.
+        static let immediate = JobContext(commit: {}, afterCommit: { $0() })
     }
     private var queue: [Work] = []
     private var free: [AccessLogBatch] = []
@@ -76,10 +87,11 @@ final class BatchPipeline: @unchecked Sendable {
         condition.broadcast()
     }
 
-    /// Queues `job` to run on the writer thread after the batches submitted before it, outside
-    /// any transaction (the open one is committed first), so the parser need not wait for it.
+    /// Queues `job` to run on the writer thread after the batches submitted before it, so the
+    /// parser need not wait for it. It runs inside the open transaction, if any, so what it writes
+    /// commits with the rows around it; `JobContext` lets it commit first, or act once committed.
     /// An error it throws fails the pipeline like a write error.
-    func perform(_ job: @escaping () throws -> Void) throws {
+    func perform(_ job: @escaping (JobContext) throws -> Void) throws {
         condition.lock()
         defer { condition.unlock() }
         if let failure { throw failure }
@@ -120,6 +132,24 @@ final class BatchPipeline: @unchecked Sendable {
     }
     private var finished = false
 
+    // The writer thread's transaction state.
+    private var open = false
+    private var rowsInTransaction = 0
+    private var openedAt = Date()
+    /// Jobs' actions waiting for the open transaction to commit.
+    private var committedActions: [@Sendable () -> Void] = []
+
+    /// Commits the open transaction (writer thread only), then runs what waited for it.
+    private func commitOpen() throws {
+        guard open else { return }
+        open = false
+        rowsInTransaction = 0
+        try writer.commit()
+        let actions = committedActions
+        committedActions.removeAll()
+        for action in actions { action() }
+    }
+
     private func run() {
         defer {
             condition.lock()
@@ -130,17 +160,17 @@ final class BatchPipeline: @unchecked Sendable {
         // Several batches share one transaction: each batch writes its rows and its file progress
         // (in a savepoint), and the transaction commits every `rowsPerCommit` rows or
         // `secondsPerCommit`, and whenever the ingest asks for a flush. A kill loses at most the
-        // open transaction, and progress always matches the rows that were committed.
-        var open = false
-        var rowsInTransaction = 0
-        var openedAt = Date()
+        // open transaction, and progress always matches the rows that were committed. Jobs (a
+        // file's source row begun or finished) run inside it too: a file in a bundle need not
+        // cost a commit of its own, and its source is finished with its last rows.
         func commit() -> Error? {
-            guard open else { return nil }
-            open = false
-            rowsInTransaction = 0
-            do { try writer.commit() } catch { return error }
+            do { try commitOpen() } catch { return error }
             return nil
         }
+        let context = JobContext(commit: { [unowned self] in try self.commitOpen() },
+                                 afterCommit: { [unowned self] action in
+                                     if self.open { self.committedActions.append(action) } else { action() }
+                                 })
         while true {
             condition.lock()
             // An open transaction is committed once `secondsPerCommit` have passed even when no
@@ -173,14 +203,11 @@ final class BatchPipeline: @unchecked Sendable {
             condition.unlock()
             var error: Error?
             let start = Date()
-            switch work {
-            case .job(let job):
-                error = commit()
-                if error == nil {
-                    do { try job() } catch let e { error = e }
-                }
-            case .batch(let batch):
-                do {
+            do {
+                switch work {
+                case .job(let job):
+                    try job(context)
+                case .batch(let batch):
                     if !open {
                         beforeBegin()
                         try writer.begin()
@@ -190,11 +217,15 @@ final class BatchPipeline: @unchecked Sendable {
                     try writer.write(batch)
                     rowsInTransaction += batch.rowCount
                     if rowsInTransaction >= rowsPerCommit || Date().timeIntervalSince(openedAt) >= secondsPerCommit {
-                        if let e = commit() { throw e }
+                        try commitOpen()
                     }
-                } catch let e {
-                    error = e
-                    if open { writer.rollback(); open = false }
+                }
+            } catch let e {
+                error = e
+                if open {
+                    writer.rollback()
+                    open = false
+                    committedActions.removeAll()
                 }
             }
             let took = Date().timeIntervalSince(start)

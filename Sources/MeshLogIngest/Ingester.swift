@@ -712,13 +712,16 @@ public final class Ingester {
             let report = FileReport(path: name, format: formatName, state: state, lines: fileState.lines,
                                     records: fileState.records, rejected: fileState.rejected,
                                     skipped: fileState.skipped, error: error)
-            // The source is finished by the writer thread after the file's last rows; the file is
-            // announced once it has been (with a follow pipeline, right away).
+            // The source is finished by the writer thread after the file's last rows, in the same
+            // transaction; the file is announced once that has committed (with a follow pipeline,
+            // right away). A copy of an older file is committed first, then taken out again in a
+            // transaction of its own.
             let result = FinishResult()
             let writer = self.writer
-            let finish = { [streamError] in
+            let finish: (BatchPipeline.JobContext) throws -> Void = { [streamError, sourceID] context in
+                if streamError == nil, try writer.olderCopy(of: sourceID, contentHash: contentHash) != nil { try context.commit() }
                 let older = try writer.finishSource(sourceID, contentHash: contentHash, error: streamError)
-                result.outcome = older.map { .duplicate(of: $0) } ?? .stored
+                context.afterCommit { result.outcome = older.map { .duplicate(of: $0) } ?? .stored }
             }
             finishing.append((report, streamError, result))
             if queued {
@@ -726,7 +729,7 @@ public final class Ingester {
                 announceFinishedFiles()
                 return report
             }
-            try finish()
+            try finish(.immediate)
             announceFinishedFiles()
             return summary.reports.last ?? report
         }
@@ -746,14 +749,14 @@ public final class Ingester {
         let id = nextSourceID
         nextSourceID += 1
         let writer = self.writer
-        try pipeline.perform { _ = try writer.beginSource(id: id, path: path, size: size, fingerprint: fingerprint, format: nil) }
+        try pipeline.perform { _ in _ = try writer.beginSource(id: id, path: path, size: size, fingerprint: fingerprint, format: nil) }
         return id
     }
 
     /// Records a source's format: queued behind its rows, or (a shared pipeline) once the writer is idle.
     private func setFormat(_ format: String, of source: Int64, on pipeline: BatchPipeline, queued: Bool) throws {
         let writer = self.writer
-        if queued { return try pipeline.perform { try writer.setFormat(source, format: format) } }
+        if queued { return try pipeline.perform { _ in try writer.setFormat(source, format: format) } }
         try pipeline.drain()  // the connection is the writer thread's while it writes
         try writer.setFormat(source, format: format)
     }

@@ -1,23 +1,28 @@
 import MeshLogStore
 
-/// Adds up a batch's rows into `summary_minute` and `summary_hour` deltas on the parsing
-/// thread, so the writer upserts a few hundred summary rows per batch instead of reading lines back.
+/// Adds up rows into `summary_minute`, `summary_hour_latency`, `summary_error` and `summary_hour`
+/// deltas on the parsing thread, so the writer appends a few summary rows per thousand lines
+/// instead of reading lines back.
+///
+/// Built for the per-line path: a cell's counts live in one flat array, cells are found through
+/// an open-addressed table, and latencies are kept as packed `(cell, value)` words that `drain`
+/// sorts once and run-length encodes straight into histogram blobs.
 final class SummaryAggregator {
-    private struct MinuteKey: Hashable {
+    /// A minute (or hour) cell: where the lines were seen and where they went.
+    struct CellKey: Hashable {
         var minute: Int64, reporter: Int64, dest: Int64, caller: Int64
 
-        static func == (a: MinuteKey, b: MinuteKey) -> Bool {
-            a.minute == b.minute && a.dest == b.dest && a.caller == b.caller && a.reporter == b.reporter
-        }
-
-        /// One premixed word instead of four through the hasher.
-        func hash(into hasher: inout Hasher) {
+        @inline(__always)
+        var mixed: UInt64 {
             var h = UInt64(bitPattern: minute) &* 0x9E37_79B9_7F4A_7C15
             h = (h ^ UInt64(bitPattern: reporter)) &* 0xBF58_476D_1CE4_E5B9
             h = (h ^ UInt64(bitPattern: dest)) &* 0x94D0_49BB_1331_11EB
             h ^= UInt64(bitPattern: caller) &* 0x9E37_79B9_7F4A_7C15
-            hasher.combine(h)
+            return h ^ (h >> 29)
         }
+
+        /// One premixed word instead of four through the hasher.
+        func hash(into hasher: inout Hasher) { hasher.combine(mixed) }
     }
 
     /// An error signature of one minute: where (reporter, destination, caller) and what (status,
@@ -26,131 +31,307 @@ final class SummaryAggregator {
         var minute: Int64, reporter: Int64, dest: Int64, caller: Int64, status: Int64, flags: Int64, details: Int64, route: Int64
     }
 
-    private struct MinuteCell {
-        /// The longest line's duration and request (`request` id, 0 when it has none).
-        var slowestMs: Int64 = -1
-        var slowestReq: Int64 = 0
-        var counts = [Int64](repeating: 0, count: 9)
-        var duration = ValueHistogram.Builder()
-        var upstream = ValueHistogram.Builder()
-        /// (status or -1, flags or 0, requests): usually one to three entries.
-        var statusFlags: [(Int64, Int64, Int64)] = []
-
-        /// The cell as a delta row for `key`, histograms encoded.
-        func delta(_ key: MinuteKey) -> SummaryMinuteDelta {
-            SummaryMinuteDelta(minute: key.minute, reporter: key.reporter, dest: key.dest, caller: key.caller, counts: counts,
-                               duration: duration.isEmpty ? nil : duration.histogram().encoded(),
-                               upstream: upstream.isEmpty ? nil : upstream.histogram().encoded(),
-                               slowestMs: slowestMs >= 0 ? slowestMs : nil, slowestReq: slowestReq > 0 ? slowestReq : nil)
-        }
-
-        /// Adds another cell's counts and histograms (status and flag counts are kept per hour elsewhere).
-        mutating func add(_ other: MinuteCell) {
-            for i in counts.indices { counts[i] += other.counts[i] }
-            if other.slowestMs > slowestMs { slowestMs = other.slowestMs; slowestReq = other.slowestReq }
-            duration.add(other.duration)
-            upstream.add(other.upstream)
-        }
+    /// A (status, flags) pair seen in a cell; status -1 and flags 0 stand for none.
+    private struct StatusKey: Hashable {
+        var cell: Int32, status: Int64, flags: Int64
     }
 
-    private var minuteIndex: [MinuteKey: Int] = [:]
-    private var minuteKeys: [MinuteKey] = []
-    private var cells: [MinuteCell] = []
+    /// Counters per cell (`AccessLogBatch`'s summary columns): requests, errors, no_response,
+    /// c1xx…c5xx, unflagged.
+    static let countWidth = 9
+
+    private var keys: [CellKey] = []
+    private var counts: [Int64] = []
+    /// The longest line's duration (-1: none yet) and request (0: none) per cell.
+    private var slowestMs: [Int64] = []
+    private var slowestReq: [Int64] = []
+    private var table = CellTable()
+    /// Latencies as `cell << valueBits | value`; values outside `0..<2^valueBits` go to `oddValues`.
+    private var durations: [UInt64] = []
+    private var upstreams: [UInt64] = []
+    private var oddDurations: [(cell: Int32, value: Int64)] = []
+    private var oddUpstreams: [(cell: Int32, value: Int64)] = []
+    private var statuses: [StatusKey: Int64] = [:]
+    private var lastStatus = StatusKey(cell: -1, status: 0, flags: 0)
+    private var lastStatusCount: Int64 = 0
     private var errors: [ErrorKey: Int64] = [:]
-    private var lastKey = MinuteKey(minute: .min, reporter: 0, dest: 0, caller: 0)
-    private var lastIndex = 0
+    private var lastKey = CellKey(minute: .min, reporter: 0, dest: 0, caller: 0)
+    private var lastCell: Int32 = 0
+
+    static let valueBits: UInt64 = 40
+    static let valueMask: UInt64 = (1 << valueBits) - 1
+
+    /// Whether nothing has been added since the last drain.
+    var isEmpty: Bool { keys.isEmpty }
 
     /// Adds the batch's row `row` (already encoded), of direction `direction` (1 inbound, 2 outbound).
     @inline(__always)
     func add(_ batch: AccessLogBatch, row: Int, direction: Int64?) {
-        func integer(_ c: AccessLogBatch.Column) -> Int64? {
+        @inline(__always) func integer(_ c: AccessLogBatch.Column) -> Int64? {
             let cell = batch.cell(row: row, c)
             return cell.kind == .integer ? cell.value : nil
         }
         let start = integer(.startMicros)
         let minute = start.map { $0 / 60_000_000 } ?? -1
-        let reporter = integer(.reporter) ?? 0
-        let dest = integer(.destination) ?? 0
         var caller: Int64 = 0
         if direction == 1, let remote = integer(.downstreamRemote) { caller = remote >> 16 }
+        let key = CellKey(minute: minute, reporter: integer(.reporter) ?? 0, dest: integer(.destination) ?? 0, caller: caller)
+        let cell: Int32
+        if key == lastKey {
+            cell = lastCell
+        } else {
+            cell = table.index(of: key, keys: keys) ?? newCell(key)
+            lastKey = key
+            lastCell = cell
+        }
+        let c = Int(cell)
         let status = integer(.status)
         let flags = integer(.flags)
-
-        let key = MinuteKey(minute: minute, reporter: reporter, dest: dest, caller: caller)
-        let index: Int
-        if key == lastKey {
-            index = lastIndex
-        } else if let i = minuteIndex[key] {
-            index = i
-        } else {
-            index = cells.count
-            minuteIndex[key] = index
-            minuteKeys.append(key)
-            cells.append(MinuteCell())
+        counts.withUnsafeMutableBufferPointer { all in
+            let base = c * Self.countWidth
+            all[base] += 1
+            if let status {
+                if status >= 500 || status == 0 { all[base + 1] += 1 }
+                if status == 0 { all[base + 2] += 1 }
+                if status >= 100, status < 600 { all[base + Int(status / 100) + 2] += 1 }
+            }
+            if flags == nil { all[base + 8] += 1 }
         }
-        lastKey = key
-        lastIndex = index
-        cells[index].counts[0] += 1
-        if let status {
-            if status >= 500 || status == 0 { cells[index].counts[1] += 1 }
-            if status == 0 { cells[index].counts[2] += 1 }
-            if status >= 100, status < 600 { cells[index].counts[Int(status / 100) + 2] += 1 }
-        }
-        if flags == nil { cells[index].counts[8] += 1 }
         if let d = integer(.duration) {
-            cells[index].duration.add(d)
-            if d > cells[index].slowestMs { cells[index].slowestMs = d; cells[index].slowestReq = integer(.requestID) ?? 0 }
+            if d >= 0, UInt64(d) <= Self.valueMask { durations.append(UInt64(c) << Self.valueBits | UInt64(d)) } else { oddDurations.append((cell, d)) }
+            if d > slowestMs[c] { slowestMs[c] = d; slowestReq[c] = integer(.requestID) ?? 0 }
+        }
+        if let u = integer(.upstreamTime) {
+            if u >= 0, UInt64(u) <= Self.valueMask { upstreams.append(UInt64(c) << Self.valueBits | UInt64(u)) } else { oddUpstreams.append((cell, u)) }
         }
         // Failed lines (5xx, no response, or a response flag) keep their signature.
         if (status.map { $0 >= 500 || $0 == 0 } ?? false) || flags != nil {
-            let key = ErrorKey(minute: minute, reporter: reporter, dest: dest, caller: caller, status: status ?? -1,
-                               flags: flags ?? 0, details: integer(.details) ?? 0, route: integer(.route) ?? 0)
-            errors[key, default: 0] += 1
+            let e = ErrorKey(minute: minute, reporter: key.reporter, dest: key.dest, caller: caller, status: status ?? -1,
+                             flags: flags ?? 0, details: integer(.details) ?? 0, route: integer(.route) ?? 0)
+            errors[e, default: 0] += 1
         }
-        if let u = integer(.upstreamTime) { cells[index].upstream.add(u) }
-        let s = status ?? -1, f = flags ?? 0
-        if let k = cells[index].statusFlags.firstIndex(where: { $0.0 == s && $0.1 == f }) {
-            cells[index].statusFlags[k].2 += 1
+        let s = StatusKey(cell: cell, status: status ?? -1, flags: flags ?? 0)
+        if s == lastStatus {
+            lastStatusCount += 1
         } else {
-            cells[index].statusFlags.append((s, f, 1))
+            flushStatus()
+            lastStatus = s
+            lastStatusCount = 1
         }
+    }
+
+    private func newCell(_ key: CellKey) -> Int32 {
+        let cell = Int32(keys.count)
+        keys.append(key)
+        counts.append(contentsOf: repeatElement(0, count: Self.countWidth))
+        slowestMs.append(-1)
+        slowestReq.append(0)
+        table.insert(key, cell, keys: keys)
+        return cell
+    }
+
+    private func flushStatus() {
+        if lastStatusCount > 0 { statuses[lastStatus, default: 0] += lastStatusCount }
+        lastStatusCount = 0
     }
 
     /// Moves the deltas added so far into `batch` and starts over.
     func drain(into batch: AccessLogBatch) {
-        for (i, key) in minuteKeys.enumerated() {
-            let c = cells[i]
-            batch.summaryMinutes.append(c.delta(key))
+        flushStatus()
+        guard !keys.isEmpty else { return }
+        let cellCount = keys.count
+        // Minute rows.
+        let minuteDurations = Self.histograms(&durations, odd: oddDurations, cells: cellCount)
+        let minuteUpstreams = Self.histograms(&upstreams, odd: oddUpstreams, cells: cellCount)
+        batch.summaryMinutes.reserveCapacity(batch.summaryMinutes.count + cellCount)
+        for c in 0..<cellCount {
+            let k = keys[c]
+            batch.summaryMinutes.append(SummaryMinuteDelta(
+                minute: k.minute, reporter: k.reporter, dest: k.dest, caller: k.caller,
+                counts: Array(counts[(c * Self.countWidth)..<((c + 1) * Self.countWidth)]),
+                duration: minuteDurations[c], upstream: minuteUpstreams[c],
+                slowestMs: slowestMs[c] >= 0 ? slowestMs[c] : nil, slowestReq: slowestReq[c] > 0 ? slowestReq[c] : nil))
+        }
+        // Hour latency rows: the minute cells added up per hour (keyed by the hour's first minute).
+        var hourOf = [Int32](repeating: 0, count: cellCount)
+        var hourIndex: [CellKey: Int32] = [:]
+        var hourKeys: [CellKey] = []
+        for c in 0..<cellCount {
+            let k = keys[c]
+            let hk = CellKey(minute: k.minute >= 0 ? k.minute / 60 * 60 : -1, reporter: k.reporter, dest: k.dest, caller: k.caller)
+            if let h = hourIndex[hk] {
+                hourOf[c] = h
+            } else {
+                let h = Int32(hourKeys.count)
+                hourIndex[hk] = h
+                hourKeys.append(hk)
+                hourOf[c] = h
+            }
+        }
+        var hourCounts = [Int64](repeating: 0, count: hourKeys.count * Self.countWidth)
+        var hourSlowestMs = [Int64](repeating: -1, count: hourKeys.count)
+        var hourSlowestReq = [Int64](repeating: 0, count: hourKeys.count)
+        for c in 0..<cellCount {
+            let h = Int(hourOf[c])
+            for i in 0..<Self.countWidth { hourCounts[h * Self.countWidth + i] += counts[c * Self.countWidth + i] }
+            if slowestMs[c] > hourSlowestMs[h] { hourSlowestMs[h] = slowestMs[c]; hourSlowestReq[h] = slowestReq[c] }
+        }
+        func regroup(_ packed: inout [UInt64], _ odd: [(cell: Int32, value: Int64)]) -> [[UInt8]?] {
+            for i in packed.indices {
+                let cell = Int(packed[i] >> Self.valueBits)
+                packed[i] = UInt64(hourOf[cell]) << Self.valueBits | (packed[i] & Self.valueMask)
+            }
+            return Self.histograms(&packed, odd: odd.map { (cell: hourOf[Int($0.cell)], value: $0.value) }, cells: hourKeys.count)
+        }
+        let hourDurations = regroup(&durations, oddDurations)
+        let hourUpstreams = regroup(&upstreams, oddUpstreams)
+        for h in hourKeys.indices {
+            let k = hourKeys[h]
+            batch.summaryHourLatencies.append(SummaryMinuteDelta(
+                minute: k.minute, reporter: k.reporter, dest: k.dest, caller: k.caller,
+                counts: Array(hourCounts[(h * Self.countWidth)..<((h + 1) * Self.countWidth)]),
+                duration: hourDurations[h], upstream: hourUpstreams[h],
+                slowestMs: hourSlowestMs[h] >= 0 ? hourSlowestMs[h] : nil, slowestReq: hourSlowestReq[h] > 0 ? hourSlowestReq[h] : nil))
+        }
+        // Hour rows: status and flag counts per hour (keyed by the hour number).
+        var hours: [StatusKey: Int64] = [:]
+        var hourNumberIndex: [CellKey: Int32] = [:]
+        var hourNumberKeys: [CellKey] = []
+        for (s, n) in statuses {
+            let k = keys[Int(s.cell)]
+            let hk = CellKey(minute: k.minute >= 0 ? k.minute / 60 : -1, reporter: k.reporter, dest: k.dest, caller: k.caller)
+            let h: Int32
+            if let known = hourNumberIndex[hk] {
+                h = known
+            } else {
+                h = Int32(hourNumberKeys.count)
+                hourNumberIndex[hk] = h
+                hourNumberKeys.append(hk)
+            }
+            hours[StatusKey(cell: h, status: s.status, flags: s.flags), default: 0] += n
+        }
+        for (s, n) in hours {
+            let k = hourNumberKeys[Int(s.cell)]
+            batch.summaryHours.append((k.minute, k.reporter, k.dest, k.caller, s.status, s.flags, n))
         }
         for (k, n) in errors {
             batch.summaryErrors.append([k.minute, k.reporter, k.dest, k.caller, k.status, k.flags, k.details, k.route, n])
         }
+        reset()
+    }
+
+    private func reset() {
+        table.clear()
+        keys.removeAll(keepingCapacity: true)
+        counts.removeAll(keepingCapacity: true)
+        slowestMs.removeAll(keepingCapacity: true)
+        slowestReq.removeAll(keepingCapacity: true)
+        durations.removeAll(keepingCapacity: true)
+        upstreams.removeAll(keepingCapacity: true)
+        oddDurations.removeAll()
+        oddUpstreams.removeAll()
+        statuses.removeAll(keepingCapacity: true)
         errors.removeAll(keepingCapacity: true)
-        // Hour rows: the minute cells added up per hour (latency), and their status and flag counts.
-        var latency: [MinuteKey: MinuteCell] = [:]
-        var latencyOrder: [MinuteKey] = []
-        var hours: [MinuteKey: [(Int64, Int64, Int64)]] = [:]
-        for (i, key) in minuteKeys.enumerated() {
-            let hourStart = MinuteKey(minute: key.minute >= 0 ? key.minute / 60 * 60 : -1, reporter: key.reporter, dest: key.dest, caller: key.caller)
-            if latency[hourStart] == nil { latency[hourStart] = MinuteCell(); latencyOrder.append(hourStart) }
-            latency[hourStart]!.add(cells[i])
-            let hourKey = MinuteKey(minute: key.minute >= 0 ? key.minute / 60 : -1, reporter: key.reporter, dest: key.dest, caller: key.caller)
-            var list = hours[hourKey] ?? []
-            for (s, f, n) in cells[i].statusFlags {
-                if let k = list.firstIndex(where: { $0.0 == s && $0.1 == f }) { list[k].2 += n } else { list.append((s, f, n)) }
+        lastStatus = StatusKey(cell: -1, status: 0, flags: 0)
+        lastStatusCount = 0
+        lastKey = CellKey(minute: .min, reporter: 0, dest: 0, caller: 0)
+    }
+
+    /// The encoded histogram of each cell (nil for a cell without values), from packed
+    /// `cell << valueBits | value` words (sorted here) and the few values that do not pack.
+    static func histograms(_ packed: inout [UInt64], odd: [(cell: Int32, value: Int64)], cells: Int) -> [[UInt8]?] {
+        var out = [[UInt8]?](repeating: nil, count: cells)
+        packed.sort()
+        var oddCells = Set<Int32>()
+        for o in odd { oddCells.insert(o.cell) }
+        var entries: [UInt8] = []
+        var i = 0
+        let n = packed.count
+        while i < n {
+            let cell = packed[i] >> valueBits
+            var j = i
+            if oddCells.contains(Int32(cell)) {
+                // Rare: a value that does not pack (negative, or past 2^40); this cell goes the long way.
+                var builder = ValueHistogram.Builder()
+                while j < n, packed[j] >> valueBits == cell { builder.add(Int64(packed[j] & valueMask)); j += 1 }
+                for o in odd where o.cell == Int32(cell) { builder.add(o.value) }
+                out[Int(cell)] = builder.histogram().encoded()
+                oddCells.remove(Int32(cell))
+                i = j
+                continue
             }
-            hours[hourKey] = list
+            entries.removeAll(keepingCapacity: true)
+            var distinct: UInt64 = 0
+            var previous: Int64 = 0
+            while j < n, packed[j] >> valueBits == cell {
+                let value = packed[j] & valueMask
+                var k = j + 1
+                while k < n, packed[k] == packed[j] { k += 1 }
+                let delta = Int64(value) &- previous
+                ValueHistogram.putVarint(UInt64(bitPattern: (delta << 1) ^ (delta >> 63)), &entries)
+                ValueHistogram.putVarint(UInt64(k - j), &entries)
+                previous = Int64(value)
+                distinct += 1
+                j = k
+            }
+            var blob: [UInt8] = []
+            blob.reserveCapacity(entries.count + 3)
+            ValueHistogram.putVarint(distinct, &blob)
+            blob.append(contentsOf: entries)
+            out[Int(cell)] = blob
+            i = j
         }
-        for key in latencyOrder {
-            let c = latency[key]!
-            batch.summaryHourLatencies.append(c.delta(key))
+        for cell in oddCells {
+            // Cells whose only values did not pack.
+            var builder = ValueHistogram.Builder()
+            for o in odd where o.cell == cell { builder.add(o.value) }
+            out[Int(cell)] = builder.histogram().encoded()
         }
-        for (k, list) in hours {
-            for (s, f, n) in list { batch.summaryHours.append((k.minute, k.reporter, k.dest, k.caller, s, f, n)) }
+        return out
+    }
+}
+
+/// Open-addressed cell index for `SummaryAggregator`: key hash → cell number, cleared per drain
+/// by visiting only the slots in use.
+struct CellTable {
+    private var slots: [Int32] = Array(repeating: -1, count: 1 << 12)
+    private var mask = (1 << 12) - 1
+    private var usedSlots: [Int] = []
+
+    @inline(__always)
+    func index(of key: SummaryAggregator.CellKey, keys: [SummaryAggregator.CellKey]) -> Int32? {
+        var slot = Int(truncatingIfNeeded: key.mixed) & mask
+        while true {
+            let cell = slots[slot]
+            if cell < 0 { return nil }
+            if keys[Int(cell)] == key { return cell }
+            slot = (slot + 1) & mask
         }
-        minuteIndex.removeAll(keepingCapacity: true)
-        minuteKeys.removeAll(keepingCapacity: true)
-        cells.removeAll(keepingCapacity: true)
-        lastKey = MinuteKey(minute: .min, reporter: 0, dest: 0, caller: 0)
+    }
+
+    mutating func insert(_ key: SummaryAggregator.CellKey, _ cell: Int32, keys: [SummaryAggregator.CellKey]) {
+        if (usedSlots.count + 1) * 2 > slots.count { grow(keys: keys) }
+        place(key, cell)
+    }
+
+    private mutating func place(_ key: SummaryAggregator.CellKey, _ cell: Int32) {
+        var slot = Int(truncatingIfNeeded: key.mixed) & mask
+        while slots[slot] >= 0 { slot = (slot + 1) & mask }
+        slots[slot] = cell
+        usedSlots.append(slot)
+    }
+
+    private mutating func grow(keys: [SummaryAggregator.CellKey]) {
+        let old = usedSlots.map { slots[$0] }
+        slots = Array(repeating: -1, count: slots.count * 2)
+        mask = slots.count - 1
+        usedSlots.removeAll(keepingCapacity: true)
+        for cell in old { place(keys[Int(cell)], cell) }
+    }
+
+    /// Empties the table.
+    mutating func clear() {
+        for slot in usedSlots { slots[slot] = -1 }
+        usedSlots.removeAll(keepingCapacity: true)
     }
 }

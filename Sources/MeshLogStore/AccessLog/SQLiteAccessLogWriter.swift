@@ -252,11 +252,15 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
         }
     }
 
+    /// The oldest finished source with this content other than `id`, if any.
+    public func olderCopy(of id: Int64, contentHash: Int64) throws -> Int64? {
+        try db.scalar("SELECT id FROM source WHERE content_hash = ? AND state = 'done' AND id <> ? ORDER BY id LIMIT 1",
+                      [.integer(contentHash), .integer(id)]).int64
+    }
+
     public func finishSource(_ id: Int64, contentHash: Int64, error: String?) throws -> Int64? {
         try db.inTransaction(.immediate) {
-            let older = try db.scalar(
-                "SELECT id FROM source WHERE content_hash = ? AND state = 'done' AND id <> ? ORDER BY id LIMIT 1",
-                [.integer(contentHash), .integer(id)]).int64
+            let older = try olderCopy(of: id, contentHash: contentHash)
             if let older, error == nil {
                 let span = try minuteSpan(of: id)
                 try db.execute("DELETE FROM log_row WHERE source_id = ?", [.integer(id)])

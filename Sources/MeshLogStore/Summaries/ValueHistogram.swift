@@ -91,8 +91,9 @@ public struct ValueHistogram: Equatable, Sendable {
         }
     }
 
+    /// Appends `value` as an LEB128 varint (the blob's number encoding).
     @inline(__always)
-    static func putVarint(_ value: UInt64, _ out: inout [UInt8]) {
+    public static func putVarint(_ value: UInt64, _ out: inout [UInt8]) {
         var v = value
         while v >= 0x80 {
             out.append(UInt8(truncatingIfNeeded: v) | 0x80)
