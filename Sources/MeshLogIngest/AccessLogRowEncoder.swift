@@ -30,6 +30,9 @@ final class AccessLogRowEncoder {
     /// ingest, because the interner (and so the aux slots) outlives each file.
     private let cache: DestinationCache
     private var scratch: [UInt8] = []
+    /// Where a path's route template is written (grown for long paths).
+    private var templateBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1024)
+    private var templateCapacity = 1024
     private let extraNames: () -> [String]
     /// (cluster, direction, service, namespace, subset) → `destination` id.
     let destinationIDs: TupleInterner
@@ -75,6 +78,7 @@ final class AccessLogRowEncoder {
     }
 
     deinit {
+        templateBuffer.deallocate()
         destTuple.deallocate()
         variantTuple.deallocate()
     }
@@ -120,11 +124,14 @@ final class AccessLogRowEncoder {
                 batch.set(.path, id)
                 batch.set(.route, interner.aux(Aux.route))
             } else {
-                scratch.removeAll(keepingCapacity: true)
-                RouteTemplate.template(path, into: &scratch)
-                let unchanged = scratch.count == path.count
-                    && (path.isEmpty || scratch.withUnsafeBufferPointer { memcmp($0.baseAddress!, path.baseAddress!, path.count) == 0 })
-                if unchanged {
+                let need = RouteTemplate.maxLength(path.count)
+                if need > templateCapacity {
+                    templateBuffer.deallocate()
+                    templateCapacity = max(need, 2 * templateCapacity)
+                    templateBuffer = .allocate(capacity: templateCapacity)
+                }
+                let (count, changed) = RouteTemplate.template(path, to: templateBuffer)
+                if !changed {
                     let id = interner.intern(path)
                     interner.setAux(Aux.route, id, slot: interner.lastSlot)
                     batch.set(.path, id)
@@ -133,7 +140,7 @@ final class AccessLogRowEncoder {
                     // A path with ids in it is nearly always new: stored as text in the row rather
                     // than interned (a dictionary entry per request, and an insert, for nothing).
                     batch.setText(.path, path)
-                    batch.set(.route, scratch.withUnsafeBufferPointer { interner.intern($0) })
+                    batch.set(.route, interner.intern(UnsafeBufferPointer(start: templateBuffer, count: count)))
                 }
             }
         }

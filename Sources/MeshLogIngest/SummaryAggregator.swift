@@ -34,6 +34,14 @@ final class SummaryAggregator {
     /// A (status, flags) pair seen in a cell; status -1 and flags 0 stand for none.
     private struct StatusKey: Hashable {
         var cell: Int32, status: Int64, flags: Int64
+
+        /// One premixed word instead of three through the hasher.
+        func hash(into hasher: inout Hasher) {
+            var h = UInt64(UInt32(bitPattern: cell)) &* 0x9E37_79B9_7F4A_7C15
+            h = (h ^ UInt64(bitPattern: status)) &* 0xBF58_476D_1CE4_E5B9
+            h ^= UInt64(bitPattern: flags) &* 0x94D0_49BB_1331_11EB
+            hasher.combine(h)
+        }
     }
 
     /// Counters per cell (`AccessLogBatch`'s summary columns): requests, errors, no_response,
@@ -51,9 +59,11 @@ final class SummaryAggregator {
     private var upstreams: [UInt64] = []
     private var oddDurations: [(cell: Int32, value: Int64)] = []
     private var oddUpstreams: [(cell: Int32, value: Int64)] = []
+    /// Each cell's first (status, flags) and how many lines had it; other pairs go to `statuses`.
+    private var firstStatus: [Int64] = []
+    private var firstFlags: [Int64] = []
+    private var firstStatusCount: [Int64] = []
     private var statuses: [StatusKey: Int64] = [:]
-    private var lastStatus = StatusKey(cell: -1, status: 0, flags: 0)
-    private var lastStatusCount: Int64 = 0
     private var errors: [ErrorKey: Int64] = [:]
     private var lastKey = CellKey(minute: .min, reporter: 0, dest: 0, caller: 0)
     private var lastCell: Int32 = 0
@@ -110,13 +120,15 @@ final class SummaryAggregator {
                              flags: flags ?? 0, details: integer(.details) ?? 0, route: integer(.route) ?? 0)
             errors[e, default: 0] += 1
         }
-        let s = StatusKey(cell: cell, status: status ?? -1, flags: flags ?? 0)
-        if s == lastStatus {
-            lastStatusCount += 1
+        let s = status ?? -1, f = flags ?? 0
+        if firstStatusCount[c] == 0 {
+            firstStatus[c] = s
+            firstFlags[c] = f
+            firstStatusCount[c] = 1
+        } else if firstStatus[c] == s, firstFlags[c] == f {
+            firstStatusCount[c] += 1
         } else {
-            flushStatus()
-            lastStatus = s
-            lastStatusCount = 1
+            statuses[StatusKey(cell: cell, status: s, flags: f), default: 0] += 1
         }
     }
 
@@ -126,23 +138,20 @@ final class SummaryAggregator {
         counts.append(contentsOf: repeatElement(0, count: Self.countWidth))
         slowestMs.append(-1)
         slowestReq.append(0)
+        firstStatus.append(0)
+        firstFlags.append(0)
+        firstStatusCount.append(0)
         table.insert(key, cell, keys: keys)
         return cell
     }
 
-    private func flushStatus() {
-        if lastStatusCount > 0 { statuses[lastStatus, default: 0] += lastStatusCount }
-        lastStatusCount = 0
-    }
-
     /// Moves the deltas added so far into `batch` and starts over.
     func drain(into batch: AccessLogBatch) {
-        flushStatus()
         guard !keys.isEmpty else { return }
         let cellCount = keys.count
         // Minute rows.
-        let minuteDurations = Self.histograms(&durations, odd: oddDurations, cells: cellCount)
-        let minuteUpstreams = Self.histograms(&upstreams, odd: oddUpstreams, cells: cellCount)
+        let minuteDurations = Self.histograms(durations, odd: oddDurations, cells: cellCount)
+        let minuteUpstreams = Self.histograms(upstreams, odd: oddUpstreams, cells: cellCount)
         batch.summaryMinutes.reserveCapacity(batch.summaryMinutes.count + cellCount)
         for c in 0..<cellCount {
             let k = keys[c]
@@ -181,7 +190,7 @@ final class SummaryAggregator {
                 let cell = Int(packed[i] >> Self.valueBits)
                 packed[i] = UInt64(hourOf[cell]) << Self.valueBits | (packed[i] & Self.valueMask)
             }
-            return Self.histograms(&packed, odd: odd.map { (cell: hourOf[Int($0.cell)], value: $0.value) }, cells: hourKeys.count)
+            return Self.histograms(packed, odd: odd.map { (cell: hourOf[Int($0.cell)], value: $0.value) }, cells: hourKeys.count)
         }
         let hourDurations = regroup(&durations, oddDurations)
         let hourUpstreams = regroup(&upstreams, oddUpstreams)
@@ -193,26 +202,18 @@ final class SummaryAggregator {
                 duration: hourDurations[h], upstream: hourUpstreams[h],
                 slowestMs: hourSlowestMs[h] >= 0 ? hourSlowestMs[h] : nil, slowestReq: hourSlowestReq[h] > 0 ? hourSlowestReq[h] : nil))
         }
-        // Hour rows: status and flag counts per hour (keyed by the hour number).
+        // Hour rows: status and flag counts per hour (keyed by the hour number; the cells are
+        // those of the hour latency rows).
         var hours: [StatusKey: Int64] = [:]
-        var hourNumberIndex: [CellKey: Int32] = [:]
-        var hourNumberKeys: [CellKey] = []
+        for c in 0..<cellCount where firstStatusCount[c] > 0 {
+            hours[StatusKey(cell: hourOf[c], status: firstStatus[c], flags: firstFlags[c]), default: 0] += firstStatusCount[c]
+        }
         for (s, n) in statuses {
-            let k = keys[Int(s.cell)]
-            let hk = CellKey(minute: k.minute >= 0 ? k.minute / 60 : -1, reporter: k.reporter, dest: k.dest, caller: k.caller)
-            let h: Int32
-            if let known = hourNumberIndex[hk] {
-                h = known
-            } else {
-                h = Int32(hourNumberKeys.count)
-                hourNumberIndex[hk] = h
-                hourNumberKeys.append(hk)
-            }
-            hours[StatusKey(cell: h, status: s.status, flags: s.flags), default: 0] += n
+            hours[StatusKey(cell: hourOf[Int(s.cell)], status: s.status, flags: s.flags), default: 0] += n
         }
         for (s, n) in hours {
-            let k = hourNumberKeys[Int(s.cell)]
-            batch.summaryHours.append((k.minute, k.reporter, k.dest, k.caller, s.status, s.flags, n))
+            let k = hourKeys[Int(s.cell)]
+            batch.summaryHours.append((k.minute >= 0 ? k.minute / 60 : -1, k.reporter, k.dest, k.caller, s.status, s.flags, n))
         }
         for (k, n) in errors {
             batch.summaryErrors.append([k.minute, k.reporter, k.dest, k.caller, k.status, k.flags, k.details, k.route, n])
@@ -230,30 +231,39 @@ final class SummaryAggregator {
         upstreams.removeAll(keepingCapacity: true)
         oddDurations.removeAll()
         oddUpstreams.removeAll()
+        firstStatus.removeAll(keepingCapacity: true)
+        firstFlags.removeAll(keepingCapacity: true)
+        firstStatusCount.removeAll(keepingCapacity: true)
         statuses.removeAll(keepingCapacity: true)
         errors.removeAll(keepingCapacity: true)
-        lastStatus = StatusKey(cell: -1, status: 0, flags: 0)
-        lastStatusCount = 0
         lastKey = CellKey(minute: .min, reporter: 0, dest: 0, caller: 0)
     }
 
     /// The encoded histogram of each cell (nil for a cell without values), from packed
     /// `cell << valueBits | value` words (sorted here) and the few values that do not pack.
-    static func histograms(_ packed: inout [UInt64], odd: [(cell: Int32, value: Int64)], cells: Int) -> [[UInt8]?] {
+    static func histograms(_ words: [UInt64], odd: [(cell: Int32, value: Int64)], cells: Int) -> [[UInt8]?] {
         var out = [[UInt8]?](repeating: nil, count: cells)
-        packed.sort()
+        var packed = words
+        // Repacked as `cell << bits | value`, `bits` as few as the largest value needs, the sort
+        // takes as few passes as the data does (two for a few thousand cells of milliseconds).
+        var largest: UInt64 = 0
+        for k in packed { largest = max(largest, k & valueMask) }
+        let bits = UInt64(64 - largest.leadingZeroBitCount)
+        let mask: UInt64 = (1 << bits) - 1
+        for i in packed.indices { packed[i] = (packed[i] >> valueBits) << bits | (packed[i] & valueMask) }
+        radixSort(&packed)
         var oddCells = Set<Int32>()
         for o in odd { oddCells.insert(o.cell) }
         var entries: [UInt8] = []
         var i = 0
         let n = packed.count
         while i < n {
-            let cell = packed[i] >> valueBits
+            let cell = packed[i] >> bits
             var j = i
-            if oddCells.contains(Int32(cell)) {
+            if !oddCells.isEmpty, oddCells.contains(Int32(cell)) {
                 // Rare: a value that does not pack (negative, or past 2^40); this cell goes the long way.
                 var builder = ValueHistogram.Builder()
-                while j < n, packed[j] >> valueBits == cell { builder.add(Int64(packed[j] & valueMask)); j += 1 }
+                while j < n, packed[j] >> bits == cell { builder.add(Int64(packed[j] & mask)); j += 1 }
                 for o in odd where o.cell == Int32(cell) { builder.add(o.value) }
                 out[Int(cell)] = builder.histogram().encoded()
                 oddCells.remove(Int32(cell))
@@ -263,8 +273,8 @@ final class SummaryAggregator {
             entries.removeAll(keepingCapacity: true)
             var distinct: UInt64 = 0
             var previous: Int64 = 0
-            while j < n, packed[j] >> valueBits == cell {
-                let value = packed[j] & valueMask
+            while j < n, packed[j] >> bits == cell {
+                let value = packed[j] & mask
                 var k = j + 1
                 while k < n, packed[k] == packed[j] { k += 1 }
                 let delta = Int64(value) &- previous
@@ -274,11 +284,21 @@ final class SummaryAggregator {
                 distinct += 1
                 j = k
             }
-            var blob: [UInt8] = []
-            blob.reserveCapacity(entries.count + 3)
-            ValueHistogram.putVarint(distinct, &blob)
-            blob.append(contentsOf: entries)
-            out[Int(cell)] = blob
+            out[Int(cell)] = [UInt8](unsafeUninitializedCapacity: entries.count + 10) { buffer, count in
+                var v = distinct
+                count = 0
+                while v >= 0x80 {
+                    buffer[count] = UInt8(truncatingIfNeeded: v) | 0x80
+                    count += 1
+                    v >>= 7
+                }
+                buffer[count] = UInt8(v)
+                count += 1
+                entries.withUnsafeBufferPointer { e in
+                    _ = UnsafeMutableBufferPointer(rebasing: buffer[count...]).initialize(from: e)
+                }
+                count += entries.count
+            }
             i = j
         }
         for cell in oddCells {
@@ -289,6 +309,41 @@ final class SummaryAggregator {
         }
         return out
     }
+}
+
+/// Sorts `keys` ascending: least significant digit first, 11 bits a pass, only as many passes as
+/// the largest key needs (packed cells and milliseconds take two or three).
+func radixSort(_ keys: inout [UInt64]) {
+    let n = keys.count
+    guard n > 64 else { keys.sort(); return }
+    let top = keys.max() ?? 0
+    let bits = 64 - top.leadingZeroBitCount
+    let digitBits = 11, radix = 1 << 11
+    var scratch = [UInt64](repeating: 0, count: n)
+    var counts = [Int](repeating: 0, count: radix)
+    var shift = 0
+    var inScratch = false
+    while shift < bits {
+        counts.withUnsafeMutableBufferPointer { c in
+            c.update(repeating: 0)
+            keys.withUnsafeMutableBufferPointer { a in
+                scratch.withUnsafeMutableBufferPointer { b in
+                    let (from, to) = inScratch ? (b, a) : (a, b)
+                    for k in from { c[Int((k >> UInt64(shift)) & UInt64(radix - 1))] += 1 }
+                    var sum = 0
+                    for d in 0..<radix { let x = c[d]; c[d] = sum; sum += x }
+                    for k in from {
+                        let d = Int((k >> UInt64(shift)) & UInt64(radix - 1))
+                        to[c[d]] = k
+                        c[d] += 1
+                    }
+                }
+            }
+        }
+        inScratch.toggle()
+        shift += digitBits
+    }
+    if inScratch { keys = scratch }
 }
 
 /// Open-addressed cell index for `SummaryAggregator`: key hash → cell number, cleared per drain

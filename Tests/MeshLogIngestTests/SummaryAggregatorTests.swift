@@ -134,6 +134,21 @@ struct SummaryAggregatorTests {
         #expect(errors == expectedErrors)
     }
 
+    @Test("radix sort orders like sort()", arguments: [0, 5, 65, 1_000, 70_000])
+    func radix(count: Int) {
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let widths: [UInt64] = [3, 17, 40, 63]
+        for width in widths {
+            var keys: [UInt64] = (0..<count).map { _ in
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17
+                return x & ((1 << width) - 1)
+            }
+            let expected = keys.sorted()
+            radixSort(&keys)
+            #expect(keys == expected)
+        }
+    }
+
     @Test("a drain with nothing added adds no rows, and the next batch starts clean")
     func emptyDrain() {
         let aggregator = SummaryAggregator()

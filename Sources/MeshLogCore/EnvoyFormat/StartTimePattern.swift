@@ -83,16 +83,19 @@ public struct StartTimePattern: Sendable, Equatable {
     /// Parses RFC 3339 with any number of fractional digits and `Z` or a numeric offset
     /// (also accepts a space instead of `T`, and no zone meaning UTC).
     public static func parseRFC3339(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int64? {
-        guard end - start >= 19,
-              let y = ByteParsing.digits(b, start, 4), b[start + 4] == 45,
-              let mo = ByteParsing.digits(b, start + 5, 2), b[start + 7] == 45,
-              let d = ByteParsing.digits(b, start + 8, 2),
-              b[start + 10] == UInt8(ascii: "T") || b[start + 10] == UInt8(ascii: " "),
-              let h = ByteParsing.digits(b, start + 11, 2), b[start + 13] == 58,
-              let mi = ByteParsing.digits(b, start + 14, 2), b[start + 16] == 58,
-              let s = ByteParsing.digits(b, start + 17, 2),
-              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
+        guard end - start >= 19, end <= b.count, let p = b.baseAddress.map({ $0 + start }) else { return nil }
+        // Every digit position at once: a byte is a digit when byte - 48 < 10.
+        @inline(__always) func digit(_ k: Int) -> Int { Int(p[k] &- 48) }
+        guard digit(0) < 10, digit(1) < 10, digit(2) < 10, digit(3) < 10, p[4] == 45,
+              digit(5) < 10, digit(6) < 10, p[7] == 45, digit(8) < 10, digit(9) < 10,
+              p[10] == UInt8(ascii: "T") || p[10] == UInt8(ascii: " "),
+              digit(11) < 10, digit(12) < 10, p[13] == 58, digit(14) < 10, digit(15) < 10, p[16] == 58,
+              digit(17) < 10, digit(18) < 10
         else { return nil }
+        let y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)
+        let mo = digit(5) * 10 + digit(6), d = digit(8) * 10 + digit(9)
+        let h = digit(11) * 10 + digit(12), mi = digit(14) * 10 + digit(15), s = digit(17) * 10 + digit(18)
+        guard mo >= 1, mo <= 12, d >= 1, d <= 31, h < 24, mi < 60, s < 61 else { return nil }
         var i = start + 19
         var micros: Int64 = 0
         if i < end, b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: ",") {

@@ -170,9 +170,17 @@ public final class LineUnwrapper {
               let time = StartTimePattern.parseRFC3339(line, 0, s1) else { return nil }
         let rest = line[(s1 + 1)...]
         guard let s2 = rest.firstIndex(of: 32) else { return nil }
-        let stream = rest[rest.startIndex..<s2]
+        // `stdout` or `stderr`, byte by byte.
+        let s = s1 + 1
+        guard s2 - s == 6, line[s] == UInt8(ascii: "s"), line[s + 1] == UInt8(ascii: "t"), line[s + 2] == UInt8(ascii: "d") else { return nil }
         let streamTag: UInt8
-        if stream.elementsEqual("stdout".utf8) { streamTag = 1 } else if stream.elementsEqual("stderr".utf8) { streamTag = 2 } else { return nil }
+        if line[s + 3] == UInt8(ascii: "o"), line[s + 4] == UInt8(ascii: "u"), line[s + 5] == UInt8(ascii: "t") {
+            streamTag = 1
+        } else if line[s + 3] == UInt8(ascii: "e"), line[s + 4] == UInt8(ascii: "r"), line[s + 5] == UInt8(ascii: "r") {
+            streamTag = 2
+        } else {
+            return nil
+        }
         let tagStart = s2 + 1
         guard tagStart < line.count else { return nil }
         let tag = line[tagStart]

@@ -14,10 +14,17 @@ public final class StringInterner {
     private var arena: UnsafeMutablePointer<UInt8>
     private var arenaCount = 0
     private var arenaCapacity: Int
-    private var hashes: UnsafeMutablePointer<UInt64>
-    private var offsets: UnsafeMutablePointer<Int32>
-    private var lengths: UnsafeMutablePointer<Int32>
-    private var ids: UnsafeMutablePointer<Int64>
+    /// One entry of the table: everything a probe compares, in one place (one cache line to
+    /// read per probe, not four), with the bytes themselves in `arena`.
+    private struct Slot {
+        var hash: UInt64
+        var id: Int64
+        /// Where the bytes start in `arena`; -1 marks an empty slot.
+        var offset: Int32
+        var length: Int32
+    }
+
+    private var slots: UnsafeMutablePointer<Slot>
     private var aux: UnsafeMutablePointer<Int64>
     private var capacity: Int
     private var mask: Int
@@ -43,13 +50,13 @@ public final class StringInterner {
         self.maxArenaBytes = maxArenaBytes
         capacity = 1 << 12
         mask = capacity - 1
-        (hashes, offsets, lengths, ids, aux) = Self.allocateTable(capacity, auxSlots: auxSlots)
+        (slots, aux) = Self.allocateTable(capacity, auxSlots: auxSlots)
         arenaCapacity = 1 << 16
         arena = .allocate(capacity: arenaCapacity)
     }
 
     deinit {
-        arena.deallocate(); hashes.deallocate(); offsets.deallocate(); lengths.deallocate(); ids.deallocate(); aux.deallocate()
+        arena.deallocate(); slots.deallocate(); aux.deallocate()
     }
 
     /// Registers an existing (id, value) pair, as loaded from the `dict` table.
@@ -66,9 +73,9 @@ public final class StringInterner {
     private func find(_ bytes: UnsafeBufferPointer<UInt8>, _ h: UInt64) -> Int {
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
-            let off = offsets[slot]
-            if off < 0 { return -1 }
-            if hashes[slot] == h, Int(lengths[slot]) == bytes.count, equal(Int(off), bytes) { return slot }
+            let s = slots[slot]
+            if s.offset < 0 { return -1 }
+            if s.hash == h, Int(s.length) == bytes.count, equal(Int(s.offset), bytes) { return slot }
             slot = (slot + 1) & mask
         }
     }
@@ -80,7 +87,7 @@ public final class StringInterner {
         let found = find(bytes, h)
         if found >= 0 {
             lastSlot = found
-            return ids[found]
+            return slots[found].id
         }
         let id = nextID
         nextID += 1
@@ -98,7 +105,7 @@ public final class StringInterner {
         let found = find(bytes, h)
         if found >= 0 {
             lastSlot = found
-            return (ids[found], false)
+            return (slots[found].id, false)
         }
         if let known = resolve(bytes) {
             insert(bytes, hash: h, id: known)
@@ -116,7 +123,7 @@ public final class StringInterner {
         let found = find(bytes, Self.hash(bytes))
         guard found >= 0 else { return nil }
         lastSlot = found
-        return ids[found]
+        return slots[found].id
     }
 
     /// The id of a Swift string, interning it when new.
@@ -149,7 +156,7 @@ public final class StringInterner {
     public func trimIfNeeded() {
         guard count > maxEntries || arenaCount > maxArenaBytes else { return }
         arenaCount = 0
-        offsets.update(repeating: -1, count: capacity)
+        for i in 0..<capacity { slots[i].offset = -1 }
         count = 0
         generation += 1
     }
@@ -166,11 +173,8 @@ public final class StringInterner {
             arenaCapacity = newCapacity
         }
         var slot = Int(truncatingIfNeeded: h) & mask
-        while offsets[slot] >= 0 { slot = (slot + 1) & mask }
-        hashes[slot] = h
-        offsets[slot] = Int32(arenaCount)
-        lengths[slot] = Int32(bytes.count)
-        ids[slot] = id
+        while slots[slot].offset >= 0 { slot = (slot + 1) & mask }
+        slots[slot] = Slot(hash: h, id: id, offset: Int32(arenaCount), length: Int32(bytes.count))
         for k in 0..<auxSlots { aux[slot * auxSlots + k] = -1 }
         if let base = bytes.baseAddress, bytes.count > 0 { (arena + arenaCount).update(from: base, count: bytes.count) }
         arenaCount += bytes.count
@@ -180,30 +184,24 @@ public final class StringInterner {
 
     private func grow() {
         let oldCapacity = capacity
-        let oldHashes = hashes, oldOffsets = offsets, oldLengths = lengths, oldIDs = ids, oldAux = aux
+        let oldSlots = slots, oldAux = aux
         capacity *= 2
         mask = capacity - 1
-        (hashes, offsets, lengths, ids, aux) = Self.allocateTable(capacity, auxSlots: auxSlots)
-        for i in 0..<oldCapacity where oldOffsets[i] >= 0 {
-            var slot = Int(truncatingIfNeeded: oldHashes[i]) & mask
-            while offsets[slot] >= 0 { slot = (slot + 1) & mask }
-            hashes[slot] = oldHashes[i]
-            offsets[slot] = oldOffsets[i]
-            lengths[slot] = oldLengths[i]
-            ids[slot] = oldIDs[i]
+        (slots, aux) = Self.allocateTable(capacity, auxSlots: auxSlots)
+        for i in 0..<oldCapacity where oldSlots[i].offset >= 0 {
+            var slot = Int(truncatingIfNeeded: oldSlots[i].hash) & mask
+            while slots[slot].offset >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = oldSlots[i]
             for k in 0..<auxSlots { aux[slot * auxSlots + k] = oldAux[i * auxSlots + k] }
         }
-        oldHashes.deallocate(); oldOffsets.deallocate(); oldLengths.deallocate(); oldIDs.deallocate(); oldAux.deallocate()
+        oldSlots.deallocate(); oldAux.deallocate()
     }
 
     /// Storage for a table of `capacity` slots, every slot empty.
-    private static func allocateTable(_ capacity: Int, auxSlots: Int) -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<Int32>,
-                                                                          UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int64>,
-                                                                          UnsafeMutablePointer<Int64>) {
-        let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
-        offsets.initialize(repeating: -1, count: capacity)
-        return (.allocate(capacity: capacity), offsets, .allocate(capacity: capacity), .allocate(capacity: capacity),
-                .allocate(capacity: max(1, capacity * auxSlots)))
+    private static func allocateTable(_ capacity: Int, auxSlots: Int) -> (UnsafeMutablePointer<Slot>, UnsafeMutablePointer<Int64>) {
+        let slots = UnsafeMutablePointer<Slot>.allocate(capacity: capacity)
+        slots.initialize(repeating: Slot(hash: 0, id: 0, offset: -1, length: 0), count: capacity)
+        return (slots, .allocate(capacity: max(1, capacity * auxSlots)))
     }
 
     @inline(__always)
