@@ -4,6 +4,29 @@ import Testing
 
 @Suite("Statement")
 struct StatementTests {
+    @Test("remembered bindings skip only what the parameter already holds")
+    func rememberedBindings() throws {
+        let db = try Database(path: ":memory:")
+        try db.execute("CREATE TABLE t (a, b)")
+        let insert = try db.prepare("INSERT INTO t VALUES (?, ?)")
+        insert.rememberBindings()
+        func row(_ bind: () -> Void) throws {
+            bind()
+            _ = try insert.step()
+            insert.reset()
+        }
+        try row { insert.bind(Int64(7), at: 1); insert.bindNull(at: 2) }
+        try row { insert.bind(Int64(7), at: 1); insert.bindNull(at: 2) }            // both skipped, both still bound
+        try row { insert.bind("x", at: 1); insert.bind(Int64(7), at: 2) }
+        try row { insert.bind(Int64(7), at: 1); insert.bind(Int64(8), at: 2) }      // after text: bound again
+        try row { insert.bind(1.5, at: 1); insert.bind(Int64(8), at: 2) }
+        try row { insert.bind(Int64(7), at: 1); insert.bindNull(at: 2) }            // after a double, and a change to NULL
+        insert.clearBindings()
+        try row { insert.bindNull(at: 1) }                                         // NULL already, and so is b
+        let rows = try db.rows("SELECT quote(a), quote(b) FROM t ORDER BY rowid").map { "\($0[0].string ?? "")/\($0[1].string ?? "")" }
+        #expect(rows == ["7/NULL", "7/NULL", "'x'/7", "7/8", "1.5/8", "7/NULL", "NULL/NULL"])
+    }
+
     @Test func bindAndReadEachType() throws {
         let db = try Database(path: ":memory:")
         try db.execute("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n)")

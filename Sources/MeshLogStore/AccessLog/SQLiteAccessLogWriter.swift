@@ -7,6 +7,9 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
     /// One statement inserting `rowsPerInsert` rows: amortises cursor set-up and VDBE start per row.
     private let insertRows: Statement
     static let rowsPerInsert = 64
+    /// What `insertRow` and `insertRows` have bound (they are bound through `handle` directly).
+    private let insertRowMemo: BindingMemo
+    private let insertRowsMemo: BindingMemo
     private let insertString: BatchedInsert
     private let insertFlagSet: Statement
     private let insertRequest: BatchedInsert
@@ -28,6 +31,8 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
         insertRow = try db.prepare("INSERT OR FAIL INTO log_row(\(columns.joined(separator: ","))) VALUES (\(placeholders))")
         let many = Array(repeating: "(\(placeholders))", count: Self.rowsPerInsert).joined(separator: ",")
         insertRows = try db.prepare("INSERT OR FAIL INTO log_row(\(columns.joined(separator: ","))) VALUES \(many)")
+        insertRowMemo = BindingMemo(parameters: columns.count)
+        insertRowsMemo = BindingMemo(parameters: columns.count * Self.rowsPerInsert)
         insertString = try BatchedInsert(db, table: "dict", columns: ["id", "value"])
         insertFlagSet = try db.prepare("INSERT OR IGNORE INTO flag_set(flags, flag) VALUES (?, ?)")
         insertRequest = try BatchedInsert(db, table: "request", columns: ["id", "rid"])
@@ -214,18 +219,23 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
         let kinds = batch.kinds
         let arena = UnsafeMutableRawPointer(batch.arena)
         var row = 0
-        @inline(__always) func bindRow(_ stmt: OpaquePointer, _ r: Int, parameterBase: Int32) {
+        // Integers and NULLs already bound at a parameter are not bound again (the batch's source
+        // and reporter, absent fields); text and blobs point into this batch's arena, so always.
+        @inline(__always) func bindRow(_ stmt: OpaquePointer, _ memo: BindingMemo, _ r: Int, parameterBase: Int32) {
             var cell = r * columns
             for c in 0..<columns {
                 let index = parameterBase + Int32(c + 1)
                 let v = values[cell]
                 switch kinds[cell] {
-                case 1: sqlite3_bind_int64(stmt, index, v)
+                case 1: memo.bind(stmt, v, at: index)
                 case 2:
+                    memo.forget(index)
                     let p = (arena + Int(v >> 24)).assumingMemoryBound(to: CChar.self)
                     sqlite3_bind_text(stmt, index, p, Int32(v & 0xFF_FFFF), nil)
-                case 3: sqlite3_bind_blob(stmt, index, arena + Int(v >> 24), Int32(v & 0xFF_FFFF), nil)
-                default: sqlite3_bind_null(stmt, index)
+                case 3:
+                    memo.forget(index)
+                    sqlite3_bind_blob(stmt, index, arena + Int(v >> 24), Int32(v & 0xFF_FFFF), nil)
+                default: memo.bindNull(stmt, at: index)
                 }
                 cell += 1
             }
@@ -241,12 +251,12 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
         }
         let many = insertRows.handle
         while batch.rowCount - row >= Self.rowsPerInsert {
-            for k in 0..<Self.rowsPerInsert { bindRow(many, row + k, parameterBase: Int32(k * columns)) }
+            for k in 0..<Self.rowsPerInsert { bindRow(many, insertRowsMemo, row + k, parameterBase: Int32(k * columns)) }
             try run(insertRows)
             row += Self.rowsPerInsert
         }
         while row < batch.rowCount {
-            bindRow(insertRow.handle, row, parameterBase: 0)
+            bindRow(insertRow.handle, insertRowMemo, row, parameterBase: 0)
             try run(insertRow)
             row += 1
         }

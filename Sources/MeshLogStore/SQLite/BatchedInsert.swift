@@ -28,6 +28,9 @@ public final class BatchedInsert {
         many = try db.prepare(head + Array(repeating: row, count: rowsPerStatement).joined(separator: ", "))
         width = Int32(columns.count)
         self.rowsPerStatement = rowsPerStatement
+        // Summary rows repeat many values (zero counts, the same reporter): skip those binds.
+        one.rememberBindings()
+        many.rememberBindings()
     }
 
     /// Inserts `count` rows; `bind` binds row `row`'s values at parameters `base + 1 … base + columns`.

@@ -16,6 +16,8 @@ public final class Statement {
     /// The raw `sqlite3_stmt*`, for calling the C API directly.
     public let handle: OpaquePointer
     let connection: Connection
+    /// Set by `rememberBindings()`: integer and NULL binds that repeat are skipped.
+    private var memo: BindingMemo?
 
     init(handle: OpaquePointer, sql: String, connection: Connection) {
         self.handle = handle
@@ -29,15 +31,23 @@ public final class Statement {
 
     // MARK: - Binding
 
+    /// From now on, skips binding an integer or NULL that the parameter holds already (bindings
+    /// survive `reset()`). For statements stepped row after row with repeating values; every
+    /// binding must then go through this wrapper, not `sqlite3_bind_*` on `handle`.
+    public func rememberBindings() {
+        if memo == nil { memo = BindingMemo(parameters: Int(sqlite3_bind_parameter_count(handle))) }
+    }
+
     /// Binds an integer to the 1-based parameter `index`.
     @inline(__always)
     public func bind(_ value: Int64, at index: Int32) {
-        sqlite3_bind_int64(handle, index, value)
+        if let memo { memo.bind(handle, value, at: index) } else { sqlite3_bind_int64(handle, index, value) }
     }
 
     /// Binds a double to the 1-based parameter `index`.
     @inline(__always)
     public func bind(_ value: Double, at index: Int32) {
+        memo?.forget(index)
         sqlite3_bind_double(handle, index, value)
     }
 
@@ -51,6 +61,7 @@ public final class Statement {
     ///
     /// An empty buffer binds the empty string, not NULL.
     public func bindText(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int32) {
+        memo?.forget(index)
         if let base = bytes.baseAddress, bytes.count > 0 {
             base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { p in
                 _ = sqlite3_bind_text64(handle, index, p, sqlite3_uint64(bytes.count), sqliteTransient, UInt8(SQLITE_UTF8))
@@ -66,6 +77,7 @@ public final class Statement {
     /// stepped to completion and reset, or the parameter is re-bound or cleared.
     /// An empty buffer binds the empty string, not NULL.
     public func bindTextNoCopy(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int32) {
+        memo?.forget(index)
         if let base = bytes.baseAddress, bytes.count > 0 {
             base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { p in
                 _ = sqlite3_bind_text64(handle, index, p, sqlite3_uint64(bytes.count), nil, UInt8(SQLITE_UTF8))
@@ -79,6 +91,7 @@ public final class Statement {
     ///
     /// An empty buffer binds an empty blob, not NULL.
     public func bindBlob(_ bytes: UnsafeRawBufferPointer, at index: Int32) {
+        memo?.forget(index)
         if let base = bytes.baseAddress, bytes.count > 0 {
             sqlite3_bind_blob64(handle, index, base, sqlite3_uint64(bytes.count), sqliteTransient)
         } else {
@@ -89,7 +102,7 @@ public final class Statement {
     /// Binds NULL to parameter `index`.
     @inline(__always)
     public func bindNull(at index: Int32) {
-        sqlite3_bind_null(handle, index)
+        if let memo { memo.bindNull(handle, at: index) } else { sqlite3_bind_null(handle, index) }
     }
 
     /// Binds an `SQLValue` to parameter `index`, dispatching on its case.
@@ -184,6 +197,7 @@ public final class Statement {
     @inline(__always)
     public func clearBindings() {
         sqlite3_clear_bindings(handle)
+        memo?.allNull()
     }
 
     /// Steps the statement to completion with its current bindings, then resets it.
