@@ -40,6 +40,19 @@ public struct IngestSummary: Sendable, Codable, Equatable {
     public var seconds: Double = 0
     public var database: String = ""
     public var reports: [FileReport] = []
+    /// Where the run's time went, for tuning (not part of the JSON summary); nil when no writer
+    /// thread ran.
+    public var timing: Timing?
+
+    /// Time spent by the run's two busy threads, in seconds.
+    public struct Timing: Sendable, Equatable {
+        /// Wall time the writer thread spent storing batches, and its CPU time.
+        public var writerSeconds: Double
+        public var writerCPUSeconds: Double
+        /// CPU time of the parsing thread (the caller's), and how long it waited for a free batch.
+        public var parserCPUSeconds: Double
+        public var waitSeconds: Double
+    }
 
     enum CodingKeys: String, CodingKey {
         case files, database, seconds, reports

@@ -133,11 +133,8 @@ public final class Ingester {
         defer { stopRunPipeline() }
         try settleRunPipeline()
         stopRunPipeline()
-        if ProcessInfo.processInfo.environment["MESHLOG_TIMING"] != nil {
-            let message = String(format: "timing: writer %.2fs wall %.2fs cpu; parser %.2fs cpu, waited %.2fs\n",
-                                 pipeline.writeSeconds, pipeline.writerCPUSeconds, BatchPipeline.threadCPUSeconds(), pipeline.waitSeconds)
-            FileHandle.standardError.write(Data(message.utf8))
-        }
+        summary.timing = IngestSummary.Timing(writerSeconds: pipeline.writeSeconds, writerCPUSeconds: pipeline.writerCPUSeconds,
+                                              parserCPUSeconds: BatchPipeline.threadCPUSeconds(), waitSeconds: pipeline.waitSeconds)
     }
 
     /// Lets the run's writer thread go (after an error, with batches still queued).

@@ -108,6 +108,10 @@ extension MeshLog {
                 }
             }
             if progressShown { Terminal.err("\r\u{1B}[K") }
+            if ProcessInfo.processInfo.environment["MESHLOG_TIMING"] != nil, let t = summary.timing {
+                Terminal.err(String(format: "timing: writer %.2fs wall %.2fs cpu; parser %.2fs cpu, waited %.2fs\n",
+                                    t.writerSeconds, t.writerCPUSeconds, t.parserCPUSeconds, t.waitSeconds))
+            }
             try printSummary(summary)
             let failed = summary.filesWithoutAccessLogs
             if !failed.isEmpty {
