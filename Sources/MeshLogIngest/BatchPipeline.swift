@@ -144,9 +144,9 @@ final class BatchPipeline: @unchecked Sendable {
         guard open else { return }
         open = false
         rowsInTransaction = 0
-        try writer.commit()
         let actions = committedActions
-        committedActions.removeAll()
+        committedActions.removeAll()  // a failed commit fails the pipeline: they never run
+        try writer.commit()
         for action in actions { action() }
     }
 

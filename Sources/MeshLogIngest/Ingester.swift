@@ -108,7 +108,7 @@ public final class Ingester {
         let checkpointer = self.checkpointer
         // Commits every 32 batches (about a second, the other bound): a bundle's index pages
         // are dirtied all over, and each commit writes every dirty page to the WAL again.
-        // Six batches in flight (about 15 MB) let either thread run ahead through the other's
+        // Six batches in flight (about 12 MB) let either thread run ahead through the other's
         // slow moments (a summary drain, a commit): the run's idle CPU time went from about
         // 1.1 to 0.8 s on a bundle.
         let made = BatchPipeline(writer: writer, batches: 6, capacity: options.batchSize, rowsPerCommit: options.batchSize * 32,
