@@ -154,12 +154,8 @@ final class SummaryAggregator {
         let minuteUpstreams = Self.histograms(upstreams, odd: oddUpstreams, cells: cellCount)
         batch.summaryMinutes.reserveCapacity(batch.summaryMinutes.count + cellCount)
         for c in 0..<cellCount {
-            let k = keys[c]
-            batch.summaryMinutes.append(SummaryMinuteDelta(
-                minute: k.minute, reporter: k.reporter, dest: k.dest, caller: k.caller,
-                counts: Array(counts[(c * Self.countWidth)..<((c + 1) * Self.countWidth)]),
-                duration: minuteDurations[c], upstream: minuteUpstreams[c],
-                slowestMs: slowestMs[c] >= 0 ? slowestMs[c] : nil, slowestReq: slowestReq[c] > 0 ? slowestReq[c] : nil))
+            batch.summaryMinutes.append(Self.delta(keys[c], counts: counts, cell: c, duration: minuteDurations[c],
+                                                   upstream: minuteUpstreams[c], slowestMs: slowestMs[c], slowestReq: slowestReq[c]))
         }
         // Hour latency rows: the minute cells added up per hour (keyed by the hour's first minute).
         var hourOf = [Int32](repeating: 0, count: cellCount)
@@ -195,12 +191,8 @@ final class SummaryAggregator {
         let hourDurations = regroup(&durations, oddDurations)
         let hourUpstreams = regroup(&upstreams, oddUpstreams)
         for h in hourKeys.indices {
-            let k = hourKeys[h]
-            batch.summaryHourLatencies.append(SummaryMinuteDelta(
-                minute: k.minute, reporter: k.reporter, dest: k.dest, caller: k.caller,
-                counts: Array(hourCounts[(h * Self.countWidth)..<((h + 1) * Self.countWidth)]),
-                duration: hourDurations[h], upstream: hourUpstreams[h],
-                slowestMs: hourSlowestMs[h] >= 0 ? hourSlowestMs[h] : nil, slowestReq: hourSlowestReq[h] > 0 ? hourSlowestReq[h] : nil))
+            batch.summaryHourLatencies.append(Self.delta(hourKeys[h], counts: hourCounts, cell: h, duration: hourDurations[h],
+                                                         upstream: hourUpstreams[h], slowestMs: hourSlowestMs[h], slowestReq: hourSlowestReq[h]))
         }
         // Hour rows: status and flag counts per hour (keyed by the hour number; the cells are
         // those of the hour latency rows).
@@ -219,6 +211,16 @@ final class SummaryAggregator {
             batch.summaryErrors.append([k.minute, k.reporter, k.dest, k.caller, k.status, k.flags, k.details, k.route, n])
         }
         reset()
+    }
+
+    /// The delta row of cell `cell` of `counts` (flat, `countWidth` per cell), keyed by `key`;
+    /// a slowest duration below 0 or request of 0 means none.
+    private static func delta(_ key: CellKey, counts: [Int64], cell: Int, duration: [UInt8]?, upstream: [UInt8]?,
+                              slowestMs: Int64, slowestReq: Int64) -> SummaryMinuteDelta {
+        SummaryMinuteDelta(minute: key.minute, reporter: key.reporter, dest: key.dest, caller: key.caller,
+                           counts: Array(counts[(cell * countWidth)..<((cell + 1) * countWidth)]),
+                           duration: duration, upstream: upstream,
+                           slowestMs: slowestMs >= 0 ? slowestMs : nil, slowestReq: slowestReq > 0 ? slowestReq : nil)
     }
 
     private func reset() {

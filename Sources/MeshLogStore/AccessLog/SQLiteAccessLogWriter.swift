@@ -172,9 +172,11 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
                 statement.bind(m.dest, at: base + 3)
                 statement.bind(m.caller, at: base + 4)
                 for (i, c) in m.counts.enumerated() { statement.bind(c, at: base + Int32(5 + i)) }
-                for (i, h) in [m.duration, m.upstream].enumerated() {
-                    if let h { h.withUnsafeBytes { statement.bindBlob($0, at: base + Int32(14 + i)) } } else { statement.bindNull(at: base + Int32(14 + i)) }
+                func bind(_ histogram: [UInt8]?, at index: Int32) {
+                    if let histogram { histogram.withUnsafeBytes { statement.bindBlob($0, at: index) } } else { statement.bindNull(at: index) }
                 }
+                bind(m.duration, at: base + 14)
+                bind(m.upstream, at: base + 15)
                 if let v = m.slowestMs { statement.bind(v, at: base + 16) } else { statement.bindNull(at: base + 16) }
                 if let v = m.slowestReq { statement.bind(v, at: base + 17) } else { statement.bindNull(at: base + 17) }
             }
@@ -186,9 +188,13 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
         let hours = batch.summaryHours
         try upsertHour.run(hours.count) { statement, row, base in
             let h = hours[row]
-            for (i, v) in [h.hour, h.reporter, h.dest, h.caller, h.status, h.flags, h.requests].enumerated() {
-                statement.bind(v, at: base + Int32(i + 1))
-            }
+            statement.bind(h.hour, at: base + 1)
+            statement.bind(h.reporter, at: base + 2)
+            statement.bind(h.dest, at: base + 3)
+            statement.bind(h.caller, at: base + 4)
+            statement.bind(h.status, at: base + 5)
+            statement.bind(h.flags, at: base + 6)
+            statement.bind(h.requests, at: base + 7)
         }
         for p in batch.newPodIPs {
             insertPodIP.bind(p.ip, at: 1)
