@@ -19,6 +19,28 @@ struct BatchPipelineTests {
         return batch
     }
 
+    /// A store with source 1 begun, a read-only connection to it, and a pipeline on it that
+    /// commits only when drained.
+    struct Fixture {
+        let dir: TemporaryDirectory
+        let db: Database
+        let reader: Database
+        let pipeline: BatchPipeline
+
+        init() throws {
+            dir = try TemporaryDirectory()
+            let path = dir.path("pipeline.db")
+            db = try SQLiteStore.openForWriting(path: path)
+            let writer = try SQLiteAccessLogWriter(db: db)
+            _ = try writer.beginSource(id: 1, path: "pod.log", size: nil, fingerprint: nil, format: nil)
+            reader = try Database(path: path, readOnly: true)
+            pipeline = BatchPipeline(writer: writer, capacity: 4, rowsPerCommit: 1_000_000, secondsPerCommit: 600)
+        }
+
+        /// What the reader sees now.
+        func visible(_ sql: String) throws -> Int64 { try reader.scalar(sql).int64 ?? -1 }
+    }
+
     /// Polls `condition` for up to five seconds.
     static func eventually(_ condition: () throws -> Bool) rethrows -> Bool {
         let deadline = Date().addingTimeInterval(5)
@@ -31,17 +53,10 @@ struct BatchPipelineTests {
 
     @Test("a job's writes and its after-commit action wait for the transaction's commit")
     func jobInsideTheOpenTransaction() throws {
-        let dir = try TemporaryDirectory()
-        let path = dir.path("pipeline.db")
-        let db = try SQLiteStore.openForWriting(path: path)
-        let writer = try SQLiteAccessLogWriter(db: db)
-        _ = try writer.beginSource(id: 1, path: "pod.log", size: nil, fingerprint: nil, format: nil)
+        let f = try Fixture()
+        let (db, pipeline) = (f.db, f.pipeline)
         try db.execute("CREATE TABLE marker(x)")
-        let reader = try Database(path: path, readOnly: true)
-        func visible(_ sql: String) throws -> Int64 { try reader.scalar(sql).int64 ?? -1 }
-
         // No commit by row count or time during the test: only `drain()` commits.
-        let pipeline = BatchPipeline(writer: writer, capacity: 4, rowsPerCommit: 1_000_000, secondsPerCommit: 600)
         defer { pipeline.close(); pipeline.join() }
         let committed = LockedFlag()
         let ran = LockedFlag()
@@ -53,25 +68,19 @@ struct BatchPipelineTests {
         }
         try pipeline.submit(try Self.batch(pipeline, line: 2))
         #expect(Self.eventually { ran.value })
-        #expect(try Self.eventually { try visible("SELECT count(*) FROM marker") == 0 && !committed.value })
-        #expect(try visible("SELECT count(*) FROM log_row") == 0)
+        #expect(try Self.eventually { try f.visible("SELECT count(*) FROM marker") == 0 && !committed.value })
+        #expect(try f.visible("SELECT count(*) FROM log_row") == 0)
 
         try pipeline.drain()
         #expect(committed.value)
-        #expect(try visible("SELECT count(*) FROM marker") == 1)
-        #expect(try visible("SELECT count(*) FROM log_row") == 2)
+        #expect(try f.visible("SELECT count(*) FROM marker") == 1)
+        #expect(try f.visible("SELECT count(*) FROM log_row") == 2)
     }
 
     @Test("a job may commit first, and with no transaction open its action runs at once")
     func jobCommitsFirst() throws {
-        let dir = try TemporaryDirectory()
-        let path = dir.path("pipeline.db")
-        let db = try SQLiteStore.openForWriting(path: path)
-        let writer = try SQLiteAccessLogWriter(db: db)
-        _ = try writer.beginSource(id: 1, path: "pod.log", size: nil, fingerprint: nil, format: nil)
-        let reader = try Database(path: path, readOnly: true)
-
-        let pipeline = BatchPipeline(writer: writer, capacity: 4, rowsPerCommit: 1_000_000, secondsPerCommit: 600)
+        let f = try Fixture()
+        let pipeline = f.pipeline
         defer { pipeline.close(); pipeline.join() }
         let rowsAtCommit = LockedFlag()
         let immediate = LockedFlag()
@@ -80,7 +89,7 @@ struct BatchPipelineTests {
             try context.commit()
             // Committed, and no transaction open: the action runs now.
             context.afterCommit { immediate.set() }
-            if (try reader.scalar("SELECT count(*) FROM log_row").int64 ?? 0) == 1 { rowsAtCommit.set() }
+            if try f.visible("SELECT count(*) FROM log_row") == 1 { rowsAtCommit.set() }
         }
         try pipeline.drain()
         #expect(rowsAtCommit.value && immediate.value)

@@ -32,12 +32,7 @@ struct BundleTests {
             total += lines.count
         }
         let tarball = dir.path("bundle.tar.gz")
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
-        tar.arguments = ["-czf", tarball, "-C", dir.path("dump"), "var"]
-        try tar.run()
-        tar.waitUntilExit()
-        #expect(tar.terminationStatus == 0)
+        #expect(try runTool("/usr/bin/tar", ["-czf", tarball, "-C", dir.path("dump"), "var"]).status == 0)
 
         let db = dir.path("t.db")
         let summary = try ingest([tarball], db: db)
@@ -86,12 +81,7 @@ struct RunPipelineTests {
     static func tarball(_ dir: TemporaryDirectory, _ members: [(String, String)]) throws -> String {
         for (path, text) in members { try dir.write("dump/\(path)", text) }
         let tarball = dir.path("bundle.tar.gz")
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
-        tar.arguments = ["-czf", tarball, "-C", dir.path("dump")] + members.map(\.0)
-        try tar.run()
-        tar.waitUntilExit()
-        #expect(tar.terminationStatus == 0)
+        #expect(try runTool("/usr/bin/tar", ["-czf", tarball, "-C", dir.path("dump")] + members.map(\.0)).status == 0)
         return tarball
     }
 

@@ -95,15 +95,8 @@ struct CommandLineTests {
         let figures = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let tarball = try #require(figures["input"] as? String)
         // One CRI-wrapped istio-proxy log per pod, as kubelet lays them out.
-        let list = Process()
-        list.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
-        list.arguments = ["-tzf", tarball]
-        let out = Pipe()
-        list.standardOutput = out
-        try list.run()
-        let members = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let members = try runTool("/usr/bin/tar", ["-tzf", tarball]).stdout
             .split(separator: "\n").filter { $0.hasSuffix("/istio-proxy/0.log") }
-        list.waitUntilExit()
         #expect(members.count == Int(figures["files"] as? String ?? ""))
         // var/log/pods/<namespace>_<pod>_<uid>/istio-proxy/0.log
         #expect(members.allSatisfy { $0.hasPrefix("var/log/pods/") && $0.split(separator: "/")[3].split(separator: "_").count == 3 })

@@ -54,12 +54,22 @@ func scalar(_ db: String, _ sql: String) throws -> SQLValue {
     try SQLiteStore.openForReading(path: db).scalar(sql)
 }
 
+/// Runs a system tool (`/usr/bin/tar`, `/bin/gzip`) and returns its exit status and output.
+@discardableResult
+func runTool(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
 /// gzips a file with the system gzip, returning the new path.
 func gzip(_ path: String) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/gzip")
-    p.arguments = ["-kf", path]
-    try p.run()
-    p.waitUntilExit()
+    try runTool("/bin/gzip", ["-kf", path])
     return path + ".gz"
 }
