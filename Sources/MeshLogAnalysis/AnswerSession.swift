@@ -42,22 +42,11 @@ public final class AnswerSession {
     ///   - exact: read every line even where the summary tables could answer.
     public init(reader: any AnswerReader, since: String?, until: String?, services: [String], exact: Bool = false) throws {
         self.reader = reader
-        let parsedSince = try since.map { text -> TimeExpression in
-            guard let t = TimeExpression.parse(text) else { throw AnswerOptionError.badTime(option: "--since", value: text) }
-            return t
-        }
-        let parsedUntil = try until.map { text -> TimeExpression in
-            guard let t = TimeExpression.parse(text) else { throw AnswerOptionError.badTime(option: "--until", value: text) }
-            return t
-        }
         span = try reader.span()
-        let newest = span?.last ?? 0
+        let window = try TimeWindow(since: since, until: until, newest: span?.last ?? 0)
         var filter = AnswerFilter()
-        filter.sinceMicros = parsedSince?.resolve(newest: newest)
-        filter.untilMicros = parsedUntil?.resolve(newest: newest)
-        if let s = filter.sinceMicros, let u = filter.untilMicros, u <= s {
-            throw AnswerOptionError.emptyWindow(since: since ?? "", until: until ?? "")
-        }
+        filter.sinceMicros = window.sinceMicros
+        filter.untilMicros = window.untilMicros
         let names = services.flatMap { $0.split(separator: ",") }
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         filter.services = names.isEmpty ? nil : names

@@ -95,14 +95,17 @@ public struct CompareRequest: Sendable {
                 filter.untilMicros = start + 86_400_000_000
                 own = true
             } else if since != nil || until != nil {
-                func time(_ text: String?, _ option: String) throws -> Int64? {
-                    try text.map { t in
-                        guard let parsed = TimeExpression.parse(t) else { throw CompareOptionError.badTime(option: option, value: t) }
-                        return parsed.resolve(newest: newest)
-                    }
+                let window: TimeWindow
+                do {
+                    window = try TimeWindow(since: since, until: until, newest: newest,
+                                            sinceOption: "--\(name)-since", untilOption: "--\(name)-until")
+                } catch .badTime(let option, let value) {
+                    throw CompareOptionError.badTime(option: option, value: value)
+                } catch {
+                    throw CompareOptionError.emptyWindow(side: name)
                 }
-                filter.sinceMicros = try time(since, "--\(name)-since")
-                filter.untilMicros = try time(until, "--\(name)-until")
+                filter.sinceMicros = window.sinceMicros
+                filter.untilMicros = window.untilMicros
                 own = true
             }
             if let s = filter.sinceMicros, let u = filter.untilMicros, u <= s { throw CompareOptionError.emptyWindow(side: name) }

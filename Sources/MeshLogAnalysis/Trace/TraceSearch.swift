@@ -126,26 +126,33 @@ public struct TraceSearch {
     /// Traces known only from spans (no access-log line shares their request ids).
     func spanTraces(_ filter: Filter) throws -> [Row] {
         guard filter.limit > 0, filter.flag == nil else { return [] }
-        var having = ["(max(s.req) IS NULL OR NOT EXISTS (SELECT 1 FROM request r WHERE r.rid = max(s.req)))"]
+        // Aggregates are named in an inner query and tested outside it: SQLite refuses an
+        // aggregate inside a correlated subquery of HAVING ("misuse of aggregate function").
+        var columns = ["max(s.req) AS req"]
+        var conditions = ["(t.req IS NULL OR NOT EXISTS (SELECT 1 FROM request r WHERE r.rid = t.req))"]
         var args: [SQLValue] = []
-        for service in filter.services {
-            having.append("max(s.service = (SELECT id FROM span_dict WHERE value = ?))")
+        for (i, service) in filter.services.enumerated() {
+            columns.append("max(s.service IN (SELECT id FROM span_dict WHERE value = ?)) AS service\(i)")
+            conditions.append("t.service\(i)")
             args.append(.text(service))
         }
         if let status = filter.status {
             guard let c = Self.statusCondition(status, "s.http_status") else { throw TraceSearchError.badStatus(status) }
-            having.append("max(\(c))")
+            columns.append("max(\(c)) AS failed")
+            conditions.append("t.failed")
         }
-        if let d = filter.minDurationUs {
-            having.append("max(s.start_us + s.duration_us) - min(s.start_us) >= ?")
-            args.append(.integer(d))
-        }
-        if let v = filter.sinceUs { having.append("min(s.start_us) >= ?"); args.append(.integer(v)) }
-        if let v = filter.untilUs { having.append("min(s.start_us) < ?"); args.append(.integer(v)) }
+        var outerArgs: [SQLValue] = []
+        if let d = filter.minDurationUs { conditions.append("t.duration >= ?"); outerArgs.append(.integer(d)) }
+        if let v = filter.sinceUs { conditions.append("t.st >= ?"); outerArgs.append(.integer(v)) }
+        if let v = filter.untilUs { conditions.append("t.st < ?"); outerArgs.append(.integer(v)) }
         let sql = """
-            SELECT s.trace_id, min(s.start_us) AS st, max(s.start_us + s.duration_us) - min(s.start_us), sum(s.kind = 3)
-            FROM span_entry s GROUP BY s.trace_id HAVING \(having.joined(separator: " AND ")) ORDER BY st LIMIT \(filter.limit)
+            SELECT t.trace_id, t.st, t.duration, t.servers FROM (
+              SELECT s.trace_id, min(s.start_us) AS st, max(s.start_us + s.duration_us) - min(s.start_us) AS duration,
+                     sum(s.kind = 3) AS servers, \(columns.joined(separator: ", "))
+              FROM span_entry s GROUP BY s.trace_id) t
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY t.st LIMIT \(filter.limit)
             """
+        args += outerArgs
         let root = try db.prepare("""
             SELECT (SELECT value FROM span_dict WHERE id = service), (SELECT value FROM span_dict WHERE id = name)
             FROM span_entry WHERE trace_id = ? ORDER BY parent_id IS NOT NULL, start_us, duration_us DESC LIMIT 1

@@ -290,7 +290,7 @@ public enum StoreSchema {
     /// The first and the last `start_us` in `log_row` (NULLs when empty): the two ends of
     /// `log_row_dest_start` for each destination, so a handful of seeks instead of a scan.
     public static let startBounds = """
-        SELECT min(first_us), max(last_us) FROM (
+        SELECT min(first_us) AS first_us, max(last_us) AS last_us FROM (
           SELECT (SELECT min(start_us) FROM log_row WHERE dest = d.id) AS first_us,
                  (SELECT max(start_us) FROM log_row WHERE dest = d.id) AS last_us
           FROM destination d)

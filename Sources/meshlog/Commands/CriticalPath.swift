@@ -62,9 +62,9 @@ extension MeshLog {
             options.limit = limit
             options.grouping = by
             if timeRange.since != nil || timeRange.until != nil {
-                let newest = try db.rows(CriticalPathQueries.bounds).first?[1].int64 ?? 0
-                options.sinceUs = timeRange.since.flatMap(TimeExpression.parse)?.resolve(newest: newest)
-                options.untilUs = timeRange.until.flatMap(TimeExpression.parse)?.resolve(newest: newest)
+                let window = try timeRange.window(newest: db.rows(CriticalPathQueries.bounds).first?[1].int64 ?? 0)
+                options.sinceUs = window.sinceMicros
+                options.untilUs = window.untilMicros
             }
             let report = try CriticalPathAnalysis(db: db).run(options)
             if output.json { return Terminal.out(CriticalPathAnalysis.json(report)) }

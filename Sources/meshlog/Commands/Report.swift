@@ -66,12 +66,12 @@ extension MeshLog {
             }
         }
 
-        /// Parses an absolute or relative time against the newest line.
-        func time(_ text: String, _ option: String, newest: Int64) throws -> Int64 {
-            guard let t = TimeExpression.parse(text) else {
-                throw ValidationError("cannot read \(option) '\(text)': use RFC 3339 (2026-11-25T10:00:00Z) or a span (2h, 1d)")
-            }
-            return t.resolve(newest: newest)
+        /// Reads a window's two ends against the newest line; mistakes become usage errors.
+        func resolve(_ since: String?, _ until: String?, newest: Int64,
+                     _ sinceOption: String = "--since", _ untilOption: String = "--until") throws -> TimeWindow {
+            do {
+                return try TimeWindow(since: since, until: until, newest: newest, sinceOption: sinceOption, untilOption: untilOption)
+            } catch { throw ValidationError(error.description) }
         }
 
         func run() throws {
@@ -89,9 +89,8 @@ extension MeshLog {
                 }
                 window = (start, start + dayMicros)
             } else if since != nil || until != nil {
-                let start = try since.map { try time($0, "--since", newest: span.last) } ?? span.first
-                let end = try until.map { try time($0, "--until", newest: span.last) } ?? span.last + 1
-                window = (start, end)
+                let bounds = try resolve(since, until, newest: span.last)
+                window = (bounds.sinceMicros ?? span.first, bounds.untilMicros ?? span.last + 1)
             } else {
                 // The last full day: the day before the newest line's, unless the store holds less than that.
                 let lastDay = span.last / dayMicros * dayMicros
@@ -102,8 +101,8 @@ extension MeshLog {
             guard window.end > window.start else { throw ValidationError("the window is empty") }
             var baseline = (start: window.start - (window.end - window.start), end: window.start)
             if let bs = baselineSince, let bu = baselineUntil {
-                baseline = (try time(bs, "--baseline-since", newest: span.last), try time(bu, "--baseline-until", newest: span.last))
-                guard baseline.end > baseline.start else { throw ValidationError("the baseline window is empty") }
+                let bounds = try resolve(bs, bu, newest: span.last, "--baseline-since", "--baseline-until")
+                baseline = (bounds.sinceMicros!, bounds.untilMicros!)
             }
             let report = try DailyReport(path: path, window: window, baseline: baseline)
             if let html {

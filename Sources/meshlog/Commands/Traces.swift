@@ -53,9 +53,9 @@ extension MeshLog {
             filter.minDurationUs = minDuration.flatMap(TimeExpression.parseSpan)
             filter.limit = limit
             if timeRange.since != nil || timeRange.until != nil {
-                let newest = try db.scalar(AnswerQueries.newestStart).int64 ?? 0
-                filter.sinceUs = timeRange.since.flatMap(TimeExpression.parse)?.resolve(newest: newest)
-                filter.untilUs = timeRange.until.flatMap(TimeExpression.parse)?.resolve(newest: newest)
+                let window = try timeRange.window(newest: db.scalar(AnswerQueries.newestStart).int64 ?? 0)
+                filter.sinceUs = window.sinceMicros
+                filter.untilUs = window.untilMicros
             }
             let rows = try TraceSearch(db: db).run(filter)
             if !output.json && !output.csv && !output.markdown && rows.isEmpty {

@@ -13,6 +13,13 @@ struct TimeRangeOptions: ParsableArguments {
         valueName: "time"))
     var until: String?
 
+    /// The window these options give, spans counted back from `newest` (µs); mistakes become usage errors.
+    func window(newest: Int64) throws -> TimeWindow {
+        do { return try TimeWindow(since: since, until: until, newest: newest) } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
     /// Rejects a `--since` / `--until` that is neither RFC 3339 nor a span.
     func validateTimes() throws {
         for t in [since, until].compactMap({ $0 }) where TimeExpression.parse(t) == nil {
