@@ -31,6 +31,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Helpers every test target shares: temporary folders, the built binary, repository paths.
+        .target(name: "MeshLogTestSupport", path: "Tests/MeshLogTestSupport"),
+        // End to end through the built `meshlog`: the README's transcripts, help examples, option coverage.
+        .testTarget(name: "MeshLogCLITests", dependencies: ["MeshLogTestSupport"]),
         .testTarget(name: "MeshLogCoreTests", dependencies: ["MeshLogCore"]),
         .testTarget(name: "MeshLogStoreTests", dependencies: ["MeshLogStore"]),
         .testTarget(name: "MeshLogIngestTests", dependencies: ["MeshLogIngest", "MeshLogStore", "MeshLogCore"]),

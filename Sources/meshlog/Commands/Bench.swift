@@ -27,6 +27,11 @@ extension MeshLog {
                 timeline --bucket 1m over its first whole day, graph, compare of its first whole day with the next, \
                 a trace by x-request-id, and critical-path over 10:00 to 13:20 of that day (about 100,000 requests \
                 on the 10M-line store; best of three runs each).
+
+                Example:
+                  meshlog bench --lines 20000 --workdir bench-data --json
+                  meshlog bench --bundle --lines 20000 --workdir bench-data
+                  meshlog bench --answers meshlog.db
                 """
         )
 

@@ -28,7 +28,8 @@ extension MeshLog {
                 Example:
                   meshlog compare --baseline 2026-11-24 --candidate 2026-11-25
                   meshlog compare --service course --baseline-subset v1 --candidate-subset v2
-                  meshlog compare --baseline-since 2h --baseline-until 1h --candidate-since 1h --by route --json
+                  meshlog compare --baseline-until 30m --candidate-since 30m --by service
+                  meshlog compare --baseline 2026-11-24 --candidate 2026-11-25 --by route --json
                 """
         )
 

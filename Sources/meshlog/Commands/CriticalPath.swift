@@ -28,7 +28,7 @@ extension MeshLog {
                 (`/api/courses/{id}` or `GET /api/courses/{id}`), --service any call in it. Spans are not read.
 
                 Example:
-                  meshlog critical-path --since 2026-11-25T10:00:00Z --until 2026-11-25T13:00:00Z
+                  meshlog critical-path --since 2026-11-25T00:30:00Z --limit 100
                   meshlog critical-path --route 'POST /api/courses/{id}/enroll' --by route --csv
                 """
         )

@@ -18,8 +18,10 @@ extension MeshLog {
                 under the hop, so a retry in one request and not the other appears as one-sided attempt rows.
 
                 Example:
-                  meshlog diff 9f371e44-8937-419d-bd12-44d8a12c3280 5459055b-d7b0-41b1-8eb4-656582742c81
-                  meshlog diff 978883983D506FA5 a709e98496a7a0c815131b93ba5c2902 --json
+                  meshlog diff 9f371e44-8937-419d-bd12-44d8a12c3280 \\
+                    335e2044-9b53-4b58-82a4-7549014fcd6b
+                  meshlog diff a709e98496a7a0c815131b93ba5c2902 \\
+                    ea33e47fa3165bd569fcb8d8b1866f3e --json
                 """
         )
 

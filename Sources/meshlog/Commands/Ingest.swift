@@ -22,8 +22,8 @@ extension MeshLog {
 
                 Example:
                   meshlog ingest samples --db incident.db
-                  kubectl logs deploy/course -c istio-proxy | meshlog ingest - --reporter course-v2
-                  meshlog ingest --follow /var/log/pods/lms_course-v1-7c9d8f6b5-x2kqp_*/istio-proxy/
+                  kubectl logs course-v2-x2kqp istio-proxy | meshlog ingest - --reporter c2
+                  meshlog ingest --follow samples/ --from-end --db live.db
                 """
         )
 

@@ -17,7 +17,7 @@ extension MeshLog {
                   meshlog query --list
                   meshlog query error_edges --since 1h
                   meshlog query slowest_routes --param min_requests=50 --csv
-                  meshlog query my_report --queries ./my-queries
+                  meshlog query error_edges --queries queries/ --param min_errors=5
                 """
         )
 

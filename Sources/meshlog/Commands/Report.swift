@@ -21,7 +21,7 @@ extension MeshLog {
 
                 Example:
                   meshlog report --day 2026-11-25 --html report.html
-                  meshlog report --fail-if 'error_rate > 1%' --fail-if 'new_errors > 0'
+                  meshlog report --fail-if 'error_rate > 5%' --fail-if 'p99 > 2s'
                   meshlog report --edge 'frontend-v1 → course v2' --fail-if 'p99 > 500ms'
                 """
         )

@@ -13,7 +13,7 @@ extension MeshLog {
                 The aggregate percentile(value, fraction) is available.
 
                 Example:
-                  meshlog sql "SELECT service, status, count(*) AS n FROM access_log GROUP BY 1, 2 ORDER BY n DESC"
+                  meshlog sql "SELECT status, count(*) AS n FROM access_log GROUP BY 1" --csv
                 """
         )
 

@@ -21,8 +21,8 @@ extension MeshLog {
                 identical sibling calls collapse into one row unless --full.
 
                 Example:
-                  meshlog trace 84961386-6d84-929d-98bd-c5aee93b5c88
-                  meshlog trace 978883983D506FA5 --json
+                  meshlog trace 9f371e44-8937-419d-bd12-44d8a12c3280
+                  meshlog trace A709E98496A7A0C815131B93BA5C2902 --json
                 """
         )
 
