@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "meshlog", targets: ["meshlog"]),
+        .executable(name: "meshlog-bench", targets: ["meshlog-bench"]),
         .library(name: "MeshLogCore", targets: ["MeshLogCore"]),
         .library(name: "MeshLogStore", targets: ["MeshLogStore"]),
     ],
@@ -21,24 +22,37 @@ let package = Package(
         // Intel's ISA-L inflates gzip about twice as fast as zlib (reading); zlib still writes.
         .systemLibrary(name: "CIsal", providers: [.apt(["libisal-dev"])]),
         .target(name: "MeshLogCore", dependencies: ["CZlib", "CIsal"], swiftSettings: hotPathSettings),
+        // Synthetic traffic for `meshlog generate`, the samples, the tests and the benchmarks; not the ingest path.
+        .target(name: "MeshLogGenerate", dependencies: ["MeshLogCore"]),
         .target(name: "MeshLogStore", dependencies: ["MeshLogCore", "CSQLite"], swiftSettings: hotPathSettings),
         .target(name: "MeshLogIngest", dependencies: ["MeshLogCore", "MeshLogStore"], swiftSettings: hotPathSettings),
         .target(name: "MeshLogAnalysis", dependencies: ["MeshLogCore", "MeshLogStore"]),
+        // Terminal output shared by the two executables.
+        .target(name: "MeshLogTerminal"),
         .executableTarget(
             name: "meshlog",
             dependencies: [
-                "MeshLogCore", "MeshLogStore", "MeshLogIngest", "MeshLogAnalysis",
+                "MeshLogCore", "MeshLogStore", "MeshLogIngest", "MeshLogAnalysis", "MeshLogGenerate", "MeshLogTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Helpers every test target shares: temporary folders, the built binary, repository paths.
         .target(name: "MeshLogTestSupport", path: "Tests/MeshLogTestSupport"),
         // End to end through the built `meshlog`: the README's transcripts, help examples, option coverage.
+        // The benchmarks: not part of the shipped `meshlog`.
+        .executableTarget(
+            name: "meshlog-bench",
+            dependencies: [
+                "MeshLogCore", "MeshLogStore", "MeshLogIngest", "MeshLogAnalysis", "MeshLogGenerate", "MeshLogTerminal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "MeshLogCLITests", dependencies: ["MeshLogTestSupport"]),
         .testTarget(name: "MeshLogCoreTests", dependencies: ["MeshLogCore"]),
+        .testTarget(name: "MeshLogGenerateTests", dependencies: ["MeshLogGenerate", "MeshLogCore"]),
         .testTarget(name: "MeshLogStoreTests", dependencies: ["MeshLogStore"]),
-        .testTarget(name: "MeshLogIngestTests", dependencies: ["MeshLogIngest", "MeshLogStore", "MeshLogCore"]),
-        .testTarget(name: "MeshLogAnalysisTests", dependencies: ["MeshLogAnalysis", "MeshLogStore", "MeshLogIngest", "MeshLogCore"]),
-        .testTarget(name: "MeshLogTraceTests", dependencies: ["MeshLogAnalysis", "MeshLogStore", "MeshLogIngest", "MeshLogCore"]),
+        .testTarget(name: "MeshLogIngestTests", dependencies: ["MeshLogIngest", "MeshLogStore", "MeshLogCore", "MeshLogGenerate"]),
+        .testTarget(name: "MeshLogAnalysisTests", dependencies: ["MeshLogAnalysis", "MeshLogStore", "MeshLogIngest", "MeshLogCore", "MeshLogGenerate"]),
+        .testTarget(name: "MeshLogTraceTests", dependencies: ["MeshLogAnalysis", "MeshLogStore", "MeshLogIngest", "MeshLogCore", "MeshLogGenerate"]),
     ]
 )

@@ -7,8 +7,10 @@ struct DocExample: Sendable, CustomTestStringConvertible {
     var origin: String
     /// The command as written.
     var command: String
-    /// The arguments after `meshlog`.
+    /// The arguments after `meshlog` (or `meshlog-bench`).
     var arguments: [String]
+    /// Whether it runs the benchmark tool, `meshlog-bench`, rather than `meshlog`.
+    var runsBench = false
     /// A command piping into meshlog (`kubectl logs … | meshlog ingest -`): a sample pod log is
     /// fed to stdin in its place.
     var readsPipe = false
@@ -23,12 +25,12 @@ struct DocExample: Sendable, CustomTestStringConvertible {
 
     var testDescription: String { "\(origin): \(command)" }
 
-    /// The subcommand (`status`, `ingest`, …).
-    var subcommand: String? { arguments.first }
+    /// The subcommand (`status`, `ingest`, …), or `meshlog-bench` for the benchmark tool.
+    var subcommand: String? { runsBench ? "meshlog-bench" : arguments.first }
 
     /// The long options it passes (`--since`, …), without values.
     var longOptions: [String] {
-        arguments.dropFirst().compactMap { word in
+        arguments.dropFirst(runsBench ? 0 : 1).compactMap { word in
             guard word.hasPrefix("--"), word.count > 2 else { return nil }
             return String(word.split(separator: "=", maxSplits: 1)[0])
         }
@@ -50,6 +52,7 @@ struct DocExample: Sendable, CustomTestStringConvertible {
         self.origin = origin
         self.command = command
         readsPipe = index > 0
+        runsBench = segments[index].contains("meshlog-bench")
         var kept: [String] = []
         var i = 0
         while i < args.count {
@@ -68,8 +71,9 @@ struct DocExample: Sendable, CustomTestStringConvertible {
 
     /// How many words start meshlog in `words` (`meshlog`: 1, `swift run -c release meshlog`: 5), or nil.
     private static func meshlogStart(_ words: [String]) -> Int? {
-        if words.first == "meshlog" { return 1 }
-        if words.starts(with: ["swift", "run"]), let m = words.firstIndex(of: "meshlog") { return m + 1 }
+        let tools: Set<String> = ["meshlog", "meshlog-bench"]
+        if let first = words.first, tools.contains(first) { return 1 }
+        if words.starts(with: ["swift", "run"]), let m = words.firstIndex(where: tools.contains) { return m + 1 }
         return nil
     }
 }

@@ -14,8 +14,17 @@ struct HelpText: Sendable {
 
     var commands: [Command]
 
-    /// Reads the help of every subcommand from the built binary.
+    /// Reads the help of every subcommand from the built binary, and of `meshlog-bench` when it is built.
     static func load() throws -> HelpText {
+        var help = HelpText(commands: try commands())
+        if MeshLogBinary.benchURL != nil {
+            help.commands.append(command("meshlog-bench", text: try MeshLogBinary.runBench(["--help"]).stdout))
+        }
+        return help
+    }
+
+    /// The help of `meshlog`'s subcommands.
+    private static func commands() throws -> [Command] {
         let top = try MeshLogBinary.run(["--help"]).stdout
         let names = section("SUBCOMMANDS:", of: top).compactMap { line -> String? in
             // A name is indented by two spaces; wrapped abstracts are indented further.
@@ -23,8 +32,11 @@ struct HelpText: Sendable {
                   name.allSatisfy({ $0.isLowercase || $0 == "-" }) else { return nil }
             return String(name)
         }
-        return HelpText(commands: try names.map { name in
-            let text = try MeshLogBinary.run(["help", name]).stdout
+        return try names.map { name in command(name, text: try MeshLogBinary.run(["help", name]).stdout) }
+    }
+
+    /// One command's examples and options, read from its help text.
+    private static func command(_ name: String, text: String) -> Command {
             var examples: [String] = []
             var inExamples = false
             for line in text.components(separatedBy: "\n") {
@@ -48,7 +60,6 @@ struct HelpText: Sendable {
                     .map(String.init).filter { $0.hasPrefix("--") }
             }.filter { $0 != "--help" && $0 != "--version" }
             return Command(name: name, exampleLines: examples, options: options)
-        })
     }
 
     /// The lines after `header` up to the next blank line that is followed by an unindented line.

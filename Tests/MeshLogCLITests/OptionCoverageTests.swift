@@ -26,16 +26,18 @@ struct OptionCoverageTests {
         var missing: [String] = []
         for command in help.commands {
             for option in command.options where !used.contains("\(command.name) \(option)") {
-                missing.append("meshlog \(command.name) \(option)")
+                missing.append(command.name == "meshlog-bench" ? "meshlog-bench \(option)" : "meshlog \(command.name) \(option)")
             }
         }
         #expect(missing.isEmpty, "documented but never run: \(missing.joined(separator: ", "))")
     }
 
     /// The subcommands and long options of every `["subcommand", …]` argument list in the test
-    /// sources that starts meshlog (`MeshLogBinary.run([...])`, `start([...])`, `runMeshLog([...])`).
+    /// sources that starts meshlog (`MeshLogBinary.run([...])`, `start([...])`, `runMeshLog([...])`),
+    /// and the options of every `runBench([...])` (as subcommand `meshlog-bench`).
     static func invocationsInTests() throws -> [(String, [String])] {
         let pattern = try NSRegularExpression(pattern: #"(?:run|start|runMeshLog)\(\s*\[\s*"([a-z-]+)"([^\]]*)\]"#)
+        let bench = try NSRegularExpression(pattern: #"runBench\(\s*\[([^\]]*)\]"#)
         let option = try NSRegularExpression(pattern: #""(--[a-z][a-z-]*)"#)
         var out: [(String, [String])] = []
         let tests = Repository.root.appendingPathComponent("Tests")
@@ -49,6 +51,11 @@ struct OptionCoverageTests {
                 let options = option.matches(in: rest, range: NSRange(rest.startIndex..., in: rest))
                     .map { String(rest[Range($0.range(at: 1), in: rest)!]) }
                 out.append((name, options))
+            }
+            for m in bench.matches(in: text, range: range) {
+                let list = String(text[Range(m.range(at: 1), in: text)!])
+                out.append(("meshlog-bench", option.matches(in: list, range: NSRange(list.startIndex..., in: list))
+                    .map { String(list[Range($0.range(at: 1), in: list)!]) }))
             }
         }
         return out

@@ -44,7 +44,8 @@ extension DocExample {
             return MeshLogBinary.Result(status: p.terminationStatus, stdout: "", stderr: "")
         }
         let stdin = readsPipe ? FileManager.default.contents(atPath: Repository.samples + "/course-v1-czdtkp4px-2jkfm.log") : nil
-        var result = try MeshLogBinary.run(arguments, environment: environment, stdin: stdin, directory: directory)
+        var result = runsBench ? try MeshLogBinary.runBench(arguments, directory: directory)
+            : try MeshLogBinary.run(arguments, environment: environment, stdin: stdin, directory: directory)
         if let stdoutFile {
             let path = stdoutFile.hasPrefix("/") ? stdoutFile : directory + "/" + stdoutFile
             try Data(result.stdout.utf8).write(to: URL(fileURLWithPath: path))

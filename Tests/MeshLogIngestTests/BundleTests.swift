@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MeshLogCore
+import MeshLogGenerate
 import MeshLogStore
 
 @Suite("Cluster dump bundles")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MeshLogCore
+import MeshLogGenerate
 import MeshLogStore
 
 /// Writes a generated mesh dump (one file per pod) and returns its folder.

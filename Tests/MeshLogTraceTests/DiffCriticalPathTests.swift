@@ -1,6 +1,7 @@
 import Foundation
 import MeshLogAnalysis
 import MeshLogCore
+import MeshLogGenerate
 import MeshLogIngest
 import MeshLogStore
 import Testing

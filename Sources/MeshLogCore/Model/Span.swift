@@ -174,7 +174,7 @@ public struct Span: Sendable, Equatable {
     }
 
     /// Appends `s` as a JSON string literal (quotes, backslashes and control characters escaped).
-    static func appendJSONString(_ s: String, to out: inout String) {
+    public static func appendJSONString(_ s: String, to out: inout String) {
         out.append("\"")
         var needsEscape = false
         for b in s.utf8 where b < 0x20 || b == 0x22 || b == 0x5C {

@@ -1,3 +1,4 @@
+import MeshLogTerminal
 import ArgumentParser
 import Foundation
 import MeshLogAnalysis

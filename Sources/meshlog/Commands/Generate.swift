@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MeshLogCore
+import MeshLogGenerate
 
 extension MeshLog {
     /// `meshlog generate`: deterministic synthetic access logs for the learning platform's mesh.

@@ -1,3 +1,4 @@
+import MeshLogTerminal
 import ArgumentParser
 import MeshLogAnalysis
 import MeshLogStore

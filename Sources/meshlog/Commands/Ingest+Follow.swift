@@ -1,3 +1,4 @@
+import MeshLogTerminal
 import Dispatch
 import Foundation
 import MeshLogCore

@@ -1,3 +1,4 @@
+import MeshLogCore
 import Foundation
 
 /// The access-log format the generator renders lines in.

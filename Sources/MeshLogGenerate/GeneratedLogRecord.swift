@@ -1,3 +1,4 @@
+import MeshLogCore
 /// An `ip:port` socket address as Envoy prints it (`10.244.1.7:8080`, `203.0.113.9:0`).
 public struct GeneratedAddress: Sendable, Hashable, CustomStringConvertible {
     /// The IPv4 address.

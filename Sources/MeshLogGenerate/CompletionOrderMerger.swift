@@ -1,3 +1,4 @@
+import MeshLogCore
 /// Merges the lines of overlapping requests into one stream in completion order (the order sidecars write them).
 ///
 /// Requests must be added in arrival order (as `TrafficGenerator.nextRequest()` returns them), each with its lines

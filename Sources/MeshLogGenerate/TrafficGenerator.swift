@@ -1,3 +1,4 @@
+import MeshLogCore
 import Foundation
 
 /// Generates deterministic synthetic mesh traffic: one edge request at a time, with ground truth and log lines.

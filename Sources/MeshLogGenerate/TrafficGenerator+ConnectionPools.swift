@@ -1,3 +1,4 @@
+import MeshLogCore
 extension TrafficGenerator {
     /// Keep-alive connection pools, so that ephemeral ports (and therefore hop join addresses) repeat as in a real mesh.
     ///

@@ -1,3 +1,4 @@
+import MeshLogCore
 extension MeshTopology {
     /// The learning platform's mesh: namespace `lms` behind `istio-ingressgateway` in `istio-system`.
     ///

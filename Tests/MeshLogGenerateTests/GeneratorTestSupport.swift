@@ -1,3 +1,4 @@
+import MeshLogGenerate
 import Foundation
 @testable import MeshLogCore
 

@@ -1,3 +1,4 @@
+import MeshLogCore
 /// A description of a service mesh for traffic generation: gateway, services, versions, pods and call graph.
 ///
 /// A topology is plain data. `TrafficGenerator` compiles it once and then walks the call graph of

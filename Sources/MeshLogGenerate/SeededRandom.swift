@@ -1,3 +1,4 @@
+import MeshLogCore
 import Foundation
 
 /// A small, fast, seedable random number generator (xoshiro256**) whose sequence never changes between releases.

@@ -1,3 +1,4 @@
+import MeshLogCore
 import Foundation
 
 /// The span file formats `meshlog generate --spans` writes.

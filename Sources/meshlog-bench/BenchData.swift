@@ -1,5 +1,7 @@
 import Foundation
+import MeshLogTerminal
 import MeshLogCore
+import MeshLogGenerate
 #if canImport(Glibc)
 import Glibc
 #endif

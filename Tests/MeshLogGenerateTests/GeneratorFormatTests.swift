@@ -1,3 +1,4 @@
+import MeshLogGenerate
 import Foundation
 import Testing
 @testable import MeshLogCore

@@ -1,3 +1,4 @@
+import MeshLogCore
 /// One edge request through the mesh: its request id, the ground-truth call tree and every access-log line it caused.
 public struct GeneratedRequest: Sendable {
     /// The x-request-id (UUID v4, lowercase) carried through every hop.

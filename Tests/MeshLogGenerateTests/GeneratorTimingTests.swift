@@ -1,3 +1,4 @@
+import MeshLogGenerate
 import Testing
 @testable import MeshLogCore
 

@@ -1,3 +1,4 @@
+import MeshLogCore
 /// A `MeshTopology` compiled into index-based tables for fast simulation (internal to `TrafficGenerator`).
 ///
 /// Pods, versions, services and operations are classes so that the hot path copies one reference, not a dozen strings.

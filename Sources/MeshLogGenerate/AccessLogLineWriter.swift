@@ -1,3 +1,4 @@
+import MeshLogCore
 /// Renders `GeneratedLogRecord`s as Envoy/Istio access-log lines, fast and without Foundation formatting.
 ///
 /// Timestamps, integers and addresses are formatted by hand into a byte buffer; one line costs about a

@@ -1,3 +1,4 @@
+import MeshLogCore
 import CZlib
 import Foundation
 

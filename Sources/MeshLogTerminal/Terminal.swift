@@ -6,22 +6,22 @@ import Darwin
 import Foundation
 
 /// Writing to stdout and stderr, and knowing whether they are terminals.
-enum Terminal {
-    static var stderrIsTTY: Bool { isatty(2) != 0 }
-    static var stdoutIsTTY: Bool { isatty(1) != 0 }
+public enum Terminal {
+    public static var stderrIsTTY: Bool { isatty(2) != 0 }
+    public static var stdoutIsTTY: Bool { isatty(1) != 0 }
 
     /// Writes to standard output.
-    static func out(_ s: String) {
+    public static func out(_ s: String) {
         FileHandle.standardOutput.write(Data(s.utf8))
     }
 
     /// Writes to standard error.
-    static func err(_ s: String) {
+    public static func err(_ s: String) {
         FileHandle.standardError.write(Data(s.utf8))
     }
 
     /// A number with thousands separators.
-    static func count(_ n: Int) -> String {
+    public static func count(_ n: Int) -> String {
         let s = String(n)
         var out = ""
         for (i, c) in s.reversed().enumerated() {
@@ -32,7 +32,7 @@ enum Terminal {
     }
 
     /// A byte count in human units.
-    static func bytes(_ n: Int64) -> String {
+    public static func bytes(_ n: Int64) -> String {
         let units = ["B", "KB", "MB", "GB", "TB"]
         var v = Double(n)
         var u = 0
