@@ -54,14 +54,9 @@ public enum GzipInflater: String, Sendable, CaseIterable {
 
     /// An inflater chosen from the environment, and why the environment's wish was not followed.
     public struct Selection: Sendable, Equatable {
+        /// The inflater to use.
         public var inflater: GzipInflater
         /// Set when `MESHLOG_INFLATE` named an unavailable or unknown inflater.
         public var note: String?
-
-        /// A choice of `inflater`, with a `note` when it is not the one asked for.
-        public init(inflater: GzipInflater, note: String? = nil) {
-            self.inflater = inflater
-            self.note = note
-        }
     }
 }
