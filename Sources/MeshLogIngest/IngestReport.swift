@@ -39,6 +39,9 @@ public struct IngestSummary: Sendable, Codable, Equatable {
     public var bytesRead: Int64 = 0
     public var seconds: Double = 0
     public var database: String = ""
+    /// The library that inflates gzip input in this process, "isa-l" or "zlib" (`GzipInflater`),
+    /// given whether or not an input was gzipped.
+    public var inflater: String = GzipInflater.preferred.name
     public var reports: [FileReport] = []
     /// Where the run's time went, for tuning (not part of the JSON summary); nil when no writer
     /// thread ran.
@@ -55,7 +58,7 @@ public struct IngestSummary: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case files, database, seconds, reports
+        case files, database, seconds, reports, inflater
         case filesSkipped = "files_skipped"
         case linesRead = "lines_read"
         case recordsStored = "records_stored"

@@ -93,6 +93,10 @@ struct MeshLogBench: ParsableCommand {
         }
         let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
         var results: [(String, String)] = [("input", path), ("input_bytes", String(size))]
+        if try InputOpener.detectFormat(InputFile(path: path)).isGzip {
+            if let note = GzipInflater.selection.note { Terminal.err("meshlog: note: \(note)\n") }
+            results.append(("inflater", GzipInflater.preferred.name))
+        }
         if !bundle {
             // Parse only: read, split, match the format, typed values (what lnav or GoAccess do).
             let parse = try ParseBenchmark.run(path: path, encode: false)

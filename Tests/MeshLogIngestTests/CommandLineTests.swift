@@ -1,4 +1,5 @@
 import Foundation
+import MeshLogCore
 import Testing
 
 /// Runs the built `meshlog` and captures its output.
@@ -50,6 +51,12 @@ struct CommandLineTests {
         #expect(again["files_skipped"] as? Int == files)
         let count = try runMeshLog(["sql", "SELECT count(*) AS n FROM access_log", "--csv", "--db", db])
         #expect(count.stdout == "n\r\n\(stored)\r\n")
+        // The samples hold gzip files: the summary names the inflater, and zlib stores the same rows.
+        #expect(summary["inflater"] as? String == GzipInflater.preferred.name)
+        let zlib = try runMeshLog(["ingest", samplesFolder, "--json", "--db", dir.path("zlib.db")], environment: ["MESHLOG_INFLATE": "zlib"])
+        let zlibSummary = try #require(try JSONSerialization.jsonObject(with: Data(zlib.stdout.utf8)) as? [String: Any])
+        #expect(zlibSummary["inflater"] as? String == "zlib")
+        #expect(zlibSummary["records_stored"] as? Int == stored)
     }
 
     @Test func stdinWithReporterAndFormatString() throws {
@@ -98,6 +105,7 @@ struct CommandLineTests {
         let members = try runTool("/usr/bin/tar", ["-tzf", tarball]).stdout
             .split(separator: "\n").filter { $0.hasSuffix("/istio-proxy/0.log") }
         #expect(members.count == Int(figures["files"] as? String ?? ""))
+        #expect(figures["inflater"] as? String == GzipInflater.preferred.name)
         // var/log/pods/<namespace>_<pod>_<uid>/istio-proxy/0.log
         #expect(members.allSatisfy { $0.hasPrefix("var/log/pods/") && $0.split(separator: "/")[3].split(separator: "_").count == 3 })
         // Every generated line is stored (generation stops after the request that reaches --lines).

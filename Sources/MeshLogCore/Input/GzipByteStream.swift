@@ -1,9 +1,8 @@
-import CIsal
-
 /// A `ByteStream` that decompresses gzip data read from another stream.
 ///
-/// Decoding uses Intel's ISA-L (`isal_inflate`), about twice as fast as zlib's `inflate` on
-/// access logs; it reads the gzip header and checks each member's CRC-32 and length.
+/// Decoding uses Intel's ISA-L when it is available (about twice as fast as zlib on access
+/// logs) and zlib otherwise; `GzipInflater.preferred` says which, and `inflater:` picks one.
+/// Both read the gzip header and check each member's CRC-32 and length.
 ///
 /// Handles concatenated gzip members (as written by `cat a.gz b.gz` or `gzip` appending):
 /// after the end of a member, if more input follows, decoding goes on with the next member.
@@ -21,10 +20,13 @@ public final class GzipByteStream: ByteStream {
 
     /// The name used in error messages.
     public let path: String
+    /// The library decoding this stream.
+    public let inflater: GzipInflater
     private let source: ByteStream
-    /// ISA-L's decoder state (about 50 KB, so on the heap).
-    private let decoder: UnsafeMutablePointer<inflate_state>
+    private let decoder: any Inflater
     private let input: UnsafeMutableRawBufferPointer
+    /// Bytes of `input` filled by the last refill; the decoder reads up to their end.
+    private var inputFilled = 0
     private var state = State.inflating
     private var sourceEnded = false
     private var fedBytes: Int64 = 0
@@ -36,19 +38,27 @@ public final class GzipByteStream: ByteStream {
 
     /// Decompresses `source`, naming it `path` in errors.
     ///
-    /// - Parameter inputBufferSize: size of the compressed-input buffer.
-    public init(_ source: ByteStream, path: String, inputBufferSize: Int = 256 << 10) throws {
+    /// - Parameters:
+    ///   - inputBufferSize: size of the compressed-input buffer.
+    ///   - inflater: the library to decode with; throws `InputError.unreadable` if it is unavailable.
+    public init(_ source: ByteStream, path: String, inputBufferSize: Int = 256 << 10,
+                inflater: GzipInflater = .preferred) throws {
+        switch inflater {
+        case .isal:
+            guard let isal = IsalInflater() else {
+                throw InputError.unreadable(path: path, reason: "ISA-L's gzip decoder is not available (libisal.so.2)")
+            }
+            decoder = isal
+        case .zlib:
+            decoder = try ZlibInflater(path: path)
+        }
         self.source = source
         self.path = path
+        self.inflater = inflater
         self.input = .allocate(byteCount: max(inputBufferSize, 64), alignment: 16)
-        self.decoder = .allocate(capacity: 1)
-        decoder.initialize(to: inflate_state())
-        startMember()
     }
 
     deinit {
-        decoder.deinitialize(count: 1)
-        decoder.deallocate()
         input.deallocate()
     }
 
@@ -56,7 +66,12 @@ public final class GzipByteStream: ByteStream {
     public var rawBytesRead: Int64 { source.rawBytesRead }
 
     /// Offset, in the compressed data, of the next byte the decoder will look at.
-    public var compressedOffset: Int64 { fedBytes - Int64(decoder.pointee.avail_in) }
+    public var compressedOffset: Int64 { fedBytes - Int64(decoder.availableInput) }
+
+    /// The next compressed byte the decoder will look at; `decoder.availableInput` bytes follow.
+    private var nextInput: UnsafeMutablePointer<UInt8> {
+        input.baseAddress!.assumingMemoryBound(to: UInt8.self) + (inputFilled - decoder.availableInput)
+    }
 
     /// Decompresses up to `buffer.count` bytes; 0 at the end of the last member.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -64,34 +79,21 @@ public final class GzipByteStream: ByteStream {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
         if case .finished = state { return 0 }
         let capacity = min(buffer.count, Int(UInt32.max))
-        decoder.pointee.next_out = base.assumingMemoryBound(to: UInt8.self)
-        decoder.pointee.avail_out = UInt32(capacity)
+        decoder.setOutput(base.assumingMemoryBound(to: UInt8.self), count: capacity)
         do {
             try decode()
         } catch let error as InputError {
             pendingError = error
-            let produced = capacity - Int(decoder.pointee.avail_out)
+            let produced = capacity - decoder.availableOutput
             if produced > 0 { return produced }
             throw error
         }
-        return capacity - Int(decoder.pointee.avail_out)
-    }
-
-    /// Starts decoding a gzip member (header, deflate data, CRC-32 and length trailer).
-    private func startMember() {
-        // Initialising clears the buffers too: keep the input left and the output room.
-        let input = (decoder.pointee.next_in, decoder.pointee.avail_in)
-        let output = (decoder.pointee.next_out, decoder.pointee.avail_out)
-        isal_inflate_init(decoder)
-        decoder.pointee.crc_flag = UInt32(ISAL_GZIP)
-        (decoder.pointee.next_in, decoder.pointee.avail_in) = input
-        (decoder.pointee.next_out, decoder.pointee.avail_out) = output
-        checkMagic = true
+        return capacity - decoder.availableOutput
     }
 
     /// Runs the decoder until the output buffer is full or the data ends.
     private func decode() throws {
-        while decoder.pointee.avail_out > 0 {
+        while decoder.availableOutput > 0 {
             switch state {
             case .finished:
                 return
@@ -102,35 +104,36 @@ public final class GzipByteStream: ByteStream {
                 }
             case .inflating:
                 var sourceDone = false
-                if decoder.pointee.avail_in == 0, try !refill() { sourceDone = true }
+                if decoder.availableInput == 0, try !refill() { sourceDone = true }
                 if checkMagic, !sourceDone {
                     // The decoder would read the whole header before judging it; say at once.
-                    if decoder.pointee.next_in[0] != 0x1f
-                        || (decoder.pointee.avail_in > 1 && decoder.pointee.next_in[1] != 0x8b) {
+                    let next = nextInput
+                    if next[0] != 0x1f || (decoder.availableInput > 1 && next[1] != 0x8b) {
                         throw InputError.corruptGzip(path: path, compressedOffset: compressedOffset,
                                                      reason: membersDecoded == 0 ? "not gzip data (no gzip header)"
                                                         : "unexpected data after the end of gzip member \(membersDecoded) (not a gzip header)")
                     }
                     checkMagic = false
                 }
-                let before = decoder.pointee.avail_out
-                let status = isal_inflate(decoder)
-                if status < 0 || status == ISAL_NEED_DICT {
-                    throw InputError.corruptGzip(path: path, compressedOffset: compressedOffset,
-                                                 reason: "\(Self.message(status)) in gzip member \(membersDecoded + 1)")
-                }
-                if decoder.pointee.block_state == ISAL_BLOCK_FINISH {
+                let before = decoder.availableOutput
+                switch decoder.inflate() {
+                case .memberEnded:
                     membersDecoded += 1
                     state = .memberEnded
                     continue
+                case .checksumFailed(let unread):
+                    // Both decoders name the member's end: read the rest of its trailer first.
+                    try skipInput(unread)
+                    throw InputError.corruptGzip(path: path, compressedOffset: compressedOffset,
+                                                 reason: "incorrect data check (CRC-32 or length) in gzip member \(membersDecoded + 1)")
+                case .failed(let reason):
+                    throw InputError.corruptGzip(path: path, compressedOffset: compressedOffset,
+                                                 reason: "\(reason) in gzip member \(membersDecoded + 1)")
+                case .progress:
+                    break
                 }
                 // The source has ended and the decoder had nothing left to hand out.
-                if sourceDone, decoder.pointee.avail_out == before, decoder.pointee.avail_in == 0 {
-                    let reason = fedBytes == 0
-                        ? "the input is empty (no gzip header)"
-                        : "unexpected end of data inside gzip member \(membersDecoded + 1) (file truncated)"
-                    throw InputError.corruptGzip(path: path, compressedOffset: compressedOffset, reason: reason)
-                }
+                if sourceDone, decoder.availableOutput == before, decoder.availableInput == 0 { throw truncated() }
             }
         }
     }
@@ -139,10 +142,13 @@ public final class GzipByteStream: ByteStream {
     /// padding; throws on other trailing data.
     private func startNextMember() throws -> Bool {
         while true {
-            if decoder.pointee.avail_in == 0, try !refill() { return false }
-            let next = decoder.pointee.next_in!
+            if decoder.availableInput == 0, try !refill() { return false }
+            let next = nextInput
             if next[0] == 0x1f {
-                startMember()
+                if let reason = decoder.startMember() {
+                    throw InputError.corruptGzip(path: path, compressedOffset: compressedOffset, reason: reason)
+                }
+                checkMagic = true
                 state = .inflating
                 return true
             }
@@ -152,17 +158,35 @@ public final class GzipByteStream: ByteStream {
                     reason: "unexpected data after the end of gzip member \(membersDecoded) (not a gzip header)")
             }
             // Skip zero padding.
-            let available = Int(decoder.pointee.avail_in)
+            let available = decoder.availableInput
             var zeros = 0
             while zeros < available && next[zeros] == 0 { zeros += 1 }
-            decoder.pointee.next_in = next + zeros
-            decoder.pointee.avail_in -= UInt32(zeros)
+            decoder.setInput(next + zeros, count: available - zeros)
             if zeros < available {
                 throw InputError.corruptGzip(
                     path: path, compressedOffset: compressedOffset,
                     reason: "unexpected data after the end of gzip member \(membersDecoded) (not a gzip header)")
             }
         }
+    }
+
+    /// Steps over `count` compressed bytes, reading more input as needed.
+    private func skipInput(_ count: Int) throws {
+        var left = count
+        while left > 0 {
+            if decoder.availableInput == 0, try !refill() { throw truncated() }
+            let step = min(left, decoder.availableInput)
+            decoder.setInput(nextInput + step, count: decoder.availableInput - step)
+            left -= step
+        }
+    }
+
+    /// The error for input that ended inside a member (or before the first).
+    private func truncated() -> InputError {
+        let reason = fedBytes == 0
+            ? "the input is empty (no gzip header)"
+            : "unexpected end of data inside gzip member \(membersDecoded + 1) (file truncated)"
+        return InputError.corruptGzip(path: path, compressedOffset: compressedOffset, reason: reason)
     }
 
     /// Reads more compressed input; false at the end of the source.
@@ -174,22 +198,8 @@ public final class GzipByteStream: ByteStream {
             return false
         }
         fedBytes += Int64(n)
-        decoder.pointee.next_in = input.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        decoder.pointee.avail_in = UInt32(n)
+        inputFilled = n
+        decoder.setInput(input.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)
         return true
-    }
-
-    /// Words for an `isal_inflate` error.
-    private static func message(_ status: Int32) -> String {
-        switch status {
-        case ISAL_INVALID_BLOCK: return "invalid deflate block"
-        case ISAL_INVALID_SYMBOL: return "invalid compressed data (bad symbol)"
-        case ISAL_INVALID_LOOKBACK: return "invalid compressed data (distance too far back)"
-        case ISAL_INVALID_WRAPPER: return "not a gzip header"
-        case ISAL_UNSUPPORTED_METHOD: return "unsupported compression method"
-        case ISAL_INCORRECT_CHECKSUM: return "incorrect data check (CRC-32 or length)"
-        case ISAL_NEED_DICT: return "a preset dictionary is needed"
-        default: return "gzip decoder error \(status)"
-        }
     }
 }

@@ -79,6 +79,7 @@ extension MeshLog {
             let path = database.path
             let db = try SQLiteStore.openForWriting(path: path)
             let ingester = try Ingester(db: db, options: IngestOptions(format: choice, reporter: reporter, batchSize: batchSize, bulkLoad: bulk == "auto" ? nil : bulk == "yes"))
+            if !quiet, let note = GzipInflater.selection.note { Terminal.err("meshlog: note: \(note)\n") }
             if follow { return try runFollow(ingester) }
             let showProgress = !quiet && Terminal.stderrIsTTY
             var progressShown = false
