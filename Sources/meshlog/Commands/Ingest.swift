@@ -75,12 +75,37 @@ extension MeshLog {
             do { choice = try IngestOptions.FormatChoice.parse(format) } catch let error as IngestError {
                 throw ValidationError(error.description)
             }
+            // The summary's seconds run from here to the store closed: discovery, opening the store,
+            // the run, the index and statistics work at its end, and the last checkpoint.
+            let started = Date()
             let inputs = try InputDiscovery.expand(paths)
-            let path = database.path
-            let db = try SQLiteStore.openForWriting(path: path)
+            guard var summary = try ingest(inputs, format: choice) else { return }
+            summary.seconds = Date().timeIntervalSince(started)
+            if ProcessInfo.processInfo.environment["MESHLOG_TIMING"] != nil, let t = summary.timing {
+                Terminal.err(String(format: "timing: writer %.2fs wall %.2fs cpu; parser %.2fs cpu, waited %.2fs\n",
+                                    t.writerSeconds, t.writerCPUSeconds, t.parserCPUSeconds, t.waitSeconds))
+            }
+            try printSummary(summary)
+            let failed = summary.filesWithoutAccessLogs
+            if !failed.isEmpty {
+                throw CommandFailure("\(failed.count) input(s) had no parsable access-log line: \(failed.map(\.path).joined(separator: ", ")). Check the file, or give --format (see `meshlog formats`).")
+            }
+            if strict, summary.linesRejected > 0 || summary.reports.contains(where: { $0.state == .failed || $0.error != nil }) {
+                Terminal.err("meshlog: --strict: \(summary.linesRejected) line(s) rejected; see `meshlog sql \"SELECT * FROM rejected\"`\n")
+                throw ExitCode.failure
+            }
+        }
+
+        /// Opens the store, ingests `inputs` with progress on stderr and closes the store again (its
+        /// last checkpoint included); nil when `--follow` ran instead.
+        private func ingest(_ inputs: [InputFile], format choice: IngestOptions.FormatChoice) throws -> IngestSummary? {
+            let db = try SQLiteStore.openForWriting(path: database.path)
             let ingester = try Ingester(db: db, options: IngestOptions(format: choice, reporter: reporter, batchSize: batchSize, bulkLoad: bulk == "auto" ? nil : bulk == "yes"))
             if !quiet, let note = GzipInflater.selection.note { Terminal.err("meshlog: note: \(note)\n") }
-            if follow { return try runFollow(ingester) }
+            if follow {
+                try runFollow(ingester)
+                return nil
+            }
             let showProgress = !quiet && Terminal.stderrIsTTY
             var progressShown = false
             let summary = try ingester.run(inputs) { event in
@@ -110,19 +135,7 @@ extension MeshLog {
                 }
             }
             if progressShown { Terminal.err("\r\u{1B}[K") }
-            if ProcessInfo.processInfo.environment["MESHLOG_TIMING"] != nil, let t = summary.timing {
-                Terminal.err(String(format: "timing: writer %.2fs wall %.2fs cpu; parser %.2fs cpu, waited %.2fs\n",
-                                    t.writerSeconds, t.writerCPUSeconds, t.parserCPUSeconds, t.waitSeconds))
-            }
-            try printSummary(summary)
-            let failed = summary.filesWithoutAccessLogs
-            if !failed.isEmpty {
-                throw CommandFailure("\(failed.count) input(s) had no parsable access-log line: \(failed.map(\.path).joined(separator: ", ")). Check the file, or give --format (see `meshlog formats`).")
-            }
-            if strict, summary.linesRejected > 0 || summary.reports.contains(where: { $0.state == .failed || $0.error != nil }) {
-                Terminal.err("meshlog: --strict: \(summary.linesRejected) line(s) rejected; see `meshlog sql \"SELECT * FROM rejected\"`\n")
-                throw ExitCode.failure
-            }
+            return summary
         }
 
         /// Prints the summary on stdout: a table, or JSON with `--json`.
