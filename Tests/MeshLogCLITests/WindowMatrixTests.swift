@@ -119,6 +119,19 @@ struct WindowMatrixTests {
         #expect(first + second == whole)
     }
 
+    @Test func serviceNamesAreBoundNotQuotedIn() throws {
+        let store = try SamplesStore.shared.get()
+        for hostile in ["x' OR 1=1 --", "course'", "*/ SELECT 1 /*"] {
+            let run = try MeshLogBinary.run(["status", "--service", hostile, "--json", "--explain", "--db", store.database])
+            #expect(run.status == 0, "\(hostile): \(run.stderr)")
+            #expect(try rows(["status", "--service", hostile, "--json", "--db", store.database]).isEmpty)
+        }
+        let run = try MeshLogBinary.run(["status", "--service", "course'", "--explain", "--db", store.database])
+        // --explain shows the statement runnable, the value written in as an SQL literal.
+        #expect(run.stderr.contains("WHERE value IN ('course''')"))
+        #expect(try rows(["status", "--service", "course", "--json", "--db", store.database]).count == 1)
+    }
+
     /// The rows of a command's `--json` array.
     private func rows(_ arguments: [String]) throws -> [[String: Any]] {
         let run = try MeshLogBinary.run(arguments)

@@ -349,9 +349,33 @@ public enum AnswerQueries {
 
     // MARK: - dictionary
 
-    /// The ids under which `values` are stored (a value can have several ids).
-    public static func dictionaryIDs(of values: [String]) -> String {
-        "SELECT id FROM dict WHERE value IN (\(values.map { SQLValue.text($0).description }.joined(separator: ", "))) ORDER BY id"
+    /// The ids under which `count` values are stored (a value can have several ids); the values
+    /// are bound to its `?` parameters, never written into the text.
+    public static func dictionaryIDs(count: Int) -> String {
+        "SELECT id FROM dict WHERE value IN (\(Array(repeating: "?", count: count).joined(separator: ", "))) ORDER BY id"
+    }
+
+    /// `sql` with its `?` parameters written out as literals, for `--explain`: runnable text.
+    /// A `?` inside a quoted string or identifier is left alone.
+    public static func inlined(_ sql: String, _ arguments: [SQLValue]) -> String {
+        guard !arguments.isEmpty else { return sql }
+        var out = ""
+        var next = arguments.makeIterator()
+        var quote: Character?
+        for c in sql {
+            if let q = quote {
+                if c == q { quote = nil }
+                out.append(c)
+            } else if c == "'" || c == "\"" {
+                quote = c
+                out.append(c)
+            } else if c == "?", let value = next.next() {
+                out += value.description
+            } else {
+                out.append(c)
+            }
+        }
+        return out
     }
 
     /// The values of dictionary ids.

@@ -85,14 +85,16 @@ public final class SQLiteAnswerReader: AnswerReader {
 
     // MARK: - Running
 
-    /// Runs `sql`, recording it; statements with the same `key` are recorded once with a count.
-    private func query(_ sql: String, key: String? = nil) throws -> [[SQLValue]] {
+    /// Runs `sql` with `arguments` bound to its `?` parameters, recording it (with the values
+    /// written in); statements with the same `key` are recorded once with a count.
+    private func query(_ sql: String, _ arguments: [SQLValue] = [], key: String? = nil) throws -> [[SQLValue]] {
         if let key, let index = log.firstIndex(where: { $0.key == key }) {
             log[index].repeats += 1
         } else {
-            log.append((key ?? "#\(log.count)", sql, 1))
+            log.append((key ?? "#\(log.count)", AnswerQueries.inlined(sql, arguments), 1))
         }
         let statement = try db.prepare(sql)
+        try statement.bind(arguments)
         var rows: [[SQLValue]] = []
         let n = statement.columnCount
         while try statement.step() {
@@ -114,7 +116,7 @@ public final class SQLiteAnswerReader: AnswerReader {
     private func serviceIDs(_ filter: AnswerFilter) throws -> [Int64]? {
         guard let services = filter.services else { return nil }
         if let cached = serviceIDCache[services] { return cached }
-        let ids = services.isEmpty ? [] : try query(AnswerQueries.dictionaryIDs(of: services)).compactMap { $0[0].int64 }
+        let ids = services.isEmpty ? [] : try query(AnswerQueries.dictionaryIDs(count: services.count), services.map(SQLValue.text)).compactMap { $0[0].int64 }
         serviceIDCache[services] = ids
         return ids
     }
@@ -346,7 +348,7 @@ public final class SQLiteAnswerReader: AnswerReader {
     public func compareGroups(by: CompareGrouping, filter: AnswerFilter, subsets: [String]?) throws -> [CompareGroup] {
         let ids = try serviceIDs(filter)
         let subsetIDs = try subsets.map { names in
-            names.isEmpty ? [] : try query(AnswerQueries.dictionaryIDs(of: names)).compactMap { $0[0].int64 }
+            names.isEmpty ? [] : try query(AnswerQueries.dictionaryIDs(count: names.count), names.map(SQLValue.text)).compactMap { $0[0].int64 }
         }
         let summaries = readSummaries(CompareQueries.canServe(by: by, filter: filter))
         let rows = try query(CompareQueries.groups(by: by, filter: filter, serviceIDs: ids, subsetIDs: subsetIDs,
