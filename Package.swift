@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "MeshLogCoreTests", dependencies: ["MeshLogCore"]),
         .testTarget(name: "MeshLogGenerateTests", dependencies: ["MeshLogGenerate", "MeshLogCore"]),
         .testTarget(name: "MeshLogStoreTests", dependencies: ["MeshLogStore"]),
-        .testTarget(name: "MeshLogIngestTests", dependencies: ["MeshLogIngest", "MeshLogStore", "MeshLogCore", "MeshLogGenerate"]),
+        .testTarget(name: "MeshLogIngestTests", dependencies: ["MeshLogIngest", "MeshLogStore", "MeshLogCore", "MeshLogGenerate", "MeshLogTestSupport"]),
         .testTarget(name: "MeshLogAnalysisTests", dependencies: ["MeshLogAnalysis", "MeshLogStore", "MeshLogIngest", "MeshLogCore", "MeshLogGenerate"]),
         .testTarget(name: "MeshLogTraceTests", dependencies: ["MeshLogAnalysis", "MeshLogStore", "MeshLogIngest", "MeshLogCore", "MeshLogGenerate"]),
     ]

@@ -72,7 +72,7 @@ struct CrashSafetyTests {
         var sawRows = Set<String>()
         while ingest.isRunning || reads < 3 {
             // Rows and their files' progress commit together: every snapshot agrees.
-            let r = try runMeshLog(["sql", """
+            let r = try MeshLogBinary.run(["sql", """
                 SELECT (SELECT count(*) FROM log_entry) - (SELECT coalesce(sum(records), 0) FROM source) AS gap,
                        (SELECT count(*) FROM log_entry) AS n
                 """, "--csv", "--db", db])

@@ -203,7 +203,7 @@ struct FollowTests {
     @Test func stdinIsReadUntilItEnds() throws {
         let dir = try TemporaryDirectory()
         let db = dir.path("f.db")
-        let result = try runMeshLog(["ingest", "--follow", "-", "--reporter", "edge-7", "--db", db, "--quiet"], stdin: Data(IstioLines.file(12).utf8))
+        let result = try MeshLogBinary.run(["ingest", "--follow", "-", "--reporter", "edge-7", "--db", db, "--quiet"], stdin: Data(IstioLines.file(12).utf8))
         #expect(result.status == 0)
         let reader = try SQLiteStore.openForReading(path: db)
         #expect(try reader.scalar("SELECT count(*) FROM access_log WHERE reporter = 'edge-7'").int64 == 12)

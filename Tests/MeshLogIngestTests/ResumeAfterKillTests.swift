@@ -2,34 +2,6 @@ import Foundation
 import Testing
 import MeshLogStore
 
-/// The `meshlog` executable built beside the tests.
-enum MeshLogBinary {
-    static let url: URL? = {
-        var candidates: [URL] = []
-        if let arg0 = CommandLine.arguments.first {
-            var dir = URL(fileURLWithPath: arg0).deletingLastPathComponent()
-            for _ in 0..<4 {
-                candidates.append(dir.appendingPathComponent("meshlog"))
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(root.appendingPathComponent(".build/debug/meshlog"))
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
-
-    /// Starts `meshlog` with arguments; output goes to /dev/null.
-    static func start(_ arguments: [String]) throws -> Process {
-        let p = Process()
-        p.executableURL = url
-        p.arguments = arguments
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
-    }
-}
-
 @Suite("Resume after a kill", .enabled(if: MeshLogBinary.url != nil))
 struct ResumeAfterKillTests {
     @Test func killedIngestResumesWithoutDuplicatesOrGaps() throws {
