@@ -49,6 +49,28 @@ struct CommandOptionTests {
         #expect((try? JSONSerialization.jsonObject(with: Data(diff.stdout.utf8))) != nil)
     }
 
+    @Test func traceCommandsExplainTheirSQL() throws {
+        let store = try SamplesStore.shared.get()
+        let id = "9f371e44-8937-419d-bd12-44d8a12c3280"
+        let trace = try MeshLogBinary.run(["trace", id, "--explain", "--db", store.database])
+        // Runnable statements, the request id written in as the blob it is stored as.
+        #expect(trace.stderr.contains("WHERE r.rid = x'9f371e448937419dbd1244d8a12c3280');"))
+        #expect(trace.stderr.contains("FROM span_entry s WHERE s.trace_id = x'a709e98496a7a0c815131b93ba5c2902';"))
+        #expect(trace.stdout == (try MeshLogBinary.run(["trace", id, "--db", store.database])).stdout)
+        let diff = try MeshLogBinary.run(["diff", id, "335e2044-9b53-4b58-82a4-7549014fcd6b", "--explain", "--db", store.database])
+        // The same statements for B: listed once, with how often they ran.
+        #expect(diff.stderr.contains("-- run 4 times; the first:\nSELECT id, start_us"))
+        let search = try MeshLogBinary.run(["traces", "--status", "503", "--explain", "--db", store.database])
+        #expect(search.stderr.contains("max(e.status BETWEEN 503 AND 503)"))
+        // Each statement the explanation shows runs as it stands.
+        for statement in trace.stderr.components(separatedBy: ";\n").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+            where statement.hasPrefix("SELECT") || statement.hasPrefix("--") {
+            let sql = statement.split(separator: "\n").filter { !$0.hasPrefix("--") }.joined(separator: "\n")
+            let run = try MeshLogBinary.run(["sql", sql, "--db", store.database])
+            #expect(run.status == 0, "\(sql): \(run.stderr)")
+        }
+    }
+
     @Test func generateOptionsShapeTheTraffic() throws {
         let dir = try TemporaryDirectory()
         let plain = dir.path("plain"), shaped = dir.path("shaped")

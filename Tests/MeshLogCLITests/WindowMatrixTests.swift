@@ -31,11 +31,11 @@ struct WindowMatrixTests {
         Command(arguments: ["query", "error_edges", "--param", "min_errors=2"]),
         Command(arguments: ["query", "canary_compare", "--exact", "--explain"]),
         Command(arguments: ["traces", "--status", "5xx", "--limit", "5"]),
-        Command(arguments: ["traces", "--flag", "URX", "--min-duration", "5ms"]),
+        Command(arguments: ["traces", "--flag", "URX", "--min-duration", "5ms", "--explain"]),
         Command(arguments: ["compare", "--service", "course", "--baseline-subset", "v1", "--candidate-subset", "v2",
                             "--confidence", "0.9", "--min-requests", "10"]),
         Command(arguments: ["compare", "--baseline-until", "30m", "--candidate-since", "30m", "--by", "route", "--exact", "--explain"]),
-        Command(arguments: ["critical-path", "--by", "route"]),
+        Command(arguments: ["critical-path", "--by", "route", "--explain"]),
         Command(arguments: ["critical-path", "--route", "GET /api/courses", "--limit", "50"]),
     ]
 

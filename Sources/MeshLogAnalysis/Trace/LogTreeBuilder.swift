@@ -1,3 +1,5 @@
+import MeshLogStore
+
 /// Rebuilds a request's call tree from access logs alone.
 ///
 /// 1. **Pair** every inbound line with the outbound line that caused it: first the caller's `upstream_local`

@@ -1,3 +1,5 @@
+import MeshLogStore
+
 /// Builds a trace tree from spans and merges the access-log lines of the same requests into it.
 ///
 /// Parents are found by `parent_id`. Zipkin's shared server half (same span id as its client) hangs under that

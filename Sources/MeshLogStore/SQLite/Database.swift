@@ -24,6 +24,8 @@ public final class Database: @unchecked Sendable {
     let connection: Connection
     private var statementCache: [String: Statement] = [:]
     private var savepointDepth = 0
+    /// Statement recorders started on this connection (kept alive as long as it is).
+    var recorders: [StatementRecorder] = []
 
     /// Opens (creating when needed, unless read-only) the database at `path`.
     ///

@@ -49,6 +49,7 @@ extension MeshLog {
         @OptionGroup var timeRange: TimeRangeOptions
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var explainOptions: ExplainOptions
 
         func validate() throws {
             if let limit, limit <= 0 { throw ValidationError("--limit must be positive (got \(limit)).") }
@@ -67,7 +68,7 @@ extension MeshLog {
                 options.sinceUs = window.sinceMicros
                 options.untilUs = window.untilMicros
             }
-            let report = try CriticalPathAnalysis(db: db).run(options)
+            let report = try explainOptions.explaining(db) { try CriticalPathAnalysis(db: db).run(options) }
             if output.json { return Terminal.out(CriticalPathAnalysis.json(report)) }
             let table = CriticalPathAnalysis.table(report)
             if output.csv || output.markdown { return Terminal.out(output.render(table)) }

@@ -36,17 +36,19 @@ extension MeshLog {
         var json = false
 
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var explainOptions: ExplainOptions
 
         func run() throws {
             let db = try database.openForReading()
             let loader = TraceLoader(db: db)
-            var trees: [TraceTree] = []
-            for raw in [a, b] {
-                let id = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-                guard let tree = try loader.load(id) else {
-                    throw CommandFailure("no span or access-log line in \(database.path) has trace id or x-request-id '\(id)'")
+            let trees = try explainOptions.explaining(db) {
+                try [a, b].map { raw in
+                    let id = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+                    guard let tree = try loader.load(id) else {
+                        throw CommandFailure("no span or access-log line in \(database.path) has trace id or x-request-id '\(id)'")
+                    }
+                    return tree
                 }
-                trees.append(tree)
             }
             let diff = TraceDiff(trees[0], trees[1])
             Terminal.out(json ? TraceDiffRenderer.json(diff) : TraceDiffRenderer.text(diff))

@@ -37,12 +37,13 @@ extension MeshLog {
         var json = false
 
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var explainOptions: ExplainOptions
 
         func run() throws {
             let db = try database.openForReading()
             // Ids pasted from CSV or a terminal may carry a stray CR or spaces.
             let id = self.id.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let tree = try TraceLoader(db: db).load(id) else {
+            guard let tree = try explainOptions.explaining(db, { try TraceLoader(db: db).load(id) }) else {
                 throw CommandFailure("no span or access-log line in \(database.path) has trace id or x-request-id '\(id)'")
             }
             let renderer = TraceRenderer(full: full)

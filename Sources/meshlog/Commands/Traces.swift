@@ -33,13 +33,14 @@ extension MeshLog {
         @OptionGroup var timeRange: TimeRangeOptions
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var explainOptions: ExplainOptions
 
         func validate() throws {
             guard limit > 0 else { throw ValidationError("--limit must be positive (got \(limit)).") }
             if let minDuration, TimeExpression.parseSpan(minDuration) == nil {
                 throw ValidationError("Cannot read --min-duration '\(minDuration)'. Use e.g. 500ms or 2s.")
             }
-            if let status, TraceSearch.statusCondition(status, "x") == nil {
+            if let status, TraceFilter.statusRange(status) == nil {
                 throw ValidationError("Cannot read --status '\(status)'. Use 5xx, 4xx or a code such as 503.")
             }
             try timeRange.validateTimes()
@@ -54,11 +55,11 @@ extension MeshLog {
             filter.minDurationUs = minDuration.flatMap(TimeExpression.parseSpan)
             filter.limit = limit
             if timeRange.since != nil || timeRange.until != nil {
-                let window = try timeRange.window(newest: db.scalar(AnswerQueries.newestStart).int64 ?? 0)
+                let window = try timeRange.window(newest: SQLiteTraceReader(db: db).newestStart())
                 filter.sinceUs = window.sinceMicros
                 filter.untilUs = window.untilMicros
             }
-            let rows = try TraceSearch(db: db).run(filter)
+            let rows = try explainOptions.explaining(db) { try TraceSearch(db: db).run(filter) }
             if !output.json && !output.csv && !output.markdown && rows.isEmpty {
                 Terminal.out("no request matches\n")
                 return

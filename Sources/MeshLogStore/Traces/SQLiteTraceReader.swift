@@ -1,0 +1,236 @@
+/// ``TraceReader`` over a SQLite store: the statements behind `meshlog trace`, `diff` and `traces`,
+/// through the indexes only (`request(rid)` → `log_entry(req)`, `log_entry(tid)`,
+/// `span_entry(trace_id)`, `span_entry(req)`).
+public final class SQLiteTraceReader: TraceReader {
+    private let db: Database
+
+    /// A reader of the store `db` is open on.
+    public init(db: Database) { self.db = db }
+
+    public func newestStart() throws -> Int64 {
+        try db.scalar(AnswerQueries.newestStart).int64 ?? 0
+    }
+
+    static let spanColumns = """
+        s.trace_id, s.span_id, s.parent_id, s.service, s.name, s.kind, s.shared, s.start_us, s.duration_us, s.status,
+        s.http_status, s.req, s.attributes
+        """
+
+    public func spans(trace: String) throws -> [TraceSpan] {
+        try spanRows("SELECT \(Self.spanColumns) FROM span_entry s WHERE s.trace_id = ?", [SpanKeys.trace(trace)])
+    }
+
+    public func traces(request: String) throws -> [String] {
+        try db.rows("SELECT DISTINCT trace_id FROM span_entry WHERE req = ?", [SpanKeys.request(request)])
+            .compactMap { SpanKeys.traceText($0[0]) }
+    }
+
+    private func spanRows(_ sql: String, _ args: [SQLValue]) throws -> [TraceSpan] {
+        // Step the statement directly and resolve names through a small cache: a trace can hold
+        // tens of thousands of spans that share a handful of services, names and one trace id.
+        let statuses = ["unset", "ok", "error"]
+        let stmt = try db.prepare(sql)
+        try stmt.bind(args)
+        let nameLookup = try db.prepare("SELECT value FROM span_dict WHERE id = ?")
+        var names: [Int64: String] = [:]
+        func name(_ id: Int64) throws -> String? {
+            if let n = names[id] { return n }
+            nameLookup.reset()
+            nameLookup.bind(id, at: 1)
+            let n = try nameLookup.step() ? nameLookup.text(0) : nil
+            names[id] = n
+            return n
+        }
+        var lastTraceValue: SQLValue = .null
+        var lastTraceText = ""
+        var spans: [TraceSpan] = []
+        while try stmt.step() {
+            let traceValue = stmt.value(0)
+            if traceValue != lastTraceValue {
+                lastTraceValue = traceValue
+                lastTraceText = SpanKeys.traceText(traceValue) ?? ""
+            }
+            spans.append(TraceSpan(
+                traceID: lastTraceText, spanID: SpanKeys.spanText(stmt.value(1)) ?? "",
+                parentID: SpanKeys.spanText(stmt.value(2)),
+                service: stmt.isNull(3) ? "?" : (try name(stmt.int64(3)) ?? "?"),
+                name: stmt.isNull(4) ? "" : (try name(stmt.int64(4)) ?? ""),
+                kind: SpanWriter.kind(code: stmt.int64(5)).rawValue, shared: stmt.int64(6) == 1,
+                startUs: stmt.int64(7), durationUs: stmt.int64(8),
+                status: statuses[Int(max(0, min(2, stmt.int64(9))))], httpStatus: stmt.isNull(10) ? nil : stmt.int64(10),
+                requestID: stmt.isNull(11) ? nil : SpanKeys.requestText(stmt.value(11)),
+                attributes: stmt.isNull(12) ? nil : stmt.text(12)))
+        }
+        return spans
+    }
+
+    static let lineColumns = """
+        id, start_us, duration_ms, upstream_ms, reporter, direction, method, path, route, status, flags, service,
+        upstream_local, downstream_local, downstream_remote, request_id, trace_id
+        """
+
+    public func logLines(request: String) throws -> [TraceLogLine] {
+        try lineRows("""
+            SELECT \(Self.lineColumns) FROM access_log WHERE id IN
+              (SELECT e.id FROM request r JOIN log_entry e ON e.req = r.id WHERE r.rid = ?)
+            """, [SpanKeys.request(request)])
+    }
+
+    public func logLines(trace: String) throws -> [TraceLogLine] {
+        try lineRows("SELECT \(Self.lineColumns) FROM access_log WHERE id IN (SELECT id FROM log_entry WHERE tid = ?)",
+                     [SpanKeys.trace(trace)])
+    }
+
+    private func lineRows(_ sql: String, _ args: [SQLValue]) throws -> [TraceLogLine] {
+        try db.rows(sql, args).map { r in
+            TraceLogLine(id: r[0].int64 ?? 0, startUs: r[1].int64 ?? 0, durationMs: r[2].int64 ?? 0,
+                         upstreamMs: r[3].int64, reporter: r[4].string ?? "", inbound: r[5].string == "inbound",
+                         method: r[6].string ?? "", path: r[7].string ?? "", route: r[8].string,
+                         status: r[9].int64 ?? 0, flags: r[10].string ?? "", service: r[11].string,
+                         upstreamLocal: r[12].string, downstreamLocal: r[13].string, downstreamRemote: r[14].string,
+                         requestID: r[15].string, traceID: r[16].string)
+        }
+    }
+
+    public func searchRequests(_ filter: TraceFilter) throws -> [TraceSummary] {
+        var having: [String] = []
+        var args: [SQLValue] = []
+        var wheres = ["e.req IS NOT NULL"]
+        if let s = filter.sinceUs { wheres.append("e.start_us >= ?"); args.append(.integer(s)) }
+        if let u = filter.untilUs { wheres.append("e.start_us < ?"); args.append(.integer(u)) }
+        var havingArgs: [SQLValue] = []
+        for service in filter.services {
+            having.append("max(e.service IN (SELECT id FROM dict WHERE value = ?))")
+            havingArgs.append(.text(service))
+        }
+        if let status = filter.status {
+            guard let range = TraceFilter.statusRange(status) else { throw TraceReaderError.badStatus(status) }
+            having.append("max(e.status BETWEEN ? AND ?)")
+            havingArgs += [.integer(range.lowerBound), .integer(range.upperBound)]
+        }
+        if let flag = filter.flag {
+            having.append("max(e.flags IN (SELECT flags FROM flag_set WHERE flag = ?))")
+            havingArgs.append(.text(flag.uppercased()))
+        }
+        if let d = filter.minDurationUs {
+            having.append("max(e.start_us + e.duration_ms * 1000) - min(e.start_us) >= ?")
+            havingArgs.append(.integer(d))
+        }
+        let sql = """
+            SELECT e.req, min(e.start_us) AS s, max(e.start_us + e.duration_ms * 1000) - min(e.start_us),
+                   sum(e.direction = 2)
+            FROM log_entry e WHERE \(wheres.joined(separator: " AND "))
+            GROUP BY e.req \(having.isEmpty ? "" : "HAVING " + having.joined(separator: " AND "))
+            ORDER BY s LIMIT \(filter.limit)
+            """
+        var out: [TraceSummary] = []
+        let rootStmt = try db.prepare("""
+            SELECT service, coalesce(route, path), method FROM access_log WHERE id =
+              (SELECT id FROM log_entry WHERE req = ? ORDER BY start_us, duration_ms DESC, direction DESC LIMIT 1)
+            """)
+        let errorStmt = try db.prepare("""
+            SELECT service, status, flags, reporter, direction FROM access_log WHERE id =
+              (SELECT id FROM log_entry WHERE req = ? AND (status >= 500 OR status = 0)
+               ORDER BY start_us + duration_ms * 1000, direction LIMIT 1)
+            """)
+        let ridStmt = try db.prepare("SELECT rid FROM request WHERE id = ?")
+        for r in try db.rows(sql, args + havingArgs) {
+            let req = r[0]
+            ridStmt.reset()
+            try ridStmt.bind([req])
+            var id = "?"
+            if try ridStmt.step() { id = SpanKeys.requestText(ridStmt.value(0)) ?? "?" }
+            ridStmt.reset()
+            rootStmt.reset()
+            try rootStmt.bind([req])
+            var service = "", route = ""
+            if try rootStmt.step() {
+                service = rootStmt.text(0) ?? "?"
+                route = (rootStmt.text(2).map { $0 + " " } ?? "") + (rootStmt.text(1) ?? "")
+            }
+            rootStmt.reset()
+            errorStmt.reset()
+            try errorStmt.bind([req])
+            var firstError = ""
+            if try errorStmt.step() {
+                let flags = errorStmt.text(2) ?? ""
+                firstError = "\(errorStmt.text(0) ?? "?") \(errorStmt.int64(1))" + (flags.isEmpty || flags == "-" ? "" : " \(flags)")
+            }
+            errorStmt.reset()
+            out.append(TraceSummary(id: id, startUs: r[1].int64 ?? 0, rootService: service, rootRoute: route,
+                           durationUs: r[2].int64 ?? 0, hops: Int(r[3].int64 ?? 0), firstError: firstError))
+        }
+        return out
+    }
+
+    /// Traces known only from spans (no access-log line shares their request ids).
+    public func searchSpanTraces(_ filter: TraceFilter) throws -> [TraceSummary] {
+        guard filter.limit > 0, filter.flag == nil else { return [] }
+        // Aggregates are named in an inner query and tested outside it: SQLite refuses an
+        // aggregate inside a correlated subquery of HAVING ("misuse of aggregate function").
+        var columns = ["max(s.req) AS req"]
+        var conditions = ["(t.req IS NULL OR NOT EXISTS (SELECT 1 FROM request r WHERE r.rid = t.req))"]
+        var args: [SQLValue] = []
+        for (i, service) in filter.services.enumerated() {
+            columns.append("max(s.service IN (SELECT id FROM span_dict WHERE value = ?)) AS service\(i)")
+            conditions.append("t.service\(i)")
+            args.append(.text(service))
+        }
+        if let status = filter.status {
+            guard let range = TraceFilter.statusRange(status) else { throw TraceReaderError.badStatus(status) }
+            columns.append("max(s.http_status BETWEEN ? AND ?) AS failed")
+            conditions.append("t.failed")
+            args += [.integer(range.lowerBound), .integer(range.upperBound)]
+        }
+        var outerArgs: [SQLValue] = []
+        if let d = filter.minDurationUs { conditions.append("t.duration >= ?"); outerArgs.append(.integer(d)) }
+        if let v = filter.sinceUs { conditions.append("t.st >= ?"); outerArgs.append(.integer(v)) }
+        if let v = filter.untilUs { conditions.append("t.st < ?"); outerArgs.append(.integer(v)) }
+        let sql = """
+            SELECT t.trace_id, t.st, t.duration, t.servers FROM (
+              SELECT s.trace_id, min(s.start_us) AS st, max(s.start_us + s.duration_us) - min(s.start_us) AS duration,
+                     sum(s.kind = 3) AS servers, \(columns.joined(separator: ", "))
+              FROM span_entry s GROUP BY s.trace_id) t
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY t.st LIMIT \(filter.limit)
+            """
+        args += outerArgs
+        let root = try db.prepare("""
+            SELECT (SELECT value FROM span_dict WHERE id = service), (SELECT value FROM span_dict WHERE id = name)
+            FROM span_entry WHERE trace_id = ? ORDER BY parent_id IS NOT NULL, start_us, duration_us DESC LIMIT 1
+            """)
+        let err = try db.prepare("""
+            SELECT (SELECT value FROM span_dict WHERE id = service), http_status,
+                   (SELECT value FROM span_dict WHERE id = name)
+            FROM span_entry WHERE trace_id = ? AND status = 2 ORDER BY start_us + duration_us LIMIT 1
+            """)
+        var out: [TraceSummary] = []
+        for r in try db.rows(sql, args) {
+            var service = "", name = "", firstError = ""
+            root.reset()
+            try root.bind([r[0]])
+            if try root.step() { service = root.text(0) ?? "?"; name = root.text(1) ?? "" }
+            root.reset()
+            err.reset()
+            try err.bind([r[0]])
+            if try err.step() {
+                firstError = "\(err.text(0) ?? "?") " + (err.isNull(1) ? "error \(err.text(2) ?? "")" : String(err.int64(1)))
+            }
+            err.reset()
+            out.append(TraceSummary(id: SpanKeys.traceText(r[0]) ?? "?", startUs: r[1].int64 ?? 0, rootService: service,
+                           rootRoute: name, durationUs: r[2].int64 ?? 0, hops: Int(r[3].int64 ?? 0), firstError: firstError))
+        }
+        return out
+    }
+}
+
+/// A trace search that cannot run.
+public enum TraceReaderError: Error, CustomStringConvertible {
+    /// `--status` is neither a class (`5xx`) nor a code.
+    case badStatus(String)
+
+    public var description: String {
+        switch self {
+        case .badStatus(let s): "cannot read --status '\(s)'; use 5xx, 4xx or a code such as 503"
+        }
+    }
+}
