@@ -238,7 +238,7 @@ public final class Follower {
             try sources.reopen(sourceID: sourceID)
         } else if !compressed, let fingerprint = try? SourceIdentity.fingerprint(path: path, size: size),
                   let known = try ingester.writer.findSource(fingerprint: fingerprint, size: size, path: path),
-                  known.state == "done" || known.state == "partial" {
+                  known.state == .done || known.state == .partial {
             // Read by a plain `meshlog ingest` before: continue after its lines.
             sourceID = known.id
             resumeFrom = known.linesRead
@@ -253,7 +253,7 @@ public final class Follower {
         try sources.setHead(sourceID: sourceID, head: head, headBytes: headBytes.count, inode: Int64(bitPattern: id.inode))
         // Compressed and rotated files, and files an earlier run saw rotated, do not grow: read
         // them to their end and finish them.
-        let finite = compressed || RotatedLogOrder.key(path).stamp != nil || match?.state == "done"
+        let finite = compressed || RotatedLogOrder.key(path).stamp != nil || match?.state == .done
         guard let stream = try ingester.beginStream(name: path, size: nil, fingerprint: nil, source: (sourceID, resumeFrom),
                                                     pipeline: pipeline, follow: true) else { return }
         let reader = LineReader(input)

@@ -377,7 +377,7 @@ public final class Ingester {
             resumeFrom = source.resumeFrom
             resumed = source.resumeFrom > 0
         } else if let fingerprint, let known = try writer.findSource(fingerprint: fingerprint, size: size, path: name) {
-            if known.state == "done" || known.state == "duplicate", let input,
+            if known.state == .done || known.state == .duplicate, let input,
                try SourceIdentity.contentHash(of: input) == known.contentHash {
                 summary.filesSkipped += 1
                 runBytes += size ?? 0
@@ -387,7 +387,7 @@ public final class Ingester {
                 onEvent(.fileFinished(report))
                 return nil
             }
-            if known.state == "partial" {
+            if known.state == .partial {
                 sourceID = known.id
                 resumeFrom = known.linesRead
                 resumed = true
