@@ -230,18 +230,28 @@ public final class Follower {
         if let match, files.contains(where: { $0.stream.sourceID == match.id }) {
             return  // a copy of a file being followed (copytruncate under way): look again later
         }
+        // The source of the file: followed before (same head), or read by a plain `meshlog ingest`.
+        var known: (id: Int64, state: SourceState, linesRead: Int)?
+        if let match {
+            known = (match.id, match.state, match.linesRead)
+        } else if !compressed, let fingerprint = try? SourceIdentity.fingerprint(path: path, size: size),
+                  let found = try ingester.writer.findSource(fingerprint: fingerprint, size: size, path: path) {
+            known = (found.id, found.state, found.linesRead)
+        }
+        var continued: (id: Int64, lines: Int)?
+        if let known {
+            // The file may be growing, so its content is not hashed: its head or fingerprint
+            // stands for it. A file whose lines are all stored goes on after them.
+            switch SourceResume.decide(state: known.state, linesRead: known.linesRead, sameContent: { true }) {
+            case .alreadyIngested(let lines), .resume(let lines): continued = (known.id, lines)
+            case .startNew: break
+            }
+        }
         var sourceID: Int64
         var resumeFrom = 0
-        if let match {
-            sourceID = match.id
-            resumeFrom = match.linesRead
-            try sources.reopen(sourceID: sourceID)
-        } else if !compressed, let fingerprint = try? SourceIdentity.fingerprint(path: path, size: size),
-                  let known = try ingester.writer.findSource(fingerprint: fingerprint, size: size, path: path),
-                  known.state == .done || known.state == .partial {
-            // Read by a plain `meshlog ingest` before: continue after its lines.
-            sourceID = known.id
-            resumeFrom = known.linesRead
+        if let continued {
+            sourceID = continued.id
+            resumeFrom = continued.lines
             try sources.reopen(sourceID: sourceID)
         } else {
             sourceID = try ingester.writer.beginSource(path: path, size: nil, fingerprint: nil, format: nil)

@@ -377,8 +377,12 @@ public final class Ingester {
             resumeFrom = source.resumeFrom
             resumed = source.resumeFrom > 0
         } else if let fingerprint, let known = try writer.findSource(fingerprint: fingerprint, size: size, path: name) {
-            if known.state == .done || known.state == .duplicate, let input,
-               try SourceIdentity.contentHash(of: input) == known.contentHash {
+            let decision = try SourceResume.decide(state: known.state, linesRead: known.linesRead) {
+                guard let input else { return false }
+                return try SourceIdentity.contentHash(of: input) == known.contentHash
+            }
+            switch decision {
+            case .alreadyIngested:
                 summary.filesSkipped += 1
                 runBytes += size ?? 0
                 let report = FileReport(path: name, format: known.format, state: .alreadyIngested, lines: 0, records: 0,
@@ -386,15 +390,14 @@ public final class Ingester {
                 summary.reports.append(report)
                 onEvent(.fileFinished(report))
                 return nil
-            }
-            if known.state == .partial {
+            case .resume(let lines):
                 sourceID = known.id
-                resumeFrom = known.linesRead
+                resumeFrom = lines
                 resumed = true
                 // A killed run may have committed rows whose summary deltas were still waiting
                 // to be written (they go out every few batches): recount the minutes they touched.
                 try writer.rebuildSummaries(source: sourceID)
-            } else {
+            case .startNew:
                 sourceID = try beginSource(path: name, size: size, fingerprint: fingerprint, queuedOn: queued ? pipeline : nil)
             }
         } else {
