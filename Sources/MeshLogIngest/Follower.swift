@@ -153,16 +153,16 @@ public final class Follower {
         }
         // Stopping: store the complete lines the files hold now; they stay partial for the next run.
         for file in files where !file.ended {
-            _ = try read(file.reader, file.session, limit: .max)
-            try file.session.pause()
-            _ = try file.session.end(.stopped)
+            _ = try read(file.reader, file.stream, limit: .max)
+            try file.stream.pause()
+            try file.stream.end(.stopped)
             file.close()
             endedBytes += file.raw.rawBytesRead
         }
         files.removeAll()
         if let stdin {
-            _ = try read(stdin.reader, stdin.session, limit: .max)
-            _ = try stdin.session.end(.stopped)
+            _ = try read(stdin.reader, stdin.stream, limit: .max)
+            try stdin.stream.end(.stopped)
             endedBytes += stdin.input.rawBytesRead
             self.stdin = nil
         }
@@ -227,21 +227,31 @@ public final class Follower {
             candidate.headBytes == headBytes.count
                 || Self.hash(headBytes.prefix(candidate.headBytes)) == candidate.head
         }
-        if let match, files.contains(where: { $0.session.sourceID == match.id }) {
+        if let match, files.contains(where: { $0.stream.sourceID == match.id }) {
             return  // a copy of a file being followed (copytruncate under way): look again later
+        }
+        // The source of the file: followed before (same head), or read by a plain `meshlog ingest`.
+        var known: (id: Int64, state: SourceState, linesRead: Int)?
+        if let match {
+            known = (match.id, match.state, match.linesRead)
+        } else if !compressed, let fingerprint = try? SourceIdentity.fingerprint(path: path, size: size),
+                  let found = try ingester.writer.findSource(fingerprint: fingerprint, size: size, path: path) {
+            known = (found.id, found.state, found.linesRead)
+        }
+        var continued: (id: Int64, lines: Int)?
+        if let known {
+            // The file may be growing, so its content is not hashed: its head or fingerprint
+            // stands for it. A file whose lines are all stored goes on after them.
+            switch SourceResume.decide(state: known.state, linesRead: known.linesRead, sameContent: { true }) {
+            case .alreadyIngested(let lines), .resume(let lines): continued = (known.id, lines)
+            case .startNew: break
+            }
         }
         var sourceID: Int64
         var resumeFrom = 0
-        if let match {
-            sourceID = match.id
-            resumeFrom = match.linesRead
-            try sources.reopen(sourceID: sourceID)
-        } else if !compressed, let fingerprint = try? Ingester.fingerprint(path: path, size: size),
-                  let known = try ingester.writer.findSource(fingerprint: fingerprint, size: size, path: path),
-                  known.state == "done" || known.state == "partial" {
-            // Read by a plain `meshlog ingest` before: continue after its lines.
-            sourceID = known.id
-            resumeFrom = known.linesRead
+        if let continued {
+            sourceID = continued.id
+            resumeFrom = continued.lines
             try sources.reopen(sourceID: sourceID)
         } else {
             sourceID = try ingester.writer.beginSource(path: path, size: nil, fingerprint: nil, format: nil)
@@ -253,9 +263,9 @@ public final class Follower {
         try sources.setHead(sourceID: sourceID, head: head, headBytes: headBytes.count, inode: Int64(bitPattern: id.inode))
         // Compressed and rotated files, and files an earlier run saw rotated, do not grow: read
         // them to their end and finish them.
-        let finite = compressed || RotatedLogOrder.key(path).stamp != nil || match?.state == "done"
-        guard let session = try ingester.beginStream(name: path, size: nil, fingerprint: nil, source: (sourceID, resumeFrom),
-                                                     pipeline: pipeline, follow: true) else { return }
+        let finite = compressed || RotatedLogOrder.key(path).stamp != nil || match?.state == .done
+        guard let stream = try ingester.beginStream(name: path, size: nil, fingerprint: nil, source: (sourceID, resumeFrom),
+                                                    pipeline: pipeline, follow: true) else { return }
         let reader = LineReader(input)
         reader.pausesAtEnd = true
         #if canImport(Darwin)
@@ -263,7 +273,7 @@ public final class Follower {
         #else
         let modified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec))
         #endif
-        let file = FollowedFile(path: path, id: id, raw: raw, reader: reader, session: session, head: head, headBytes: headBytes.count,
+        let file = FollowedFile(path: path, id: id, raw: raw, reader: reader, stream: stream, head: head, headBytes: headBytes.count,
                                 compressed: compressed, finite: finite, lastGrowth: finite ? modified : Date())
         files.append(file)
         onEvent(.follow(.started(path: path, fromLine: resumeFrom)))
@@ -273,10 +283,10 @@ public final class Follower {
     private func startStdin() throws {
         try pipeline.drain()
         let input = PolledInput(fileDescriptor: STDIN_FILENO)
-        guard let session = try ingester.beginStream(name: "-", size: nil, fingerprint: nil, pipeline: pipeline, follow: true) else { return }
+        guard let stream = try ingester.beginStream(name: "-", size: nil, fingerprint: nil, pipeline: pipeline, follow: true) else { return }
         let reader = LineReader(input, bufferSize: 1 << 18)
         reader.pausesAtEnd = true
-        stdin = FollowedStdin(input: input, reader: reader, session: session)
+        stdin = FollowedStdin(input: input, reader: reader, stream: stream)
         onEvent(.follow(.started(path: "-", fromLine: 0)))
     }
 
@@ -290,7 +300,7 @@ public final class Follower {
         let now = Date()
         if !file.compressed, size != file.lastSize, size < file.raw.rawBytesRead || (try? headChanged(file)) != false {
             // Truncated in place (copytruncate): the lines read stay, what comes now is a new file.
-            _ = try file.session.end(.truncated)
+            try file.stream.end(.truncated)
             finish(file)
             onEvent(.follow(.truncated(path: file.path)))
             scanSoon = true
@@ -299,17 +309,17 @@ public final class Follower {
         file.lastSize = size
         let lines: Int
         do {
-            lines = try read(file.reader, file.session, limit: options.linesPerTurn)
+            lines = try read(file.reader, file.stream, limit: options.linesPerTurn)
         } catch let error as InputError {
             // The file cannot be read any more: keep what was read, for the next run to go on.
-            file.session.streamError = error.description
-            try file.session.pause()
-            _ = try file.session.end(.stopped)
+            file.stream.streamError = error.description
+            try file.stream.pause()
+            try file.stream.end(.stopped)
             finished.insert(FinishedFile(id: file.id, head: file.head))
             finish(file)
             return true
         }
-        try file.session.pause()
+        try file.stream.pause()
         if lines > 0 { file.lastGrowth = now }
         if !file.compressed, file.headBytes < FollowedSources.headSize, size > Int64(file.headBytes) { try growHead(file) }
         let atEnd = lines < options.linesPerTurn
@@ -325,8 +335,8 @@ public final class Follower {
         if atEnd, file.finite || file.rotatedAt != nil, now.timeIntervalSince(quietSince) >= options.rotationGrace {
             // Read to the end, an unfinished last line included, and finish the source.
             file.reader.pausesAtEnd = false
-            _ = try read(file.reader, file.session, limit: .max)
-            _ = try file.session.end(.endOfInput)
+            _ = try read(file.reader, file.stream, limit: .max)
+            try file.stream.end(.endOfInput)
             finished.insert(FinishedFile(id: file.id, head: file.head))
             finish(file)
             if !file.finite { onEvent(.follow(.rotated(path: file.path))) }
@@ -334,29 +344,29 @@ public final class Follower {
         return lines > 0
     }
 
-    /// Reads standard input's waiting lines; ends the session at the end of the input.
+    /// Reads standard input's waiting lines; ends the stream at the end of the input.
     private func poll(_ stdin: FollowedStdin) throws -> Bool {
-        let lines = try read(stdin.reader, stdin.session, limit: options.linesPerTurn)
-        try stdin.session.pause()
+        let lines = try read(stdin.reader, stdin.stream, limit: options.linesPerTurn)
+        try stdin.stream.pause()
         if stdin.input.atEnd {
             stdin.reader.pausesAtEnd = false
-            _ = try read(stdin.reader, stdin.session, limit: .max)
-            _ = try stdin.session.end(.endOfInput)
+            _ = try read(stdin.reader, stdin.stream, limit: .max)
+            try stdin.stream.end(.endOfInput)
             endedBytes += stdin.input.rawBytesRead
             stdin.ended = true
         }
         return lines > 0
     }
 
-    /// Feeds up to `limit` lines to a session; returns how many.
-    private func read(_ reader: LineReader, _ session: StreamSession, limit: Int) throws -> Int {
+    /// Feeds up to `limit` lines to a stream; returns how many.
+    private func read(_ reader: LineReader, _ stream: AccessLogStream, limit: Int) throws -> Int {
         var count = 0
         try reader.forEachLine({ line, number in
-            guard try session.line(line, number) else { return false }
+            guard try stream.feed(line: line, number: number) else { return false }
             count += 1
             return count < limit
         }, oversized: { number, prefix, total in
-            try session.oversized(number, prefix, total)
+            try stream.oversized(number: number, prefix: prefix, totalLength: total)
             count += 1
         })
         return count
@@ -374,12 +384,12 @@ public final class Follower {
         guard bytes.count > file.headBytes, Self.hash(bytes.prefix(file.headBytes)) == file.head else { return }
         try pipeline.drain()
         let head = Self.hash(bytes)
-        try sources.setHead(sourceID: file.session.sourceID, head: head, headBytes: bytes.count, inode: Int64(bitPattern: file.id.inode))
+        try sources.setHead(sourceID: file.stream.sourceID, head: head, headBytes: bytes.count, inode: Int64(bitPattern: file.id.inode))
         file.head = head
         file.headBytes = bytes.count
     }
 
-    /// Stops watching a file whose session ended.
+    /// Stops watching a file whose stream ended.
     private func finish(_ file: FollowedFile) {
         endedBytes += file.raw.rawBytesRead
         file.close()
@@ -389,13 +399,13 @@ public final class Follower {
         var (lines, records) = ingester.endedCounts
         var followed = 0
         for file in files where !file.ended {
-            let counts = file.session.counts()
+            let counts = file.stream.counts
             lines += counts.lines
             records += counts.records
             followed += 1
         }
         if let stdin, !stdin.ended {
-            let counts = stdin.session.counts()
+            let counts = stdin.stream.counts
             lines += counts.lines
             records += counts.records
             followed += 1
@@ -452,7 +462,7 @@ private final class FollowedFile {
     /// The open file (for gzip, beneath the decompressor).
     let raw: FileByteStream
     let reader: LineReader
-    let session: StreamSession
+    let stream: AccessLogStream
     var head: Int64
     var headBytes: Int
     let compressed: Bool
@@ -464,13 +474,13 @@ private final class FollowedFile {
     var rotatedAt: Date?
     private(set) var ended = false
 
-    init(path: String, id: FileID, raw: FileByteStream, reader: LineReader, session: StreamSession, head: Int64, headBytes: Int,
+    init(path: String, id: FileID, raw: FileByteStream, reader: LineReader, stream: AccessLogStream, head: Int64, headBytes: Int,
          compressed: Bool, finite: Bool, lastGrowth: Date) {
         self.path = path
         self.id = id
         self.raw = raw
         self.reader = reader
-        self.session = session
+        self.stream = stream
         self.head = head
         self.headBytes = headBytes
         self.compressed = compressed
@@ -488,13 +498,13 @@ private final class FollowedFile {
 private final class FollowedStdin {
     let input: PolledInput
     let reader: LineReader
-    let session: StreamSession
+    let stream: AccessLogStream
     var ended = false
 
-    init(input: PolledInput, reader: LineReader, session: StreamSession) {
+    init(input: PolledInput, reader: LineReader, stream: AccessLogStream) {
         self.input = input
         self.reader = reader
-        self.session = session
+        self.stream = stream
     }
 }
 

@@ -62,7 +62,7 @@ public final class SpanIngester {
     /// - Throws: database errors and errors thrown by `stream`; decode errors end the file as `failed` instead.
     public func ingest(name: String, stream: ByteStream, format: SpanFormat) throws -> SpanIngestReport {
         let started = Date()
-        try db.execute("INSERT INTO source(path, format, state) VALUES (?, ?, 'partial')",
+        try db.execute("INSERT INTO source(path, format, state) VALUES (?, ?, \(SourceState.partial.sql))",
                        [.text(name), .text(format.rawValue)])
         let sourceID = db.lastInsertRowID
         var hasher = ContentHasher()
@@ -139,14 +139,14 @@ public final class SpanIngester {
         var message = failure
         try db.inTransaction(.immediate) {
             let older = try db.scalar("""
-                SELECT id FROM source WHERE content_hash = ? AND state = 'done' AND id <> ? AND format = ?
+                SELECT id FROM source WHERE content_hash = ? AND state = \(SourceState.done.sql) AND id <> ? AND format = ?
                 ORDER BY id LIMIT 1
                 """, [.integer(contentHash), .integer(sourceID), .text(format.rawValue)]).int64
             if let older, failure == nil {
                 try db.execute("DELETE FROM span_entry WHERE source_id = ?", [.integer(sourceID)])
                 try db.execute("DELETE FROM rejected WHERE source_id = ?", [.integer(sourceID)])
                 try db.execute("""
-                    UPDATE source SET state = 'duplicate', content_hash = ?, records = 0, rejected = 0,
+                    UPDATE source SET state = \(SourceState.duplicate.sql), content_hash = ?, records = 0, rejected = 0,
                     finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), error = 'same content as source ' || ?
                     WHERE id = ?
                     """, [.integer(contentHash), .integer(older), .integer(sourceID)])
@@ -157,7 +157,7 @@ public final class SpanIngester {
                 try db.execute("""
                     UPDATE source SET state = ?, content_hash = ?, size = ?,
                     finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), error = ? WHERE id = ?
-                    """, [.text(failure == nil ? "done" : "failed"), .integer(contentHash), .integer(bytes),
+                    """, [.text((failure == nil ? SourceState.done : .failed).rawValue), .integer(contentHash), .integer(bytes),
                           failure.map { .text($0) } ?? .null, .integer(sourceID)])
             }
         }

@@ -79,6 +79,44 @@ struct FollowTests {
         #expect(run.value("SELECT count(*) FROM source WHERE state = 'partial'") == 1)
     }
 
+    @Test func aFileIngestedBeforeIsFollowedAfterItsLines() throws {
+        let dir = try TemporaryDirectory()
+        let log = try dir.write("logs/course-v1-7c9d8f6b5-x2kqp.log", IstioLines.file(10))
+        try ingest([log], db: dir.path("f.db"))
+        let run = try FollowRun([dir.path("logs")], db: dir.path("f.db"))
+        waitUntilFollowed(run)
+        try append(log, IstioLines.file(5, from: 10))
+        #expect(run.waitForRows(15) == 15)
+        #expect(run.terminate() == 0)
+        #expect(run.value("SELECT count(*) FROM source") == 1)
+        #expect(run.value("SELECT count(DISTINCT line) FROM log_entry") == 15)
+    }
+
+    /// A file stored before as a copy of a bundle's member (`duplicate`: its lines are the
+    /// member's) is followed after its lines too, not read again.
+    @Test func aFileStoredAsADuplicateIsFollowedAfterItsLines() throws {
+        let dir = try TemporaryDirectory()
+        let bundle = try RunPipelineTests.tarball(dir, [("pod/0.log", IstioLines.file(10))])
+        let log = dir.path("dump/pod/0.log")
+        try ingest([bundle], db: dir.path("f.db"))
+        #expect(try ingest([log], db: dir.path("f.db")).reports.map(\.state) == [.duplicate])
+        let run = try FollowRun([log], db: dir.path("f.db"))
+        waitUntilFollowed(run)
+        try append(log, IstioLines.file(3, from: 10))
+        #expect(run.waitForRows(13) == 13)
+        usleep(500_000)
+        #expect(run.rows == 13)
+        #expect(run.terminate() == 0)
+        #expect(run.value("SELECT count(DISTINCT request_id) FROM access_log") == 13)
+    }
+
+    /// Waits until the follower has taken up a file (its source has a head).
+    private func waitUntilFollowed(_ run: FollowRun) {
+        let deadline = Date().addingTimeInterval(30)
+        while run.value("SELECT count(*) FROM source WHERE follow_head IS NOT NULL") != 1, Date() < deadline { usleep(20_000) }
+        #expect(run.value("SELECT count(*) FROM source WHERE follow_head IS NOT NULL") == 1)
+    }
+
     @Test func aNewFileInAFollowedDirectoryIsRead() throws {
         let dir = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: dir.path("pods"), withIntermediateDirectories: true)

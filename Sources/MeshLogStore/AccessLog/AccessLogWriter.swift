@@ -32,7 +32,7 @@ public protocol AccessLogWriter: AnyObject {
 public struct SourceRecord: Sendable, Equatable {
     public var id: Int64
     public var path: String
-    public var state: String
+    public var state: SourceState
     public var linesRead: Int
     public var records: Int
     public var rejected: Int

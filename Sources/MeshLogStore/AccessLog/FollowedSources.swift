@@ -12,7 +12,7 @@ public struct FollowedSources {
         public var id: Int64
         public var path: String
         /// `partial` while followed (or stopped), `done` once rotated away or truncated.
-        public var state: String
+        public var state: SourceState
         public var linesRead: Int
         public var head: Int64
         public var headBytes: Int
@@ -34,11 +34,11 @@ public struct FollowedSources {
     public func candidates(head: Int64, headBytes: Int) throws -> [Source] {
         try db.rows("""
             SELECT id, path, state, lines_read, follow_head, follow_head_bytes, follow_inode FROM source
-            WHERE follow_head IS NOT NULL AND state IN ('partial', 'done')
+            WHERE follow_head IS NOT NULL AND state IN (\(SourceState.partial.sql), \(SourceState.done.sql))
               AND ((follow_head = ?1 AND follow_head_bytes = ?2) OR follow_head_bytes < ?2)
             ORDER BY id DESC
             """, [.integer(head), .integer(Int64(headBytes))]).map { r in
-            Source(id: r[0].int64 ?? 0, path: r[1].string ?? "", state: r[2].string ?? "", linesRead: Int(r[3].int64 ?? 0),
+            Source(id: r[0].int64 ?? 0, path: r[1].string ?? "", state: SourceState(rawValue: r[2].string ?? "") ?? .failed, linesRead: Int(r[3].int64 ?? 0),
                    head: r[4].int64 ?? 0, headBytes: Int(r[5].int64 ?? 0), inode: r[6].int64)
         }
     }
@@ -56,6 +56,6 @@ public struct FollowedSources {
 
     /// Marks a source read again (a done source whose file turned out to have more lines).
     public func reopen(sourceID: Int64) throws {
-        try db.execute("UPDATE source SET state = 'partial', finished_at = NULL WHERE id = ? AND state <> 'partial'", [.integer(sourceID)])
+        try db.execute("UPDATE source SET state = \(SourceState.partial.sql), finished_at = NULL WHERE id = ? AND state <> \(SourceState.partial.sql)", [.integer(sourceID)])
     }
 }

@@ -59,14 +59,14 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
     public func findSource(fingerprint: Int64, size: Int64?, path: String) throws -> SourceRecord? {
         let rows = try db.rows("""
             SELECT id, path, state, lines_read, records, rejected, skipped, content_hash, format FROM source
-            WHERE fingerprint = ? AND size IS ? AND state IN ('done', 'partial', 'duplicate')
-            ORDER BY (state = 'done') DESC, (path = ?) DESC, id DESC LIMIT 1
+            WHERE fingerprint = ? AND size IS ? AND state IN (\(SourceState.done.sql), \(SourceState.partial.sql), \(SourceState.duplicate.sql))
+            ORDER BY (state = \(SourceState.done.sql)) DESC, (path = ?) DESC, id DESC LIMIT 1
             """, [.integer(fingerprint), size.map { .integer($0) } ?? .null, .text(path)])
         return rows.first.map(Self.sourceRecord)
     }
 
     static func sourceRecord(_ r: [SQLValue]) -> SourceRecord {
-        SourceRecord(id: r[0].int64 ?? 0, path: r[1].string ?? "", state: r[2].string ?? "",
+        SourceRecord(id: r[0].int64 ?? 0, path: r[1].string ?? "", state: SourceState(rawValue: r[2].string ?? "") ?? .failed,
                      linesRead: Int(r[3].int64 ?? 0), records: Int(r[4].int64 ?? 0),
                      rejected: Int(r[5].int64 ?? 0), skipped: Int(r[6].int64 ?? 0),
                      contentHash: r[7].int64, format: r[8].string)
@@ -78,7 +78,7 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
 
     /// Registers a new input under `id` (the next free one when nil) and returns its id.
     public func beginSource(id: Int64?, path: String, size: Int64?, fingerprint: Int64?, format: String?) throws -> Int64 {
-        try db.execute("INSERT INTO source(id, path, size, fingerprint, format, state) VALUES (?, ?, ?, ?, ?, 'partial')",
+        try db.execute("INSERT INTO source(id, path, size, fingerprint, format, state) VALUES (?, ?, ?, ?, ?, \(SourceState.partial.sql))",
                        [id.map { .integer($0) } ?? .null, .text(path), size.map { .integer($0) } ?? .null,
                         fingerprint.map { .integer($0) } ?? .null, format.map { .text($0) } ?? .null])
         return db.lastInsertRowID
@@ -270,7 +270,7 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
 
     /// The oldest finished source with this content other than `id`, if any.
     public func olderCopy(of id: Int64, contentHash: Int64) throws -> Int64? {
-        try db.scalar("SELECT id FROM source WHERE content_hash = ? AND state = 'done' AND id <> ? ORDER BY id LIMIT 1",
+        try db.scalar("SELECT id FROM source WHERE content_hash = ? AND state = \(SourceState.done.sql) AND id <> ? ORDER BY id LIMIT 1",
                       [.integer(contentHash), .integer(id)]).int64
     }
 
@@ -284,7 +284,7 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
                 try recount(span)
                 try db.execute("DELETE FROM rejected WHERE source_id = ?", [.integer(id)])
                 try db.execute("""
-                    UPDATE source SET state = 'duplicate', content_hash = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                    UPDATE source SET state = \(SourceState.duplicate.sql), content_hash = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
                     error = 'same content as source ' || ? WHERE id = ?
                     """, [.integer(contentHash), .integer(older), .integer(id)])
                 return older
@@ -292,7 +292,7 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
             try db.execute("""
                 UPDATE source SET state = ?, content_hash = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), error = ?
                 WHERE id = ?
-                """, [.text(error == nil ? "done" : "failed"), .integer(contentHash), error.map { .text($0) } ?? .null, .integer(id)])
+                """, [.text((error == nil ? SourceState.done : .failed).rawValue), .integer(contentHash), error.map { .text($0) } ?? .null, .integer(id)])
             return nil
         }
     }

@@ -1,0 +1,383 @@
+import Foundation
+import MeshLogCore
+import MeshLogStore
+
+/// One access-log input being ingested: owns its batch, parser, counters and summaries, and is fed its lines as they are read.
+///
+/// Made by `Ingester.beginStream`, which registers (or resumes) the input's source. A file's lines
+/// are fed all at once; a followed file's a few at a time, with a `pause()` between. `end(_:)`
+/// stores what is left and records the source's state. Used from one thread.
+final class AccessLogStream {
+    /// How the input ends.
+    enum Ending: Equatable {
+        /// It ended: a partial line still open is a line too, and the source is done.
+        case endOfInput
+        /// The run stops while the input may still grow: what was read is stored, a partial line
+        /// is left for the next run, and the source stays partial.
+        case stopped
+        /// The file was truncated under us: the lines read are kept and the source is done; an
+        /// unfinished line is gone with the bytes it was in.
+        case truncated
+    }
+
+    /// The input's name (its source path).
+    let name: String
+    /// Its row in `source`.
+    let sourceID: Int64
+    /// A read error that ended the input early, recorded with the source.
+    var streamError: String?
+
+    private let ingester: Ingester
+    private let pipeline: BatchPipeline
+    /// The stream is on the run's shared pipeline: its source row is begun and finished by the
+    /// writer thread, in order with its rows (else it is on a follow run's pipeline).
+    private let queued: Bool
+    /// The input grows: a pause detects the format on the lines seen so far, and a file whose
+    /// first lines match no format is not given up on.
+    private let follow: Bool
+    /// The reader the lines come from, for `rawBytes`.
+    private let reader: LineReader?
+    /// Lines an earlier run stored: they are hashed but not stored again.
+    private let resumeFrom: Int
+    /// The stream continues a source an earlier run left partial.
+    private let resumed: Bool
+    private let batchSize: Int
+    /// `runBytes` of the ingester when the stream began.
+    private let rawBefore: Int64
+
+    // Where the rows come from.
+    private let reporterID: Int64
+    /// The reporter's `pod` row, until a batch carries it to the writer.
+    private var podPending: (reporter: Int64, name: String, workload: String, namespace: String?)?
+    private var podAddresses: Set<Int64> = []
+    private var podIPs: Set<Int64> = []
+
+    // Parsing.
+    private var parser: AccessLogLineParser?
+    private var formatName: String?
+    private var encoder: AccessLogRowEncoder?
+    private let record = AccessLogRecord()
+    private var unwrapper: LineUnwrapper?
+    /// Still collecting the first lines, which decide the wrapper (and the format, unless given).
+    private var sampling = true
+    private var sample: [(Int, [UInt8])] = []
+    private var hasher = ContentHasher()
+    private let newline: [UInt8] = [10]
+
+    // Writing.
+    /// The batch being filled; with a follow pipeline it is taken when lines come and handed back at a pause.
+    private var batch: AccessLogBatch!
+    private let summaries = SummaryAggregator()
+    private var flushesSinceDrain = 0
+
+    // Counters of this run.
+    private var lineNumber: Int
+    private var lines = 0
+    private var records = 0
+    private var rejected = 0
+    private var skipped = 0
+
+    /// A stream of `name` into source `sourceID`, after the `resumeFrom` lines stored before.
+    init(ingester: Ingester, name: String, sourceID: Int64, resumeFrom: Int, resumed: Bool, reporter: String, reporterID: Int64, newPod: Bool,
+         pipeline: BatchPipeline, queued: Bool, follow: Bool, reader: LineReader?) {
+        self.ingester = ingester
+        self.name = name
+        self.sourceID = sourceID
+        self.resumeFrom = resumeFrom
+        self.resumed = resumed
+        self.lineNumber = resumeFrom
+        self.reporterID = reporterID
+        self.pipeline = pipeline
+        self.queued = queued
+        self.follow = follow
+        self.reader = reader
+        batchSize = ingester.options.batchSize
+        rawBefore = ingester.runBytes
+        if newPod {
+            let namespace = ingester.options.reporter == nil ? PodName.fromPath(name)?.namespace : nil
+            podPending = (reporterID, reporter, PodName.workload(reporter), namespace)
+        }
+    }
+
+    /// Lines read and rows stored in this run.
+    var counts: (lines: Int, records: Int) { (lines, records) }
+
+    /// Raw bytes read from the input, for progress.
+    var rawBytes: Int64 { reader?.rawBytesRead ?? 0 }
+
+    /// Starts with `fixed`, the format given for every input, instead of detecting one.
+    func start(fixed: (name: String, parser: AccessLogLineParser)?) throws {
+        if queued { try acquire() }
+        guard let fixed else { return }
+        do {
+            choose(fixed.parser, fixed.name)
+            ingester.onEvent(.formatChosen(path: name, format: fixed.name, matched: 0, sampled: 0))
+            try ingester.setFormat(fixed.name, of: sourceID, on: pipeline, queued: queued)
+        } catch {
+            // A stream that failed to start gives its batch back.
+            if let batch { pipeline.recycle(batch) }
+            batch = nil
+            throw error
+        }
+    }
+
+    // MARK: - Feeding
+
+    /// Takes one line with its 1-based number; false stops reading (no format found).
+    func feed(line: UnsafeBufferPointer<UInt8>, number: Int) throws -> Bool {
+        line.withUnsafeBytes { hasher.update($0) }
+        newline.withUnsafeBytes { hasher.update($0) }
+        if number <= resumeFrom { return true }
+        if batch == nil { try acquire() }
+        if sampling {
+            // The first lines decide the wrapper (and the format, unless given).
+            sample.append((number, Array(line)))
+            if sample.count >= FormatDetector.sampleSize {
+                sampling = false
+                try detectAndDrain()
+                if parser == nil {
+                    guard follow else { return false }
+                    rejectSample()
+                    sampling = true
+                }
+            }
+            return true
+        }
+        try handle(line, number)
+        return true
+    }
+
+    /// Takes a line longer than the reader's limit: it is rejected.
+    func oversized(number: Int, prefix: UnsafeBufferPointer<UInt8>, totalLength: Int) throws {
+        newline.withUnsafeBytes { hasher.update($0) }
+        if number <= resumeFrom { return }
+        try acquire()
+        lineNumber = number
+        lines += 1
+        rejected += 1
+        batch.rejected.append((number, "line is \(totalLength) bytes, longer than the 1 MiB limit",
+                               Array(UnsafeBufferPointer(rebasing: prefix[0..<min(prefix.count, 1024)]))))
+    }
+
+    /// The input has no more bytes for now: hands what was read to the writer and lets go of the batch.
+    func pause() throws {
+        // Lines that trickle in are not held back for a full detection sample.
+        if sampling, !sample.isEmpty {
+            try acquire()
+            try detectAndDrain()
+            if parser != nil { sampling = false }
+        }
+        try flush(final: false, release: true)
+    }
+
+    /// Ends the input: stores what is left, records the source's state and returns its report.
+    @discardableResult
+    func end(_ ending: Ending) throws -> FileReport {
+        try acquire()
+        if !sample.isEmpty { sampling = false; try detectAndDrain() }
+        if ending == .endOfInput, let unwrapper {
+            // A partial line (CRI `P`, Docker without its newline) still open at the end is a line too.
+            unwrapper.finish { payload, first, loggedAt in store(payload, line: first, loggedAt: loggedAt, original: payload) }
+        }
+        if parser == nil, ending != .stopped {
+            // Nothing parsed: keep the lines aside as rejected so nothing is silently dropped.
+            lineNumber = max(lineNumber, sample.last?.0 ?? 0)
+            for (number, bytes) in sample {
+                batch.rejected.append((number, Self.noFormatMatches, Array(bytes.prefix(1024))))
+                lines += 1
+                rejected += 1
+            }
+        }
+        try flush(final: true, release: true)
+        if !queued { try pipeline.drain() }
+        if ending == .stopped {
+            // Still growing: the source stays partial and the next follow run continues it.
+            return ingester.finished(FileReport(path: name, format: formatName, state: .following, lines: lines,
+                                                records: records, rejected: rejected, skipped: skipped, error: nil))
+        }
+        let contentHash = Int64(bitPattern: hasher.finalize() & 0x7FFF_FFFF_FFFF_FFFF)
+        var state: FileReport.State = resumed ? .resumed : .ingested
+        if records == 0, lines > 0, !resumed { state = .noAccessLogs }
+        if streamError != nil, records == 0 { state = .failed }
+        var error = streamError
+        if state == .noAccessLogs {
+            let first = sample.first.map { String(decoding: $0.1.prefix(120), as: UTF8.self) } ?? ""
+            let tried = (ingester.fixedParser.map { [$0.name] } ?? FormatCatalog.presets.map(\.name)).joined(separator: ", ")
+            error = "no line matches a known access-log format (tried \(tried)); first line: \(first)"
+        }
+        let report = FileReport(path: name, format: formatName, state: state, lines: lines, records: records,
+                                rejected: rejected, skipped: skipped, error: error)
+        return try ingester.finishSource(sourceID, report: report, contentHash: contentHash, streamError: streamError,
+                                         on: pipeline, queued: queued)
+    }
+
+    // MARK: - Batches
+
+    /// Takes a free batch to fill, unless the stream holds one.
+    private func acquire() throws {
+        guard batch == nil else { return }
+        batch = try pipeline.takeFree()
+        batch.sourceID = sourceID
+    }
+
+    /// Hands the batch to the writer; `release` lets go of it (a pause with a follow pipeline).
+    private func flush(final: Bool, release: Bool = false) throws {
+        guard batch != nil else { return }
+        if let pod = podPending {
+            batch.newPods.append(pod)
+            podPending = nil
+        }
+        // Summary deltas go out every eight batches (they add up across batches, so fewer
+        // and fuller rows), and at every pause of a followed file.
+        flushesSinceDrain += 1
+        if final || release || follow || flushesSinceDrain >= 8 {
+            summaries.drain(into: batch)
+            flushesSinceDrain = 0
+        }
+        ingester.takeNewEntries(into: batch)
+        // Progress stops before a partial line still being joined, so a resume reads its fragments again.
+        batch.linesRead = unwrapper?.openFragmentLine.map { min(lineNumber, $0 - 1) } ?? lineNumber
+        if batch.rowCount > 0 || !batch.newStrings.isEmpty || !batch.rejected.isEmpty || batch.skipped > 0 || final
+            || !batch.newPods.isEmpty || !batch.newDestinations.isEmpty || !batch.newVariants.isEmpty {
+            try pipeline.submit(batch)
+            if release {
+                batch = nil
+            } else {
+                batch = try pipeline.takeFree()
+                batch.sourceID = sourceID
+            }
+        } else if release {
+            pipeline.recycle(batch)
+            batch = nil
+        }
+        try ingester.batchHandedOver(queued: queued)
+        encoder?.syncGeneration()
+        if follow { return }  // a `Follower` reports progress for all its files
+        ingester.reportProgress(runBytes: rawBefore + rawBytes, lines: lines, final: final)
+    }
+
+    // MARK: - Formats
+
+    /// Parses with `parser` from now on.
+    private func choose(_ parser: AccessLogLineParser, _ name: String) {
+        self.parser = parser
+        formatName = name
+        encoder = ingester.makeEncoder(for: parser)
+    }
+
+    /// Picks the wrapper (and the format, unless given) from the sample, then stores the sample's
+    /// lines; without a format they stay in the sample.
+    private func detectAndDrain() throws {
+        let wrapper = unwrapper?.wrapper ?? LineUnwrapper.detect(sample.map(\.1))
+        if unwrapper == nil { unwrapper = LineUnwrapper(wrapper) }
+        if parser == nil {
+            // Detect the format on the payloads, with the wrapper taken off.
+            let peel = LineUnwrapper(wrapper)
+            var payloads: [[UInt8]] = []
+            for (number, bytes) in sample {
+                bytes.withUnsafeBufferPointer { line in
+                    _ = peel.unwrap(line, lineNumber: number) { payloads.append(Array($0)) }
+                }
+            }
+            if let detection = FormatDetector.detect(payloads) {
+                choose(detection.parser, detection.preset.name)
+                let label = wrapper == .none ? detection.preset.name : "\(wrapper.rawValue)+\(detection.preset.name)"
+                formatName = label
+                ingester.onEvent(.formatChosen(path: name, format: label, matched: detection.matched, sampled: detection.sampled))
+                try ingester.setFormat(label, of: sourceID, on: pipeline, queued: queued)
+            }
+        }
+        guard parser != nil else { return }
+        for (number, bytes) in sample { try bytes.withUnsafeBufferPointer { try handle($0, number) } }
+        sample.removeAll()
+    }
+
+    /// Follow: the first lines matched no format; they are rejected and the next lines sampled.
+    private func rejectSample() {
+        for (number, bytes) in sample {
+            lineNumber = number
+            lines += 1
+            let text = ingester.textParser
+            let notAccessLog = bytes.withUnsafeBufferPointer {
+                LineFilter.isBlank($0) || LineFilter.isNotAccessLog($0, parser: text, record: record)
+            }
+            if bytes.isEmpty || notAccessLog {
+                batch.skipped += 1
+                skipped += 1
+            } else {
+                batch.rejected.append((number, Self.noFormatMatches, Array(bytes.prefix(1024))))
+                rejected += 1
+            }
+        }
+        sample.removeAll()
+    }
+
+    /// Why lines are rejected when no format matches the sample.
+    private static var noFormatMatches: String {
+        "no access-log format matches (tried \(FormatCatalog.presets.map(\.name).joined(separator: ", ")))"
+    }
+
+    // MARK: - Lines
+
+    /// Counts one line and stores it once its wrapper's fragments are joined.
+    private func handle(_ line: UnsafeBufferPointer<UInt8>, _ number: Int) throws {
+        guard parser != nil, let unwrapper else { return }
+        lineNumber = number
+        lines += 1
+        _ = unwrapper.unwrap(line, lineNumber: number) { payload in
+            store(payload, line: unwrapper.firstLineNumber, loggedAt: unwrapper.loggedAtMicros, original: line)
+        }
+        if batch.rowCount >= batchSize || batch.rejected.count >= 4096 { try flush(final: false) }
+    }
+
+    /// Parses one unwrapped line and stores it as a row, a rejected line or a skipped one.
+    private func store(_ payload: UnsafeBufferPointer<UInt8>, line first: Int, loggedAt: Int64?, original: UnsafeBufferPointer<UInt8>) {
+        guard let parser, let encoder else { return }
+        if payload.isEmpty || LineFilter.isBlank(payload) {
+            batch.skipped += 1
+            skipped += 1
+        } else if parser.parse(payload, into: record) {
+            encoder.encode(record, line: first, reporter: reporterID, into: batch)
+            batch.set(.loggedAt, loggedAt)
+            records += 1
+            summaries.add(batch, row: batch.rowCount - 1, direction: encoder.lastDirection)
+            // An inbound line's downstream_local is this pod's own address.
+            if encoder.lastDirection == 1, let id = encoder.lastDownstreamLocal, let local = record.value(.downstreamLocal) {
+                if !podAddresses.contains(id) {
+                    podAddresses.insert(id)
+                    if let ip = Self.hostIP(String(decoding: local, as: UTF8.self)) {
+                        batch.newPodAddresses.append((ip, reporterID))
+                        if let packed = SummarySchema.ipv4(ip), podIPs.insert(packed).inserted {
+                            batch.newPodIPs.append((packed, reporterID))
+                        }
+                    }
+                }
+            }
+            // So is an outbound line's upstream_local (the connection it opened).
+            if encoder.lastDirection == 2 {
+                let local = batch.cell(row: batch.rowCount - 1, .upstreamLocal)
+                if local.kind == .integer, podIPs.insert(local.value >> 16).inserted {
+                    batch.newPodIPs.append((local.value >> 16, reporterID))
+                }
+            }
+        } else if LineFilter.isNotAccessLog(payload, parser: parser, record: record) {
+            batch.skipped += 1
+            skipped += 1
+        } else {
+            let keep = UnsafeBufferPointer(rebasing: original[0..<min(original.count, 1024)])
+            batch.rejected.append((first, "does not match the \(formatName ?? "?") format", Array(keep)))
+            rejected += 1
+        }
+    }
+
+    /// The IP of `a.b.c.d:port` or `[v6]:port`.
+    static func hostIP(_ address: String) -> String? {
+        if address.hasPrefix("[") {
+            guard let close = address.firstIndex(of: "]") else { return nil }
+            return String(address[address.index(after: address.startIndex)..<close])
+        }
+        guard let colon = address.firstIndex(of: ":") else { return nil }
+        let ip = address[..<colon]
+        return ip.allSatisfy({ $0.isNumber || $0 == "." }) ? String(ip) : nil
+    }
+}
