@@ -20,15 +20,7 @@ public enum SQLQuery {
     public static func run(_ db: Database, sql: String, parameters: [String: SQLValue] = [:]) throws -> ResultTable {
         let trimmed = sql.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw Failure.empty }
-        let stmt = try db.prepare(trimmed)
-        guard stmt.isReadOnly else { throw Failure.notReadOnly(trimmed) }
-        try stmt.bind(named: parameters)
-        var rows: [[SQLValue]] = []
-        let n = stmt.columnCount
-        let columns = (0..<n).map { stmt.columnName($0) }
-        while try stmt.step() {
-            rows.append((0..<n).map { stmt.value($0) })
-        }
+        guard let (columns, rows) = try db.readOnlyRows(trimmed, named: parameters) else { throw Failure.notReadOnly(trimmed) }
         return ResultTable(columns: columns, rows: rows)
     }
 }

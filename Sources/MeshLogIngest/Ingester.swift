@@ -12,12 +12,14 @@ import MeshLogStore
 /// let summary = try ingester.run(try InputDiscovery.expand(["samples"])) { event in … }
 /// ```
 public final class Ingester {
+    /// The connection, for the span ingest and the follower's bookkeeping (SQLite stores).
     let db: Database
-    let writer: SQLiteAccessLogWriter
+    /// Everything the run writes goes through this contract.
+    let writer: any AccessLogWriter
     let options: IngestOptions
     private let interner: StringInterner
     private let requests: StringInterner
-    private let requestLookup: RequestLookup?
+    private let requestLookup: (any RequestLookup)?
     private let requestsStoredBefore: Bool
     /// The request ids this run handed out, so that once `requests` has overflowed only ids it
     /// may have seen are looked up in the store.
@@ -29,7 +31,7 @@ public final class Ingester {
     /// Ids of the `destination` and `variant` dimension rows, shared by every file of the run.
     private let destinationIDs: TupleInterner
     /// Copies the WAL back into the database on its own thread during `run`.
-    private var checkpointer: WALCheckpointer?
+    private var checkpointer: (any LogCheckpointer)?
     private let variantIDs: TupleInterner
     private var knownPods: Set<Int64> = []
     let fixedParser: (name: String, parser: AccessLogLineParser)?
@@ -55,7 +57,8 @@ public final class Ingester {
     public init(db: Database, options: IngestOptions) throws {
         self.db = db
         self.options = options
-        writer = try SQLiteAccessLogWriter(db: db)
+        let writer = try SQLiteAccessLogWriter(db: db)
+        self.writer = writer
         interner = StringInterner(firstID: try writer.maxDictionaryID() + 1)
         var preload: [(Int64, String)] = []
         try writer.loadDictionary(limit: 200_000) { preload.append(($0, $1)) }
@@ -79,10 +82,10 @@ public final class Ingester {
         // may have been stored before: by an earlier run, or earlier in this run before the
         // bounded table forgot them. So one request keeps one id across files.
         requestsStoredBefore = firstRequest > 1
-        requestLookup = db.path != ":memory:" ? try RequestLookup(path: db.path) : nil
+        requestLookup = try writer.makeRequestLookup()
         fixedParser = try options.format.resolve()
         nextSourceID = try writer.maxSourceID() + 1
-        summary.database = db.path
+        summary.database = writer.location
     }
 
     /// What the writer thread found when it finished a file's source.
@@ -112,7 +115,7 @@ public final class Ingester {
         // slow moments (a summary drain, a commit): the run's idle CPU time went from about
         // 1.1 to 0.8 s on a bundle.
         let made = BatchPipeline(writer: writer, batches: 6, capacity: options.batchSize, rowsPerCommit: options.batchSize * 32,
-                                 beforeBegin: { checkpointer?.waitIfLogIsLong() })
+                                 beforeBegin: { checkpointer?.waitIfLogIsLong(patience: 2) })
         runPipeline = made
         return made
     }
@@ -149,7 +152,7 @@ public final class Ingester {
     private func restoreRequestIndex() throws {
         guard requestIndexDeferred else { return }
         try settleRunPipeline()
-        try db.execute(StoreSchema.requestRidIndex.sql)
+        try writer.buildIndexes(.requestIDs)
         requestIndexDeferred = false
     }
 
@@ -190,12 +193,8 @@ public final class Ingester {
         totalBytes = sizes.count == inputs.count ? sizes.reduce(0, +) : nil
         // A load killed while indexes were being rebuilt leaves them missing: build them now.
         try writer.ensureIndexes()
-        // Checkpoints run on their own thread and connection, overlapping the writer.
-        // Checkpoints copy the log back once it holds 128 MB (fewer copies of pages written
-        // again), and the writer waits for them past 256 MB.
-        let pageSize = max(512, try db.scalar("PRAGMA page_size").int64 ?? 4096)
-        let checkpointer = db.path == ":memory:" ? nil
-            : try WALCheckpointer(writer: db, minimumFrames: Int32((128 << 20) / pageSize), maximumFrames: Int32((256 << 20) / pageSize))
+        // Checkpoints run beside the writer for the length of the run (see `startCheckpoints`).
+        let checkpointer = try writer.startCheckpoints()
         self.checkpointer = checkpointer
         defer {
             stopRunPipeline()  // an error ended the run: let the writer thread go before the checkpointer
@@ -206,9 +205,9 @@ public final class Ingester {
         // killed load gets them back at the start of the next run, above). Measured slower here
         // than keeping them up to date, which overlaps with parsing, so it is off by default.
         let bulk = options.bulkLoad ?? false
-        if bulk { try writer.dropIndexes(StoreSchema.logRowIndexes.map(\.name)) }
+        if bulk { try writer.dropIndexes(.rows) }
         if !requestsStoredBefore {
-            try writer.dropIndexes([StoreSchema.requestRidIndex.name])
+            try writer.dropIndexes(.requestIDs)
             requestIndexDeferred = true
         }
         for (index, input) in inputs.enumerated() {
@@ -261,8 +260,7 @@ public final class Ingester {
         startTime = Date()
         try writer.ensureIndexes()
         try writer.refreshStatistics()
-        // SQLite's default checkpoints (every 1,000 pages) keep each pause of the writer short.
-        try db.execute("PRAGMA wal_autocheckpoint=1000")
+        try writer.useShortCheckpoints()
         return BatchPipeline(writer: writer, capacity: options.batchSize, rowsPerCommit: options.batchSize * 8,
                              secondsPerCommit: commitInterval)
     }

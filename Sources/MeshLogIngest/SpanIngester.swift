@@ -46,14 +46,12 @@ public struct SpanIngestReport: Sendable, Codable, Equatable {
 /// let report = try SpanIngester(db: db).ingest(name: "trace.json", stream: stream, format: .zipkinV2)
 /// ```
 public final class SpanIngester {
-    private let db: Database
     private let writer: SpanWriter
     /// Spans per transaction.
     public var batchSize = 10_000
 
     /// Prepares an ingest into `db` (opened with `SQLiteStore.openForWriting`, so migration `002-spans` is applied).
     public init(db: Database) throws {
-        self.db = db
         writer = try SpanWriter(db: db)
     }
 
@@ -62,9 +60,7 @@ public final class SpanIngester {
     /// - Throws: database errors and errors thrown by `stream`; decode errors end the file as `failed` instead.
     public func ingest(name: String, stream: ByteStream, format: SpanFormat) throws -> SpanIngestReport {
         let started = Date()
-        try db.execute("INSERT INTO source(path, format, state) VALUES (?, ?, \(SourceState.partial.sql))",
-                       [.text(name), .text(format.rawValue)])
-        let sourceID = db.lastInsertRowID
+        let sourceID = try writer.beginSource(path: name, format: format.rawValue)
         var hasher = ContentHasher()
         var bytes: Int64 = 0
         var spans = 0
@@ -72,14 +68,12 @@ public final class SpanIngester {
         var pending = 0
         var lastLine = 0
         var failure: String?
-        let ownTransaction = !db.isInTransaction
+        let ownTransaction = !writer.isInTransaction
 
-        func begin() throws { if ownTransaction { try db.execute("BEGIN IMMEDIATE") } }
+        func begin() throws { if ownTransaction { try writer.begin() } }
         func commit() throws {
-            try db.execute("UPDATE source SET records = ?, rejected = ?, lines_read = ? WHERE id = ?",
-                           [.integer(Int64(spans)), .integer(Int64(rejected)), .integer(Int64(lastLine)),
-                            .integer(sourceID)])
-            if ownTransaction { try db.execute("COMMIT") }
+            try writer.recordProgress(source: sourceID, spans: spans, rejected: rejected, linesRead: lastLine)
+            if ownTransaction { try writer.commit() }
         }
 
         try begin()
@@ -119,7 +113,7 @@ public final class SpanIngester {
         } catch let error as SpanDecodeError {
             failure = error.description
         } catch {
-            if ownTransaction { _ = try? db.execute("ROLLBACK") }
+            if ownTransaction { writer.rollback() }
             throw error
         }
         try commit()
@@ -137,29 +131,12 @@ public final class SpanIngester {
         let contentHash = Int64(bitPattern: hasher.finalize() & 0x7FFF_FFFF_FFFF_FFFF)
         var state = SpanIngestReport.State.ingested
         var message = failure
-        try db.inTransaction(.immediate) {
-            let older = try db.scalar("""
-                SELECT id FROM source WHERE content_hash = ? AND state = \(SourceState.done.sql) AND id <> ? AND format = ?
-                ORDER BY id LIMIT 1
-                """, [.integer(contentHash), .integer(sourceID), .text(format.rawValue)]).int64
-            if let older, failure == nil {
-                try db.execute("DELETE FROM span_entry WHERE source_id = ?", [.integer(sourceID)])
-                try db.execute("DELETE FROM rejected WHERE source_id = ?", [.integer(sourceID)])
-                try db.execute("""
-                    UPDATE source SET state = \(SourceState.duplicate.sql), content_hash = ?, records = 0, rejected = 0,
-                    finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), error = 'same content as source ' || ?
-                    WHERE id = ?
-                    """, [.integer(contentHash), .integer(older), .integer(sourceID)])
-                state = .alreadyIngested
-                message = "same content as source \(older)"
-            } else {
-                if failure != nil { state = .failed }
-                try db.execute("""
-                    UPDATE source SET state = ?, content_hash = ?, size = ?,
-                    finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), error = ? WHERE id = ?
-                    """, [.text((failure == nil ? SourceState.done : .failed).rawValue), .integer(contentHash), .integer(bytes),
-                          failure.map { .text($0) } ?? .null, .integer(sourceID)])
-            }
+        if let older = try writer.finishSource(sourceID, contentHash: contentHash, bytes: bytes, format: format.rawValue,
+                                               failure: failure) {
+            state = .alreadyIngested
+            message = "same content as source \(older)"
+        } else if failure != nil {
+            state = .failed
         }
         return SpanIngestReport(
             path: name, format: format.rawValue, state: state,

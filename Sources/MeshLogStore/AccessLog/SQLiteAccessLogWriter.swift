@@ -323,9 +323,43 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
         try db.scalar("SELECT coalesce(max(id), 0) FROM log_row").int64 ?? 0
     }
 
-    /// Drops the named secondary indexes for a bulk load (rebuilt by `ensureIndexes`).
-    public func dropIndexes(_ names: [String]) throws {
-        for name in names { try db.execute("DROP INDEX IF EXISTS \(name)") }
+    public var location: String { db.path }
+
+    /// The indexes of a deferrable set, with their SQL.
+    private static func indexes(_ which: DeferredIndexes) -> [(name: String, sql: String)] {
+        switch which {
+        case .rows: StoreSchema.logRowIndexes
+        case .requestIDs: [StoreSchema.requestRidIndex]
+        }
+    }
+
+    /// Drops a set of secondary indexes for a load (rebuilt by `buildIndexes` or `ensureIndexes`).
+    public func dropIndexes(_ which: DeferredIndexes) throws {
+        for index in Self.indexes(which) { try db.execute("DROP INDEX IF EXISTS \(index.name)") }
+    }
+
+    public func buildIndexes(_ which: DeferredIndexes) throws {
+        for index in Self.indexes(which) { try db.execute(index.sql) }
+    }
+
+    /// Checkpoints on their own thread and connection, overlapping the writer: the log is copied
+    /// back once it holds 128 MB (fewer copies of pages written again), and the writer waits past
+    /// 256 MB. None for an in-memory store.
+    public func startCheckpoints() throws -> (any LogCheckpointer)? {
+        guard db.path != ":memory:" else { return nil }
+        let pageSize = max(512, try db.scalar("PRAGMA page_size").int64 ?? 4096)
+        return try WALCheckpointer(writer: db, minimumFrames: Int32((128 << 20) / pageSize),
+                                   maximumFrames: Int32((256 << 20) / pageSize))
+    }
+
+    /// SQLite's default checkpoints (every 1,000 pages) keep each pause of the writer short.
+    public func useShortCheckpoints() throws {
+        try db.execute("PRAGMA wal_autocheckpoint=1000")
+    }
+
+    /// A second, read-only connection to find stored request ids (none for an in-memory store).
+    public func makeRequestLookup() throws -> (any RequestLookup)? {
+        db.path != ":memory:" ? try SQLiteRequestLookup(path: db.path) : nil
     }
 
     /// Creates any missing secondary index (after a bulk load, or a bulk load that was killed).

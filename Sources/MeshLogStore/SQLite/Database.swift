@@ -197,6 +197,16 @@ public final class Database: @unchecked Sendable {
     /// The column names and all rows of a query with named parameters (`:name`, `@name`, `$name`).
     ///
     /// A parameter missing from `named` throws an error naming it.
+    /// Runs one statement a user wrote, only if it reads (`sqlite3_stmt_readonly`), with named
+    /// parameters; nil when it would write.
+    public func readOnlyRows(_ sql: String, named: [String: SQLValue] = [:]) throws -> (columns: [String], rows: [[SQLValue]])? {
+        let statement = try prepare(sql)
+        guard statement.isReadOnly else { return nil }
+        try statement.bind(named: named)
+        let columns = (0..<statement.columnCount).map { statement.columnName($0) }
+        return (columns, try Self.collect(statement))
+    }
+
     public func rows(_ sql: String, named: [String: SQLValue]) throws -> (columns: [String], rows: [[SQLValue]]) {
         let statement = try prepare(sql)
         try statement.bind(named: named)

@@ -12,7 +12,7 @@ import Foundation
 ///
 /// A writer that never pauses would never see the log fully copied when it starts a transaction,
 /// so the log would only grow; `waitIfLogIsLong()` before a transaction bounds it.
-public final class WALCheckpointer: @unchecked Sendable {
+public final class WALCheckpointer: LogCheckpointer, @unchecked Sendable {
     private let writer: Database
     private let connection: Database
     private let minimumFrames: Int32

@@ -94,4 +94,57 @@ public final class SpanWriter {
         insertRejected.reset()
         try insertRejected.execute([.integer(sourceID), .integer(Int64(line)), .text(reason), .text(text)])
     }
+
+    // MARK: - The span file's source and transactions
+
+    /// Registers a span file as a source in progress; returns its id.
+    public func beginSource(path: String, format: String) throws -> Int64 {
+        try db.execute("INSERT INTO source(path, format, state) VALUES (?, ?, \(SourceState.partial.sql))",
+                       [.text(path), .text(format)])
+        return db.lastInsertRowID
+    }
+
+    /// Whether a transaction is open already (the span ingest then runs inside it).
+    public var isInTransaction: Bool { db.isInTransaction }
+
+    /// Opens a transaction that several spans share.
+    public func begin() throws { try db.execute("BEGIN IMMEDIATE") }
+    /// Commits the open transaction.
+    public func commit() throws { try db.execute("COMMIT") }
+    /// Rolls the open transaction back.
+    public func rollback() { _ = try? db.execute("ROLLBACK") }
+
+    /// Records a source's progress (inside the transaction of its spans).
+    public func recordProgress(source id: Int64, spans: Int, rejected: Int, linesRead: Int) throws {
+        try db.execute("UPDATE source SET records = ?, rejected = ?, lines_read = ? WHERE id = ?",
+                       [.integer(Int64(spans)), .integer(Int64(rejected)), .integer(Int64(linesRead)), .integer(id)])
+    }
+
+    /// Finishes a span file's source in one transaction. When an earlier finished source of the same
+    /// format has the same content (and this one did not fail), this one's spans and rejects are
+    /// removed and it is marked a duplicate; returns that earlier source's id, else nil.
+    public func finishSource(_ id: Int64, contentHash: Int64, bytes: Int64, format: String, failure: String?) throws -> Int64? {
+        try db.inTransaction(.immediate) {
+            let older = try db.scalar("""
+                SELECT id FROM source WHERE content_hash = ? AND state = \(SourceState.done.sql) AND id <> ? AND format = ?
+                ORDER BY id LIMIT 1
+                """, [.integer(contentHash), .integer(id), .text(format)]).int64
+            if let older, failure == nil {
+                try db.execute("DELETE FROM span_entry WHERE source_id = ?", [.integer(id)])
+                try db.execute("DELETE FROM rejected WHERE source_id = ?", [.integer(id)])
+                try db.execute("""
+                    UPDATE source SET state = \(SourceState.duplicate.sql), content_hash = ?, records = 0, rejected = 0,
+                    finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), error = 'same content as source ' || ?
+                    WHERE id = ?
+                    """, [.integer(contentHash), .integer(older), .integer(id)])
+                return older
+            }
+            try db.execute("""
+                UPDATE source SET state = ?, content_hash = ?, size = ?,
+                finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), error = ? WHERE id = ?
+                """, [.text((failure == nil ? SourceState.done : .failed).rawValue), .integer(contentHash), .integer(bytes),
+                      failure.map { .text($0) } ?? .null, .integer(id)])
+            return nil
+        }
+    }
 }

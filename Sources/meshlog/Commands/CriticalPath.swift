@@ -64,7 +64,7 @@ extension MeshLog {
             options.limit = limit
             options.grouping = by
             if timeRange.since != nil || timeRange.until != nil {
-                let window = try timeRange.window(newest: db.rows(CriticalPathQueries.bounds).first?[1].int64 ?? 0)
+                let window = try timeRange.window(newest: SQLiteAnswerReader(db: db).span()?.last ?? 0)
                 options.sinceUs = window.sinceMicros
                 options.untilUs = window.untilMicros
             }

@@ -1,11 +1,9 @@
-import MeshLogStore
-
-/// Finds request ids stored by earlier ingest runs, through its own read-only connection
+/// ``RequestLookup`` over SQLite: finds request ids stored by earlier ingest runs, through its own read-only connection
 /// (WAL lets it read while the writer thread writes).
 ///
 /// Lookups share one read transaction until `refresh()`, which the ingest calls once per batch:
 /// a transaction per lookup would take the WAL's locks and drop the page cache every time.
-final class RequestLookup {
+final class SQLiteRequestLookup: RequestLookup {
     private let db: Database
     private let statement: Statement
     private var reading = false
@@ -16,7 +14,7 @@ final class RequestLookup {
     }
 
     /// The stored id of a request id (16 UUID bytes or text), or nil.
-    func find(_ value: UnsafeBufferPointer<UInt8>, isBlob: Bool) -> Int64? {
+    public func find(_ value: UnsafeBufferPointer<UInt8>, isBlob: Bool) -> Int64? {
         if !reading {
             reading = (try? db.execute("BEGIN")) != nil
         }
@@ -27,7 +25,7 @@ final class RequestLookup {
     }
 
     /// Ends the read transaction, so the next lookup sees what the writer committed since.
-    func refresh() {
+    public func refresh() {
         guard reading else { return }
         reading = false
         try? db.execute("COMMIT")
