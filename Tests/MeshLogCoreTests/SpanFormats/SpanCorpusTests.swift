@@ -135,25 +135,9 @@ struct SpanCorpusTests {
                 #expect(span.line >= 1)
             }
             // Tiny reads must give the same result as big ones.
-            let (_, small) = try SpanTestSupport.decodeFile(path, chunk: 5)
-            #expect(small.spans == outcome.spans)
-            #expect(small.warnings == outcome.warnings)
+            try SpanTestSupport.expectSameInTinyReads(path, as: outcome)
         case let .rejected(fragment):
-            #expect(outcome.spans.isEmpty)
-            guard case .notASpanFile(let reason)? = outcome.error else {
-                Issue.record("expected a rejection, got \(String(describing: outcome.error))")
-                return
-            }
-            #expect(reason.contains(fragment), "\(reason)")
-            // Forcing a decoder on it must also refuse, with the same explanation.
-            for forced in SpanFormat.allCases {
-                let (_, f) = try SpanTestSupport.decodeFile(path, as: forced)
-                guard case .notASpanFile(let r)? = f.error else {
-                    Issue.record("\(forced.rawValue) decoder accepted \(testCase.path)")
-                    continue
-                }
-                #expect(r.contains(fragment), "\(forced.rawValue): \(r)")
-            }
+            try SpanTestSupport.expectRejected(path, outcome, containing: fragment)
         }
     }
 

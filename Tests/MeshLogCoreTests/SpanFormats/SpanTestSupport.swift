@@ -1,5 +1,6 @@
 import Foundation
 import MeshLogCore
+import Testing
 
 /// Helpers for the span decoder tests: in-memory decoding, file decoding through `read(2)`, and corpus paths.
 enum SpanTestSupport {
@@ -81,6 +82,37 @@ enum SpanTestSupport {
             outcome.error = error
         }
         return (resolved, outcome)
+    }
+
+    /// Expects decoding the file at `path` again in 5-byte reads to give the spans and warnings of `outcome`.
+    static func expectSameInTinyReads(
+        _ path: String, as outcome: Outcome, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let (_, small) = try decodeFile(path, chunk: 5)
+        #expect(small.spans == outcome.spans, sourceLocation: sourceLocation)
+        #expect(small.warnings == outcome.warnings, sourceLocation: sourceLocation)
+    }
+
+    /// Expects the file at `path` (decoded to `outcome`) refused with a reason containing `fragment`, by every decoder.
+    static func expectRejected(
+        _ path: String, _ outcome: Outcome, containing fragment: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        #expect(outcome.spans.isEmpty, sourceLocation: sourceLocation)
+        guard case .notASpanFile(let reason)? = outcome.error else {
+            Issue.record("expected a rejection, got \(String(describing: outcome.error))", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(reason.contains(fragment), "\(reason)", sourceLocation: sourceLocation)
+        // Forcing a decoder on it must also refuse, with the same explanation.
+        for forced in SpanFormat.allCases {
+            let (_, f) = try decodeFile(path, as: forced)
+            guard case .notASpanFile(let r)? = f.error else {
+                Issue.record("\(forced.rawValue) decoder accepted \(path)", sourceLocation: sourceLocation)
+                continue
+            }
+            #expect(r.contains(fragment), "\(forced.rawValue): \(r)", sourceLocation: sourceLocation)
+        }
     }
 
     /// `../shared/corpus` relative to the package root.
