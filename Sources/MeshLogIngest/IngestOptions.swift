@@ -44,9 +44,12 @@ public struct IngestOptions: Sendable {
     public var format: FormatChoice
     /// The reporter (pod) name for inputs without one (stdin).
     public var reporter: String?
-    /// Rows per transaction.
+    /// Rows per batch the parser hands the writer thread. A transaction holds several batches: it
+    /// commits every 32 batches or about once a second (a follow run: every 8 batches or its commit
+    /// interval).
     public var batchSize: Int
-    /// Build secondary indexes after the load (true), during it (false), or decide by size (nil).
+    /// Build the row indexes after the load (true) or keep them up to date during it (false, and nil,
+    /// the default: measured faster here, as index upkeep overlaps with parsing).
     public var bulkLoad: Bool?
     /// Request ids held in memory before the table is cleared and ids are looked up in the store
     /// (smaller in tests, to reach that path).

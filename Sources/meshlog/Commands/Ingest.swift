@@ -45,10 +45,10 @@ extension MeshLog {
         @Flag(help: "Exit with status 1 if any line is rejected or any input fails.")
         var strict = false
 
-        @Option(help: ArgumentHelp("Rows per transaction.", visibility: .hidden))
+        @Option(help: ArgumentHelp("Rows per batch handed to the writer thread (a transaction holds several).", visibility: .hidden))
         var batchSize = IngestOptions().batchSize
 
-        @Option(help: ArgumentHelp("Build indexes after the load: yes, no or auto.", visibility: .hidden))
+        @Option(help: ArgumentHelp("Build the row indexes after the load: yes, or no (auto: no, measured faster).", visibility: .hidden))
         var bulk = "auto"
 
         @Flag(name: .shortAndLong, help: "No progress or per-file lines on stderr.")
