@@ -50,10 +50,10 @@ let package = Package(
         ),
         .testTarget(name: "MeshLogCLITests", dependencies: ["MeshLogTestSupport"]),
         .testTarget(name: "MeshLogCoreTests", dependencies: ["MeshLogCore", "MeshLogTestSupport"]),
-        .testTarget(name: "MeshLogGenerateTests", dependencies: ["MeshLogGenerate", "MeshLogCore"]),
-        .testTarget(name: "MeshLogStoreTests", dependencies: ["MeshLogStore"]),
+        .testTarget(name: "MeshLogGenerateTests", dependencies: ["MeshLogGenerate", "MeshLogCore", "MeshLogTestSupport"]),
+        .testTarget(name: "MeshLogStoreTests", dependencies: ["MeshLogStore", "MeshLogTestSupport"]),
         .testTarget(name: "MeshLogIngestTests", dependencies: ["MeshLogIngest", "MeshLogStore", "MeshLogCore", "MeshLogGenerate", "MeshLogTestSupport"]),
-        .testTarget(name: "MeshLogAnalysisTests", dependencies: ["MeshLogAnalysis", "MeshLogStore", "MeshLogIngest", "MeshLogCore", "MeshLogGenerate"]),
+        .testTarget(name: "MeshLogAnalysisTests", dependencies: ["MeshLogAnalysis", "MeshLogStore", "MeshLogIngest", "MeshLogCore", "MeshLogGenerate", "MeshLogTestSupport"]),
         .testTarget(name: "MeshLogTraceTests", dependencies: ["MeshLogAnalysis", "MeshLogStore", "MeshLogIngest", "MeshLogCore", "MeshLogGenerate", "MeshLogTestSupport"]),
     ]
 )

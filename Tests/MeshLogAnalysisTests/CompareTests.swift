@@ -1,4 +1,5 @@
 import Foundation
+import MeshLogTestSupport
 import MeshLogAnalysis
 import MeshLogCore
 import MeshLogGenerate
@@ -9,6 +10,7 @@ import Testing
 /// A store of two generated UTC days, 2026-11-24 (baseline) and 2026-11-25 (candidate), the
 /// candidate day generated with other seeds and, optionally, with known changes.
 final class TwoDayStore: @unchecked Sendable {
+    private let temporary: TemporaryDirectory
     let directory: URL
     let dbPath: String
 
@@ -16,7 +18,8 @@ final class TwoDayStore: @unchecked Sendable {
     static let candidateDay: Int64 = GeneratorOptions.defaultStartMicros
 
     init(seed: UInt64, linesPerDay: Int = 30_000, change: (inout GeneratorOptions) -> Void = { _ in }) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshlog-compare-\(UUID().uuidString)")
+        temporary = try TemporaryDirectory(prefix: "meshlog-compare")
+        directory = temporary.url
         dbPath = directory.appendingPathComponent("store.db").path
         var dirs: [String] = []
         for (name, start, daySeed) in [("baseline", Self.baselineDay, seed), ("candidate", Self.candidateDay, seed &+ 7919)] {
@@ -39,7 +42,6 @@ final class TwoDayStore: @unchecked Sendable {
         guard summary.reports.allSatisfy({ $0.rejected == 0 }) else { throw FixtureError.rejectedLines }
     }
 
-    deinit { try? FileManager.default.removeItem(at: directory) }
 
     /// Compares the two days.
     func compare(by: CompareGrouping = .edge, exact: Bool = false, services: [String] = []) throws -> CompareReport {
@@ -216,11 +218,13 @@ final class TwoDayStore: @unchecked Sendable {
 
 /// A one-hour store of default generated traffic.
 final class TwoDayStoreLike: @unchecked Sendable {
+    private let temporary: TemporaryDirectory
     let directory: URL
     let dbPath: String
 
     init(lines: Int) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshlog-canary-\(UUID().uuidString)")
+        temporary = try TemporaryDirectory(prefix: "meshlog-canary")
+        directory = temporary.url
         dbPath = directory.appendingPathComponent("store.db").path
         let generator = TrafficGenerator(topology: .learningPlatform, options: GeneratorOptions(lines: lines))
         var files: [String: [String]] = [:]
@@ -234,5 +238,4 @@ final class TwoDayStoreLike: @unchecked Sendable {
         _ = try Ingester(db: db, options: IngestOptions()).run(try InputDiscovery.expand([logs.path]))
     }
 
-    deinit { try? FileManager.default.removeItem(at: directory) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MeshLogTestSupport
 import MeshLogAnalysis
 import MeshLogCore
 import MeshLogGenerate
@@ -46,6 +47,7 @@ final class Fixture: @unchecked Sendable {
         do { return try Fixture() } catch { fatalError("cannot build the test store: \(error)") }
     }()
 
+    private let temporary: TemporaryDirectory
     let directory: URL
     let dbPath: String
     let requests: [GeneratedRequest]
@@ -57,8 +59,8 @@ final class Fixture: @unchecked Sendable {
     static let outsidePod = "reports-v1-5d8f9c7b6-q2x7z"
 
     init(lines lineCount: Int = 9000) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshlog-answers-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        temporary = try TemporaryDirectory(prefix: "meshlog-answers")
+        directory = temporary.url
         dbPath = directory.appendingPathComponent("store.db").path
 
         var options = GeneratorOptions(lines: lineCount, seed: 11, durationSeconds: 3600, errorRateScale: 4)
@@ -139,8 +141,6 @@ final class Fixture: @unchecked Sendable {
         let summary = try Ingester(db: db, options: IngestOptions()).run(try InputDiscovery.expand([logs.path]))
         guard summary.reports.allSatisfy({ $0.rejected == 0 }) else { throw FixtureError.rejectedLines }
     }
-
-    deinit { try? FileManager.default.removeItem(at: directory) }
 
     /// Opens a session on the store.
     func session(since: String? = nil, until: String? = nil, services: [String] = []) throws -> AnswerSession {

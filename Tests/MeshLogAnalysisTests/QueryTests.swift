@@ -1,4 +1,5 @@
 import Foundation
+import MeshLogTestSupport
 import MeshLogAnalysis
 import MeshLogStore
 import Testing
@@ -116,9 +117,8 @@ struct QueryTests {
 
     @Test("--queries DIR adds a user's own queries, replacing a built-in of the same name")
     func userQueries() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("meshlog-queries-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let temporary = try TemporaryDirectory(prefix: "meshlog-queries")
+        let dir = temporary.url
         try """
             -- Lines per reporter with at least :min lines.
             -- :min = 1  the least number of lines

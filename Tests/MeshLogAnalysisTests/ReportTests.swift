@@ -1,4 +1,5 @@
 import Foundation
+import MeshLogTestSupport
 import MeshLogAnalysis
 import MeshLogStore
 import Testing
@@ -116,9 +117,8 @@ struct ReportTests {
         }
         let (window, baseline) = halves()
         let report = try DailyReport(path: fixture.dbPath, window: window, baseline: baseline)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let temporary = try TemporaryDirectory(prefix: "report")
+        let dir = temporary.url
         let html = dir.appendingPathComponent("report.html"), png = dir.appendingPathComponent("report.png")
         try ReportRenderer.html(report).write(to: html, atomically: true, encoding: .utf8)
         let process = Process()

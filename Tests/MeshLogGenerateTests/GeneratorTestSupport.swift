@@ -1,5 +1,6 @@
 import MeshLogGenerate
 import Foundation
+import MeshLogTestSupport
 @testable import MeshLogCore
 
 /// Helpers shared by the generator tests: cached runs, a positional splitter for text lines, temp directories.
@@ -111,10 +112,8 @@ enum GeneratorTestSupport {
 
     /// Runs `body` with a fresh temporary directory, removed afterwards.
     static func withTempDir<T>(_ body: (String) throws -> T) throws -> T {
-        let path = NSTemporaryDirectory() + "meshlog-generate-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        return try body(path)
+        let dir = try TemporaryDirectory(prefix: "meshlog-generate")
+        return try body(dir.path)
     }
 
     /// Decompresses a gzip file with the system `gzip -dc`.

@@ -1,21 +1,15 @@
 import Foundation
+import MeshLogTestSupport
 @testable import MeshLogCore
 
 /// Helpers shared by the input-layer tests: temporary directories, files, external tools.
 enum InputTestSupport {
     /// Creates a fresh temporary directory and returns its path.
-    static func makeTempDir() throws -> String {
-        let path = NSTemporaryDirectory() + "meshlog-input-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     /// Runs `body` with a fresh temporary directory, removed afterwards.
     @discardableResult
     static func withTempDir<T>(_ body: (String) throws -> T) throws -> T {
-        let dir = try makeTempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        return try body(dir)
+        let dir = try TemporaryDirectory(prefix: "meshlog-input")
+        return try body(dir.path)
     }
 
     /// Writes `bytes` to `path`, creating parent directories.
