@@ -86,7 +86,7 @@ enum FollowBench {
         defer { if follower.isRunning { kill(follower.processIdentifier, SIGKILL) } }
         // The follower is ready once its store exists.
         let ready = Date().addingTimeInterval(30)
-        while (try? Database(path: db, readOnly: true).scalar("SELECT count(*) FROM source")) == nil, Date() < ready {
+        while (try? Database(path: db, readOnly: true).scalar(BenchmarkQueries.sourceCount)) == nil, Date() < ready {
             usleep(10_000)
         }
 
@@ -141,7 +141,7 @@ enum FollowBench {
         var writerEnd: Double?
         while true {
             usleep(20_000)
-            let seen = Int((try? reader.scalar("SELECT line FROM log_entry ORDER BY id DESC LIMIT 1").int64) ?? 0)
+            let seen = Int((try? reader.scalar(BenchmarkQueries.newestLine).int64) ?? 0)
             let t = now()
             if seen > visible {
                 // The oldest line that just became visible waited longest.

@@ -113,7 +113,7 @@ struct MeshLogBench: ParsableCommand {
             let start = Date()
             let database = try SQLiteStore.openForWriting(path: db)
             let summary = try Ingester(db: database, options: IngestOptions()).run([InputFile(path: path, size: size)])
-            try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            try database.execute(BenchmarkQueries.truncateLog)
             let seconds = Date().timeIntervalSince(start)
             let dbBytes = ["", "-wal"].reduce(Int64(0)) { total, s in
                 total + ((try? FileManager.default.attributesOfItem(atPath: db + s)[.size] as? NSNumber)?.int64Value ?? 0)
@@ -190,7 +190,7 @@ struct MeshLogBench: ParsableCommand {
         }
         let probe = try session()
         guard let span = probe.span else { throw CommandFailure("\(path) holds no timed line") }
-        let lines = try SQLiteStore.openForReading(path: path).scalar("SELECT max(id) FROM log_row").int64 ?? 0
+        let lines = try SQLiteStore.openForReading(path: path).scalar(BenchmarkQueries.rowCount).int64 ?? 0
         var results: [(String, String)] = [("store", path), ("lines", String(lines))]
         var usedSummaries = false
         results.append(("status_by_service_s", String(format: "%.3f", try best {
@@ -213,7 +213,7 @@ struct MeshLogBench: ParsableCommand {
             _ = try CompareReport(reader: s.reader, baseline: sides.baseline, candidate: sides.candidate)
         })))
         let db = try SQLiteStore.openForReading(path: path)
-        let rid = try db.scalar("SELECT request_id FROM access_log WHERE id = \(max(1, lines / 2))").string
+        let rid = try db.scalar(BenchmarkQueries.requestOfRow, [.integer(max(1, lines / 2))]).string
         if let rid {
             results.append(("trace_by_request_id_s", String(format: "%.4f", try best {
                 _ = try TraceLoader(db: SQLiteStore.openForReading(path: path)).load(rid)
