@@ -82,7 +82,7 @@ public final class FollowStop: @unchecked Sendable {
 /// For example:
 /// ```swift
 /// let stop = FollowStop()   // call stop.stop() on SIGINT/SIGTERM
-/// let follower = Follower(ingester: try Ingester(db: db, options: IngestOptions()), stop: stop)
+/// let follower = try Follower(ingester: try Ingester(db: db, options: IngestOptions()), stop: stop)
 /// let summary = try follower.run(["/var/log/pods/lms_course-v1-7c9d8f6b5-x2kqp_…/istio-proxy"]) { event in … }
 /// ```
 public final class Follower {
@@ -102,11 +102,14 @@ public final class Follower {
     private var scanSoon = true
 
     /// Follows with `ingester` (its options choose the format and reporter) until `stop` is stopped.
-    public init(ingester: Ingester, options: FollowOptions = FollowOptions(), stop: FollowStop) {
+    ///
+    /// - Throws: ``IngestError/followNeedsSQLite`` for an ingester into another kind of writer.
+    public init(ingester: Ingester, options: FollowOptions = FollowOptions(), stop: FollowStop) throws {
+        guard let db = ingester.db else { throw IngestError.followNeedsSQLite }
         self.ingester = ingester
         self.options = options
         self.stopSignal = stop
-        self.sources = FollowedSources(db: ingester.db)
+        self.sources = FollowedSources(db: db)
     }
 
     /// Follows `paths` (files, directories read recursively as by `InputDiscovery`, `-` for stdin)

@@ -108,6 +108,10 @@ public enum IngestError: Error, CustomStringConvertible, Sendable {
     case badFormat(EnvoyFormatError)
     /// `--format @file` could not be read.
     case unreadableFormatFile(String)
+    /// Span files go into a SQLite store only (the writer given is of another kind).
+    case spansNeedSQLite
+    /// Following files keeps its bookkeeping in a SQLite store only.
+    case followNeedsSQLite
 
     public var description: String {
         switch self {
@@ -115,6 +119,8 @@ public enum IngestError: Error, CustomStringConvertible, Sendable {
             "unknown format '\(name)'; use one of \(FormatCatalog.presets.map(\.name).joined(separator: ", ")), an Envoy format string, or @FILE (see `meshlog formats`)"
         case .badFormat(let e): e.description
         case .unreadableFormatFile(let path): "cannot read the format file \(path)"
+        case .spansNeedSQLite: "span files are stored in a SQLite store only"
+        case .followNeedsSQLite: "--follow keeps its bookkeeping in a SQLite store only"
         }
     }
 }

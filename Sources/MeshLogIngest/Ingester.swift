@@ -12,8 +12,9 @@ import MeshLogStore
 /// let summary = try ingester.run(try InputDiscovery.expand(["samples"])) { event in … }
 /// ```
 public final class Ingester {
-    /// The connection, for the span ingest and the follower's bookkeeping (SQLite stores).
-    let db: Database
+    /// The connection, for the span ingest and the follower's bookkeeping (SQLite stores; nil
+    /// for a writer of another kind, which takes access logs only).
+    let db: Database?
     /// Everything the run writes goes through this contract.
     let writer: any AccessLogWriter
     let options: IngestOptions
@@ -54,10 +55,16 @@ public final class Ingester {
     /// Prepares an ingest into `db` (opened with `SQLiteStore.openForWriting`).
     ///
     /// - Throws: `IngestError` for an unknown preset or a bad format string.
-    public init(db: Database, options: IngestOptions) throws {
+    public convenience init(db: Database, options: IngestOptions) throws {
+        try self.init(writer: try SQLiteAccessLogWriter(db: db), db: db, options: options)
+    }
+
+    /// Prepares an ingest through any writer (no spans or follow runs without a SQLite `db`).
+    ///
+    /// - Throws: `IngestError` for an unknown preset or a bad format string.
+    public init(writer: any AccessLogWriter, db: Database? = nil, options: IngestOptions) throws {
         self.db = db
         self.options = options
-        let writer = try SQLiteAccessLogWriter(db: db)
         self.writer = writer
         interner = StringInterner(firstID: try writer.maxDictionaryID() + 1)
         var preload: [(Int64, String)] = []
@@ -329,6 +336,7 @@ public final class Ingester {
     private var spans: SpanIngester?
     private func spanIngester() throws -> SpanIngester {
         if let spans { return spans }
+        guard let db else { throw IngestError.spansNeedSQLite }
         let made = try SpanIngester(db: db)
         spans = made
         return made
