@@ -48,7 +48,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "MeshLogCLITests", dependencies: ["MeshLogTestSupport"]),
+        .testTarget(name: "MeshLogCLITests", dependencies: ["MeshLogTestSupport", "MeshLogStore", "MeshLogCore", "MeshLogGenerate"]),
         .testTarget(name: "MeshLogCoreTests", dependencies: ["MeshLogCore", "MeshLogTestSupport"]),
         .testTarget(name: "MeshLogGenerateTests", dependencies: ["MeshLogGenerate", "MeshLogCore", "MeshLogTestSupport"]),
         .testTarget(name: "MeshLogStoreTests", dependencies: ["MeshLogStore", "MeshLogTestSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import MeshLogTestSupport
 import MeshLogCore
 import Testing
 
