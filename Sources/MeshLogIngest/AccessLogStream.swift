@@ -25,7 +25,7 @@ final class AccessLogStream {
     /// Its row in `source`.
     let sourceID: Int64
     /// A read error that ended the input early, recorded with the source.
-    var streamError: String?
+    @exclusivity(unchecked) var streamError: String?
 
     private let ingester: Ingester
     private let pipeline: BatchPipeline
@@ -48,34 +48,34 @@ final class AccessLogStream {
     // Where the rows come from.
     private let reporterID: Int64
     /// The reporter's `pod` row, until a batch carries it to the writer.
-    private var podPending: (reporter: Int64, name: String, workload: String, namespace: String?)?
-    private var podAddresses: Set<Int64> = []
-    private var podIPs: Set<Int64> = []
+    @exclusivity(unchecked) private var podPending: (reporter: Int64, name: String, workload: String, namespace: String?)?
+    @exclusivity(unchecked) private var podAddresses: Set<Int64> = []
+    @exclusivity(unchecked) private var podIPs: Set<Int64> = []
 
     // Parsing.
-    private var parser: AccessLogLineParser?
-    private var formatName: String?
-    private var encoder: AccessLogRowEncoder?
+    @exclusivity(unchecked) private var parser: AccessLogLineParser?
+    @exclusivity(unchecked) private var formatName: String?
+    @exclusivity(unchecked) private var encoder: AccessLogRowEncoder?
     private let record = AccessLogRecord()
-    private var unwrapper: LineUnwrapper?
+    @exclusivity(unchecked) private var unwrapper: LineUnwrapper?
     /// Still collecting the first lines, which decide the wrapper (and the format, unless given).
-    private var sampling = true
-    private var sample: [(Int, [UInt8])] = []
-    private var hasher = ContentHasher()
+    @exclusivity(unchecked) private var sampling = true
+    @exclusivity(unchecked) private var sample: [(Int, [UInt8])] = []
+    @exclusivity(unchecked) private var hasher = ContentHasher()
     private let newline: [UInt8] = [10]
 
     // Writing.
     /// The batch being filled; with a follow pipeline it is taken when lines come and handed back at a pause.
-    private var batch: AccessLogBatch!
+    @exclusivity(unchecked) private var batch: AccessLogBatch!
     private let summaries = SummaryAggregator()
-    private var flushesSinceDrain = 0
+    @exclusivity(unchecked) private var flushesSinceDrain = 0
 
     // Counters of this run.
-    private var lineNumber: Int
-    private var lines = 0
-    private var records = 0
-    private var rejected = 0
-    private var skipped = 0
+    @exclusivity(unchecked) private var lineNumber: Int
+    @exclusivity(unchecked) private var lines = 0
+    @exclusivity(unchecked) private var records = 0
+    @exclusivity(unchecked) private var rejected = 0
+    @exclusivity(unchecked) private var skipped = 0
 
     /// A stream of `name` into source `sourceID`, after the `resumeFrom` lines stored before.
     init(ingester: Ingester, name: String, sourceID: Int64, resumeFrom: Int, resumed: Bool, reporter: String, reporterID: Int64, newPod: Bool,
