@@ -55,6 +55,8 @@ final class AccessLogStream {
     // Parsing.
     private var parser: AccessLogLineParser?
     private var formatName: String?
+    /// The last format inferred for the sample when no preset fitted it.
+    private var inference: FormatInference?
     private var encoder: AccessLogRowEncoder?
     private let record = AccessLogRecord()
     private var unwrapper: LineUnwrapper?
@@ -204,6 +206,9 @@ final class AccessLogStream {
             let first = sample.first.map { String(decoding: $0.1.prefix(120), as: UTF8.self) } ?? ""
             let tried = (ingester.fixedParser.map { [$0.name] } ?? FormatCatalog.presets.map(\.name)).joined(separator: ", ")
             error = "no line matches a known access-log format (tried \(tried)); first line: \(first)"
+            if let inference, inference.columns.contains(where: { $0.field != nil }) {
+                error! += "; an inferred format is unsure (\(inference.problem ?? "")); best candidate: --format '\(inference.format)'"
+            }
         }
         let report = FileReport(path: name, format: formatName, state: state, lines: lines, records: records,
                                 rejected: rejected, skipped: skipped, error: error)
@@ -279,12 +284,24 @@ final class AccessLogStream {
                     _ = peel.unwrap(line, lineNumber: number) { payloads.append(Array($0)) }
                 }
             }
+            let prefix = wrapper == .none ? "" : "\(wrapper.rawValue)+"
             if let detection = FormatDetector.detect(payloads) {
                 choose(detection.parser, detection.preset.name)
-                let label = wrapper == .none ? detection.preset.name : "\(wrapper.rawValue)+\(detection.preset.name)"
+                let label = prefix + detection.preset.name
                 formatName = label
                 ingester.onEvent(.formatChosen(path: name, format: label, matched: detection.matched, sampled: detection.sampled))
                 try ingester.setFormat(label, of: sourceID, on: pipeline, queued: queued)
+            } else {
+                // No preset fits: infer a format from the sample's shapes, once per sample.
+                let inference = FormatInference.infer(payloads)
+                self.inference = inference
+                if inference.isSure, let parser = try? inference.makeParser() {
+                    let label = prefix + FormatInference.label
+                    choose(parser, label)
+                    ingester.onEvent(.formatChosen(path: name, format: label, matched: inference.matched, sampled: inference.sampled,
+                                                   inferred: inference.format))
+                    try ingester.setFormat(label, of: sourceID, on: pipeline, queued: queued)
+                }
             }
         }
         guard parser != nil else { return }
