@@ -274,29 +274,24 @@ final class AccessLogStream {
     /// lines; without a format they stay in the sample.
     private func detectAndDrain() throws {
         let wrapper = unwrapper?.wrapper ?? LineUnwrapper.detect(sample.map(\.1))
-        if unwrapper == nil { unwrapper = LineUnwrapper(wrapper) }
         if parser == nil {
             // Detect the format on the payloads, with the wrapper taken off.
-            let peel = LineUnwrapper(wrapper)
-            var payloads: [[UInt8]] = []
-            for (number, bytes) in sample {
-                bytes.withUnsafeBufferPointer { line in
-                    _ = peel.unwrap(line, lineNumber: number) { payloads.append(Array($0)) }
-                }
-            }
-            let prefix = wrapper == .none ? "" : "\(wrapper.rawValue)+"
+            let payloads = LineUnwrapper.payloads(sample.map(\.1), wrapper: wrapper)
             if let detection = FormatDetector.detect(payloads) {
+                if unwrapper == nil { unwrapper = LineUnwrapper(wrapper) }
                 choose(detection.parser, detection.preset.name)
-                let label = prefix + detection.preset.name
+                let label = (wrapper == .none ? "" : "\(wrapper.rawValue)+") + detection.preset.name
                 formatName = label
                 ingester.onEvent(.formatChosen(path: name, format: label, matched: detection.matched, sampled: detection.sampled))
                 try ingester.setFormat(label, of: sourceID, on: pipeline, queued: queued)
             } else {
                 // No preset fits: infer a format from the sample's shapes, once per sample.
-                let inference = FormatInference.infer(payloads)
+                let (inference, inferredWrapper) = FormatInference.infer(sample.map(\.1), wrapper: wrapper)
                 self.inference = inference
                 if inference.isSure, let parser = try? inference.makeParser() {
-                    let label = prefix + FormatInference.label
+                    // No line went through the unwrapper yet: a bare leading time is the format's own, not kubectl's.
+                    unwrapper = LineUnwrapper(inferredWrapper)
+                    let label = (inferredWrapper == .none ? "" : "\(inferredWrapper.rawValue)+") + FormatInference.label
                     choose(parser, label)
                     ingester.onEvent(.formatChosen(path: name, format: label, matched: inference.matched, sampled: inference.sampled,
                                                    inferred: inference.format))
@@ -304,6 +299,7 @@ final class AccessLogStream {
                 }
             }
         }
+        if unwrapper == nil { unwrapper = LineUnwrapper(wrapper) }
         guard parser != nil else { return }
         for (number, bytes) in sample { try bytes.withUnsafeBufferPointer { try handle($0, number) } }
         sample.removeAll()

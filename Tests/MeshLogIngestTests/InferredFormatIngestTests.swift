@@ -62,6 +62,18 @@ struct InferredFormatIngestTests {
         #expect(failed[16].string?.contains("globex") == true)
     }
 
+    @Test func aBareLeadingTimeIsTheFormatsOwnNotAKubectlPrefix() throws {
+        let dir = try TemporaryDirectory()
+        let bare = Self.lines.map { line in line.dropFirst().replacingOccurrences(of: "] \"", with: " \"") }
+        let path = try dir.write("bare.log", bare.joined(separator: "\n") + "\n")
+        let db = dir.path("t.db")
+        let summary = try ingest([path], db: db)
+        #expect(summary.reports.map(\.format) == ["inferred"])
+        #expect(summary.recordsStored == 3)
+        let rows = try SQLiteStore.openForReading(path: db).rows("SELECT start_time, method, status FROM access_log ORDER BY line")
+        #expect(rows.first == ["2026-11-25T08:00:00.125Z", "GET", 200])
+    }
+
     @Test func anUnsureInferenceRejectsTheFileWithTheBestCandidate() throws {
         let dir = try TemporaryDirectory()
         // Two columns could be the status and nothing says which.

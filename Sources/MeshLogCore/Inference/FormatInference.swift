@@ -91,6 +91,17 @@ public struct FormatInference: Sendable {
         }
     }
 
+    /// Infers the format of lines that came in `wrapper`'s envelope: of their payloads, or, when
+    /// that is unsure and the envelope is `kubectl --timestamps`, of the whole lines (a format
+    /// that starts with a bare `%START_TIME%` looks like that envelope). Returns the envelope the
+    /// inference is for.
+    public static func infer(_ lines: [[UInt8]], wrapper: LineWrapper) -> (inference: FormatInference, wrapper: LineWrapper) {
+        let inference = infer(LineUnwrapper.payloads(lines, wrapper: wrapper))
+        guard !inference.isSure, wrapper == .kubectl else { return (inference, wrapper) }
+        let whole = infer(lines)
+        return whole.isSure ? (whole, .none) : (inference, wrapper)
+    }
+
     /// Infers a format from the first `FormatDetector.sampleSize` non-empty lines of `lines`.
     public static func infer(_ lines: [[UInt8]]) -> FormatInference {
         let sample = Array(lines.filter { !$0.isEmpty }.prefix(FormatDetector.sampleSize))

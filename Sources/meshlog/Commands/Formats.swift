@@ -44,9 +44,12 @@ extension MeshLog {
 
         /// `--infer FILE`: the inferred format, how many lines fit, and the column of each operator.
         private func inferFormat(of path: String) throws {
-            let lines = try Self.payloads(of: path)
-            let inference = FormatInference.infer(lines)
-            let preset = FormatDetector.detect(lines).flatMap { $0.matched == $0.sampled ? $0.preset.name : nil }
+            let lines = try Self.firstLines(of: path)
+            let wrapper = LineUnwrapper.detect(lines)
+            let inference = FormatInference.infer(lines, wrapper: wrapper).inference
+            let preset = FormatDetector.detect(LineUnwrapper.payloads(lines, wrapper: wrapper)).flatMap {
+                $0.matched == $0.sampled ? $0.preset.name : nil
+            }
             if output.json {
                 let report = InferenceReport(file: path, format: inference.format, sure: inference.isSure, matched: inference.matched,
                                              sampled: inference.sampled, problem: inference.problem, preset: preset,
@@ -75,8 +78,8 @@ extension MeshLog {
             }
         }
 
-        /// The first lines of a file (gzip and tar read as ingest does), their wrapper (CRI, Docker, …) taken off.
-        static func payloads(of path: String) throws -> [[UInt8]] {
+        /// The first non-empty lines of a file (gzip and tar read as ingest does), as many as detection samples.
+        static func firstLines(of path: String) throws -> [[UInt8]] {
             guard let file = try InputDiscovery.expand([path]).first else { throw CommandFailure("\(path): no such file") }
             let reader = LineReader(try InputOpener.open(file))
             var lines: [[UInt8]] = []
@@ -84,14 +87,7 @@ extension MeshLog {
                 if !line.isEmpty { lines.append(Array(line)) }
                 return lines.count < FormatDetector.sampleSize
             }, oversized: { _, _, _ in })
-            let peel = LineUnwrapper(LineUnwrapper.detect(lines))
-            var payloads: [[UInt8]] = []
-            for (number, line) in lines.enumerated() {
-                line.withUnsafeBufferPointer { buffer in
-                    _ = peel.unwrap(buffer, lineNumber: number + 1) { payloads.append(Array($0)) }
-                }
-            }
-            return payloads
+            return lines
         }
 
         /// What `--infer --json` prints.
