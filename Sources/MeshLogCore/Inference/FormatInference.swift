@@ -33,6 +33,7 @@ public struct FormatInference: Sendable {
         public let operatorText: String
         /// The typed column it fills, or nil for `extra`.
         public let field: AccessLogField?
+        /// How it got its operator.
         public let evidence: Evidence
         /// The first value in the sample that is not `-`, or `-`.
         public let example: String
@@ -40,6 +41,7 @@ public struct FormatInference: Sendable {
 
     /// The inferred format string (the best candidate when not sure).
     public let format: String
+    /// The operator of each column, in line order.
     public let columns: [Column]
     /// Sampled lines the format parses.
     public let matched: Int
@@ -173,9 +175,13 @@ public struct FormatInference: Sendable {
 
     /// Assigns typed columns to sampled columns.
     struct Naming {
+        /// The sampled columns being named.
         let columns: [SampledColumn]
+        /// The typed column of each sampled column, or nil while unnamed.
         var fields: [AccessLogField?]
+        /// How each column got its name.
         var evidence: [Evidence]
+        /// Why the core fields could not be named unambiguously.
         var problems: [String] = []
 
         init(_ columns: [SampledColumn]) {
@@ -184,8 +190,10 @@ public struct FormatInference: Sendable {
             evidence = Array(repeating: .unnamed, count: columns.count)
         }
 
+        /// The column named `field`, if any.
         func index(of field: AccessLogField) -> Int? { fields.firstIndex(of: field) }
 
+        /// Names column `i`.
         mutating func assign(_ field: AccessLogField, _ i: Int, _ how: Evidence) {
             fields[i] = field
             evidence[i] = how
@@ -209,6 +217,7 @@ public struct FormatInference: Sendable {
             }
         }
 
+        /// Names the columns whose values say what they are.
         mutating func nameByValue() {
             typealias V = ValueShapes
             nameUnique(.startTime, core: true) { $0.present.allSatisfy(V.isTime) }

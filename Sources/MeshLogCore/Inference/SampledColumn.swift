@@ -13,6 +13,7 @@ public struct SampledColumn: Sendable, Equatable {
     public var lead: String
     /// Literal text after the value (a closing quote or bracket).
     public var trail: String
+    /// How the value is delimited.
     public var quoting: Quoting
     /// The value in each sampled line, in line order.
     public var values: [String]
@@ -68,8 +69,11 @@ public struct SampledColumn: Sendable, Equatable {
 
     /// One delimited value of a line.
     struct Cell {
+        /// The opening delimiter: `"`, `[` or nothing.
         var open: String
+        /// The closing delimiter.
         var close: String
+        /// The value between them.
         var text: String
 
         /// The line's values, or an empty list when it does not split cleanly.

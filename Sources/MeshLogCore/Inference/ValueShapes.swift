@@ -1,6 +1,8 @@
 /// Recognisers for the values Envoy's operators write, used by `FormatInference`.
 enum ValueShapes {
+    /// HTTP methods as Envoy writes them.
     static let methods: Set<String> = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE"]
+    /// Envoy's short response-flag names.
     static let flags = Set(ResponseFlag.all.map(\.short))
     /// How `%RESPONSE_CODE_DETAILS%` values begin (Envoy's `StreamInfo::ResponseCodeDetails`).
     static let detailPrefixes = [
@@ -9,19 +11,25 @@ enum ValueShapes {
         "http2.", "http3.", "codec_error", "stream_idle_timeout", "overload", "admin_", "fault_",
     ]
 
+    /// An HTTP method.
     static func isMethod(_ s: String) -> Bool { methods.contains(s) }
 
+    /// `HTTP/1.1`, `HTTP/2`, ….
     static func isProtocol(_ s: String) -> Bool { s.hasPrefix("HTTP/") && s.count <= 8 }
 
+    /// A request path (or an absolute URL, or `*`).
     static func isPath(_ s: String) -> Bool { s.hasPrefix("/") || s.hasPrefix("http://") || s.hasPrefix("https://") || s == "*" }
 
+    /// Decimal digits only.
     static func isDigits(_ s: String) -> Bool { !s.isEmpty && s.utf8.allSatisfy { $0 &- 48 < 10 } }
 
+    /// `0` or a three-digit HTTP status.
     static func isStatus(_ s: String) -> Bool {
         guard isDigits(s), let v = Int(s) else { return false }
         return s == "0" || (s.utf8.count == 3 && (100...599).contains(v))
     }
 
+    /// Response flags separated by commas: `UF,URX`.
     static func isFlags(_ s: String) -> Bool { s.split(separator: ",", omittingEmptySubsequences: false).allSatisfy { flags.contains(String($0)) } }
 
     /// A lower-case word like `via_upstream` or `upstream_reset_before_response_started{…}`.
@@ -30,12 +38,15 @@ enum ValueShapes {
         return !s.utf8.contains(32) && !s.utf8.contains(34)
     }
 
+    /// A details word that begins as Envoy's do.
     static func isKnownDetails(_ s: String) -> Bool { isDetailsWord(s) && detailPrefixes.contains { s.hasPrefix($0) } }
 
+    /// An RFC 3339 time.
     static func isTime(_ s: String) -> Bool {
         Array(s.utf8).withUnsafeBufferPointer { StartTimePattern.parseRFC3339($0, 0, $0.count) != nil }
     }
 
+    /// A UUID in its 8-4-4-4-12 spelling.
     static func isUUID(_ s: String) -> Bool {
         let b = Array(s.utf8)
         guard b.count == 36 else { return false }
@@ -49,13 +60,16 @@ enum ValueShapes {
         return true
     }
 
+    /// A hexadecimal digit.
     static func isHex(_ c: UInt8) -> Bool { c &- 48 < 10 || c &- 97 < 6 || c &- 65 < 6 }
 
+    /// A dotted IPv4 address.
     static func isIPv4(_ s: Substring) -> Bool {
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.utf8.allSatisfy { $0 &- 48 < 10 } }
     }
 
+    /// An IPv4 or IPv6 address.
     static func isIP(_ s: Substring) -> Bool {
         isIPv4(s) || (s.utf8.filter { $0 == 58 }.count >= 2 && s.utf8.allSatisfy { isHex($0) || $0 == 58 || $0 == 46 })
     }
@@ -90,11 +104,13 @@ enum ValueShapes {
         return s.contains(".") || s.contains(":")
     }
 
+    /// A byte that may appear in a DNS name.
     static func isHostByte(_ c: UInt8) -> Bool { c &- 48 < 10 || c &- 97 < 26 || c &- 65 < 26 || c == 45 || c == 46 || c == 95 }
 
     /// `outbound|8080|v1|course.lms.svc.cluster.local`, `inbound|8080||` and Istio's passthrough clusters.
     static func isIstioCluster(_ s: String) -> Bool { s.hasPrefix("outbound|") || s.hasPrefix("inbound|") }
 
+    /// One of Istio's passthrough or black-hole clusters.
     static func isPassthroughCluster(_ s: String) -> Bool {
         ["BlackHoleCluster", "PassthroughCluster", "InboundPassthroughClusterIpv4", "InboundPassthroughClusterIpv6"].contains(s)
     }
@@ -107,6 +123,7 @@ enum ValueShapes {
         return product.first!.isLetter && product.utf8.allSatisfy(isHostByte) && (next?.isNumber ?? false)
     }
 
+    /// No spaces or quotes.
     static func isToken(_ s: String) -> Bool { !s.utf8.contains(32) && !s.utf8.contains(34) }
 
     /// Whether every value of a column fits `field` (Envoy's `-` always fits).

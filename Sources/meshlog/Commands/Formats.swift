@@ -28,6 +28,10 @@ extension MeshLog {
 
         @OptionGroup var output: OutputOptions
 
+        func validate() throws {
+            if infer != nil, output.csv || output.markdown { throw ValidationError("--infer prints text, or JSON with --json.") }
+        }
+
         func run() throws {
             if let infer { return try inferFormat(of: infer) }
             if output.json || output.csv || output.markdown {
