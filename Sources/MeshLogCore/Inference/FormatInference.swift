@@ -125,6 +125,14 @@ public struct FormatInference: Sendable {
         if naming.index(of: .method) == nil, naming.index(of: .path) == nil, naming.index(of: .duration) == nil {
             problems.append("neither the method, the path nor the duration was identified")
         }
+        // Values must agree with the names given by position: the upstream's time is part of the duration.
+        if let d = naming.index(of: .duration), let u = naming.index(of: .upstreamServiceTime) {
+            let longer = zip(columns[d].values, columns[u].values).filter { total, upstream in
+                guard let total = Int(total), let upstream = Int(upstream) else { return false }
+                return upstream - 1 > total
+            }.count
+            if longer > 0 { problems.append("the upstream service time exceeds the duration in \(longer) lines: the numbers may be in another order") }
+        }
         // Placeholders for the rest, then the format itself.
         var format = ""
         var inferred: [Column] = []

@@ -186,6 +186,17 @@ struct FormatInferenceTests {
         #expect(inference.format.hasPrefix("%START_TIME% "))
     }
 
+    @Test func numbersThatContradictTheirPositionMakeItUnsure() throws {
+        // Duration and upstream service time swapped: the run's position says one thing, the values another.
+        let swapped = FormatCatalog.envoyFormat.replacingOccurrences(of: "%DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)%",
+                                                                    with: "%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% %DURATION%")
+        var renderer = OperatorLineRenderer(seed: 21)
+        let lines = try renderer.lines(swapped, count: 40).filter { !$0.contains(" - \"") }
+        let inference = Self.infer(lines)
+        #expect(!inference.isSure)
+        #expect(inference.problem?.contains("upstream service time exceeds the duration") == true)
+    }
+
     @Test func lineNotFittingTheCandidateMakesItUnsure() {
         var renderer = OperatorLineRenderer(seed: 9)
         var lines = (try? renderer.lines(FormatCatalog.envoyFormat, count: 20)) ?? []
