@@ -55,6 +55,8 @@ final class AccessLogStream {
     // Parsing.
     @exclusivity(unchecked) private var parser: AccessLogLineParser?
     @exclusivity(unchecked) private var formatName: String?
+    /// The last format inferred for the sample when no preset fitted it.
+    private var inference: FormatInference?
     @exclusivity(unchecked) private var encoder: AccessLogRowEncoder?
     private let record = AccessLogRecord()
     @exclusivity(unchecked) private var unwrapper: LineUnwrapper?
@@ -204,6 +206,9 @@ final class AccessLogStream {
             let first = sample.first.map { String(decoding: $0.1.prefix(120), as: UTF8.self) } ?? ""
             let tried = (ingester.fixedParser.map { [$0.name] } ?? FormatCatalog.presets.map(\.name)).joined(separator: ", ")
             error = "no line matches a known access-log format (tried \(tried)); first line: \(first)"
+            if let inference, inference.columns.contains(where: { $0.field != nil }) {
+                error! += "; an inferred format is unsure (\(inference.problem ?? "")); best candidate: --format '\(inference.format)'"
+            }
         }
         let report = FileReport(path: name, format: formatName, state: state, lines: lines, records: records,
                                 rejected: rejected, skipped: skipped, error: error)
@@ -269,24 +274,32 @@ final class AccessLogStream {
     /// lines; without a format they stay in the sample.
     private func detectAndDrain() throws {
         let wrapper = unwrapper?.wrapper ?? LineUnwrapper.detect(sample.map(\.1))
-        if unwrapper == nil { unwrapper = LineUnwrapper(wrapper) }
         if parser == nil {
             // Detect the format on the payloads, with the wrapper taken off.
-            let peel = LineUnwrapper(wrapper)
-            var payloads: [[UInt8]] = []
-            for (number, bytes) in sample {
-                bytes.withUnsafeBufferPointer { line in
-                    _ = peel.unwrap(line, lineNumber: number) { payloads.append(Array($0)) }
-                }
-            }
+            let payloads = LineUnwrapper.payloads(sample.map(\.1), wrapper: wrapper)
             if let detection = FormatDetector.detect(payloads) {
+                if unwrapper == nil { unwrapper = LineUnwrapper(wrapper) }
                 choose(detection.parser, detection.preset.name)
-                let label = wrapper == .none ? detection.preset.name : "\(wrapper.rawValue)+\(detection.preset.name)"
+                let label = (wrapper == .none ? "" : "\(wrapper.rawValue)+") + detection.preset.name
                 formatName = label
                 ingester.onEvent(.formatChosen(path: name, format: label, matched: detection.matched, sampled: detection.sampled))
                 try ingester.setFormat(label, of: sourceID, on: pipeline, queued: queued)
+            } else {
+                // No preset fits: infer a format from the sample's shapes, once per sample.
+                let (inference, inferredWrapper) = FormatInference.infer(sample.map(\.1), wrapper: wrapper)
+                self.inference = inference
+                if inference.isSure, let parser = try? inference.makeParser() {
+                    // No line went through the unwrapper yet: a bare leading time is the format's own, not kubectl's.
+                    unwrapper = LineUnwrapper(inferredWrapper)
+                    let label = (inferredWrapper == .none ? "" : "\(inferredWrapper.rawValue)+") + FormatInference.label
+                    choose(parser, label)
+                    ingester.onEvent(.formatChosen(path: name, format: label, matched: inference.matched, sampled: inference.sampled,
+                                                   inferred: inference.format))
+                    try ingester.setFormat(label, of: sourceID, on: pipeline, queued: queued)
+                }
             }
         }
+        if unwrapper == nil { unwrapper = LineUnwrapper(wrapper) }
         guard parser != nil else { return }
         for (number, bytes) in sample { try bytes.withUnsafeBufferPointer { try handle($0, number) } }
         sample.removeAll()

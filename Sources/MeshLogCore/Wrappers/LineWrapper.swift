@@ -164,6 +164,18 @@ public final class LineUnwrapper {
         return bestCount * 2 >= sample.count ? best : .none
     }
 
+    /// The payloads of `lines` with `wrapper`'s envelope taken off (partial lines joined).
+    public static func payloads(_ lines: [[UInt8]], wrapper: LineWrapper) -> [[UInt8]] {
+        let peel = LineUnwrapper(wrapper)
+        var payloads: [[UInt8]] = []
+        for (number, bytes) in lines.enumerated() {
+            bytes.withUnsafeBufferPointer { line in
+                _ = peel.unwrap(line, lineNumber: number + 1) { payloads.append(Array($0)) }
+            }
+        }
+        return payloads
+    }
+
     /// `<time> <stdout|stderr> <F|P[:tags]> <message>`.
     static func criParts(_ line: UnsafeBufferPointer<UInt8>) -> (Int64, UInt8, Bool, UnsafeBufferPointer<UInt8>)? {
         guard let s1 = line.firstIndex(of: 32), s1 >= 19,
