@@ -1,10 +1,15 @@
 /// The built-in access-log presets, most specific first (the order detection tries them in).
 public enum FormatCatalog {
-    /// Istio 1.9+ default TEXT format (`EnvoyTextLogFormat`).
+    /// Istio 1.9+ default TEXT format: `EnvoyTextLogFormatIstio19` in istio/istio
+    /// `pilot/pkg/networking/core/v1alpha3/accesslog.go` at 1.9.0 and 1.10.0 (for 1.9+ proxies),
+    /// `EnvoyTextLogFormat` there from 1.11.0 and in `pilot/pkg/model/telemetry_logging.go` from
+    /// 1.15.0; since 1.23.0 it writes `%UPSTREAM_CLUSTER_RAW%`, which prints the same cluster name.
     public static let istioFormat = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER_RAW% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME% %ROUTE_NAME%\n"#
-    /// Istio 1.3 to 1.8 default TEXT format, with the mixer status field.
+    /// Istio 1.3 to 1.8 default TEXT format, with the mixer status: `EnvoyTextLogFormat13` in istio/istio
+    /// `pilot/pkg/networking/core/v1alpha3/listener.go` at 1.3.0–1.5.0, `EnvoyTextLogFormat` there at 1.6.0 and 1.7.0.
     public static let istio13Format = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% "%DYNAMIC_METADATA(istio.mixer:status)%" "%UPSTREAM_TRANSPORT_FAILURE_REASON%" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME% %ROUTE_NAME%\n"#
-    /// Envoy's default format.
+    /// Envoy's default format (envoyproxy/envoy `docs/root/configuration/observability/access_log/usage.rst`,
+    /// "Default Format String").
     public static let envoyFormat = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%"\n"#
 
     /// Istio's JSON encoding keys (`EnvoyJSONLogFormatIstio`).
@@ -52,11 +57,12 @@ public enum FormatCatalog {
         return map
     }()
 
-    /// All presets, most specific first.
+    /// All presets, most specific first (the order detection tries them in).
     public static let presets: [FormatPreset] = [
         FormatPreset(
             name: "istio",
             summary: "Istio 1.9+ default TEXT encoding (meshConfig.accessLogEncoding: TEXT)",
+            source: "istio/istio pilot/pkg/networking/core/v1alpha3/accesslog.go EnvoyTextLogFormatIstio19 (1.9.0, 1.10.0), EnvoyTextLogFormat from 1.11.0, pilot/pkg/model/telemetry_logging.go from 1.15.0",
             kind: .text(istioFormat),
             samples: [
                 #"[2026-11-25T09:14:03.517Z] "GET /courses/1187/lessons/42 HTTP/1.1" 200 - via_upstream - "-" 0 2291 14 13 "-" "Mozilla/5.0 (X11; Linux x86_64) \"quoted\" AppleWebKit/537.36" "0f4c1d2e-8b3a-4f6e-9d21-7a5c3e9b1f08" "course.lms.svc.cluster.local:8080" "10.244.2.17:8080" outbound|8080|v2|course.lms.svc.cluster.local 10.244.1.9:51234 10.96.14.22:8080 10.244.1.9:40112 - default"#,
@@ -69,6 +75,7 @@ public enum FormatCatalog {
         FormatPreset(
             name: "istio-1.3",
             summary: "Istio 1.3 to 1.8 default TEXT encoding (with the mixer status field)",
+            source: "istio/istio pilot/pkg/networking/core/v1alpha3/listener.go EnvoyTextLogFormat13 (1.3.0-1.5.x), EnvoyTextLogFormat (1.6.0-1.7.x)",
             kind: .text(istio13Format),
             samples: [
                 #"[2020-06-03T11:02:09.118Z] "GET /reviews/0 HTTP/1.1" 200 - "-" "-" 0 295 6 5 "-" "python-requests/2.22.0" "d3b1a6c2-7e4f-4a9b-8c1d-2e3f4a5b6c7d" "reviews:9080" "10.1.4.22:9080" outbound|9080|v2|reviews.default.svc.cluster.local 10.1.4.19:44872 10.100.32.7:9080 10.1.4.19:37702 - default"#,
@@ -78,6 +85,7 @@ public enum FormatCatalog {
         FormatPreset(
             name: "envoy",
             summary: "Envoy's default access-log format",
+            source: "envoyproxy/envoy docs/root/configuration/observability/access_log/usage.rst (Default Format String)",
             kind: .text(envoyFormat),
             samples: [
                 #"[2026-11-25T08:00:00.125Z] "GET /api/v1/courses?limit=20 HTTP/1.1" 200 - 0 18231 31 30 "203.0.113.7" "curl/8.5.0" "5e0d7c4a-1f2b-4c3d-8e9f-0a1b2c3d4e5f" "lms.example.com" "10.244.0.30:8080""#,
@@ -88,6 +96,7 @@ public enum FormatCatalog {
         FormatPreset(
             name: "istio-json",
             summary: "Istio JSON encoding (meshConfig.accessLogEncoding: JSON), typed or all-string values",
+            source: "istio/istio EnvoyJSONLogFormatIstio (pilot/pkg/model/telemetry_logging.go)",
             kind: .json(istioJSONKeys, required: ["response_code", "upstream_cluster", "duration"]),
             samples: [
                 #"{"authority":"course.lms.svc.cluster.local:8080","bytes_received":0,"bytes_sent":2291,"connection_termination_details":null,"downstream_local_address":"10.96.14.22:8080","downstream_remote_address":"10.244.1.9:40112","duration":14,"method":"GET","path":"/courses/1187","protocol":"HTTP/1.1","request_id":"0f4c1d2e-8b3a-4f6e-9d21-7a5c3e9b1f08","requested_server_name":null,"response_code":200,"response_code_details":"via_upstream","response_flags":"-","route_name":"default","start_time":"2026-11-25T09:14:03.517Z","upstream_cluster":"outbound|8080|v1|course.lms.svc.cluster.local","upstream_host":"10.244.2.17:8080","upstream_local_address":"10.244.1.9:51234","upstream_service_time":"13","upstream_transport_failure_reason":null,"user_agent":"Mozilla/5.0","x_forwarded_for":null}"#,
@@ -97,6 +106,7 @@ public enum FormatCatalog {
         FormatPreset(
             name: "envoy-json",
             summary: "Envoy json_format access logs with Istio-style, operator or camelCase keys",
+            source: "meshlog's own list of key spellings seen in hand-written Envoy json_format configurations",
             kind: .json(envoyJSONKeys, required: ["response_code", "RESPONSE_CODE", "status", "status_code", "responseCode", "code", "duration", "DURATION"]),
             samples: [
                 #"{"START_TIME":"2026-11-25T08:00:00.125Z","REQ(:METHOD)":"GET","REQ(X-ENVOY-ORIGINAL-PATH?:PATH)":"/api/v1/courses","PROTOCOL":"HTTP/1.1","RESPONSE_CODE":200,"RESPONSE_FLAGS":"-","BYTES_RECEIVED":0,"BYTES_SENT":18231,"DURATION":31,"x-request-id":"5e0d7c4a-1f2b-4c3d-8e9f-0a1b2c3d4e5f","UPSTREAM_HOST":"10.244.0.30:8080"}"#,

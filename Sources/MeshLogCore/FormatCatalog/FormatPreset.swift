@@ -13,6 +13,8 @@ public struct FormatPreset: Sendable {
     public let name: String
     /// One line saying what produces this format.
     public let summary: String
+    /// Where the format string or key list was taken from (repository, path and release, or docs page).
+    public let source: String
     public let kind: Kind
     /// Real-looking lines in this format, each of which must parse.
     public let samples: [String]
