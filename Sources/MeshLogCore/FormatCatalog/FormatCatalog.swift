@@ -5,9 +5,20 @@ public enum FormatCatalog {
     /// `EnvoyTextLogFormat` there from 1.11.0 and in `pilot/pkg/model/telemetry_logging.go` from
     /// 1.15.0; since 1.23.0 it writes `%UPSTREAM_CLUSTER_RAW%`, which prints the same cluster name.
     public static let istioFormat = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER_RAW% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME% %ROUTE_NAME%\n"#
-    /// Istio 1.3 to 1.8 default TEXT format, with the mixer status: `EnvoyTextLogFormat13` in istio/istio
+    /// Istio 1.3 to 1.7 default TEXT format, with the mixer status: `EnvoyTextLogFormat13` in istio/istio
     /// `pilot/pkg/networking/core/v1alpha3/listener.go` at 1.3.0–1.5.0, `EnvoyTextLogFormat` there at 1.6.0 and 1.7.0.
     public static let istio13Format = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% "%DYNAMIC_METADATA(istio.mixer:status)%" "%UPSTREAM_TRANSPORT_FAILURE_REASON%" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME% %ROUTE_NAME%\n"#
+    /// Istio 1.2 default TEXT format, mixer status and transport failure but no route name:
+    /// `EnvoyTextLogFormat` in istio/istio `pilot/pkg/networking/core/v1alpha3/listener.go` at 1.2.0–1.2.10
+    /// (`EnvoyTextLogFormat12` at 1.3.0–1.5.0, for 1.2 proxies).
+    public static let istio12Format = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% "%DYNAMIC_METADATA(istio.mixer:status)%" "%UPSTREAM_TRANSPORT_FAILURE_REASON%" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME%\n"#
+    /// Istio 1.8 default TEXT format, the mixer status gone and no response code details yet:
+    /// `EnvoyTextLogFormat` in istio/istio `pilot/pkg/networking/core/v1alpha3/accesslog.go` at 1.8.0–1.8.6
+    /// (and at 1.9.0/1.10.0 for proxies older than 1.9).
+    public static let istio18Format = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME% %ROUTE_NAME%\n"#
+    /// Istio 1.1 default TEXT format, the mixer status the only quoted field after the flags:
+    /// `EnvoyTextLogFormat` in istio/istio `pilot/pkg/networking/core/v1alpha3/listener.go` at 1.1.0–1.1.17.
+    public static let istio11Format = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% "%DYNAMIC_METADATA(istio.mixer:status)%" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME%\n"#
     /// Envoy's default format (envoyproxy/envoy `docs/root/configuration/observability/access_log/usage.rst`,
     /// "Default Format String").
     public static let envoyFormat = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%"\n"#
@@ -74,7 +85,7 @@ public enum FormatCatalog {
         ),
         FormatPreset(
             name: "istio-1.3",
-            summary: "Istio 1.3 to 1.8 default TEXT encoding (with the mixer status field)",
+            summary: "Istio 1.3 to 1.7 default TEXT encoding (mixer status, transport failure and route name)",
             source: "istio/istio pilot/pkg/networking/core/v1alpha3/listener.go EnvoyTextLogFormat13 (1.3.0-1.5.x), EnvoyTextLogFormat (1.6.0-1.7.x)",
             kind: .text(istio13Format),
             samples: [
@@ -83,8 +94,40 @@ public enum FormatCatalog {
             ]
         ),
         FormatPreset(
+            name: "istio-1.2",
+            summary: "Istio 1.2 default TEXT encoding (mixer status and transport failure, no route name)",
+            source: "istio/istio pilot/pkg/networking/core/v1alpha3/listener.go EnvoyTextLogFormat (1.2.0-1.2.10), EnvoyTextLogFormat12 (1.3.0-1.5.x, for 1.2 proxies)",
+            kind: .text(istio12Format),
+            samples: [
+                #"[2019-07-16T08:21:44.312Z] "GET /productpage HTTP/1.1" 200 - "-" "-" 0 5183 38 37 "10.40.0.1" "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_14_5)" "8f0c4b72-3d1e-9a5b-b7c2-0d6e4f1a2b3c" "bookinfo.example.com" "10.40.1.12:9080" outbound|9080||productpage.default.svc.cluster.local - 10.40.2.5:80 10.40.0.1:52114 -"#,
+                #"[2019-07-16T08:21:45.007Z] "GET /ratings/0 HTTP/1.1" 503 UF,URX "-" "TLS error: 268435703:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER" 0 91 25 - "-" "Apache-CXF/3.1.18" "1c9e7a53-6b2f-9d40-8e1a-5f3c2b7d9e01" "ratings:9080" "10.40.1.17:9080" outbound|9080||ratings.default.svc.cluster.local - 10.96.44.3:9080 10.40.1.14:36522 -"#,
+            ]
+        ),
+        FormatPreset(
+            name: "istio-1.8",
+            summary: "Istio 1.8 default TEXT encoding (no mixer status, no response code details)",
+            source: "istio/istio pilot/pkg/networking/core/v1alpha3/accesslog.go EnvoyTextLogFormat (1.8.0-1.8.6; 1.9.0-1.10.x for older proxies)",
+            kind: .text(istio18Format),
+            samples: [
+                #"[2020-12-02T14:06:31.774Z] "GET /reviews/0 HTTP/1.1" 200 - "-" 0 358 9 8 "-" "python-requests/2.25.0" "4a1c7e9d-2b3f-9c85-a6d0-7e8f9a0b1c2d" "reviews:9080" "10.244.1.23:9080" outbound|9080||reviews.default.svc.cluster.local 10.244.1.19:44120 10.96.201.7:9080 10.244.1.19:51860 - default"#,
+                #"[2020-12-02T14:06:31.776Z] "GET /reviews/0 HTTP/1.1" 200 - "-" 0 358 7 6 "-" "python-requests/2.25.0" "4a1c7e9d-2b3f-9c85-a6d0-7e8f9a0b1c2d" "reviews:9080" "127.0.0.1:9080" inbound|9080|| 127.0.0.1:58312 10.244.1.23:9080 10.244.1.19:44120 outbound_.9080_._.reviews.default.svc.cluster.local default"#,
+                #"[2020-12-02T14:07:02.118Z] "POST /checkout HTTP/2" 503 UF "upstream connect error" 312 91 3001 - "-" "grpc-go/1.33.2" "d7e6f5a4-3b2c-4d1e-9f0a-1b2c3d4e5f60" "checkout.shop.svc.cluster.local:8080" "10.244.2.31:8080" outbound|8080||checkout.shop.svc.cluster.local - 10.96.8.14:8080 10.244.1.19:40118 - default"#,
+            ]
+        ),
+        FormatPreset(
+            name: "istio-1.1",
+            summary: "Istio 1.1 default TEXT encoding (mixer status the only quoted field after the flags)",
+            source: "istio/istio pilot/pkg/networking/core/v1alpha3/listener.go EnvoyTextLogFormat (1.1.0-1.1.17)",
+            kind: .text(istio11Format),
+            samples: [
+                #"[2019-03-06T09:31:27.354Z] "GET /status/418 HTTP/1.1" 418 - "-" 0 135 11 10 "-" "curl/7.60.0" "d209e46f-9ed5-9b61-bbdd-43e22662702a" "httpbin:8000" "172.30.146.73:80" outbound|8000||httpbin.default.svc.cluster.local - 172.21.13.94:8000 172.30.146.82:60290 -"#,
+                #"[2019-03-06T09:31:27.360Z] "GET /status/418 HTTP/1.1" 418 - "-" 0 135 5 2 "-" "curl/7.60.0" "d209e46f-9ed5-9b61-bbdd-43e22662702a" "httpbin:8000" "127.0.0.1:80" inbound|8000|http|httpbin.default.svc.cluster.local - 172.30.146.73:80 172.30.146.82:38618 outbound_.8000_._.httpbin.default.svc.cluster.local"#,
+                #"[2019-03-06T09:32:10.002Z] "POST /orders HTTP/1.1" 403 UAEX "PERMISSION_DENIED:denyorders.denier.default:not allowed" 211 0 2 - "-" "okhttp/3.12.1" "5b0e8d2c-7a41-9f36-b1c4-2d8e6f0a3b57" "orders:8080" "-" - - 10.104.3.9:8080 10.104.2.11:47702 -"#,
+            ]
+        ),
+        FormatPreset(
             name: "envoy",
-            summary: "Envoy's default access-log format",
+            summary: "Envoy's default access-log format (also Istio 1.0.0-1.0.2)",
             source: "envoyproxy/envoy docs/root/configuration/observability/access_log/usage.rst (Default Format String)",
             kind: .text(envoyFormat),
             samples: [
