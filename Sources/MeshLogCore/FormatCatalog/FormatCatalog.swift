@@ -22,6 +22,11 @@ public enum FormatCatalog {
     /// Envoy's default format (envoyproxy/envoy `docs/root/configuration/observability/access_log/usage.rst`,
     /// "Default Format String").
     public static let envoyFormat = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%"\n"#
+    /// Kuma / Kong Mesh MeshAccessLog default for HTTP traffic: `defaultHttpAccessLogFormat` in kumahq/kuma
+    /// `pkg/plugins/policies/meshaccesslog/plugin/xds/configurer.go`.
+    public static let kumaFormat = #"[%START_TIME%] %KUMA_MESH% "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-B3-TRACEID?X-DATADOG-TRACEID)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%KUMA_SOURCE_SERVICE%" "%KUMA_DESTINATION_SERVICE%" "%KUMA_SOURCE_ADDRESS_WITHOUT_PORT%" "%UPSTREAM_HOST%"\n"#
+    /// Kuma / Kong Mesh MeshAccessLog default for TCP traffic: `defaultNetworkAccessLogFormat`, same file.
+    public static let kumaTCPFormat = #"[%START_TIME%] %RESPONSE_FLAGS% %KUMA_MESH% %KUMA_SOURCE_ADDRESS_WITHOUT_PORT%(%KUMA_SOURCE_SERVICE%)->%UPSTREAM_HOST%(%KUMA_DESTINATION_SERVICE%) took %DURATION%ms, sent %BYTES_SENT% bytes, received: %BYTES_RECEIVED% bytes\n"#
 
     /// Istio's JSON encoding keys (`EnvoyJSONLogFormatIstio`).
     public static let istioJSONKeys: [String: AccessLogField] = [
@@ -37,6 +42,31 @@ public enum FormatCatalog {
         "downstream_remote_address": .downstreamRemote, "requested_server_name": .serverName,
         "route_name": .routeName, "trace_id": .traceID, "traceparent": .traceID,
     ]
+
+    /// Envoy Gateway's default JSON keys (envoyproxy/gateway docs, tasks/observability/proxy-accesslog,
+    /// "Default Access Log"): Istio's names for most operators, header names for the headers.
+    public static let envoyGatewayJSONKeys: [String: AccessLogField] = [
+        "start_time": .startTime, "method": .method, "x-envoy-origin-path": .path, "protocol": .protocol,
+        "response_code": .status, "response_flags": .flags, "response_code_details": .details,
+        "connection_termination_details": .terminationDetails,
+        "upstream_transport_failure_reason": .transportFailure,
+        "bytes_received": .bytesReceived, "bytes_sent": .bytesSent, "duration": .duration,
+        "x-envoy-upstream-service-time": .upstreamServiceTime, "x-forwarded-for": .forwardedFor,
+        "user-agent": .userAgent, "x-request-id": .requestID, ":authority": .authority,
+        "upstream_host": .upstreamHost, "upstream_cluster": .upstreamCluster,
+        "upstream_local_address": .upstreamLocal, "downstream_local_address": .downstreamLocal,
+        "downstream_remote_address": .downstreamRemote, "requested_server_name": .serverName,
+        "route_name": .routeName,
+    ]
+
+    /// Contour's JSON keys (`--accesslog-format=json`; projectcontour/contour `docs/logging.md` and
+    /// `internal/envoy` DefaultFields): Istio's names, with `@timestamp` for the start time.
+    public static let contourJSONKeys: [String: AccessLogField] = {
+        var map = istioJSONKeys
+        map["@timestamp"] = .startTime
+        map["uber_trace_id"] = .traceID
+        return map
+    }()
 
     /// Keys seen in hand-written Envoy `json_format` configurations: Istio's names, operator
     /// names and common camelCase spellings.
@@ -68,7 +98,8 @@ public enum FormatCatalog {
         return map
     }()
 
-    /// All presets, most specific first (the order detection tries them in).
+    /// All presets, most specific first. Text presets that parse the same lines are told apart by
+    /// this order; JSON presets by how many columns their key map fills (see `FormatDetector`).
     public static let presets: [FormatPreset] = [
         FormatPreset(
             name: "istio",
@@ -126,24 +157,68 @@ public enum FormatCatalog {
             ]
         ),
         FormatPreset(
+            name: "kuma",
+            summary: "Kuma / Kong Mesh MeshAccessLog default for HTTP traffic (mesh and services named)",
+            source: "kumahq/kuma pkg/plugins/policies/meshaccesslog/plugin/xds/configurer.go defaultHttpAccessLogFormat",
+            kind: .text(kumaFormat),
+            samples: [
+                #"[2024-02-19T10:12:55.301Z] default "GET /api/items HTTP/1.1" 200 - 0 412 6 5 "-" "curl/8.4.0" "5f0c2a1e9b7d3c48" "e3b2c1d0-9f8e-4d7c-b6a5-4f3e2d1c0b9a" "backend:3001" "demo-app_kuma-demo_svc_5000" "backend_kuma-demo_svc_3001" "10.244.0.12" "10.244.0.15:3001""#,
+                #"[2024-02-19T10:12:57.884Z] default "POST /api/orders HTTP/2" 503 UF,URX 120 91 1004 - "-" "grpc-go/1.60.1" "-" "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" "orders:8080" "demo-app_kuma-demo_svc_5000" "orders_kuma-demo_svc_8080" "10.244.0.12" "10.244.0.21:8080""#,
+            ]
+        ),
+        FormatPreset(
+            name: "kuma-tcp",
+            summary: "Kuma / Kong Mesh MeshAccessLog default for TCP traffic",
+            source: "kumahq/kuma pkg/plugins/policies/meshaccesslog/plugin/xds/configurer.go defaultNetworkAccessLogFormat",
+            kind: .text(kumaTCPFormat),
+            samples: [
+                #"[2024-02-19T10:13:02.417Z] - default 10.244.0.15(backend_kuma-demo_svc_3001)->10.244.0.30:6379(redis_kuma-demo_svc_6379) took 5012ms, sent 4212 bytes, received: 1530 bytes"#,
+                #"[2024-02-19T10:13:09.950Z] UF default 10.244.0.15(backend_kuma-demo_svc_3001)->10.244.0.31:5432(postgres_kuma-demo_svc_5432) took 1ms, sent 0 bytes, received: 0 bytes"#,
+            ]
+        ),
+        FormatPreset(
             name: "envoy",
-            summary: "Envoy's default access-log format (also Istio 1.0.0-1.0.2)",
+            summary: "Envoy's default access-log format (also Istio 1.0.0-1.0.2, Contour, Gloo Edge, App Mesh and, behind ACCESS, Emissary by default)",
             source: "envoyproxy/envoy docs/root/configuration/observability/access_log/usage.rst (Default Format String)",
             kind: .text(envoyFormat),
             samples: [
                 #"[2026-11-25T08:00:00.125Z] "GET /api/v1/courses?limit=20 HTTP/1.1" 200 - 0 18231 31 30 "203.0.113.7" "curl/8.5.0" "5e0d7c4a-1f2b-4c3d-8e9f-0a1b2c3d4e5f" "lms.example.com" "10.244.0.30:8080""#,
                 #"[2026-11-25T08:00:01.900Z] "GET /api/v1/grades HTTP/1.1" 504 UT 0 24 15001 - "-" "curl/8.5.0" "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d" "lms.example.com" "10.244.0.31:8080""#,
                 #"[2026-11-25T08:00:02.001Z] "- - -" 0 - 87 254 4 - "-" "-" "-" "-" "10.244.0.32:6379""#,
+                // Contour's docs (site/content/docs/main/config/access-logging.md), its default access log:
+                #"[2021-04-14T16:36:00.361Z] "GET /foo HTTP/1.1" 200 - 0 463 6 3 "-" "HTTPie/1.0.3" "837aa8dc-344f-4faa-b7d5-c9cce1028519" "localhost:8080" "127.0.0.1:8081""#,
+                // Gloo Edge's docs (docs/content/guides/security/access_logging/_index.md), fileSink with stringFormat "":
+                #"[2020-03-17T18:39:54.919Z] "GET /sample-route-1 HTTP/1.1" 200 - 0 86 2 2 "-" "curl/7.54.0" "eb5af05f-f14f-467b-994c-aeac9b5383f1" "35.196.131.38" "10.52.0.54:8080""#,
             ]
         ),
         FormatPreset(
             name: "istio-json",
-            summary: "Istio JSON encoding (meshConfig.accessLogEncoding: JSON), typed or all-string values",
-            source: "istio/istio EnvoyJSONLogFormatIstio (pilot/pkg/model/telemetry_logging.go)",
+            summary: "Istio JSON encoding (meshConfig.accessLogEncoding: JSON), typed or all-string values; also Consul's default",
+            source: "istio/istio EnvoyJSONLogFormatIstio (pilot/pkg/model/telemetry_logging.go); Consul website/content/docs/connect/observability/access-logs.mdx (Default log format)",
             kind: .json(istioJSONKeys, required: ["response_code", "upstream_cluster", "duration"]),
             samples: [
                 #"{"authority":"course.lms.svc.cluster.local:8080","bytes_received":0,"bytes_sent":2291,"connection_termination_details":null,"downstream_local_address":"10.96.14.22:8080","downstream_remote_address":"10.244.1.9:40112","duration":14,"method":"GET","path":"/courses/1187","protocol":"HTTP/1.1","request_id":"0f4c1d2e-8b3a-4f6e-9d21-7a5c3e9b1f08","requested_server_name":null,"response_code":200,"response_code_details":"via_upstream","response_flags":"-","route_name":"default","start_time":"2026-11-25T09:14:03.517Z","upstream_cluster":"outbound|8080|v1|course.lms.svc.cluster.local","upstream_host":"10.244.2.17:8080","upstream_local_address":"10.244.1.9:51234","upstream_service_time":"13","upstream_transport_failure_reason":null,"user_agent":"Mozilla/5.0","x_forwarded_for":null}"#,
                 #"{"authority":"-","bytes_received":"0","bytes_sent":"0","downstream_local_address":"10.244.2.17:8080","downstream_remote_address":"10.244.1.9:51234","duration":"0","istio_policy_status":"-","method":"GET","path":"/healthz","protocol":"HTTP/1.1","request_id":"-","requested_server_name":"-","response_code":"404","response_flags":"NR","route_name":"-","start_time":"2020-03-01T10:00:00.000Z","upstream_cluster":"-","upstream_host":"-","upstream_local_address":"-","upstream_service_time":"-","upstream_transport_failure_reason":"-","user_agent":"kube-probe/1.17","x_forwarded_for":"-"}"#,
+            ]
+        ),
+        FormatPreset(
+            name: "envoy-gateway",
+            summary: "Envoy Gateway default JSON access log (header-named keys, JSON nulls)",
+            source: "envoyproxy/gateway docs, tasks/observability/proxy-accesslog (Default Access Log)",
+            kind: .json(envoyGatewayJSONKeys, required: ["response_code", "duration", "x-envoy-origin-path", "x-request-id"]),
+            samples: [
+                #"{":authority":"backend:3000","bytes_received":0,"bytes_sent":466,"connection_termination_details":null,"downstream_local_address":"10.244.0.14:3000","downstream_remote_address":"10.244.0.12:34805","duration":1,"method":"GET","protocol":"HTTP/1.1","requested_server_name":null,"response_code":200,"response_code_details":"via_upstream","response_flags":"-","route_name":"httproute/envoy-gateway-system/backend/rule/0/match/0/backend","start_time":"2025-04-09T11:44:45.639Z","upstream_cluster":"httproute/envoy-gateway-system/backend/rule/0","upstream_host":"10.244.0.13:3000","upstream_local_address":"10.244.0.14:58822","upstream_transport_failure_reason":null,"user-agent":"curl/7.88.1","x-envoy-origin-path":"/","x-envoy-upstream-service-time":null,"x-forwarded-for":"10.244.0.12","x-request-id":"ab1e4da7-5f1d-45ea-bb4a-fa1ccd03b82b"}"#,
+                #"{":authority":"www.example.com","bytes_received":0,"bytes_sent":0,"connection_termination_details":null,"downstream_local_address":"10.244.0.7:10080","downstream_remote_address":"172.18.0.1:41220","duration":0,"method":"GET","protocol":"HTTP/1.1","requested_server_name":null,"response_code":404,"response_code_details":"route_not_found","response_flags":"NR","route_name":null,"start_time":"2025-04-09T11:45:02.118Z","upstream_cluster":null,"upstream_host":null,"upstream_local_address":null,"upstream_transport_failure_reason":null,"user-agent":"curl/8.5.0","x-envoy-origin-path":"/missing?x=1","x-envoy-upstream-service-time":null,"x-forwarded-for":"172.18.0.1","x-request-id":"3f6c2d1e-0b9a-4c8d-8e7f-6a5b4c3d2e1f"}"#,
+            ]
+        ),
+        FormatPreset(
+            name: "contour-json",
+            summary: "Contour JSON access log (--accesslog-format=json): Istio-style keys, @timestamp",
+            source: "projectcontour/contour docs/logging.md and internal/envoy DefaultFields (JSON mode; Contour's default is Envoy's text format)",
+            kind: .json(contourJSONKeys, required: ["response_code", "duration"]),
+            samples: [
+                #"{"@timestamp":"2021-04-14T16:36:00.361Z","authority":"localhost:8080","bytes_received":0,"bytes_sent":463,"downstream_local_address":"127.0.0.1:8080","downstream_remote_address":"127.0.0.1:50532","duration":6,"method":"GET","path":"/foo","protocol":"HTTP/1.1","request_id":"837aa8dc-344f-4faa-b7d5-c9cce1028519","requested_server_name":"-","response_code":200,"response_flags":"-","uber_trace_id":"-","upstream_cluster":"default/foo/80/da39a3ee5e","upstream_host":"127.0.0.1:8081","upstream_local_address":"127.0.0.1:41240","upstream_service_time":"3","user_agent":"HTTPie/1.0.3","x_forwarded_for":"-"}"#,
+                #"{"@timestamp":"2021-04-14T16:36:04.020Z","authority":"localhost:8080","bytes_received":0,"bytes_sent":91,"downstream_local_address":"127.0.0.1:8080","downstream_remote_address":"127.0.0.1:50540","duration":2,"method":"GET","path":"/bar","protocol":"HTTP/1.1","request_id":"1d4c5e2f-7a8b-4c9d-8e0f-a1b2c3d4e5f6","requested_server_name":"-","response_code":503,"response_flags":"UH","uber_trace_id":"-","upstream_cluster":"default/bar/80/da39a3ee5e","upstream_host":"-","upstream_local_address":"-","upstream_service_time":"-","user_agent":"HTTPie/1.0.3","x_forwarded_for":"-"}"#,
             ]
         ),
         FormatPreset(

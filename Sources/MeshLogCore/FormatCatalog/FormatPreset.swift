@@ -28,6 +28,12 @@ public struct FormatPreset: Sendable {
         }
     }
 
+    /// Whether lines of this preset are JSON objects.
+    public var isJSON: Bool {
+        if case .json = kind { return true }
+        return false
+    }
+
     /// Builds a parser for this preset.
     public func makeParser() throws -> AccessLogLineParser {
         switch kind {
