@@ -45,19 +45,16 @@ public enum FormatCatalog {
 
     /// Envoy Gateway's default JSON keys (envoyproxy/gateway docs, tasks/observability/proxy-accesslog,
     /// "Default Access Log"): Istio's names for most operators, header names for the headers.
-    public static let envoyGatewayJSONKeys: [String: AccessLogField] = [
-        "start_time": .startTime, "method": .method, "x-envoy-origin-path": .path, "protocol": .protocol,
-        "response_code": .status, "response_flags": .flags, "response_code_details": .details,
-        "connection_termination_details": .terminationDetails,
-        "upstream_transport_failure_reason": .transportFailure,
-        "bytes_received": .bytesReceived, "bytes_sent": .bytesSent, "duration": .duration,
-        "x-envoy-upstream-service-time": .upstreamServiceTime, "x-forwarded-for": .forwardedFor,
-        "user-agent": .userAgent, "x-request-id": .requestID, ":authority": .authority,
-        "upstream_host": .upstreamHost, "upstream_cluster": .upstreamCluster,
-        "upstream_local_address": .upstreamLocal, "downstream_local_address": .downstreamLocal,
-        "downstream_remote_address": .downstreamRemote, "requested_server_name": .serverName,
-        "route_name": .routeName,
-    ]
+    public static let envoyGatewayJSONKeys: [String: AccessLogField] = {
+        let headerNamed: [String: AccessLogField] = [
+            "x-envoy-origin-path": .path, "x-envoy-upstream-service-time": .upstreamServiceTime,
+            "x-forwarded-for": .forwardedFor, "user-agent": .userAgent, "x-request-id": .requestID,
+            ":authority": .authority,
+        ]
+        var map = istioJSONKeys.filter { !headerNamed.values.contains($0.value) && $0.value != .traceID }
+        map.merge(headerNamed) { _, header in header }
+        return map
+    }()
 
     /// Contour's JSON keys (`--accesslog-format=json`; projectcontour/contour `docs/logging.md` and
     /// `internal/envoy` DefaultFields): Istio's names, with `@timestamp` for the start time.
