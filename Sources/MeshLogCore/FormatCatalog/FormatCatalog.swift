@@ -19,6 +19,12 @@ public enum FormatCatalog {
     /// Istio 1.1 default TEXT format, the mixer status the only quoted field after the flags:
     /// `EnvoyTextLogFormat` in istio/istio `pilot/pkg/networking/core/v1alpha3/listener.go` at 1.1.0–1.1.17.
     public static let istio11Format = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% "%DYNAMIC_METADATA(istio.mixer:status)%" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME%\n"#
+    /// Istio 1.0.3 to 1.0.9 HTTP format: `EnvoyHTTPLogFormat` in istio/istio
+    /// `pilot/pkg/networking/core/v1alpha3/listener.go`, which joins the path and the protocol with no
+    /// space (`"GET /productpageHTTP/1.1"`). Istio 1.0.0–1.0.2 set no format: Envoy's default.
+    public static let istio10Format = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%%PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS%\n"#
+    /// Istio 1.0.3 to 1.0.9 TCP format: `EnvoyTCPLogFormat`, same file (used by `networkfilter.go`).
+    public static let istio10TCPFormat = #"[%START_TIME%] %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS%\n"#
     /// Envoy's default format (envoyproxy/envoy `docs/root/configuration/observability/access_log/usage.rst`,
     /// "Default Format String").
     public static let envoyFormat = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%"\n"#
@@ -151,6 +157,26 @@ public enum FormatCatalog {
                 #"[2019-03-06T09:31:27.354Z] "GET /status/418 HTTP/1.1" 418 - "-" 0 135 11 10 "-" "curl/7.60.0" "d209e46f-9ed5-9b61-bbdd-43e22662702a" "httpbin:8000" "172.30.146.73:80" outbound|8000||httpbin.default.svc.cluster.local - 172.21.13.94:8000 172.30.146.82:60290 -"#,
                 #"[2019-03-06T09:31:27.360Z] "GET /status/418 HTTP/1.1" 418 - "-" 0 135 5 2 "-" "curl/7.60.0" "d209e46f-9ed5-9b61-bbdd-43e22662702a" "httpbin:8000" "127.0.0.1:80" inbound|8000|http|httpbin.default.svc.cluster.local - 172.30.146.73:80 172.30.146.82:38618 outbound_.8000_._.httpbin.default.svc.cluster.local"#,
                 #"[2019-03-06T09:32:10.002Z] "POST /orders HTTP/1.1" 403 UAEX "PERMISSION_DENIED:denyorders.denier.default:not allowed" 211 0 2 - "-" "okhttp/3.12.1" "5b0e8d2c-7a41-9f36-b1c4-2d8e6f0a3b57" "orders:8080" "-" - - 10.104.3.9:8080 10.104.2.11:47702 -"#,
+            ]
+        ),
+        FormatPreset(
+            name: "istio-1.0",
+            summary: "Istio 1.0.3 to 1.0.9 HTTP format (path and protocol written with no space between)",
+            source: "istio/istio pilot/pkg/networking/core/v1alpha3/listener.go EnvoyHTTPLogFormat (1.0.3-1.0.9)",
+            kind: .text(istio10Format),
+            samples: [
+                #"[2018-11-06T15:20:41.317Z] "GET /productpageHTTP/1.1" 200 - 0 5723 41 40 "10.36.0.1" "Mozilla/5.0 (X11; Linux x86_64; rv:63.0) Gecko/20100101 Firefox/63.0" "6b2c4e8f-0d1a-9e3b-a5c7-4f2e1d0c9b8a" "bookinfo.example.com" "10.36.1.9:9080" outbound|9080||productpage.default.svc.cluster.local - 10.36.2.4:80 10.36.0.1:50622"#,
+                #"[2018-11-06T15:20:41.330Z] "GET /reviews/0HTTP/1.1" 503 UH 0 19 0 - "-" "python-requests/2.18.4" "0e7d3c2b-1a9f-8e6d-c5b4-a3f2e1d0c9b8" "reviews:9080" "-" outbound|9080|v3|reviews.default.svc.cluster.local - 10.103.22.8:9080 10.36.1.9:41508"#,
+            ]
+        ),
+        FormatPreset(
+            name: "istio-1.0-tcp",
+            summary: "Istio 1.0.3 to 1.0.9 TCP format (flags, bytes, duration, upstream and addresses)",
+            source: "istio/istio pilot/pkg/networking/core/v1alpha3/listener.go EnvoyTCPLogFormat (1.0.3-1.0.9), used by networkfilter.go",
+            kind: .text(istio10TCPFormat),
+            samples: [
+                #"[2018-11-06T15:22:03.004Z] - 1530 4211 60012 "10.36.3.12:27017" outbound|27017||mongodb.default.svc.cluster.local 10.36.1.14:60210 10.103.40.2:27017 10.36.1.14:60208"#,
+                #"[2018-11-06T15:22:09.771Z] UF 0 0 1 "10.36.3.13:3306" outbound|3306||mysqldb.default.svc.cluster.local - 10.103.40.7:3306 10.36.1.14:44102"#,
             ]
         ),
         FormatPreset(

@@ -39,6 +39,10 @@ struct PresetSampleTests {
         .init(preset: "istio-1.1", index: 0, start: "2019-03-06T09:31:27.354Z", method: "GET", path: "/status/418", status: 418, flags: nil, duration: 11, requestID: "d209e46f-9ed5-9b61-bbdd-43e22662702a", cluster: "outbound|8000||httpbin.default.svc.cluster.local", host: "172.30.146.73:80"),
         .init(preset: "istio-1.1", index: 1, start: "2019-03-06T09:31:27.360Z", method: "GET", path: "/status/418", status: 418, flags: nil, duration: 5, requestID: "d209e46f-9ed5-9b61-bbdd-43e22662702a", cluster: "inbound|8000|http|httpbin.default.svc.cluster.local", host: "127.0.0.1:80"),
         .init(preset: "istio-1.1", index: 2, start: "2019-03-06T09:32:10.002Z", method: "POST", path: "/orders", status: 403, flags: "UAEX", duration: 2, requestID: "5b0e8d2c-7a41-9f36-b1c4-2d8e6f0a3b57", cluster: nil, host: nil),
+        .init(preset: "istio-1.0", index: 0, start: "2018-11-06T15:20:41.317Z", method: "GET", path: "/productpage", status: 200, flags: nil, duration: 41, requestID: "6b2c4e8f-0d1a-9e3b-a5c7-4f2e1d0c9b8a", cluster: "outbound|9080||productpage.default.svc.cluster.local", host: "10.36.1.9:9080"),
+        .init(preset: "istio-1.0", index: 1, start: "2018-11-06T15:20:41.330Z", method: "GET", path: "/reviews/0", status: 503, flags: "UH", duration: 0, requestID: "0e7d3c2b-1a9f-8e6d-c5b4-a3f2e1d0c9b8", cluster: "outbound|9080|v3|reviews.default.svc.cluster.local", host: nil),
+        .init(preset: "istio-1.0-tcp", index: 0, start: "2018-11-06T15:22:03.004Z", method: nil, path: nil, status: nil, flags: nil, duration: 60012, requestID: nil, cluster: "outbound|27017||mongodb.default.svc.cluster.local", host: "10.36.3.12:27017"),
+        .init(preset: "istio-1.0-tcp", index: 1, start: "2018-11-06T15:22:09.771Z", method: nil, path: nil, status: nil, flags: "UF", duration: 1, requestID: nil, cluster: "outbound|3306||mysqldb.default.svc.cluster.local", host: "10.36.3.13:3306"),
         .init(preset: "kuma", index: 0, start: "2024-02-19T10:12:55.301Z", method: "GET", path: "/api/items", status: 200, flags: nil, duration: 6, requestID: "e3b2c1d0-9f8e-4d7c-b6a5-4f3e2d1c0b9a", cluster: nil, host: "10.244.0.15:3001"),
         .init(preset: "kuma", index: 1, start: "2024-02-19T10:12:57.884Z", method: "POST", path: "/api/orders", status: 503, flags: "UF,URX", duration: 1004, requestID: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", cluster: nil, host: "10.244.0.21:8080"),
         .init(preset: "kuma-tcp", index: 0, start: "2024-02-19T10:13:02.417Z", method: nil, path: nil, status: nil, flags: nil, duration: 5012, requestID: nil, cluster: nil, host: "10.244.0.30:6379"),
@@ -188,5 +192,16 @@ struct PresetSampleTests {
         #expect(r.text(.forwardedFor) == "192.168.65.3")
         #expect(r.text(.upstreamHost) == "10.1.0.44:8080")
         #expect(r.integer(.duration) == 4)
+    }
+
+    @Test func istio10PathAndProtocolWithNoSpaceBetween() throws {
+        let (r, _) = try Self.record("istio-1.0", 0)
+        #expect(r.text(.protocol) == "HTTP/1.1")
+        #expect(r.text(.downstreamRemote) == "10.36.0.1:50622")
+        #expect(r.text(.userAgent) == "Mozilla/5.0 (X11; Linux x86_64; rv:63.0) Gecko/20100101 Firefox/63.0")
+        let (tcp, _) = try Self.record("istio-1.0-tcp", 0)
+        #expect(tcp.integer(.bytesReceived) == 1530)
+        #expect(tcp.integer(.bytesSent) == 4211)
+        #expect(tcp.text(.upstreamLocal) == "10.36.1.14:60210")
     }
 }
