@@ -164,6 +164,7 @@ public enum FormatCatalog {
             summary: "Istio 1.0.3 to 1.0.9 HTTP format (path and protocol written with no space between)",
             source: "istio/istio pilot/pkg/networking/core/v1alpha3/listener.go EnvoyHTTPLogFormat (1.0.3-1.0.9)",
             kind: .text(istio10Format),
+            companion: "istio-1.0-tcp",
             samples: [
                 #"[2018-11-06T15:20:41.317Z] "GET /productpageHTTP/1.1" 200 - 0 5723 41 40 "10.36.0.1" "Mozilla/5.0 (X11; Linux x86_64; rv:63.0) Gecko/20100101 Firefox/63.0" "6b2c4e8f-0d1a-9e3b-a5c7-4f2e1d0c9b8a" "bookinfo.example.com" "10.36.1.9:9080" outbound|9080||productpage.default.svc.cluster.local - 10.36.2.4:80 10.36.0.1:50622"#,
                 #"[2018-11-06T15:20:41.330Z] "GET /reviews/0HTTP/1.1" 503 UH 0 19 0 - "-" "python-requests/2.18.4" "0e7d3c2b-1a9f-8e6d-c5b4-a3f2e1d0c9b8" "reviews:9080" "-" outbound|9080|v3|reviews.default.svc.cluster.local - 10.103.22.8:9080 10.36.1.9:41508"#,
@@ -174,6 +175,7 @@ public enum FormatCatalog {
             summary: "Istio 1.0.3 to 1.0.9 TCP format (flags, bytes, duration, upstream and addresses)",
             source: "istio/istio pilot/pkg/networking/core/v1alpha3/listener.go EnvoyTCPLogFormat (1.0.3-1.0.9), used by networkfilter.go",
             kind: .text(istio10TCPFormat),
+            companion: "istio-1.0",
             samples: [
                 #"[2018-11-06T15:22:03.004Z] - 1530 4211 60012 "10.36.3.12:27017" outbound|27017||mongodb.default.svc.cluster.local 10.36.1.14:60210 10.103.40.2:27017 10.36.1.14:60208"#,
                 #"[2018-11-06T15:22:09.771Z] UF 0 0 1 "10.36.3.13:3306" outbound|3306||mysqldb.default.svc.cluster.local - 10.103.40.7:3306 10.36.1.14:44102"#,
@@ -184,6 +186,7 @@ public enum FormatCatalog {
             summary: "Kuma / Kong Mesh MeshAccessLog default for HTTP traffic (mesh and services named)",
             source: "kumahq/kuma pkg/plugins/policies/meshaccesslog/plugin/xds/configurer.go defaultHttpAccessLogFormat",
             kind: .text(kumaFormat),
+            companion: "kuma-tcp",
             samples: [
                 #"[2024-02-19T10:12:55.301Z] default "GET /api/items HTTP/1.1" 200 - 0 412 6 5 "-" "curl/8.4.0" "5f0c2a1e9b7d3c48" "e3b2c1d0-9f8e-4d7c-b6a5-4f3e2d1c0b9a" "backend:3001" "demo-app_kuma-demo_svc_5000" "backend_kuma-demo_svc_3001" "10.244.0.12" "10.244.0.15:3001""#,
                 #"[2024-02-19T10:12:57.884Z] default "POST /api/orders HTTP/2" 503 UF,URX 120 91 1004 - "-" "grpc-go/1.60.1" "-" "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" "orders:8080" "demo-app_kuma-demo_svc_5000" "orders_kuma-demo_svc_8080" "10.244.0.12" "10.244.0.21:8080""#,
@@ -194,6 +197,7 @@ public enum FormatCatalog {
             summary: "Kuma / Kong Mesh MeshAccessLog default for TCP traffic",
             source: "kumahq/kuma pkg/plugins/policies/meshaccesslog/plugin/xds/configurer.go defaultNetworkAccessLogFormat",
             kind: .text(kumaTCPFormat),
+            companion: "kuma",
             samples: [
                 #"[2024-02-19T10:13:02.417Z] - default 10.244.0.15(backend_kuma-demo_svc_3001)->10.244.0.30:6379(redis_kuma-demo_svc_6379) took 5012ms, sent 4212 bytes, received: 1530 bytes"#,
                 #"[2024-02-19T10:13:09.950Z] UF default 10.244.0.15(backend_kuma-demo_svc_3001)->10.244.0.31:5432(postgres_kuma-demo_svc_5432) took 1ms, sent 0 bytes, received: 0 bytes"#,

@@ -16,6 +16,9 @@ public struct FormatPreset: Sendable {
     /// Where the format string or key list was taken from (repository, path and release, or docs page).
     public let source: String
     public let kind: Kind
+    /// The preset the same proxy writes its other traffic in (TCP beside HTTP), tried on the lines
+    /// this preset rejects in a file detected as this preset.
+    public var companion: String? = nil
     /// Real-looking lines in this format, each of which must parse.
     public let samples: [String]
 
