@@ -58,6 +58,8 @@ final class AccessLogStream {
     /// The last format inferred for the sample when no preset fitted it.
     private var inference: FormatInference?
     @exclusivity(unchecked) private var encoder: AccessLogRowEncoder?
+    /// The detected preset's companion (its TCP format beside its HTTP one), for the lines it rejects.
+    private var companion: (parser: AccessLogLineParser, encoder: AccessLogRowEncoder)?
     private let record = AccessLogRecord()
     @exclusivity(unchecked) private var unwrapper: LineUnwrapper?
     /// Still collecting the first lines, which decide the wrapper (and the format, unless given).
@@ -280,6 +282,9 @@ final class AccessLogStream {
             if let detection = FormatDetector.detect(payloads) {
                 if unwrapper == nil { unwrapper = LineUnwrapper(wrapper) }
                 choose(detection.parser, detection.preset.name)
+                if let name = detection.preset.companion, let other = try? FormatCatalog.preset(named: name)?.makeParser() {
+                    companion = (other, ingester.makeEncoder(for: other))
+                }
                 let label = (wrapper == .none ? "" : "\(wrapper.rawValue)+") + detection.preset.name
                 formatName = label
                 ingester.onEvent(.formatChosen(path: name, format: label, matched: detection.matched, sampled: detection.sampled))
@@ -350,29 +355,9 @@ final class AccessLogStream {
             batch.skipped += 1
             skipped += 1
         } else if parser.parse(payload, into: record) {
-            encoder.encode(record, line: first, reporter: reporterID, into: batch)
-            batch.set(.loggedAt, loggedAt)
-            records += 1
-            summaries.add(batch, row: batch.rowCount - 1, direction: encoder.lastDirection)
-            // An inbound line's downstream_local is this pod's own address.
-            if encoder.lastDirection == 1, let id = encoder.lastDownstreamLocal, let local = record.value(.downstreamLocal) {
-                if !podAddresses.contains(id) {
-                    podAddresses.insert(id)
-                    if let ip = Self.hostIP(String(decoding: local, as: UTF8.self)) {
-                        batch.newPodAddresses.append((ip, reporterID))
-                        if let packed = SummarySchema.ipv4(ip), podIPs.insert(packed).inserted {
-                            batch.newPodIPs.append((packed, reporterID))
-                        }
-                    }
-                }
-            }
-            // So is an outbound line's upstream_local (the connection it opened).
-            if encoder.lastDirection == 2 {
-                let local = batch.cell(row: batch.rowCount - 1, .upstreamLocal)
-                if local.kind == .integer, podIPs.insert(local.value >> 16).inserted {
-                    batch.newPodIPs.append((local.value >> 16, reporterID))
-                }
-            }
+            storeRecord(encoder, line: first, loggedAt: loggedAt)
+        } else if let companion, companion.parser.parse(payload, into: record) {
+            storeRecord(companion.encoder, line: first, loggedAt: loggedAt)
         } else if LineFilter.isNotAccessLog(payload, parser: parser, record: record) {
             batch.skipped += 1
             skipped += 1
@@ -380,6 +365,34 @@ final class AccessLogStream {
             let keep = UnsafeBufferPointer(rebasing: original[0..<min(original.count, 1024)])
             batch.rejected.append((first, "does not match the \(formatName ?? "?") format", Array(keep)))
             rejected += 1
+        }
+    }
+
+    /// Stores the parsed `record` as a row, noting the pod addresses it shows.
+    @inline(__always)
+    private func storeRecord(_ encoder: AccessLogRowEncoder, line first: Int, loggedAt: Int64?) {
+        encoder.encode(record, line: first, reporter: reporterID, into: batch)
+        batch.set(.loggedAt, loggedAt)
+        records += 1
+        summaries.add(batch, row: batch.rowCount - 1, direction: encoder.lastDirection)
+        // An inbound line's downstream_local is this pod's own address.
+        if encoder.lastDirection == 1, let id = encoder.lastDownstreamLocal, let local = record.value(.downstreamLocal) {
+            if !podAddresses.contains(id) {
+                podAddresses.insert(id)
+                if let ip = Self.hostIP(String(decoding: local, as: UTF8.self)) {
+                    batch.newPodAddresses.append((ip, reporterID))
+                    if let packed = SummarySchema.ipv4(ip), podIPs.insert(packed).inserted {
+                        batch.newPodIPs.append((packed, reporterID))
+                    }
+                }
+            }
+        }
+        // So is an outbound line's upstream_local (the connection it opened).
+        if encoder.lastDirection == 2 {
+            let local = batch.cell(row: batch.rowCount - 1, .upstreamLocal)
+            if local.kind == .integer, podIPs.insert(local.value >> 16).inserted {
+                batch.newPodIPs.append((local.value >> 16, reporterID))
+            }
         }
     }
 

@@ -35,14 +35,14 @@ extension MeshLog {
         func run() throws {
             if let infer { return try inferFormat(of: infer) }
             if output.json || output.csv || output.markdown {
-                let table = ResultTable(columns: ["name", "summary", "format"], rows: FormatCatalog.presets.map {
-                    [.text($0.name), .text($0.summary), .text($0.formatDescription)]
+                let table = ResultTable(columns: ["name", "summary", "source", "format"], rows: FormatCatalog.presets.map {
+                    [.text($0.name), .text($0.summary), .text($0.source), .text($0.formatDescription)]
                 })
                 Terminal.out(output.render(table))
                 return
             }
             for preset in FormatCatalog.presets {
-                Terminal.out("\(preset.name)\n  \(preset.summary)\n  \(preset.formatDescription.replacingOccurrences(of: "\n", with: "\\n"))\n\n")
+                Terminal.out("\(preset.name)\n  \(preset.summary)\n  from: \(preset.source)\n  \(preset.formatDescription.replacingOccurrences(of: "\n", with: "\\n"))\n\n")
             }
         }
 
