@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import MeshLogCore
+import MeshLogTestSupport
 
 /// Inferring formats from lines rendered by `OperatorLineRenderer`.
 ///
@@ -29,7 +30,7 @@ struct FormatInferenceTests {
 
     /// A random format: the time and the status always, other pieces with even odds, in random order.
     static func randomFormat(seed: UInt64) -> String {
-        var random = OperatorLineRenderer.Random(state: seed &* 7919)
+        var random = SplitMix64(seed: seed &* 7919)
         var pieces: [String] = []
         for (i, unit) in units.enumerated() where i < 2 || Bool.random(using: &random) {
             pieces.append(unit.randomElement(using: &random)!)
@@ -78,7 +79,7 @@ struct FormatInferenceTests {
     /// Istio's default with each piece but the time, the request line and the status dropped at
     /// one in four, and a custom header inserted at a random place half the time.
     static func defaultLikeFormat(seed: UInt64) -> String {
-        var random = OperatorLineRenderer.Random(state: seed &* 104_729)
+        var random = SplitMix64(seed: seed &* 104_729)
         var pieces = istioPieces.enumerated().filter { $0.offset < 3 || Int.random(in: 0..<4, using: &random) > 0 }.map(\.element)
         if Bool.random(using: &random) {
             let header = [#""%REQ(X-TENANT)%""#, "%REQ(X-FEATURE)%", #""%REQ(X-B3-SPANID)%""#].randomElement(using: &random)!

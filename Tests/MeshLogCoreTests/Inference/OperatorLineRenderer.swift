@@ -1,26 +1,14 @@
 import MeshLogCore
+import MeshLogTestSupport
 
 /// Renders access-log lines for any Envoy format string from random but plausible values, as Envoy would write them.
 struct OperatorLineRenderer {
-    /// A small deterministic generator (SplitMix64), so every seed renders the same lines.
-    struct Random: RandomNumberGenerator {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    var random: Random
+    var random: SplitMix64
     /// Operators (by spelling, e.g. `RESPONSE_FLAGS`) written as `-` in every line.
     var dashes: Set<String> = []
 
     init(seed: UInt64, dashes: Set<String> = []) {
-        random = Random(state: seed)
+        random = SplitMix64(seed: seed)
         self.dashes = dashes
     }
 
@@ -45,7 +33,7 @@ struct OperatorLineRenderer {
         var forwardedFor, userAgent, requestID, authority, upstreamHost, cluster: String
         var upstreamLocal, downstreamLocal, downstreamRemote, serverName, route, tenant, feature, spanID: String
 
-        init(n: Int, random r: inout Random) {
+        init(n: Int, random r: inout SplitMix64) {
             func pick(_ xs: [String]) -> String { xs.randomElement(using: &r)! }
             func int(_ range: ClosedRange<Int>) -> String { String(Int.random(in: range, using: &r)) }
             func hex(_ count: Int) -> String { String((0..<count).map { _ in "0123456789abcdef".randomElement(using: &r)! }) }
