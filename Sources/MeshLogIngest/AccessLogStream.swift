@@ -48,6 +48,10 @@ final class AccessLogStream {
     // Where the rows come from.
     private let reporterID: Int64
     /// The reporter's `pod` row, until a batch carries it to the writer.
+    /// The pods lines named so far (`kubectl logs --prefix`), and the last one.
+    private var lineReporters: [[UInt8]: Int64] = [:]
+    @exclusivity(unchecked) private var lastLineReporter: (name: [UInt8], id: Int64)?
+    @exclusivity(unchecked) private var lastContainer: (name: [UInt8], isProxy: Bool)?
     @exclusivity(unchecked) private var podPending: (reporter: Int64, name: String, workload: String, namespace: String?)?
     @exclusivity(unchecked) private var podAddresses: Set<Int64> = []
     @exclusivity(unchecked) private var podIPs: Set<Int64> = []
@@ -181,7 +185,7 @@ final class AccessLogStream {
         if !sample.isEmpty { sampling = false; try detectAndDrain() }
         if ending == .endOfInput, let unwrapper {
             // A partial line (CRI `P`, Docker without its newline) still open at the end is a line too.
-            unwrapper.finish { payload, first, loggedAt in store(payload, line: first, loggedAt: loggedAt, original: payload) }
+            unwrapper.finish { payload, first, loggedAt in store(payload, line: first, loggedAt: loggedAt, original: payload, reporter: reporterID) }
         }
         if parser == nil, ending != .stopped {
             // Nothing parsed: keep the lines aside as rejected so nothing is silently dropped.
@@ -343,21 +347,33 @@ final class AccessLogStream {
         lineNumber = number
         lines += 1
         _ = unwrapper.unwrap(line, lineNumber: number) { payload in
-            store(payload, line: unwrapper.firstLineNumber, loggedAt: unwrapper.loggedAtMicros, original: line)
+            // A line that names its pod (`kubectl logs --prefix`) is that pod's; others are the file's.
+            guard let pod = unwrapper.podRange else {
+                return store(payload, line: unwrapper.firstLineNumber, loggedAt: unwrapper.loggedAtMicros, original: line,
+                             reporter: reporterID)
+            }
+            if let container = unwrapper.containerRange, !isProxyContainer(UnsafeBufferPointer(rebasing: line[container])) {
+                batch.skipped += 1  // an application container's own lines are not access logs
+                skipped += 1
+                return
+            }
+            store(payload, line: unwrapper.firstLineNumber, loggedAt: unwrapper.loggedAtMicros, original: line,
+                  reporter: lineReporter(UnsafeBufferPointer(rebasing: line[pod])))
         }
         if batch.rowCount >= batchSize || batch.rejected.count >= 4096 { try flush(final: false) }
     }
 
     /// Parses one unwrapped line and stores it as a row, a rejected line or a skipped one.
-    private func store(_ payload: UnsafeBufferPointer<UInt8>, line first: Int, loggedAt: Int64?, original: UnsafeBufferPointer<UInt8>) {
+    private func store(_ payload: UnsafeBufferPointer<UInt8>, line first: Int, loggedAt: Int64?, original: UnsafeBufferPointer<UInt8>,
+                       reporter: Int64) {
         guard let parser, let encoder else { return }
         if payload.isEmpty || LineFilter.isBlank(payload) {
             batch.skipped += 1
             skipped += 1
         } else if parser.parse(payload, into: record) {
-            storeRecord(encoder, line: first, loggedAt: loggedAt)
+            storeRecord(encoder, line: first, loggedAt: loggedAt, reporter: reporter)
         } else if let companion, companion.parser.parse(payload, into: record) {
-            storeRecord(companion.encoder, line: first, loggedAt: loggedAt)
+            storeRecord(companion.encoder, line: first, loggedAt: loggedAt, reporter: reporter)
         } else if LineFilter.isNotAccessLog(payload, parser: parser, record: record) {
             batch.skipped += 1
             skipped += 1
@@ -370,8 +386,8 @@ final class AccessLogStream {
 
     /// Stores the parsed `record` as a row, noting the pod addresses it shows.
     @inline(__always)
-    private func storeRecord(_ encoder: AccessLogRowEncoder, line first: Int, loggedAt: Int64?) {
-        encoder.encode(record, line: first, reporter: reporterID, into: batch)
+    private func storeRecord(_ encoder: AccessLogRowEncoder, line first: Int, loggedAt: Int64?, reporter: Int64) {
+        encoder.encode(record, line: first, reporter: reporter, into: batch)
         batch.set(.loggedAt, loggedAt)
         records += 1
         summaries.add(batch, row: batch.rowCount - 1, direction: encoder.lastDirection)
@@ -380,9 +396,9 @@ final class AccessLogStream {
             if !podAddresses.contains(id) {
                 podAddresses.insert(id)
                 if let ip = Self.hostIP(String(decoding: local, as: UTF8.self)) {
-                    batch.newPodAddresses.append((ip, reporterID))
+                    batch.newPodAddresses.append((ip, reporter))
                     if let packed = SummarySchema.ipv4(ip), podIPs.insert(packed).inserted {
-                        batch.newPodIPs.append((packed, reporterID))
+                        batch.newPodIPs.append((packed, reporter))
                     }
                 }
             }
@@ -391,9 +407,36 @@ final class AccessLogStream {
         if encoder.lastDirection == 2 {
             let local = batch.cell(row: batch.rowCount - 1, .upstreamLocal)
             if local.kind == .integer, podIPs.insert(local.value >> 16).inserted {
-                batch.newPodIPs.append((local.value >> 16, reporterID))
+                batch.newPodIPs.append((local.value >> 16, reporter))
             }
         }
+    }
+
+    /// The reporter id of a pod a line names, registering the pod the first time the run sees it.
+    private func lineReporter(_ pod: UnsafeBufferPointer<UInt8>) -> Int64 {
+        // Lines come in runs from one pod: compare with the last one before hashing.
+        if let last = lastLineReporter, last.name.elementsEqual(pod) { return last.id }
+        let name = Array(pod)
+        let id: Int64
+        if let known = lineReporters[name] {
+            id = known
+        } else {
+            let text = String(decoding: name, as: UTF8.self)
+            let registered = ingester.registerReporter(text)
+            id = registered.id
+            if registered.isNew { batch.newPods.append((id, text, PodName.workload(text), nil)) }
+            lineReporters[name] = id
+        }
+        lastLineReporter = (name, id)
+        return id
+    }
+
+    /// Whether lines of this container are a proxy's (cached per container name).
+    private func isProxyContainer(_ container: UnsafeBufferPointer<UInt8>) -> Bool {
+        if let last = lastContainer, last.name.elementsEqual(container) { return last.isProxy }
+        let isProxy = LineUnwrapper.isProxyContainer(container)
+        lastContainer = (Array(container), isProxy)
+        return isProxy
     }
 
     /// The IP of `a.b.c.d:port` or `[v6]:port`.

@@ -422,6 +422,12 @@ public final class Ingester {
         return stream
     }
 
+    /// The dictionary id of a pod that names itself line by line, and whether the run sees it first.
+    func registerReporter(_ name: String) -> (id: Int64, isNew: Bool) {
+        let id = interner.intern(name)
+        return (id, knownPods.insert(id).inserted)
+    }
+
     /// An encoder of `parser`'s records into rows, with the run's dictionaries and request ids.
     func makeEncoder(for parser: AccessLogLineParser) -> AccessLogRowEncoder {
         let lookup = requestLookup

@@ -15,9 +15,12 @@ public enum LineWrapper: String, CaseIterable, Sendable {
     case compose
     /// A fixed `ACCESS ` prefix (Ambassador and others).
     case accessPrefix = "access-prefix"
+    /// `kubectl logs --prefix` (many pods in one stream): `[pod/NAME/CONTAINER] <line>`, optionally
+    /// with `--timestamps`; each line names the pod that wrote it.
+    case kubectlPrefix = "kubectl-prefix"
 
     /// Wrappers in the order detection tries them (most specific first).
-    public static let detectionOrder: [LineWrapper] = [.cri, .dockerJSON, .compose, .kubectl, .accessPrefix]
+    public static let detectionOrder: [LineWrapper] = [.cri, .dockerJSON, .kubectlPrefix, .compose, .kubectl, .accessPrefix]
 }
 
 /// Removes a line's envelope, joining partial lines (CRI `P` fragments, Docker lines split at 16 KiB).
@@ -32,6 +35,11 @@ public final class LineUnwrapper {
     @exclusivity(unchecked) public private(set) var lastLineFitted = true
     /// Line number where the complete line returned last began (for partial lines, the first fragment).
     @exclusivity(unchecked) public private(set) var firstLineNumber = 0
+    /// Where the last line named the pod that wrote it (`kubectl logs --prefix`), as offsets into
+    /// that line; nil for wrappers that name none.
+    @exclusivity(unchecked) public private(set) var podRange: Range<Int>?
+    /// Where the last line named its container, likewise.
+    @exclusivity(unchecked) public private(set) var containerRange: Range<Int>?
     @exclusivity(unchecked) private var joined: [UInt8] = []
     @exclusivity(unchecked) private var streamJoined: [[UInt8]] = [[], [], []]
     @exclusivity(unchecked) private var streamFirstLine = [0, 0, 0]
@@ -94,6 +102,20 @@ public final class LineUnwrapper {
                 rest = space + 1
             }
             return try body(UnsafeBufferPointer(rebasing: line[rest...]))
+        case .kubectlPrefix:
+            firstLineNumber = lineNumber
+            guard let parts = Self.kubectlPrefixParts(line) else { return try unfitted(line, lineNumber, body) }
+            podRange = parts.pod
+            containerRange = parts.container
+            var rest = parts.rest
+            loggedAtMicros = nil
+            // `--timestamps` puts an RFC 3339 time after the prefix.
+            if let space = line[rest...].firstIndex(of: 32), space - rest >= 20,
+               let time = StartTimePattern.parseRFC3339(line, rest, space) {
+                loggedAtMicros = time
+                rest = space + 1
+            }
+            return try body(UnsafeBufferPointer(rebasing: line[rest...]))
         case .accessPrefix:
             firstLineNumber = lineNumber
             loggedAtMicros = nil
@@ -128,6 +150,8 @@ public final class LineUnwrapper {
 
     private func unfitted<R>(_ line: UnsafeBufferPointer<UInt8>, _ lineNumber: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R? {
         lastLineFitted = false
+        podRange = nil
+        containerRange = nil
         loggedAtMicros = nil
         firstLineNumber = lineNumber
         return try body(line)
@@ -147,7 +171,48 @@ public final class LineUnwrapper {
             return StartTimePattern.parseRFC3339(line, 0, space) != nil && criParts(line) == nil
         case .compose: return composeBar(line) != nil
         case .accessPrefix: return line.starts(with: Array("ACCESS ".utf8))
+        case .kubectlPrefix: return kubectlPrefixParts(line) != nil
         }
+    }
+
+    /// `[pod/NAME/CONTAINER] ` (also `[NAME/CONTAINER] `): the pod's and container's offsets and
+    /// where the line itself starts.
+    static func kubectlPrefixParts(_ line: UnsafeBufferPointer<UInt8>) -> (pod: Range<Int>, container: Range<Int>, rest: Int)? {
+        guard line.count > 4, line[0] == UInt8(ascii: "[") else { return nil }
+        var i = 1
+        var slashes = (first: 0, last: 0, count: 0)
+        while i < line.count, line[i] != UInt8(ascii: "]") {
+            let c = line[i]
+            if c == UInt8(ascii: "/") {
+                if slashes.count == 0 { slashes.first = i }
+                slashes.last = i
+                slashes.count += 1
+            } else if !(c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z") || c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")
+                        || c == UInt8(ascii: "-") || c == UInt8(ascii: ".")) {
+                return nil  // pod and container names are DNS labels
+            }
+            i += 1
+        }
+        guard i + 1 < line.count, line[i] == UInt8(ascii: "]"), line[i + 1] == 32 else { return nil }
+        let podStart: Int
+        switch slashes.count {
+        case 2:
+            guard line[1..<slashes.first].elementsEqual("pod".utf8) else { return nil }
+            podStart = slashes.first + 1
+        case 1:
+            podStart = 1
+        default:
+            return nil
+        }
+        guard slashes.last > podStart, i > slashes.last + 1 else { return nil }
+        return (podStart..<slashes.last, (slashes.last + 1)..<i, i + 2)
+    }
+
+    /// Whether a container of this name is a proxy whose lines are access logs (Istio's
+    /// `istio-proxy`, a gateway's `envoy`, Kuma's `kuma-sidecar`, …).
+    public static func isProxyContainer<C: Collection>(_ name: C) -> Bool where C.Element == UInt8 {
+        let text = String(decoding: name, as: UTF8.self)
+        return ["proxy", "envoy", "sidecar", "gateway"].contains { text.contains($0) }
     }
 
     /// Detects the wrapper of a file from sample lines: the first (most specific) wrapper that
