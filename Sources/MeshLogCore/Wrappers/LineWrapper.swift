@@ -18,9 +18,12 @@ public enum LineWrapper: String, CaseIterable, Sendable {
     /// `kubectl logs --prefix` (many pods in one stream): `[pod/NAME/CONTAINER] <line>`, optionally
     /// with `--timestamps`; each line names the pod that wrote it.
     case kubectlPrefix = "kubectl-prefix"
+    /// A log store's export (Loki, Fluent Bit, Filebeat, Vector, Cloud Logging): one JSON record
+    /// per line with the proxy's line and the pod that wrote it (see `LogStoreRecord`).
+    case logRecord = "log-record"
 
     /// Wrappers in the order detection tries them (most specific first).
-    public static let detectionOrder: [LineWrapper] = [.cri, .dockerJSON, .kubectlPrefix, .compose, .kubectl, .accessPrefix]
+    public static let detectionOrder: [LineWrapper] = [.cri, .logRecord, .dockerJSON, .kubectlPrefix, .compose, .kubectl, .accessPrefix]
 }
 
 /// Removes a line's envelope, joining partial lines (CRI `P` fragments, Docker lines split at 16 KiB).
@@ -102,6 +105,13 @@ public final class LineUnwrapper {
                 rest = space + 1
             }
             return try body(UnsafeBufferPointer(rebasing: line[rest...]))
+        case .logRecord:
+            firstLineNumber = lineNumber
+            guard let parts = LogStoreRecord.parse(line, into: &decoded) else { return try unfitted(line, lineNumber, body) }
+            podRange = parts.pod
+            containerRange = parts.container
+            loggedAtMicros = parts.time
+            return try decoded.withUnsafeBufferPointer { try body($0) }
         case .kubectlPrefix:
             firstLineNumber = lineNumber
             guard let parts = Self.kubectlPrefixParts(line) else { return try unfitted(line, lineNumber, body) }
@@ -172,6 +182,9 @@ public final class LineUnwrapper {
         case .compose: return composeBar(line) != nil
         case .accessPrefix: return line.starts(with: Array("ACCESS ".utf8))
         case .kubectlPrefix: return kubectlPrefixParts(line) != nil
+        case .logRecord:
+            var scratch: [UInt8] = []
+            return LogStoreRecord.parse(line, into: &scratch) != nil
         }
     }
 
