@@ -9,7 +9,7 @@ struct MixedPodStreamTests {
     /// A way tools write many pods' lines into one stream.
     enum Shape: String, CaseIterable, Sendable {
         case kubectlPrefix = "kubectl-prefix"
-        case loki, fluentBit = "fluent-bit", filebeat, cloudLogging = "cloud-logging"
+        case loki, fluentBit = "fluent-bit", filebeat, cloudLogging = "cloud-logging", cloudWatch = "cloudwatch"
 
         /// The wrapper name detection must report.
         var wrapper: String { self == .kubectlPrefix ? "kubectl-prefix" : "log-record" }
@@ -27,6 +27,9 @@ struct MixedPodStreamTests {
                 return #"{"date":1795568000.0,"log":\#(Self.json(String(line) + "\n")),"stream":"stdout","time":"\#(time)","kubernetes":{"pod_name":"\#(pod)","namespace_name":"lms","container_name":"\#(container)","labels":{"app":"x"}}}"#
             case .filebeat:
                 return #"{"@timestamp":"\#(time)","message":\#(text),"kubernetes":{"namespace":"lms","pod":{"name":"\#(pod)","uid":"6f1c"},"container":{"name":"\#(container)"}},"stream":"stdout"}"#
+            case .cloudWatch:
+                let stream = "ip-10-0-1-7.ec2.internal-application.var.log.containers.\(pod)_lms_\(container)-3f9a\(String(repeating: "0", count: 60)).log"
+                return #"{"@timestamp":"\#(time)","@logStream":"\#(stream)","@message":\#(text)}"#
             case .cloudLogging:
                 return #"{"insertId":"abc","resource":{"type":"k8s_container","labels":{"project_id":"p","namespace_name":"lms","pod_name":"\#(pod)","container_name":"\#(container)"}},"textPayload":\#(text),"timestamp":"\#(time)","severity":"INFO"}"#
             }

@@ -6,8 +6,9 @@
 ///   (Filebeat, Vector, Elasticsearch), `textPayload` (Cloud Logging), `@message` (CloudWatch), or a
 ///   `jsonPayload` object (Cloud Logging of a JSON access log), which is the line itself;
 /// - the pod: `labels.pod` / `labels.pod_name` (Loki), `kubernetes.pod_name` (Fluent Bit, Fluentd),
-///   `kubernetes.pod.name` (Filebeat, Vector), `resource.labels.pod_name` (Cloud Logging), or
-///   top-level `pod` / `pod_name`;
+///   `kubernetes.pod.name` (Filebeat, Vector), `resource.labels.pod_name` (Cloud Logging),
+///   CloudWatch's `@logStream` as Fluent Bit names it (`…containers.<pod>_<namespace>_<container>-<id>.log`),
+///   or top-level `pod` / `pod_name`;
 /// - the container, beside the pod (`container`, `container_name`, `container.name`);
 /// - the time the store recorded: `timestamp`, `@timestamp`, `time`, `receiveTimestamp`.
 ///
@@ -115,6 +116,9 @@ struct LogStoreRecord {
                 record.hasLine = true
             } else if named("pod", "pod_name") {
                 record.pod = range
+            } else if record.pod == nil, named("@logStream"), let parts = logStreamParts(line, range) {
+                record.pod = parts.pod
+                record.container = parts.container
             } else if named("container", "container_name") {
                 record.container = range
             } else if record.time == nil, named("timestamp", "@timestamp", "time", "receiveTimestamp") {
@@ -130,5 +134,24 @@ struct LogStoreRecord {
         case .resource, .other:
             break
         }
+    }
+
+    /// The pod and container in a CloudWatch log stream named after a kubelet log file:
+    /// `<pod>_<namespace>_<container>-<64 hex>.log`, after the last `/` or `containers.`.
+    private static func logStreamParts(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> (pod: Range<Int>, container: Range<Int>)? {
+        var start = range.lowerBound
+        let marker = Array("containers.".utf8)
+        var i = range.lowerBound
+        while i < range.upperBound {
+            if line[i] == UInt8(ascii: "/") { start = i + 1 }
+            if i + marker.count <= range.upperBound, line[i..<(i + marker.count)].elementsEqual(marker) { start = i + marker.count }
+            i += 1
+        }
+        let name = line[start..<range.upperBound]
+        guard let first = name.firstIndex(of: UInt8(ascii: "_")),
+              let second = line[(first + 1)..<range.upperBound].firstIndex(of: UInt8(ascii: "_")),
+              let dash = line[(second + 1)..<range.upperBound].lastIndex(of: UInt8(ascii: "-")),
+              first > start, dash > second + 1 else { return nil }
+        return (start..<first, (second + 1)..<dash)
     }
 }
