@@ -58,6 +58,10 @@ final class AccessLogStream {
     private var encoder: AccessLogRowEncoder?
     private let record = AccessLogRecord()
     private var unwrapper: LineUnwrapper?
+    /// Parsers tried on lines the format rejects, built on the first such line.
+    private var fallbacks: FallbackParsers?
+    /// Lines stored only on a second try.
+    private var recovery = LineRecovery()
     /// Still collecting the first lines, which decide the wrapper (and the format, unless given).
     private var sampling = true
     private var sample: [(Int, [UInt8])] = []
@@ -193,7 +197,8 @@ final class AccessLogStream {
         if ending == .stopped {
             // Still growing: the source stays partial and the next follow run continues it.
             return ingester.finished(FileReport(path: name, format: formatName, state: .following, lines: lines,
-                                                records: records, rejected: rejected, skipped: skipped, error: nil))
+                                                records: records, rejected: rejected, skipped: skipped, error: nil,
+                                                recovered: recovery.isEmpty ? nil : recovery))
         }
         let contentHash = Int64(bitPattern: hasher.finalize() & 0x7FFF_FFFF_FFFF_FFFF)
         var state: FileReport.State = resumed ? .resumed : .ingested
@@ -206,7 +211,7 @@ final class AccessLogStream {
             error = "no line matches a known access-log format (tried \(tried)); first line: \(first)"
         }
         let report = FileReport(path: name, format: formatName, state: state, lines: lines, records: records,
-                                rejected: rejected, skipped: skipped, error: error)
+                                rejected: rejected, skipped: skipped, error: error, recovered: recovery.isEmpty ? nil : recovery)
         return try ingester.finishSource(sourceID, report: report, contentHash: contentHash, streamError: streamError,
                                          on: pipeline, queued: queued)
     }
@@ -337,29 +342,9 @@ final class AccessLogStream {
             batch.skipped += 1
             skipped += 1
         } else if parser.parse(payload, into: record) {
-            encoder.encode(record, line: first, reporter: reporterID, into: batch)
-            batch.set(.loggedAt, loggedAt)
-            records += 1
-            summaries.add(batch, row: batch.rowCount - 1, direction: encoder.lastDirection)
-            // An inbound line's downstream_local is this pod's own address.
-            if encoder.lastDirection == 1, let id = encoder.lastDownstreamLocal, let local = record.value(.downstreamLocal) {
-                if !podAddresses.contains(id) {
-                    podAddresses.insert(id)
-                    if let ip = Self.hostIP(String(decoding: local, as: UTF8.self)) {
-                        batch.newPodAddresses.append((ip, reporterID))
-                        if let packed = SummarySchema.ipv4(ip), podIPs.insert(packed).inserted {
-                            batch.newPodIPs.append((packed, reporterID))
-                        }
-                    }
-                }
-            }
-            // So is an outbound line's upstream_local (the connection it opened).
-            if encoder.lastDirection == 2 {
-                let local = batch.cell(row: batch.rowCount - 1, .upstreamLocal)
-                if local.kind == .integer, podIPs.insert(local.value >> 16).inserted {
-                    batch.newPodIPs.append((local.value >> 16, reporterID))
-                }
-            }
+            keep(encoder, line: first, loggedAt: loggedAt)
+        } else if recover(payload, line: first, loggedAt: loggedAt, original: original) {
+            // Stored on a second try.
         } else if LineFilter.isNotAccessLog(payload, parser: parser, record: record) {
             batch.skipped += 1
             skipped += 1
@@ -368,6 +353,90 @@ final class AccessLogStream {
             batch.rejected.append((first, "does not match the \(formatName ?? "?") format", Array(keep)))
             rejected += 1
         }
+    }
+
+    /// Stores the parsed `record` as a row, with `encoder` (of the parser that read it).
+    @inline(__always)
+    private func keep(_ encoder: AccessLogRowEncoder, line first: Int, loggedAt: Int64?) {
+        encoder.encode(record, line: first, reporter: reporterID, into: batch)
+        batch.set(.loggedAt, loggedAt)
+        records += 1
+        summaries.add(batch, row: batch.rowCount - 1, direction: encoder.lastDirection)
+        // An inbound line's downstream_local is this pod's own address.
+        if encoder.lastDirection == 1, let id = encoder.lastDownstreamLocal, let local = record.value(.downstreamLocal) {
+            if !podAddresses.contains(id) {
+                podAddresses.insert(id)
+                if let ip = Self.hostIP(String(decoding: local, as: UTF8.self)) {
+                    batch.newPodAddresses.append((ip, reporterID))
+                    if let packed = SummarySchema.ipv4(ip), podIPs.insert(packed).inserted {
+                        batch.newPodIPs.append((packed, reporterID))
+                    }
+                }
+            }
+        }
+        // So is an outbound line's upstream_local (the connection it opened).
+        if encoder.lastDirection == 2 {
+            let local = batch.cell(row: batch.rowCount - 1, .upstreamLocal)
+            if local.kind == .integer, podIPs.insert(local.value >> 16).inserted {
+                batch.newPodIPs.append((local.value >> 16, reporterID))
+            }
+        }
+    }
+
+    /// Second tries for a line the format rejected, in order: with the presets of the other kind
+    /// (JSON or text); unwrapped on its own by each other wrapper (keeping that
+    /// wrapper's time); and from an access log's start inside the line (`[` and an ISO time, or
+    /// `{`), keeping a time in the prefix. Stores the line and returns true when one fits.
+    private func recover(_ payload: UnsafeBufferPointer<UInt8>, line first: Int, loggedAt: Int64?,
+                         original: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let parser, let encoder else { return false }
+        if fallbacks == nil { fallbacks = FallbackParsers(for: parser) { ingester.makeEncoder(for: $0) } }
+        guard let fallbacks else { return false }
+        /// Parses `candidate` with the format, then the fallbacks, and stores it.
+        func attempt(_ candidate: UnsafeBufferPointer<UInt8>, loggedAt: Int64?) -> Bool {
+            guard !LineFilter.isBlank(candidate) else { return false }
+            var used: AccessLogRowEncoder?
+            // The payload itself already failed the format.
+            let again = candidate.baseAddress != payload.baseAddress || candidate.count != payload.count
+            if again, parser.parse(candidate, into: record) {
+                used = encoder
+            } else {
+                for entry in fallbacks.entries where entry.parser.parse(candidate, into: record) {
+                    used = entry.encoder
+                    recovery.otherFormat += 1
+                    break
+                }
+            }
+            guard let used else { return false }
+            keep(used, line: first, loggedAt: loggedAt)
+            return true
+        }
+        if attempt(payload, loggedAt: loggedAt) { return true }
+        // Another wrapper, on the line as read (a line joined from fragments is left as it is).
+        let wrapper = unwrapper?.wrapper ?? .none
+        if first == lineNumber {
+            for other in LineWrapper.detectionOrder + [.none] where other != wrapper {
+                let stored = LineUnwrapper.unwrapAlone(other, original, scratch: &fallbacks.scratch) { candidate, time in
+                    if candidate.baseAddress == payload.baseAddress, candidate.count == payload.count { return false }
+                    guard attempt(candidate, loggedAt: time) else { return false }
+                    recovery.otherWrapper += 1
+                    return true
+                }
+                if stored { return true }
+            }
+        }
+        // An access log that starts inside the line, after a prefix of someone else's.
+        for (text, wrapperTime) in [(payload, loggedAt), (original, nil)] {
+            for start in FallbackParsers.accessLogStarts(in: text) {
+                let prefixTime = FallbackParsers.time(in: UnsafeBufferPointer(rebasing: text[0..<start]))
+                if attempt(UnsafeBufferPointer(rebasing: text[start...]), loggedAt: prefixTime ?? wrapperTime) {
+                    recovery.prefixRemoved += 1
+                    return true
+                }
+            }
+            if original.baseAddress == payload.baseAddress, original.count == payload.count { break }
+        }
+        return false
     }
 
     /// The IP of `a.b.c.d:port` or `[v6]:port`.
