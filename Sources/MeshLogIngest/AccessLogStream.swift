@@ -343,6 +343,9 @@ final class AccessLogStream {
             skipped += 1
         } else if parser.parse(payload, into: record) {
             keep(encoder, line: first, loggedAt: loggedAt)
+        } else if !(parser is JSONAccessLogParser), LineFilter.isProxyOwnLog(payload) {
+            batch.skipped += 1
+            skipped += 1
         } else if recover(payload, line: first, loggedAt: loggedAt, original: original) {
             // Stored on a second try.
         } else if LineFilter.isNotAccessLog(payload, parser: parser, record: record) {
@@ -415,7 +418,7 @@ final class AccessLogStream {
         // Another wrapper, on the line as read (a line joined from fragments is left as it is).
         let wrapper = unwrapper?.wrapper ?? .none
         if first == lineNumber {
-            for other in LineWrapper.detectionOrder + [.none] where other != wrapper {
+            for other in FallbackParsers.wrappers where other != wrapper {
                 let stored = LineUnwrapper.unwrapAlone(other, original, scratch: &fallbacks.scratch) { candidate, time in
                     if candidate.baseAddress == payload.baseAddress, candidate.count == payload.count { return false }
                     guard attempt(candidate, loggedAt: time) else { return false }
@@ -426,17 +429,18 @@ final class AccessLogStream {
             }
         }
         // An access log that starts inside the line, after a prefix of someone else's.
-        for (text, wrapperTime) in [(payload, loggedAt), (original, nil)] {
-            for start in FallbackParsers.accessLogStarts(in: text) {
+        /// Tries `text` from each access-log start inside it.
+        func afterPrefix(_ text: UnsafeBufferPointer<UInt8>, wrapperTime: Int64?) -> Bool {
+            FallbackParsers.forEachAccessLogStart(in: text) { start in
                 let prefixTime = FallbackParsers.time(in: UnsafeBufferPointer(rebasing: text[0..<start]))
-                if attempt(UnsafeBufferPointer(rebasing: text[start...]), loggedAt: prefixTime ?? wrapperTime) {
-                    recovery.prefixRemoved += 1
-                    return true
-                }
+                guard attempt(UnsafeBufferPointer(rebasing: text[start...]), loggedAt: prefixTime ?? wrapperTime) else { return false }
+                recovery.prefixRemoved += 1
+                return true
             }
-            if original.baseAddress == payload.baseAddress, original.count == payload.count { break }
         }
-        return false
+        if afterPrefix(payload, wrapperTime: loggedAt) { return true }
+        if original.baseAddress == payload.baseAddress, original.count == payload.count { return false }
+        return afterPrefix(original, wrapperTime: nil)
     }
 
     /// The IP of `a.b.c.d:port` or `[v6]:port`.

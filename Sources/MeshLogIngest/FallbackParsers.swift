@@ -11,6 +11,8 @@ final class FallbackParsers {
     static let maxStarts = 8
     /// Starts are looked for this far into a line.
     static let startWindow = 2048
+    /// The wrappers a line is unwrapped with on its own, most specific first.
+    static let wrappers: [LineWrapper] = LineWrapper.detectionOrder + [.none]
 
     /// The fallbacks of a stream parsing with `parser`; `encoder` makes an encoder for each.
     init(for parser: AccessLogLineParser, encoder: (AccessLogLineParser) -> AccessLogRowEncoder) {
@@ -28,20 +30,22 @@ final class FallbackParsers {
         self.entries = entries
     }
 
-    /// Places after the first byte of `line` where an access log may start: a `[` followed by an
-    /// ISO-8601 date and `T` (`[2024-03-25T…`), or a `{`; the first `maxStarts` within `startWindow` bytes.
-    static func accessLogStarts(in line: UnsafeBufferPointer<UInt8>) -> [Int] {
-        var starts: [Int] = []
+    /// Calls `body` with each place after the first byte of `line` where an access log may start (a
+    /// `[` followed by an ISO-8601 date and `T`, as `[2024-03-25T…`, or a `{`), the first `maxStarts`
+    /// within `startWindow` bytes, until it returns true; returns whether it did.
+    static func forEachAccessLogStart(in line: UnsafeBufferPointer<UInt8>, _ body: (Int) -> Bool) -> Bool {
         let end = min(line.count, startWindow)
+        var tried = 0
         var i = 1
-        while i < end, starts.count < maxStarts {
+        while i < end, tried < maxStarts {
             let c = line[i]
             if c == UInt8(ascii: "{") || (c == UInt8(ascii: "[") && isISODate(line, i + 1) && i + 11 < line.count && line[i + 11] == UInt8(ascii: "T")) {
-                starts.append(i)
+                if body(i) { return true }
+                tried += 1
             }
             i += 1
         }
-        return starts
+        return false
     }
 
     /// The first RFC 3339 time in `prefix` (a token such as `2024-03-25T08:56:41.897522475Z`), in UTC microseconds.
