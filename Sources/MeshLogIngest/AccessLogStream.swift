@@ -386,10 +386,11 @@ final class AccessLogStream {
         }
     }
 
-    /// Second tries for a line the format rejected, in order: with the presets of the other kind
-    /// (JSON or text); unwrapped on its own by each other wrapper (keeping that
-    /// wrapper's time); and from an access log's start inside the line (`[` and an ISO time, or
-    /// `{`), keeping a time in the prefix. Stores the line and returns true when one fits.
+    /// Gives a line the format rejected its second tries; stores it and returns true when one fits.
+    ///
+    /// In order: the presets of the other kind (JSON or text); each other wrapper on the line alone
+    /// (keeping that wrapper's time); and an access log's start inside the line (`[` and an ISO
+    /// time, or `{`), keeping a time in the prefix.
     private func recover(_ payload: UnsafeBufferPointer<UInt8>, line first: Int, loggedAt: Int64?,
                          original: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let parser, let encoder else { return false }
@@ -431,8 +432,8 @@ final class AccessLogStream {
         // An access log that starts inside the line, after a prefix of someone else's.
         /// Tries `text` from each access-log start inside it.
         func afterPrefix(_ text: UnsafeBufferPointer<UInt8>, wrapperTime: Int64?) -> Bool {
-            FallbackParsers.forEachAccessLogStart(in: text) { start in
-                let prefixTime = FallbackParsers.time(in: UnsafeBufferPointer(rebasing: text[0..<start]))
+            EmbeddedAccessLog.forEachStart(in: text) { start in
+                let prefixTime = EmbeddedAccessLog.time(in: UnsafeBufferPointer(rebasing: text[0..<start]))
                 guard attempt(UnsafeBufferPointer(rebasing: text[start...]), loggedAt: prefixTime ?? wrapperTime) else { return false }
                 recovery.prefixRemoved += 1
                 return true

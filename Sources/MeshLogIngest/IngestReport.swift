@@ -28,8 +28,9 @@ public struct FileReport: Sendable, Codable, Equatable {
     public var recovered: LineRecovery?
 }
 
-/// Lines of one input stored only on a second try, by what made them fit; a line can count under
-/// more than one (a JSON record in a CRI file whose wrapper differs from the first lines').
+/// Lines of one input stored only on a second try, by what made them fit.
+///
+/// A line can count under more than one (a JSON record in a CRI line among plain ones).
 public struct LineRecovery: Sendable, Codable, Equatable {
     /// Stored after taking off another wrapper than the file's (a plain line among CRI ones, an `ACCESS ` line among plain ones).
     public var otherWrapper = 0

@@ -4,8 +4,9 @@ import MeshLogIngest
 import MeshLogStore
 import Testing
 
-/// Lines that are almost right (trailing blanks, another wrapper or format than the file's first
-/// lines, a shipper's prefix) are stored on a second try, counted, and keep their values.
+/// Lines that are almost right are stored on a second try, counted, and keep their values.
+///
+/// Almost right: trailing blanks, another wrapper or format than the file's first lines, a shipper's prefix.
 @Suite("Almost-right lines")
 struct AlmostRightLineTests {
     /// The columns checked on every stored row.
@@ -100,8 +101,9 @@ struct AlmostRightLineTests {
         #expect(rows == expected)
     }
 
-    /// A Cloud Logging text export puts severity, time and labels before the Envoy line: the line is
-    /// read from its `[time]`, and the export's time is its `logged_at`.
+    /// A line of a Cloud Logging text export is read from its `[time]`, with the export's time as `logged_at`.
+    ///
+    /// The export puts severity, time and labels before the Envoy line.
     @Test func cloudLoggingPrefix() throws {
         let dir = try TemporaryDirectory()
         var lines = (0..<10).map { IstioLines.outbound($0) }
@@ -119,6 +121,20 @@ struct AlmostRightLineTests {
         let json = String(decoding: try JSONEncoder().encode(summary.reports[0]), as: UTF8.self)
         #expect(json.contains(#""recovered":{"#) && json.contains(#""prefix_removed":2"#))
         #expect(summary.reports[0].recovered?.notes == ["2 lines stored after a prefix was taken off"])
+    }
+
+    /// A file exported whole from Cloud Logging is detected on what follows the prefix and stored line by line.
+    @Test func wholeCloudLoggingExport() throws {
+        let dir = try TemporaryDirectory()
+        let lines = (0..<8).map { i in
+            "INFO 2026-11-25T10:00:\(String(format: "%02d", i)).900000000Z [resource.labels.containerName: istio-proxy] " + IstioLines.outbound(i)
+        }
+        let (summary, reader) = try Self.ingestLines(lines, in: dir)
+        #expect(summary.reports.first?.format == "istio")
+        #expect(summary.recordsStored == 8)
+        #expect(summary.reports.first?.recovered?.prefixRemoved == 8)
+        let rows = try reader.rows("SELECT \(Self.columns) FROM access_log ORDER BY line")
+        #expect(rows == (0..<8).map { Self.expected($0, loggedAt: .text(String(format: "2026-11-25T10:00:%02d.900Z", $0))) })
     }
 
     /// Garbage before a JSON record's `{` in a JSON file is taken off.

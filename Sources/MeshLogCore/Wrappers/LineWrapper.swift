@@ -93,10 +93,12 @@ public final class LineUnwrapper {
         }
     }
 
-    /// Unwraps one line on its own as `wrapper` would, without joining fragments, and calls `body`
-    /// with its payload and the wrapper's time; false without calling it when the line does not
-    /// have the wrapper's shape or is a fragment (CRI `P`). A Docker record's message is decoded
-    /// into `scratch`. Used to retry a line that failed under its file's wrapper.
+    /// Unwraps one line on its own as `wrapper` would, without joining fragments.
+    ///
+    /// Calls `body` with the payload and the wrapper's time and returns its answer; returns false
+    /// without calling it when the line does not have the wrapper's shape or is a fragment (CRI
+    /// `P`). A Docker record's message is decoded into `scratch`. Used to retry a line that failed
+    /// under its file's wrapper.
     public static func unwrapAlone(_ wrapper: LineWrapper, _ line: UnsafeBufferPointer<UInt8>, scratch: inout [UInt8],
                                    _ body: (_ payload: UnsafeBufferPointer<UInt8>, _ loggedAtMicros: Int64?) -> Bool) -> Bool {
         switch wrapper {
