@@ -1,8 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// The hot ingest path checks exclusivity by hand (one writer per buffer); runtime checks cost a third of parse time.
-let hotPathSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+/// The ingest's stream and row encoder check exclusivity by hand (one writer per buffer). The hot
+/// classes of MeshLogCore and MeshLogStore carry `@exclusivity(unchecked)` on their stored
+/// properties instead, so those library products take no unsafe flags; this flag on MeshLogIngest
+/// (not a product) saves a further 2.9 % of the ingest's instructions (README, Benchmark).
+let ingestSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
 
 let package = Package(
     name: "meshlog",
@@ -22,11 +25,11 @@ let package = Package(
         // Intel's ISA-L inflates gzip about twice as fast as zlib, when present: its header at build
         // time, libisal.so.2 loaded at run time (no link flag); zlib otherwise, and zlib still writes.
         .target(name: "CInflate"),
-        .target(name: "MeshLogCore", dependencies: ["CZlib", "CInflate"], swiftSettings: hotPathSettings),
+        .target(name: "MeshLogCore", dependencies: ["CZlib", "CInflate"]),
         // Synthetic traffic for `meshlog generate`, the samples, the tests and the benchmarks; not the ingest path.
         .target(name: "MeshLogGenerate", dependencies: ["MeshLogCore"]),
-        .target(name: "MeshLogStore", dependencies: ["MeshLogCore", "CSQLite"], swiftSettings: hotPathSettings),
-        .target(name: "MeshLogIngest", dependencies: ["MeshLogCore", "MeshLogStore"], swiftSettings: hotPathSettings),
+        .target(name: "MeshLogStore", dependencies: ["MeshLogCore", "CSQLite"]),
+        .target(name: "MeshLogIngest", dependencies: ["MeshLogCore", "MeshLogStore"], swiftSettings: ingestSettings),
         .target(name: "MeshLogAnalysis", dependencies: ["MeshLogCore", "MeshLogStore"]),
         // Terminal output shared by the two executables.
         .target(name: "MeshLogTerminal"),
@@ -48,7 +51,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "MeshLogCLITests", dependencies: ["MeshLogTestSupport"]),
+        .testTarget(name: "MeshLogCLITests", dependencies: ["MeshLogTestSupport", "MeshLogStore", "MeshLogCore", "MeshLogGenerate"]),
         .testTarget(name: "MeshLogCoreTests", dependencies: ["MeshLogCore", "MeshLogTestSupport"]),
         .testTarget(name: "MeshLogGenerateTests", dependencies: ["MeshLogGenerate", "MeshLogCore", "MeshLogTestSupport"]),
         .testTarget(name: "MeshLogStoreTests", dependencies: ["MeshLogStore", "MeshLogTestSupport"]),

@@ -4,9 +4,9 @@ import MeshLogStore
 
 /// Destinations parsed from cluster names, SNIs and authorities, shared by the encoders of one ingest.
 final class DestinationCache {
-    var destinations: [AccessLogRowEncoder.Destination] = []
+    @exclusivity(unchecked) var destinations: [AccessLogRowEncoder.Destination] = []
     /// The interner generation the entries belong to.
-    var generation = 0
+    @exclusivity(unchecked) var generation = 0
 }
 
 /// Turns parsed records into `log_row` rows: interns repeated strings, derives route,
@@ -21,18 +21,18 @@ final class AccessLogRowEncoder {
     let requests: StringInterner
     /// Finds a request id stored by an earlier run, or nil (only consulted for ids not seen in this run).
     let resolveRequest: ((_ value: UnsafeBufferPointer<UInt8>, _ isBlob: Bool) -> Int64?)?
-    private var requestKey: [UInt8] = []
+    @exclusivity(unchecked) private var requestKey: [UInt8] = []
     /// Direction of the last encoded line (1 inbound, 2 outbound).
-    private(set) var lastDirection: Int64?
+    @exclusivity(unchecked) private(set) var lastDirection: Int64?
     /// Dictionary id of the last encoded line's downstream_local address.
-    private(set) var lastDownstreamLocal: Int64?
+    @exclusivity(unchecked) private(set) var lastDownstreamLocal: Int64?
     /// Parsed destinations, indexed by the interner's aux slots; shared by every encoder of one
     /// ingest, because the interner (and so the aux slots) outlives each file.
     private let cache: DestinationCache
-    private var scratch: [UInt8] = []
+    @exclusivity(unchecked) private var scratch: [UInt8] = []
     /// Where a path's route template is written (grown for long paths).
-    private var templateBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1024)
-    private var templateCapacity = 1024
+    @exclusivity(unchecked) private var templateBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1024)
+    @exclusivity(unchecked) private var templateCapacity = 1024
     private let extraNames: () -> [String]
     /// (cluster, direction, service, namespace, subset) → `destination` id.
     let destinationIDs: TupleInterner

@@ -25,7 +25,7 @@ final class AccessLogStream {
     /// Its row in `source`.
     let sourceID: Int64
     /// A read error that ended the input early, recorded with the source.
-    var streamError: String?
+    @exclusivity(unchecked) var streamError: String?
 
     private let ingester: Ingester
     private let pipeline: BatchPipeline
@@ -48,38 +48,42 @@ final class AccessLogStream {
     // Where the rows come from.
     private let reporterID: Int64
     /// The reporter's `pod` row, until a batch carries it to the writer.
-    private var podPending: (reporter: Int64, name: String, workload: String, namespace: String?)?
-    private var podAddresses: Set<Int64> = []
-    private var podIPs: Set<Int64> = []
+    @exclusivity(unchecked) private var podPending: (reporter: Int64, name: String, workload: String, namespace: String?)?
+    @exclusivity(unchecked) private var podAddresses: Set<Int64> = []
+    @exclusivity(unchecked) private var podIPs: Set<Int64> = []
 
     // Parsing.
-    private var parser: AccessLogLineParser?
-    private var formatName: String?
-    private var encoder: AccessLogRowEncoder?
+    @exclusivity(unchecked) private var parser: AccessLogLineParser?
+    @exclusivity(unchecked) private var formatName: String?
+    /// The last format inferred for the sample when no preset fitted it.
+    private var inference: FormatInference?
+    @exclusivity(unchecked) private var encoder: AccessLogRowEncoder?
+    /// The detected preset's companion (its TCP format beside its HTTP one), for the lines it rejects.
+    private var companion: (parser: AccessLogLineParser, encoder: AccessLogRowEncoder)?
     private let record = AccessLogRecord()
-    private var unwrapper: LineUnwrapper?
+    @exclusivity(unchecked) private var unwrapper: LineUnwrapper?
     /// Parsers tried on lines the format rejects, built on the first such line.
     private var fallbacks: FallbackParsers?
     /// Lines stored only on a second try.
     private var recovery = LineRecovery()
     /// Still collecting the first lines, which decide the wrapper (and the format, unless given).
-    private var sampling = true
-    private var sample: [(Int, [UInt8])] = []
-    private var hasher = ContentHasher()
+    @exclusivity(unchecked) private var sampling = true
+    @exclusivity(unchecked) private var sample: [(Int, [UInt8])] = []
+    @exclusivity(unchecked) private var hasher = ContentHasher()
     private let newline: [UInt8] = [10]
 
     // Writing.
     /// The batch being filled; with a follow pipeline it is taken when lines come and handed back at a pause.
-    private var batch: AccessLogBatch!
+    @exclusivity(unchecked) private var batch: AccessLogBatch!
     private let summaries = SummaryAggregator()
-    private var flushesSinceDrain = 0
+    @exclusivity(unchecked) private var flushesSinceDrain = 0
 
     // Counters of this run.
-    private var lineNumber: Int
-    private var lines = 0
-    private var records = 0
-    private var rejected = 0
-    private var skipped = 0
+    @exclusivity(unchecked) private var lineNumber: Int
+    @exclusivity(unchecked) private var lines = 0
+    @exclusivity(unchecked) private var records = 0
+    @exclusivity(unchecked) private var rejected = 0
+    @exclusivity(unchecked) private var skipped = 0
 
     /// A stream of `name` into source `sourceID`, after the `resumeFrom` lines stored before.
     init(ingester: Ingester, name: String, sourceID: Int64, resumeFrom: Int, resumed: Bool, reporter: String, reporterID: Int64, newPod: Bool,
@@ -209,6 +213,9 @@ final class AccessLogStream {
             let first = sample.first.map { String(decoding: $0.1.prefix(120), as: UTF8.self) } ?? ""
             let tried = (ingester.fixedParser.map { [$0.name] } ?? FormatCatalog.presets.map(\.name)).joined(separator: ", ")
             error = "no line matches a known access-log format (tried \(tried)); first line: \(first)"
+            if let inference, inference.columns.contains(where: { $0.field != nil }) {
+                error! += "; an inferred format is unsure (\(inference.problem ?? "")); best candidate: --format '\(inference.format)'"
+            }
         }
         let report = FileReport(path: name, format: formatName, state: state, lines: lines, records: records,
                                 rejected: rejected, skipped: skipped, error: error, recovered: recovery.isEmpty ? nil : recovery)
@@ -274,24 +281,35 @@ final class AccessLogStream {
     /// lines; without a format they stay in the sample.
     private func detectAndDrain() throws {
         let wrapper = unwrapper?.wrapper ?? LineUnwrapper.detect(sample.map(\.1))
-        if unwrapper == nil { unwrapper = LineUnwrapper(wrapper) }
         if parser == nil {
             // Detect the format on the payloads, with the wrapper taken off.
-            let peel = LineUnwrapper(wrapper)
-            var payloads: [[UInt8]] = []
-            for (number, bytes) in sample {
-                bytes.withUnsafeBufferPointer { line in
-                    _ = peel.unwrap(line, lineNumber: number) { payloads.append(Array($0)) }
-                }
-            }
+            let payloads = LineUnwrapper.payloads(sample.map(\.1), wrapper: wrapper)
             if let detection = FormatDetector.detect(payloads) {
+                if unwrapper == nil { unwrapper = LineUnwrapper(wrapper) }
                 choose(detection.parser, detection.preset.name)
-                let label = wrapper == .none ? detection.preset.name : "\(wrapper.rawValue)+\(detection.preset.name)"
+                if let name = detection.preset.companion, let other = try? FormatCatalog.preset(named: name)?.makeParser() {
+                    companion = (other, ingester.makeEncoder(for: other))
+                }
+                let label = (wrapper == .none ? "" : "\(wrapper.rawValue)+") + detection.preset.name
                 formatName = label
                 ingester.onEvent(.formatChosen(path: name, format: label, matched: detection.matched, sampled: detection.sampled))
                 try ingester.setFormat(label, of: sourceID, on: pipeline, queued: queued)
+            } else {
+                // No preset fits: infer a format from the sample's shapes, once per sample.
+                let (inference, inferredWrapper) = FormatInference.infer(sample.map(\.1), wrapper: wrapper)
+                self.inference = inference
+                if inference.isSure, let parser = try? inference.makeParser() {
+                    // No line went through the unwrapper yet: a bare leading time is the format's own, not kubectl's.
+                    unwrapper = LineUnwrapper(inferredWrapper)
+                    let label = (inferredWrapper == .none ? "" : "\(inferredWrapper.rawValue)+") + FormatInference.label
+                    choose(parser, label)
+                    ingester.onEvent(.formatChosen(path: name, format: label, matched: inference.matched, sampled: inference.sampled,
+                                                   inferred: inference.format))
+                    try ingester.setFormat(label, of: sourceID, on: pipeline, queued: queued)
+                }
             }
         }
+        if unwrapper == nil { unwrapper = LineUnwrapper(wrapper) }
         guard parser != nil else { return }
         for (number, bytes) in sample { try bytes.withUnsafeBufferPointer { try handle($0, number) } }
         sample.removeAll()
@@ -342,7 +360,9 @@ final class AccessLogStream {
             batch.skipped += 1
             skipped += 1
         } else if parser.parse(payload, into: record) {
-            keep(encoder, line: first, loggedAt: loggedAt)
+            storeRecord(encoder, line: first, loggedAt: loggedAt)
+        } else if let companion, companion.parser.parse(payload, into: record) {
+            storeRecord(companion.encoder, line: first, loggedAt: loggedAt)
         } else if !(parser is JSONAccessLogParser), LineFilter.isProxyOwnLog(payload) {
             batch.skipped += 1
             skipped += 1
@@ -358,9 +378,9 @@ final class AccessLogStream {
         }
     }
 
-    /// Stores the parsed `record` as a row, with `encoder` (of the parser that read it).
+    /// Stores the parsed `record` as a row, noting the pod addresses it shows.
     @inline(__always)
-    private func keep(_ encoder: AccessLogRowEncoder, line first: Int, loggedAt: Int64?) {
+    private func storeRecord(_ encoder: AccessLogRowEncoder, line first: Int, loggedAt: Int64?) {
         encoder.encode(record, line: first, reporter: reporterID, into: batch)
         batch.set(.loggedAt, loggedAt)
         records += 1
@@ -396,7 +416,7 @@ final class AccessLogStream {
         guard let parser, let encoder else { return false }
         if fallbacks == nil { fallbacks = FallbackParsers(for: parser) { ingester.makeEncoder(for: $0) } }
         guard let fallbacks else { return false }
-        /// Parses `candidate` with the format, then the fallbacks, and stores it.
+        /// Parses `candidate` with the format (and its companion), then the fallbacks, and stores it.
         func attempt(_ candidate: UnsafeBufferPointer<UInt8>, loggedAt: Int64?) -> Bool {
             guard !LineFilter.isBlank(candidate) else { return false }
             var used: AccessLogRowEncoder?
@@ -404,6 +424,8 @@ final class AccessLogStream {
             let again = candidate.baseAddress != payload.baseAddress || candidate.count != payload.count
             if again, parser.parse(candidate, into: record) {
                 used = encoder
+            } else if again, let companion, companion.parser.parse(candidate, into: record) {
+                used = companion.encoder
             } else {
                 for entry in fallbacks.entries where entry.parser.parse(candidate, into: record) {
                     used = entry.encoder
@@ -412,7 +434,7 @@ final class AccessLogStream {
                 }
             }
             guard let used else { return false }
-            keep(used, line: first, loggedAt: loggedAt)
+            storeRecord(used, line: first, loggedAt: loggedAt)
             return true
         }
         if attempt(payload, loggedAt: loggedAt) { return true }

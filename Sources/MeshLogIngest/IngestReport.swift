@@ -111,8 +111,9 @@ public struct IngestSummary: Sendable, Codable, Equatable {
 public enum IngestEvent: Sendable {
     /// An input is being opened.
     case fileStarted(path: String, index: Int, count: Int)
-    /// The format of an input was detected (or given).
-    case formatChosen(path: String, format: String, matched: Int, sampled: Int)
+    /// The format of an input was detected (or given); `inferred` is the format string when no
+    /// preset fitted and `FormatInference` was sure of one (`format` is then `inferred`).
+    case formatChosen(path: String, format: String, matched: Int, sampled: Int, inferred: String? = nil)
     /// Periodic progress: raw bytes read so far in this run, lines read, elapsed seconds.
     case progress(bytes: Int64, totalBytes: Int64?, lines: Int, seconds: Double)
     /// An input is done.

@@ -48,25 +48,25 @@ final class SummaryAggregator {
     /// c1xx…c5xx, unflagged.
     static let countWidth = 9
 
-    private var keys: [CellKey] = []
-    private var counts: [Int64] = []
+    @exclusivity(unchecked) private var keys: [CellKey] = []
+    @exclusivity(unchecked) private var counts: [Int64] = []
     /// The longest line's duration (-1: none yet) and request (0: none) per cell.
-    private var slowestMs: [Int64] = []
-    private var slowestReq: [Int64] = []
-    private var table = CellTable()
+    @exclusivity(unchecked) private var slowestMs: [Int64] = []
+    @exclusivity(unchecked) private var slowestReq: [Int64] = []
+    @exclusivity(unchecked) private var table = CellTable()
     /// Latencies as `cell << valueBits | value`; values outside `0..<2^valueBits` go to `oddValues`.
-    private var durations: [UInt64] = []
-    private var upstreams: [UInt64] = []
-    private var oddDurations: [(cell: Int32, value: Int64)] = []
-    private var oddUpstreams: [(cell: Int32, value: Int64)] = []
+    @exclusivity(unchecked) private var durations: [UInt64] = []
+    @exclusivity(unchecked) private var upstreams: [UInt64] = []
+    @exclusivity(unchecked) private var oddDurations: [(cell: Int32, value: Int64)] = []
+    @exclusivity(unchecked) private var oddUpstreams: [(cell: Int32, value: Int64)] = []
     /// Each cell's first (status, flags) and how many lines had it; other pairs go to `statuses`.
-    private var firstStatus: [Int64] = []
-    private var firstFlags: [Int64] = []
-    private var firstStatusCount: [Int64] = []
-    private var statuses: [StatusKey: Int64] = [:]
-    private var errors: [ErrorKey: Int64] = [:]
-    private var lastKey = CellKey(minute: .min, reporter: 0, dest: 0, caller: 0)
-    private var lastCell: Int32 = 0
+    @exclusivity(unchecked) private var firstStatus: [Int64] = []
+    @exclusivity(unchecked) private var firstFlags: [Int64] = []
+    @exclusivity(unchecked) private var firstStatusCount: [Int64] = []
+    @exclusivity(unchecked) private var statuses: [StatusKey: Int64] = [:]
+    @exclusivity(unchecked) private var errors: [ErrorKey: Int64] = [:]
+    @exclusivity(unchecked) private var lastKey = CellKey(minute: .min, reporter: 0, dest: 0, caller: 0)
+    @exclusivity(unchecked) private var lastCell: Int32 = 0
 
     static let valueBits: UInt64 = 40
     static let valueMask: UInt64 = (1 << valueBits) - 1

@@ -1,4 +1,5 @@
 import Foundation
+import MeshLogTestSupport
 
 /// Compares what a command printed with what the documentation shows under it.
 ///

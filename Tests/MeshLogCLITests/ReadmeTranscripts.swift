@@ -1,4 +1,5 @@
 import Foundation
+import MeshLogTestSupport
 
 /// A fenced code block of the README holding meshlog commands, run in order in one folder.
 struct DocBlock: Sendable, CustomStringConvertible {

@@ -22,6 +22,25 @@ struct IngestTests {
         #expect(try scalar(db, "SELECT count(*) FROM access_log").int64 == Int64(expected))
     }
 
+    @Test func httpAndTcpLinesOfOneProxyAreBothStored() throws {
+        let dir = try TemporaryDirectory()
+        var paths: [String] = []
+        for (http, tcp) in [("kuma", "kuma-tcp"), ("istio-1.0-tcp", "istio-1.0")] {
+            let a = try #require(FormatCatalog.preset(named: http)), b = try #require(FormatCatalog.preset(named: tcp))
+            #expect(a.companion == tcp && b.companion == http)
+            // Mostly the first preset's lines, so detection picks it; the companion takes the others.
+            let lines = a.samples + a.samples + [b.samples[0]] + a.samples + [b.samples[1]]
+            paths.append(try dir.write("\(http).log", lines.joined(separator: "\n") + "\n"))
+        }
+        let db = dir.path("t.db")
+        let summary = try ingest(paths, db: db)
+        #expect(summary.reports.map(\.format) == ["kuma", "istio-1.0-tcp"])
+        #expect(summary.linesRejected == 0)
+        #expect(summary.recordsStored == 16)
+        #expect(try scalar(db, "SELECT count(*) FROM access_log WHERE upstream_host = '10.244.0.31:5432' AND duration_ms = 1").int64 == 1)
+        #expect(try scalar(db, "SELECT count(*) FROM access_log WHERE protocol = 'HTTP/1.1' AND path = '/productpage'").int64 == 1)
+    }
+
     @Test func viewRoundTripsIdsAddressesAndDerivedColumns() throws {
         let dir = try TemporaryDirectory()
         let preset = try #require(FormatCatalog.preset(named: "istio"))

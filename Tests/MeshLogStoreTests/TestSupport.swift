@@ -1,4 +1,5 @@
 import Foundation
+@_exported import MeshLogTestSupport
 @testable import MeshLogStore
 
 /// A unique path in the temporary directory; the database and its journal files are removed on `remove()`.
@@ -17,20 +18,6 @@ struct TemporaryDatabasePath {
     }
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64) so failures are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// The percentile by its definition (full sort), as the tests' reference.
 func referencePercentile(_ values: [Double], _ p: Double) -> Double? {

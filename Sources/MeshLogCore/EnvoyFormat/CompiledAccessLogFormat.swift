@@ -42,6 +42,10 @@ public final class CompiledAccessLogFormat: AccessLogLineParser, @unchecked Send
     /// The typed fields this format carries.
     public let fields: Set<AccessLogField>
     private let plan: Plan
+    /// Whether `%PROTOCOL%` directly follows another command, anchored by the `HTTP/` it starts with.
+    private let gluedProtocol: Bool
+    /// What an HTTP `%PROTOCOL%` value starts with.
+    static let protocolPrefix = "HTTP/"
     /// Upper bound on backtracking steps for one line.
     private let stepBudget = 4096
 
@@ -57,6 +61,7 @@ public final class CompiledAccessLogFormat: AccessLogLineParser, @unchecked Send
         var seen = Set<AccessLogField>()
         var pattern = StartTimePattern.rfc3339
         var previousCommand: EnvoyCommand?
+        var gluedProtocol = false
         for token in tokens {
             switch token {
             case .literal(let text):
@@ -64,7 +69,13 @@ public final class CompiledAccessLogFormat: AccessLogLineParser, @unchecked Send
                 previousCommand = nil
             case .command(let command):
                 if let previousCommand {
-                    throw .adjacentCommands(first: previousCommand.spelling, second: command.spelling, position: command.position)
+                    // Istio 1.0.3–1.0.9 wrote `%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%%PROTOCOL%`: an HTTP
+                    // protocol starts with `HTTP/`, which then ends the command before it.
+                    guard command.field == .protocol, !seen.contains(.protocol) else {
+                        throw .adjacentCommands(first: previousCommand.spelling, second: command.spelling, position: command.position)
+                    }
+                    parts.append(.literal(ContiguousArray(Self.protocolPrefix.utf8)))
+                    gluedProtocol = true
                 }
                 previousCommand = command
                 if let field = command.field, !seen.contains(field) {
@@ -90,6 +101,7 @@ public final class CompiledAccessLogFormat: AccessLogLineParser, @unchecked Send
             if bytes.isEmpty { parts.removeLast() } else { parts[parts.count - 1] = .literal(bytes) }
         }
         self.plan = Plan(parts)
+        self.gluedProtocol = gluedProtocol
         self.extraNames = extraNames
         self.timePattern = pattern
         self.fields = seen
@@ -178,6 +190,10 @@ public final class CompiledAccessLogFormat: AccessLogLineParser, @unchecked Send
             } else {
                 record.extras.append((Int(plan.extraIndex[i]), Int32(s), Int32(e)))
             }
+        }
+        if gluedProtocol, record.starts[AccessLogField.protocol.rawValue] >= 0 {
+            // The `HTTP/` anchor was matched as a literal; it belongs to the protocol's value.
+            record.starts[AccessLogField.protocol.rawValue] -= Int32(Self.protocolPrefix.utf8.count)
         }
         let ts = Int(record.starts[AccessLogField.startTime.rawValue])
         if ts >= 0 {

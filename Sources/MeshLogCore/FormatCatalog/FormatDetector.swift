@@ -1,7 +1,10 @@
 /// Picks the access-log preset for a file from its first lines.
 ///
-/// Every preset is tried on every sampled line; the preset that parses the most lines wins, and
-/// ties go to the more specific preset (the catalog's order), as lnav does.
+/// Every preset is tried on every sampled line; the preset that parses the most lines wins. Among
+/// JSON presets that parse as many lines, the one whose key map fills the most typed columns wins (a
+/// map that knows a gateway's own key names beats one that drops them to `extra`); other ties go to
+/// the more specific preset (the catalog's order), as lnav does. Text presets are not compared by
+/// filled columns: a looser format can fill more by swallowing two fields into one.
 public enum FormatDetector {
     /// The outcome of detection.
     public struct Detection {
@@ -13,6 +16,8 @@ public enum FormatDetector {
         public let matched: Int
         /// Non-empty lines sampled.
         public let sampled: Int
+        /// Typed columns filled over the matched lines.
+        public let filled: Int
     }
 
     /// How many leading lines detection looks at.
@@ -38,11 +43,15 @@ public enum FormatDetector {
         for preset in candidates {
             guard let parser = try? preset.makeParser() else { continue }
             var matched = 0
-            for line in sample {
-                if line.withUnsafeBufferPointer({ parser.parse($0, into: record) }) { matched += 1 }
+            var filled = 0
+            for line in sample where line.withUnsafeBufferPointer({ parser.parse($0, into: record) }) {
+                matched += 1
+                filled += AccessLogField.allCases.count { record.has($0) }
             }
-            if matched > 0, matched > (best?.matched ?? 0) {
-                best = Detection(preset: preset, parser: parser, matched: matched, sampled: sample.count)
+            guard matched > 0 else { continue }
+            let fillsMore = preset.isJSON && best?.preset.isJSON == true && filled > (best?.filled ?? 0)
+            if matched > (best?.matched ?? 0) || (matched == best?.matched && fillsMore) {
+                best = Detection(preset: preset, parser: parser, matched: matched, sampled: sample.count, filled: filled)
             }
         }
         return best

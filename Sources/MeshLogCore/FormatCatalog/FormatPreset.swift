@@ -13,7 +13,12 @@ public struct FormatPreset: Sendable {
     public let name: String
     /// One line saying what produces this format.
     public let summary: String
+    /// Where the format string or key list was taken from (repository, path and release, or docs page).
+    public let source: String
     public let kind: Kind
+    /// The preset the same proxy writes its other traffic in (TCP beside HTTP), tried on the lines
+    /// this preset rejects in a file detected as this preset.
+    public var companion: String? = nil
     /// Real-looking lines in this format, each of which must parse.
     public let samples: [String]
 
@@ -24,6 +29,12 @@ public struct FormatPreset: Sendable {
         case .json(let map, _):
             return "JSON object per line; keys: " + map.keys.sorted().joined(separator: ", ")
         }
+    }
+
+    /// Whether lines of this preset are JSON objects.
+    public var isJSON: Bool {
+        if case .json = kind { return true }
+        return false
     }
 
     /// Builds a parser for this preset.

@@ -28,18 +28,18 @@ public final class LineReader {
     private let bufferSize: Int
     /// The longest line (in bytes, without "\n" and trailing "\r") handed to `body`.
     public let maxLineLength: Int
-    private var storage: UnsafeMutableRawPointer
-    private var capacity: Int
+    @exclusivity(unchecked) private var storage: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private var capacity: Int
     /// First byte not yet handed out.
-    private var start = 0
+    @exclusivity(unchecked) private var start = 0
     /// One past the last valid byte.
-    private var end = 0
+    @exclusivity(unchecked) private var end = 0
     /// Where the newline search resumes ([start, scan) holds no newline).
-    private var scan = 0
-    private var ended = false
-    private var consumed: Int64 = 0
+    @exclusivity(unchecked) private var scan = 0
+    @exclusivity(unchecked) private var ended = false
+    @exclusivity(unchecked) private var consumed: Int64 = 0
     /// The number of lines handed out (or skipped) so far; the last line's 1-based number.
-    public private(set) var lineNumber = 0
+    @exclusivity(unchecked) public private(set) var lineNumber = 0
 
     /// For a stream that grows (a followed file): when true, the stream running dry pauses
     /// reading instead of ending it. `forEachLine` returns, the bytes of an unfinished last line
@@ -48,7 +48,7 @@ public final class LineReader {
     ///
     /// A line longer than `maxLineLength` that is still unfinished when the stream runs dry is
     /// handed to `oversized` with the bytes seen so far; its remainder then counts as a new line.
-    public var pausesAtEnd = false
+    @exclusivity(unchecked) public var pausesAtEnd = false
 
     /// Bytes read from the stream but not handed out yet: the start of an unfinished line.
     public var bufferedBytes: Int { end - start }

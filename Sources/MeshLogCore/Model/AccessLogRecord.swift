@@ -9,15 +9,15 @@ public final class AccessLogRecord: @unchecked Sendable {
     /// End (exclusive) of each field's raw value in `bytes`.
     public let ends: UnsafeMutablePointer<Int32>
     /// Raw values of operators with no typed column: (index into the parser's `extraNames`, start, end).
-    public var extras: [(name: Int, start: Int32, end: Int32)] = []
+    @exclusivity(unchecked) public var extras: [(name: Int, start: Int32, end: Int32)] = []
     /// The bytes the offsets point into: the line, then decoded copies of escaped JSON values.
-    public private(set) var bytes: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) public private(set) var bytes: UnsafeMutablePointer<UInt8>
     /// Bytes in use in `bytes`.
-    public private(set) var count = 0
-    private var capacity: Int
+    @exclusivity(unchecked) public private(set) var count = 0
+    @exclusivity(unchecked) private var capacity: Int
 
     /// Start time in UTC microseconds since the epoch, once normalised.
-    public var startMicros: Int64?
+    @exclusivity(unchecked) public var startMicros: Int64?
 
     /// Creates an empty record.
     public init() {

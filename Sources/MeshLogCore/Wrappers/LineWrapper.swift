@@ -27,16 +27,16 @@ public enum LineWrapper: String, CaseIterable, Sendable {
 public final class LineUnwrapper {
     public let wrapper: LineWrapper
     /// Time the wrapper recorded for the last complete line, in UTC microseconds.
-    public private(set) var loggedAtMicros: Int64?
+    @exclusivity(unchecked) public private(set) var loggedAtMicros: Int64?
     /// Whether the last line had the wrapper's shape.
-    public private(set) var lastLineFitted = true
+    @exclusivity(unchecked) public private(set) var lastLineFitted = true
     /// Line number where the complete line returned last began (for partial lines, the first fragment).
-    public private(set) var firstLineNumber = 0
-    private var joined: [UInt8] = []
-    private var streamJoined: [[UInt8]] = [[], [], []]
-    private var streamFirstLine = [0, 0, 0]
-    private var joining = false
-    private var decoded: [UInt8] = []
+    @exclusivity(unchecked) public private(set) var firstLineNumber = 0
+    @exclusivity(unchecked) private var joined: [UInt8] = []
+    @exclusivity(unchecked) private var streamJoined: [[UInt8]] = [[], [], []]
+    @exclusivity(unchecked) private var streamFirstLine = [0, 0, 0]
+    @exclusivity(unchecked) private var joining = false
+    @exclusivity(unchecked) private var decoded: [UInt8] = []
 
     public init(_ wrapper: LineWrapper) {
         self.wrapper = wrapper
@@ -211,6 +211,18 @@ public final class LineUnwrapper {
             if count > bestCount { best = wrapper; bestCount = count }
         }
         return bestCount * 2 >= sample.count ? best : .none
+    }
+
+    /// The payloads of `lines` with `wrapper`'s envelope taken off (partial lines joined).
+    public static func payloads(_ lines: [[UInt8]], wrapper: LineWrapper) -> [[UInt8]] {
+        let peel = LineUnwrapper(wrapper)
+        var payloads: [[UInt8]] = []
+        for (number, bytes) in lines.enumerated() {
+            bytes.withUnsafeBufferPointer { line in
+                _ = peel.unwrap(line, lineNumber: number + 1) { payloads.append(Array($0)) }
+            }
+        }
+        return payloads
     }
 
     /// `<time> <stdout|stderr> <F|P[:tags]> <message>`.

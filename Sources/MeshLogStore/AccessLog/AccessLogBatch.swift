@@ -52,51 +52,51 @@ public final class AccessLogBatch: @unchecked Sendable {
     public static let columnCount = Column.allCases.count
 
     /// Rows in the batch.
-    public private(set) var rowCount = 0
+    @exclusivity(unchecked) public private(set) var rowCount = 0
     /// Cell values: the integer, or `offset << 24 | length` into `arena` for text and blobs.
-    public private(set) var values: UnsafeMutablePointer<Int64>
+    @exclusivity(unchecked) public private(set) var values: UnsafeMutablePointer<Int64>
     /// Cell kinds (`Kind` raw values).
-    public private(set) var kinds: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) public private(set) var kinds: UnsafeMutablePointer<UInt8>
     /// Bytes of text and blob cells.
-    public private(set) var arena: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) public private(set) var arena: UnsafeMutablePointer<UInt8>
     /// Bytes in use in `arena`.
-    public private(set) var arenaCount = 0
-    private var rowCapacity: Int
-    private var arenaCapacity: Int
+    @exclusivity(unchecked) public private(set) var arenaCount = 0
+    @exclusivity(unchecked) private var rowCapacity: Int
+    @exclusivity(unchecked) private var arenaCapacity: Int
     /// Strings new to the dictionary, to insert before the rows.
-    public var newStrings: [(id: Int64, value: [UInt8])] = []
+    @exclusivity(unchecked) public var newStrings: [(id: Int64, value: [UInt8])] = []
     /// Requests new to the `request` table: (id, request id as a 16-byte UUID blob or text).
-    public var newRequests: [(id: Int64, value: [UInt8], isBlob: Bool)] = []
+    @exclusivity(unchecked) public var newRequests: [(id: Int64, value: [UInt8], isBlob: Bool)] = []
     /// Pods first seen in this batch: (reporter id, pod name, workload, namespace).
-    public var newPods: [(reporter: Int64, name: String, workload: String, namespace: String?)] = []
+    @exclusivity(unchecked) public var newPods: [(reporter: Int64, name: String, workload: String, namespace: String?)] = []
     /// Pod addresses learned in this batch: (IP, reporter id).
-    public var newPodAddresses: [(ip: String, reporter: Int64)] = []
+    @exclusivity(unchecked) public var newPodAddresses: [(ip: String, reporter: Int64)] = []
     /// Destinations new to the `destination` table, flat: id, then the `destinationColumns`.
-    public var newDestinations: [Int64] = []
+    @exclusivity(unchecked) public var newDestinations: [Int64] = []
     /// Variants new to the `variant` table, flat: id, then the `variantColumns`.
-    public var newVariants: [Int64] = []
+    @exclusivity(unchecked) public var newVariants: [Int64] = []
     /// Summary deltas to add to `summary_minute`, in its column order (histograms encoded).
-    public var summaryMinutes: [SummaryMinuteDelta] = []
+    @exclusivity(unchecked) public var summaryMinutes: [SummaryMinuteDelta] = []
     /// The same per hour, for `summary_hour_latency` (`minute` is the hour's first minute).
-    public var summaryHourLatencies: [SummaryMinuteDelta] = []
+    @exclusivity(unchecked) public var summaryHourLatencies: [SummaryMinuteDelta] = []
     /// Error signature counts for `summary_error`: minute, reporter, dest, caller, status, flags, details, route, requests.
-    public var summaryErrors: [[Int64]] = []
+    @exclusivity(unchecked) public var summaryErrors: [[Int64]] = []
     /// Summary deltas to add to `summary_hour`: (hour, reporter, dest, caller, status, flags, requests).
-    public var summaryHours: [(hour: Int64, reporter: Int64, dest: Int64, caller: Int64, status: Int64, flags: Int64, requests: Int64)] = []
+    @exclusivity(unchecked) public var summaryHours: [(hour: Int64, reporter: Int64, dest: Int64, caller: Int64, status: Int64, flags: Int64, requests: Int64)] = []
     /// Pod IPv4 addresses (integers) learned in this batch: (ip, reporter id).
-    public var newPodIPs: [(ip: Int64, reporter: Int64)] = []
+    @exclusivity(unchecked) public var newPodIPs: [(ip: Int64, reporter: Int64)] = []
     /// Flag sets new to the `flag_set` table: (flags id, single flag).
-    public var newFlagSets: [(flags: Int64, flag: String)] = []
+    @exclusivity(unchecked) public var newFlagSets: [(flags: Int64, flag: String)] = []
     /// Lines that did not parse: (line, reason, first KiB).
-    public var rejected: [(line: Int, reason: String, text: [UInt8])] = []
+    @exclusivity(unchecked) public var rejected: [(line: Int, reason: String, text: [UInt8])] = []
     /// The file the rows come from.
-    public var sourceID: Int64 = 0
+    @exclusivity(unchecked) public var sourceID: Int64 = 0
     /// Lines of the file consumed once this batch is stored (the resume point).
-    public var linesRead = 0
+    @exclusivity(unchecked) public var linesRead = 0
     /// Lines in this batch that were not access logs.
-    public var skipped = 0
+    @exclusivity(unchecked) public var skipped = 0
 
-    private var base = 0
+    @exclusivity(unchecked) private var base = 0
 
     /// Creates an empty batch with room for `capacity` rows (it grows when needed).
     public init(capacity: Int = 8192) {

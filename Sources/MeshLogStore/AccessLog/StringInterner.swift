@@ -11,9 +11,9 @@ public final class StringInterner {
     /// How many aux slots each entry has.
     public let auxSlots: Int
 
-    private var arena: UnsafeMutablePointer<UInt8>
-    private var arenaCount = 0
-    private var arenaCapacity: Int
+    @exclusivity(unchecked) private var arena: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var arenaCount = 0
+    @exclusivity(unchecked) private var arenaCapacity: Int
     /// One entry of the table: everything a probe compares, in one place (one cache line to
     /// read per probe, not four), with the bytes themselves in `arena`.
     private struct Slot {
@@ -24,21 +24,21 @@ public final class StringInterner {
         var length: Int32
     }
 
-    private var slots: UnsafeMutablePointer<Slot>
-    private var aux: UnsafeMutablePointer<Int64>
-    private var capacity: Int
-    private var mask: Int
+    @exclusivity(unchecked) private var slots: UnsafeMutablePointer<Slot>
+    @exclusivity(unchecked) private var aux: UnsafeMutablePointer<Int64>
+    @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) private var mask: Int
     /// Distinct strings in the table.
-    public private(set) var count = 0
+    @exclusivity(unchecked) public private(set) var count = 0
     /// The next id to hand out.
-    public private(set) var nextID: Int64
+    @exclusivity(unchecked) public private(set) var nextID: Int64
     /// Strings interned since the last `takePending()`.
-    private var pendingEntries: [(id: Int64, offset: Int, length: Int)] = []
-    private var pendingBytes: [UInt8] = []
+    @exclusivity(unchecked) private var pendingEntries: [(id: Int64, offset: Int, length: Int)] = []
+    @exclusivity(unchecked) private var pendingBytes: [UInt8] = []
     /// Bumped each time the table is cleared.
-    public private(set) var generation = 0
+    @exclusivity(unchecked) public private(set) var generation = 0
     /// The slot of the last string looked up, for `aux(_:)` and `setAux(_:_:)`.
-    public private(set) var lastSlot = 0
+    @exclusivity(unchecked) public private(set) var lastSlot = 0
     public let maxEntries: Int
     public let maxArenaBytes: Int
 

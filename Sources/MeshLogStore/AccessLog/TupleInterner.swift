@@ -14,16 +14,16 @@ public final class TupleInterner {
     /// Stands for SQL NULL inside a tuple.
     public static let null = Int64.min
 
-    private var keys: UnsafeMutablePointer<Int64>
-    private var ids: UnsafeMutablePointer<Int64>
-    private var capacity: Int
-    private var mask: Int
+    @exclusivity(unchecked) private var keys: UnsafeMutablePointer<Int64>
+    @exclusivity(unchecked) private var ids: UnsafeMutablePointer<Int64>
+    @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) private var mask: Int
     /// Distinct tuples in the table.
-    public private(set) var count = 0
+    @exclusivity(unchecked) public private(set) var count = 0
     /// The next id to hand out.
-    public private(set) var nextID: Int64
+    @exclusivity(unchecked) public private(set) var nextID: Int64
     /// Tuples interned since the last `takePending()`, flat: id, then `arity` values, per tuple.
-    private var pending: [Int64] = []
+    @exclusivity(unchecked) private var pending: [Int64] = []
     public let maxEntries: Int
 
     /// Creates an interner of `arity`-wide tuples that hands out ids from `firstID`.

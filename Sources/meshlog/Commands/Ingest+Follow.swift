@@ -44,8 +44,8 @@ extension MeshLog.Ingest {
                 last = (records, seconds)
                 Terminal.err("\r\u{1B}[K following \(files) file(s): \(Terminal.count(lines)) lines read, \(Terminal.count(records)) rows stored, \(Terminal.count(Int(rate))) rows/s")
                 progressShown = true
-            case .formatChosen(let file, let format, let matched, let sampled):
-                if !quiet, sampled > 0 { say("\(file): \(format) (\(matched) of the first \(sampled) lines matched)") }
+            case .formatChosen(let file, let format, let matched, let sampled, let inferred):
+                if !quiet, sampled > 0 { say(Self.formatNote(file, format, matched, sampled, inferred)) }
             case .fileFinished(let report):
                 if let error = report.error { say("meshlog: warning: \(report.path): \(error)") }
                 if !quiet, let recovered = report.recovered { for note in recovered.notes { say("\(report.path): \(note)") } }

@@ -110,10 +110,10 @@ extension MeshLog {
             var progressShown = false
             let summary = try ingester.run(inputs) { event in
                 switch event {
-                case .formatChosen(let file, let format, let matched, let sampled):
+                case .formatChosen(let file, let format, let matched, let sampled, let inferred):
                     if !quiet, sampled > 0 {
                         if progressShown { Terminal.err("\r\u{1B}[K"); progressShown = false }
-                        Terminal.err("\(file): \(format) (\(matched) of the first \(sampled) lines matched)\n")
+                        Terminal.err(Self.formatNote(file, format, matched, sampled, inferred) + "\n")
                     }
                 case .progress(let bytes, let total, let lines, let seconds):
                     guard showProgress else { return }
@@ -139,6 +139,12 @@ extension MeshLog {
             }
             if progressShown { Terminal.err("\r\u{1B}[K") }
             return summary
+        }
+
+        /// The stderr line saying which format a file was read with; an inferred one is spelled out for `--format`.
+        static func formatNote(_ file: String, _ format: String, _ matched: Int, _ sampled: Int, _ inferred: String?) -> String {
+            guard let inferred else { return "\(file): \(format) (\(matched) of the first \(sampled) lines matched)" }
+            return "\(file): \(format) format (\(matched) of the first \(sampled) lines fit): --format '\(inferred)'"
         }
 
         /// Prints the summary on stdout: a table, or JSON with `--json`.

@@ -40,6 +40,18 @@ struct EnvoyFormatTokenizerTests {
         }
     }
 
+    @Test func protocolRightAfterACommandIsAnchoredByHTTP() throws {
+        let format = try CompiledAccessLogFormat(format: #""%REQ(:METHOD)% %REQ(:PATH)%%PROTOCOL%" %RESPONSE_CODE%"#)
+        let r = try #require(parse(format, #""GET /a/bHTTP/2" 204"#))
+        #expect(r.text(.path) == "/a/b")
+        #expect(r.text(.protocol) == "HTTP/2")
+        #expect(r.integer(.status) == 204)
+        #expect(parse(format, #""GET /a/b HTTP/2" 204"#)?.text(.path) == "/a/b ")
+        #expect(throws: EnvoyFormatError.adjacentCommands(first: "PROTOCOL", second: "PROTOCOL", position: 23)) {
+            _ = try CompiledAccessLogFormat(format: "%REQ(:PATH)% %PROTOCOL%%PROTOCOL%")
+        }
+    }
+
     @Test func compilerRejectsFormatWithoutCommands() {
         #expect(throws: EnvoyFormatError.noCommands) { _ = try CompiledAccessLogFormat(format: "just text\n") }
     }

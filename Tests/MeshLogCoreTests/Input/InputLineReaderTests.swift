@@ -1,3 +1,4 @@
+import MeshLogTestSupport
 import Testing
 @testable import MeshLogCore
 
@@ -48,7 +49,7 @@ struct InputLineReaderTests {
     }
 
     @Test func matchesReferenceOnRandomInput() throws {
-        var random = InputTestRandom(seed: 42)
+        var random = SplitMix64(seed: 42)
         for _ in 0..<300 {
             let count = Int(random.next() % 300)
             let bytes = (0..<count).map { _ -> UInt8 in

@@ -56,7 +56,7 @@ enum InputTestSupport {
 
     /// Deterministic log-like text: `count` lines of varying length.
     static func sampleLog(lines count: Int, seed: UInt64 = 1) -> [UInt8] {
-        var generator = InputTestRandom(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var out: [UInt8] = []
         out.reserveCapacity(count * 120)
         for i in 0..<count {
@@ -122,17 +122,3 @@ enum InputTestSupport {
     }
 }
 
-/// A small deterministic random number generator for test data.
-struct InputTestRandom {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import MeshLogTestSupport
 import Testing
 import MeshLogStore
 

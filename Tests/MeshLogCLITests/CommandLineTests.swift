@@ -1,4 +1,5 @@
 import Foundation
+import MeshLogTestSupport
 import MeshLogCore
 import Testing
 
@@ -95,7 +96,13 @@ struct CommandLineTests {
     @Test func formatsListsEveryPreset() throws {
         let result = try MeshLogBinary.run(["formats", "--json"])
         let presets = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
-        #expect(presets.compactMap { $0["name"] as? String } == ["istio", "istio-1.3", "envoy", "istio-json", "envoy-json"])
+        #expect(presets.compactMap { $0["name"] as? String } == FormatCatalog.presets.map(\.name))
+        #expect(presets.compactMap { $0["name"] as? String }.starts(with: ["istio", "istio-1.3", "istio-1.2", "istio-1.8", "istio-1.1"]))
+        for preset in presets {
+            #expect((preset["source"] as? String)?.isEmpty == false, "\(preset["name"] ?? "?") says not where it comes from")
+        }
+        let text = try MeshLogBinary.run(["formats"]).stdout
+        #expect(text.contains("  from: istio/istio pilot/pkg/networking/core/v1alpha3/listener.go EnvoyTextLogFormat (1.1.0-1.1.17)"))
     }
 }
 
