@@ -66,6 +66,10 @@ final class AccessLogStream {
     private var companion: (parser: AccessLogLineParser, encoder: AccessLogRowEncoder)?
     private let record = AccessLogRecord()
     @exclusivity(unchecked) private var unwrapper: LineUnwrapper?
+    /// Parsers tried on lines the format rejects, built on the first such line.
+    private var fallbacks: FallbackParsers?
+    /// Lines stored only on a second try.
+    private var recovery = LineRecovery()
     /// Still collecting the first lines, which decide the wrapper (and the format, unless given).
     @exclusivity(unchecked) private var sampling = true
     @exclusivity(unchecked) private var sample: [(Int, [UInt8])] = []
@@ -201,7 +205,8 @@ final class AccessLogStream {
         if ending == .stopped {
             // Still growing: the source stays partial and the next follow run continues it.
             return ingester.finished(FileReport(path: name, format: formatName, state: .following, lines: lines,
-                                                records: records, rejected: rejected, skipped: skipped, error: nil))
+                                                records: records, rejected: rejected, skipped: skipped, error: nil,
+                                                recovered: recovery.isEmpty ? nil : recovery))
         }
         let contentHash = Int64(bitPattern: hasher.finalize() & 0x7FFF_FFFF_FFFF_FFFF)
         var state: FileReport.State = resumed ? .resumed : .ingested
@@ -217,7 +222,7 @@ final class AccessLogStream {
             }
         }
         let report = FileReport(path: name, format: formatName, state: state, lines: lines, records: records,
-                                rejected: rejected, skipped: skipped, error: error)
+                                rejected: rejected, skipped: skipped, error: error, recovered: recovery.isEmpty ? nil : recovery)
         return try ingester.finishSource(sourceID, report: report, contentHash: contentHash, streamError: streamError,
                                          on: pipeline, queued: queued)
     }
@@ -374,6 +379,11 @@ final class AccessLogStream {
             storeRecord(encoder, line: first, loggedAt: loggedAt, reporter: reporter)
         } else if let companion, companion.parser.parse(payload, into: record) {
             storeRecord(companion.encoder, line: first, loggedAt: loggedAt, reporter: reporter)
+        } else if !(parser is JSONAccessLogParser), LineFilter.isProxyOwnLog(payload) {
+            batch.skipped += 1
+            skipped += 1
+        } else if recover(payload, line: first, loggedAt: loggedAt, original: original, reporter: reporter) {
+            // Stored on a second try.
         } else if LineFilter.isNotAccessLog(payload, parser: parser, record: record) {
             batch.skipped += 1
             skipped += 1
@@ -437,6 +447,66 @@ final class AccessLogStream {
         let isProxy = LineUnwrapper.isProxyContainer(container)
         lastContainer = (Array(container), isProxy)
         return isProxy
+    }
+
+    /// Gives a line the format rejected its second tries; stores it and returns true when one fits.
+    ///
+    /// In order: the presets of the other kind (JSON or text); each other wrapper on the line alone
+    /// (keeping that wrapper's time); and an access log's start inside the line (`[` and an ISO
+    /// time, or `{`), keeping a time in the prefix.
+    private func recover(_ payload: UnsafeBufferPointer<UInt8>, line first: Int, loggedAt: Int64?,
+                         original: UnsafeBufferPointer<UInt8>, reporter: Int64) -> Bool {
+        guard let parser, let encoder else { return false }
+        if fallbacks == nil { fallbacks = FallbackParsers(for: parser) { ingester.makeEncoder(for: $0) } }
+        guard let fallbacks else { return false }
+        /// Parses `candidate` with the format (and its companion), then the fallbacks, and stores it.
+        func attempt(_ candidate: UnsafeBufferPointer<UInt8>, loggedAt: Int64?) -> Bool {
+            guard !LineFilter.isBlank(candidate) else { return false }
+            var used: AccessLogRowEncoder?
+            // The payload itself already failed the format.
+            let again = candidate.baseAddress != payload.baseAddress || candidate.count != payload.count
+            if again, parser.parse(candidate, into: record) {
+                used = encoder
+            } else if again, let companion, companion.parser.parse(candidate, into: record) {
+                used = companion.encoder
+            } else {
+                for entry in fallbacks.entries where entry.parser.parse(candidate, into: record) {
+                    used = entry.encoder
+                    recovery.otherFormat += 1
+                    break
+                }
+            }
+            guard let used else { return false }
+            storeRecord(used, line: first, loggedAt: loggedAt, reporter: reporter)
+            return true
+        }
+        if attempt(payload, loggedAt: loggedAt) { return true }
+        // Another wrapper, on the line as read (a line joined from fragments is left as it is).
+        let wrapper = unwrapper?.wrapper ?? .none
+        if first == lineNumber {
+            for other in FallbackParsers.wrappers where other != wrapper {
+                let stored = LineUnwrapper.unwrapAlone(other, original, scratch: &fallbacks.scratch) { candidate, time in
+                    if candidate.baseAddress == payload.baseAddress, candidate.count == payload.count { return false }
+                    guard attempt(candidate, loggedAt: time) else { return false }
+                    recovery.otherWrapper += 1
+                    return true
+                }
+                if stored { return true }
+            }
+        }
+        // An access log that starts inside the line, after a prefix of someone else's.
+        /// Tries `text` from each access-log start inside it.
+        func afterPrefix(_ text: UnsafeBufferPointer<UInt8>, wrapperTime: Int64?) -> Bool {
+            EmbeddedAccessLog.forEachStart(in: text) { start in
+                let prefixTime = EmbeddedAccessLog.time(in: UnsafeBufferPointer(rebasing: text[0..<start]))
+                guard attempt(UnsafeBufferPointer(rebasing: text[start...]), loggedAt: prefixTime ?? wrapperTime) else { return false }
+                recovery.prefixRemoved += 1
+                return true
+            }
+        }
+        if afterPrefix(payload, wrapperTime: loggedAt) { return true }
+        if original.baseAddress == payload.baseAddress, original.count == payload.count { return false }
+        return afterPrefix(original, wrapperTime: nil)
     }
 
     /// The IP of `a.b.c.d:port` or `[v6]:port`.

@@ -24,6 +24,41 @@ public struct FileReport: Sendable, Codable, Equatable {
     public var skipped: Int
     /// Why the input failed or stopped early, with its position.
     public var error: String?
+    /// Lines stored only on a second try (`recovered` in JSON, left out when there were none).
+    public var recovered: LineRecovery?
+}
+
+/// Lines of one input stored only on a second try, by what made them fit.
+///
+/// A line can count under more than one (a JSON record in a CRI line among plain ones).
+public struct LineRecovery: Sendable, Codable, Equatable {
+    /// Stored after taking off another wrapper than the file's (a plain line among CRI ones, an `ACCESS ` line among plain ones).
+    public var otherWrapper = 0
+    /// Stored with a preset of the other kind than the file's format (a JSON record in a text file, or the reverse).
+    public var otherFormat = 0
+    /// Stored after text before the access log (a log shipper's or a console's prefix) was taken off.
+    public var prefixRemoved = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case otherWrapper = "other_wrapper"
+        case otherFormat = "other_format"
+        case prefixRemoved = "prefix_removed"
+    }
+
+    /// Whether no line needed a second try.
+    public var isEmpty: Bool { otherWrapper == 0 && otherFormat == 0 && prefixRemoved == 0 }
+
+    /// One sentence per kind with lines, e.g. `12 lines stored after a prefix was taken off`.
+    public var notes: [String] {
+        func lines(_ n: Int) -> String { n == 1 ? "1 line" : "\(n) lines" }
+        var notes: [String] = []
+        if otherWrapper > 0 { notes.append("\(lines(otherWrapper)) stored after a wrapper other than the file's was taken off") }
+        if otherFormat > 0 { notes.append("\(lines(otherFormat)) stored with a format of the other kind (JSON or text) than the file's") }
+        if prefixRemoved > 0 { notes.append("\(lines(prefixRemoved)) stored after a prefix was taken off") }
+        return notes
+    }
 }
 
 /// The outcome of one `meshlog ingest` run.

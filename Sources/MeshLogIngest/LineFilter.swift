@@ -14,6 +14,14 @@ enum LineFilter {
         if let json = parser as? JSONAccessLogParser {
             return json.classify(line, into: record) == .notAccessLog
         }
+        if isProxyOwnLog(line) { return true }
+        // A JSON line in a text stream (status lines).
+        if line.first == UInt8(ascii: "{") { return true }
+        return false
+    }
+
+    /// Envoy's and pilot-agent's own log lines, told by their first bytes.
+    static func isProxyOwnLog(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         // `2024-03-21T07:52:44.407739Z\twarn\t…` (istio-proxy / pilot-agent)
         if line.count > 20, line[0] &- 48 < 10, line[4] == 45, let tab = line.firstIndex(of: 9), tab < 40 {
             return true
@@ -23,8 +31,6 @@ enum LineFilter {
            line.firstIndex(of: UInt8(ascii: "]")).map({ $0 < 32 && $0 + 1 < line.count && line[$0 + 1] == UInt8(ascii: "[") }) == true {
             return true
         }
-        // A JSON line in a text stream (status lines).
-        if line.first == UInt8(ascii: "{") { return true }
         return false
     }
 }

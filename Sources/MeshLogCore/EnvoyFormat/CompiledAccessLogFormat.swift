@@ -95,6 +95,11 @@ public final class CompiledAccessLogFormat: AccessLogLineParser, @unchecked Send
             }
         }
         guard tokens.contains(where: { if case .command = $0 { true } else { false } }) else { throw .noCommands }
+        // Lines are matched without their trailing blanks, so the format's own are dropped too.
+        if case .literal(var bytes) = parts.last {
+            while let last = bytes.last, last == 32 || last == 9 { bytes.removeLast() }
+            if bytes.isEmpty { parts.removeLast() } else { parts[parts.count - 1] = .literal(bytes) }
+        }
         self.plan = Plan(parts)
         self.gluedProtocol = gluedProtocol
         self.extraNames = extraNames
@@ -104,7 +109,10 @@ public final class CompiledAccessLogFormat: AccessLogLineParser, @unchecked Send
 
     public func parse(_ fullLine: UnsafeBufferPointer<UInt8>, into record: AccessLogRecord) -> Bool {
         var n = fullLine.count
-        if n > 0, fullLine[n - 1] == 13 { n -= 1 }
+        // Trailing blanks (the CR of a CRLF file, spaces, tabs) are not part of the line.
+        if n > 0, fullLine[n - 1] <= 32 {
+            while n > 0, fullLine[n - 1] == 13 || fullLine[n - 1] == 32 || fullLine[n - 1] == 9 { n -= 1 }
+        }
         record.reset(line: UnsafeBufferPointer(rebasing: fullLine[0..<n]))
         let line = UnsafeBufferPointer(start: record.bytes, count: n)
         let plan = self.plan

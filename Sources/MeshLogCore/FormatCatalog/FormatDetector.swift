@@ -24,7 +24,19 @@ public enum FormatDetector {
     public static let sampleSize = 64
 
     /// Detects the format of `lines`, or returns nil when no preset parses any of them.
+    ///
+    /// When none parses a whole line, lines behind someone else's prefix (a console's export) are
+    /// detected on what follows the prefix (`EmbeddedAccessLog`).
     public static func detect(_ lines: [[UInt8]], candidates: [FormatPreset] = FormatCatalog.presets) -> Detection? {
+        if let whole = bestPreset(lines, candidates: candidates) { return whole }
+        let rests = lines.compactMap { line in
+            line.withUnsafeBufferPointer { b in EmbeddedAccessLog.firstStart(in: b).map { Array(b[$0...]) } }
+        }
+        return rests.isEmpty ? nil : bestPreset(rests, candidates: candidates)
+    }
+
+    /// The preset that parses the most of `lines` as they are, or nil when none parses any.
+    private static func bestPreset(_ lines: [[UInt8]], candidates: [FormatPreset]) -> Detection? {
         var best: Detection?
         let sample = lines.filter { !$0.isEmpty }.prefix(sampleSize)
         let record = AccessLogRecord()

@@ -88,22 +88,13 @@ public final class LineUnwrapper {
             return try joined.withUnsafeBufferPointer { try body($0) }
         case .kubectl:
             firstLineNumber = lineNumber
-            guard let space = line.firstIndex(of: 32),
-                  let time = StartTimePattern.parseRFC3339(line, 0, space) else { return try unfitted(line, lineNumber, body) }
+            guard let (time, rest) = Self.kubectlParts(line) else { return try unfitted(line, lineNumber, body) }
             loggedAtMicros = time
-            return try body(UnsafeBufferPointer(rebasing: line[(space + 1)...]))
+            return try body(UnsafeBufferPointer(rebasing: line[rest...]))
         case .compose:
             firstLineNumber = lineNumber
-            guard let bar = Self.composeBar(line) else { return try unfitted(line, lineNumber, body) }
-            var rest = bar + 1
-            while rest < line.count, line[rest] == 32 { rest += 1 }
-            loggedAtMicros = nil
-            // `docker compose logs -t` adds an RFC 3339 timestamp after the bar.
-            if let space = line[rest...].firstIndex(of: 32), space - rest >= 20,
-               let time = StartTimePattern.parseRFC3339(line, rest, space) {
-                loggedAtMicros = time
-                rest = space + 1
-            }
+            guard let (time, rest) = Self.composeParts(line) else { return try unfitted(line, lineNumber, body) }
+            loggedAtMicros = time
             return try body(UnsafeBufferPointer(rebasing: line[rest...]))
         case .logRecord:
             firstLineNumber = lineNumber
@@ -129,10 +120,71 @@ public final class LineUnwrapper {
         case .accessPrefix:
             firstLineNumber = lineNumber
             loggedAtMicros = nil
-            let prefix: [UInt8] = Array("ACCESS ".utf8)
-            guard line.count >= prefix.count, line.prefix(prefix.count).elementsEqual(prefix) else { return try unfitted(line, lineNumber, body) }
-            return try body(UnsafeBufferPointer(rebasing: line[prefix.count...]))
+            guard let rest = Self.accessPrefixEnd(line) else { return try unfitted(line, lineNumber, body) }
+            return try body(UnsafeBufferPointer(rebasing: line[rest...]))
         }
+    }
+
+    /// Unwraps one line on its own as `wrapper` would, without joining fragments.
+    ///
+    /// Calls `body` with the payload and the wrapper's time and returns its answer; returns false
+    /// without calling it when the line does not have the wrapper's shape or is a fragment (CRI
+    /// `P`). A Docker record's message is decoded into `scratch`. Used to retry a line that failed
+    /// under its file's wrapper.
+    public static func unwrapAlone(_ wrapper: LineWrapper, _ line: UnsafeBufferPointer<UInt8>, scratch: inout [UInt8],
+                                   _ body: (_ payload: UnsafeBufferPointer<UInt8>, _ loggedAtMicros: Int64?) -> Bool) -> Bool {
+        switch wrapper {
+        case .none:
+            return body(line, nil)
+        case .cri:
+            guard let (time, _, partial, message) = criParts(line), !partial else { return false }
+            return body(message, time)
+        case .dockerJSON:
+            guard let (time, _) = dockerParts(line, into: &scratch) else { return false }
+            while let last = scratch.last, last == 10 || last == 13 { scratch.removeLast() }
+            return scratch.withUnsafeBufferPointer { body($0, time) }
+        case .kubectl:
+            guard let (time, rest) = kubectlParts(line) else { return false }
+            return body(UnsafeBufferPointer(rebasing: line[rest...]), time)
+        case .compose:
+            guard let (time, rest) = composeParts(line) else { return false }
+            return body(UnsafeBufferPointer(rebasing: line[rest...]), time)
+        case .accessPrefix:
+            guard let rest = accessPrefixEnd(line) else { return false }
+            return body(UnsafeBufferPointer(rebasing: line[rest...]), nil)
+        case .kubectlPrefix, .logRecord:
+            // These name each line's pod; a line retried alone would be stored under the file's.
+            return false
+        }
+    }
+
+    /// `<RFC3339> <line>`: the time and where the line starts.
+    @inline(__always)
+    static func kubectlParts(_ line: UnsafeBufferPointer<UInt8>) -> (Int64, Int)? {
+        guard let space = line.firstIndex(of: 32), let time = StartTimePattern.parseRFC3339(line, 0, space) else { return nil }
+        return (time, space + 1)
+    }
+
+    /// `name  | [<RFC3339> ]<line>`: the time (`docker compose logs -t`) and where the line starts.
+    @inline(__always)
+    static func composeParts(_ line: UnsafeBufferPointer<UInt8>) -> (Int64?, Int)? {
+        guard let bar = composeBar(line) else { return nil }
+        var rest = bar + 1
+        while rest < line.count, line[rest] == 32 { rest += 1 }
+        // `docker compose logs -t` adds an RFC 3339 timestamp after the bar.
+        if let space = line[rest...].firstIndex(of: 32), space - rest >= 20,
+           let time = StartTimePattern.parseRFC3339(line, rest, space) {
+            return (time, space + 1)
+        }
+        return (nil, rest)
+    }
+
+    /// Where the line starts after a leading `ACCESS `, or nil without one.
+    @inline(__always)
+    static func accessPrefixEnd(_ line: UnsafeBufferPointer<UInt8>) -> Int? {
+        let prefix: [UInt8] = Array("ACCESS ".utf8)
+        guard line.count >= prefix.count, line.prefix(prefix.count).elementsEqual(prefix) else { return nil }
+        return prefix.count
     }
 
     /// The line number where the oldest partial line still being joined began (a CRI `P`

@@ -48,6 +48,7 @@ extension MeshLog.Ingest {
                 if !quiet, sampled > 0 { say(Self.formatNote(file, format, matched, sampled, inferred)) }
             case .fileFinished(let report):
                 if let error = report.error { say("meshlog: warning: \(report.path): \(error)") }
+                if !quiet, let recovered = report.recovered { for note in recovered.notes { say("\(report.path): \(note)") } }
             case .fileStarted, .progress, .indexing:
                 break
             }

@@ -128,6 +128,9 @@ extension MeshLog {
                     } else if !quiet, report.state == .alreadyIngested {
                         Terminal.err("\(report.path): already ingested, skipped\n")
                     }
+                    if !quiet, let recovered = report.recovered {
+                        for note in recovered.notes { Terminal.err("\(report.path): \(note)\n") }
+                    }
                 case .fileStarted, .follow:
                     break
                 case .indexing:

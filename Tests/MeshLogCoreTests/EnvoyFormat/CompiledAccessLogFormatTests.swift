@@ -59,6 +59,20 @@ struct CompiledAccessLogFormatTests {
         #expect(r.text(.upstreamHost) == "tcp://10.0.2.1:80")
     }
 
+    /// Trailing spaces, tabs and CRs are not part of the line: no value keeps them, and a format
+    /// written with trailing blanks still matches.
+    @Test func ignoresTrailingBlanks() throws {
+        let line = #"[2026-11-25T09:16:12.330Z] "GET /users/1 HTTP/2" 0 DC downstream_remote_disconnect - "-" 0 0 1000 - "-" "grpc-go/1.59.0" "a2c4e6f8-1b3d-4f5a-8c7e-9d0b1a2c3e4f" "user:8080" "10.244.2.40:8080" inbound|8080|| 127.0.0.6:41002 10.244.2.40:8080 10.244.1.9:55102 - default"#
+        for end in [" ", "\t", " \t \r", "\r"] {
+            let r = try #require(parse(istio, line + end))
+            #expect(r.text(.routeName) == "default")
+        }
+        let custom = try CompiledAccessLogFormat(format: "%REQ(:METHOD)% %REQ(USER-AGENT)% \t")
+        let r = try #require(parse(custom, "GET curl/8.5 (x86_64) \t\r"))
+        #expect(r.text(.userAgent) == "curl/8.5 (x86_64)")
+        #expect(parse(custom, "GET curl") != nil)
+    }
+
     @Test func rejectsLinesOfAnotherShape() {
         #expect(parse(envoy, "2024-03-21T07:52:44.407739Z\twarn\tenvoy config\tgRPC config stream closed") == nil)
         #expect(parse(envoy, #"[2026-11-25T08:00:00.125Z] "GET / HTTP/1.1" 200 - via_upstream 0 10 1 1 "-" "-" "-" "-" "-""#) == nil)

@@ -73,6 +73,36 @@ struct LineUnwrapperTests {
     func detection(wrapper: LineWrapper, line: String) {
         #expect(LineUnwrapper.detect([Array(line.utf8), Array(line.utf8)]) == wrapper)
     }
+
+    /// One line unwrapped on its own by each wrapper: the payload and its time, or nothing when the
+    /// line has another shape or is a CRI `P` fragment.
+    @Test func unwrapsOneLineAlone() {
+        func alone(_ wrapper: LineWrapper, _ line: String) -> (String, Int64?)? {
+            var scratch: [UInt8] = []
+            var out: (String, Int64?)?
+            var bytes = Array(line.utf8)
+            _ = bytes.withUnsafeMutableBufferPointer { b in
+                LineUnwrapper.unwrapAlone(wrapper, UnsafeBufferPointer(b), scratch: &scratch) { payload, time in
+                    out = (String(decoding: payload, as: UTF8.self), time)
+                    return true
+                }
+            }
+            return out
+        }
+        #expect(alone(.cri, "2026-11-25T09:14:04.5Z stdout F \(envoyLine)")?.0 == envoyLine)
+        #expect(alone(.cri, "2026-11-25T09:14:04.5Z stdout F \(envoyLine)")?.1 == 1_795_598_044_500_000)
+        #expect(alone(.cri, "2026-11-25T09:14:04.5Z stdout P \(envoyLine)") == nil)
+        #expect(alone(.kubectl, "2026-11-25T09:14:04.5Z \(envoyLine)")?.0 == envoyLine)
+        #expect(alone(.kubectl, envoyLine) == nil)
+        let docker = #"{"log":"[2026-11-25T09:14:03.517Z] \"GET / HTTP/1.1\" 200\r\n","stream":"stdout","time":"2026-11-25T09:14:04.5Z"}"#
+        #expect(alone(.dockerJSON, docker)?.0 == #"[2026-11-25T09:14:03.517Z] "GET / HTTP/1.1" 200"#)
+        #expect(alone(.dockerJSON, docker)?.1 == 1_795_598_044_500_000)
+        #expect(alone(.compose, "envoy-1  | 2026-11-25T09:14:04.500000000Z \(envoyLine)")?.1 == 1_795_598_044_500_000)
+        #expect(alone(.compose, "envoy-1  | \(envoyLine)")?.0 == envoyLine)
+        #expect(alone(.accessPrefix, "ACCESS \(envoyLine)")?.0 == envoyLine)
+        #expect(alone(.accessPrefix, envoyLine) == nil)
+        #expect(alone(.none, envoyLine)?.0 == envoyLine)
+    }
 }
 
 @Suite("Log line wrappers at end of input")
