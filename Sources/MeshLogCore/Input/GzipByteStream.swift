@@ -192,11 +192,18 @@ public final class GzipByteStream: ByteStream {
     /// Reads more compressed input; false at the end of the source.
     private func refill() throws -> Bool {
         if sourceEnded { return false }
-        let n = try source.read(into: input)
-        if n == 0 {
-            sourceEnded = true
-            return false
+        // At least 64 bytes a call (or what is left): ISA-L 2.30 misdecodes some streams that
+        // arrive a byte at a time (a pipe can hand over that little), which zlib does not.
+        var n = 0
+        while n < min(64, input.count) {
+            let got = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: input[n...]))
+            if got == 0 {
+                sourceEnded = true
+                break
+            }
+            n += got
         }
+        if n == 0 { return false }
         fedBytes += Int64(n)
         inputFilled = n
         decoder.setInput(input.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)
