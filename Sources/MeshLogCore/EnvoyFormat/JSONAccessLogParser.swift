@@ -122,6 +122,23 @@ public final class JSONAccessLogParser: AccessLogLineParser, @unchecked Sendable
         return h
     }
 
+    /// Reads `"key":` at `i` (blanks around it skipped), leaving `i` on the value's first byte;
+    /// nil when the object does not go on with a key there.
+    @inline(__always)
+    static func objectKey(_ line: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> Range<Int>? {
+        let n = line.count
+        func skip() { while i < n, line[i] == 32 || line[i] == 9 || line[i] == 13 { i += 1 } }
+        skip()
+        guard i < n, line[i] == 34, let keyEnd = stringEnd(line, i + 1) else { return nil }
+        let key = (i + 1)..<keyEnd
+        i = keyEnd + 1
+        skip()
+        guard i < n, line[i] == UInt8(ascii: ":") else { return nil }
+        i += 1
+        skip()
+        return i < n ? key : nil
+    }
+
     /// Index of the closing quote of a JSON string whose content starts at `i`.
     @inline(__always)
     static func stringEnd(_ line: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int? {

@@ -345,14 +345,8 @@ public final class LineUnwrapper {
         while i < n {
             skip()
             if i < n, line[i] == UInt8(ascii: "}") { break }
-            guard i < n, line[i] == 34, let keyEnd = JSONAccessLogParser.stringEnd(line, i + 1) else { return nil }
-            let key = line[(i + 1)..<keyEnd]
-            i = keyEnd + 1
-            skip()
-            guard i < n, line[i] == UInt8(ascii: ":") else { return nil }
-            i += 1
-            skip()
-            guard i < n else { return nil }
+            guard let keyRange = JSONAccessLogParser.objectKey(line, &i) else { return nil }
+            let key = line[keyRange]
             if line[i] == 34 {
                 guard let end = JSONAccessLogParser.stringEnd(line, i + 1) else { return nil }
                 if key.elementsEqual("log".utf8) {

@@ -48,14 +48,8 @@ struct LogStoreRecord {
             skip()
             if i < n, line[i] == UInt8(ascii: "}") { return i + 1 }
             if i < n, line[i] == UInt8(ascii: ",") { i += 1; continue }
-            guard i < n, line[i] == 34, let keyEnd = JSONAccessLogParser.stringEnd(line, i + 1) else { return nil }
-            let key = UnsafeBufferPointer(rebasing: line[(i + 1)..<keyEnd])
-            i = keyEnd + 1
-            skip()
-            guard i < n, line[i] == UInt8(ascii: ":") else { return nil }
-            i += 1
-            skip()
-            guard i < n else { return nil }
+            guard let keyRange = JSONAccessLogParser.objectKey(line, &i) else { return nil }
+            let key = UnsafeBufferPointer(rebasing: line[keyRange])
             switch line[i] {
             case 34:
                 guard let end = JSONAccessLogParser.stringEnd(line, i + 1) else { return nil }
