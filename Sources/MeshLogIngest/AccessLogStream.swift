@@ -47,11 +47,9 @@ final class AccessLogStream {
 
     // Where the rows come from.
     private let reporterID: Int64
-    /// The reporter's `pod` row, until a batch carries it to the writer.
-    /// The pods lines named so far (`kubectl logs --prefix`), and the last one.
-    private var lineReporters: [[UInt8]: Int64] = [:]
-    @exclusivity(unchecked) private var lastLineReporter: (name: [UInt8], id: Int64)?
+    /// The container the last line named, and whether it is a proxy.
     @exclusivity(unchecked) private var lastContainer: (name: [UInt8], isProxy: Bool)?
+    /// The reporter's `pod` row, until a batch carries it to the writer.
     @exclusivity(unchecked) private var podPending: (reporter: Int64, name: String, workload: String, namespace: String?)?
     @exclusivity(unchecked) private var podAddresses: Set<Int64> = []
     @exclusivity(unchecked) private var podIPs: Set<Int64> = []
@@ -422,22 +420,14 @@ final class AccessLogStream {
         }
     }
 
-    /// The reporter id of a pod a line names, registering the pod the first time the run sees it.
+    /// The reporter id of a pod a line names, registering the pod the first time the run sees it
+    /// (through the run's interner: no allocation for a pod seen before).
     private func lineReporter(_ pod: UnsafeBufferPointer<UInt8>) -> Int64 {
-        // Lines come in runs from one pod: compare with the last one before hashing.
-        if let last = lastLineReporter, last.name.elementsEqual(pod) { return last.id }
-        let name = Array(pod)
-        let id: Int64
-        if let known = lineReporters[name] {
-            id = known
-        } else {
-            let text = String(decoding: name, as: UTF8.self)
-            let registered = ingester.registerReporter(text)
-            id = registered.id
-            if registered.isNew { batch.newPods.append((id, text, PodName.workload(text), nil)) }
-            lineReporters[name] = id
+        let (id, isNew) = ingester.registerReporter(pod)
+        if isNew {
+            let name = String(decoding: pod, as: UTF8.self)
+            batch.newPods.append((id, name, PodName.workload(name), nil))
         }
-        lastLineReporter = (name, id)
         return id
     }
 

@@ -423,7 +423,7 @@ public final class Ingester {
     }
 
     /// The dictionary id of a pod that names itself line by line, and whether the run sees it first.
-    func registerReporter(_ name: String) -> (id: Int64, isNew: Bool) {
+    func registerReporter(_ name: UnsafeBufferPointer<UInt8>) -> (id: Int64, isNew: Bool) {
         let id = interner.intern(name)
         return (id, knownPods.insert(id).inserted)
     }

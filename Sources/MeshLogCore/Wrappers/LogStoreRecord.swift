@@ -98,33 +98,43 @@ struct LogStoreRecord {
         return .other
     }
 
+    /// The keys of each kind, as bytes (compared with a record's keys without allocating).
+    private static let lineKeys = keys("line", "log", "message", "textPayload", "@message")
+    private static let podKeys = keys("pod", "pod_name")
+    private static let containerKeys = keys("container", "container_name")
+    private static let timeKeys = keys("timestamp", "@timestamp", "time", "receiveTimestamp")
+    private static let logStreamKeys = keys("@logStream")
+    private static let nameKeys = keys("name")
+
+    private static func keys(_ names: String...) -> [[UInt8]] { names.map { Array($0.utf8) } }
+
     /// Notes a string value: the line, the pod, the container or the time.
     private static func take(_ key: UnsafeBufferPointer<UInt8>, string range: Range<Int>, in line: UnsafeBufferPointer<UInt8>,
                              path: Place, into out: inout [UInt8], _ record: inout LogStoreRecord) {
-        func named(_ names: String...) -> Bool { names.contains { key.elementsEqual($0.utf8) } }
+        func named(_ names: [[UInt8]]) -> Bool { names.contains { key.elementsEqual($0) } }
         switch path {
         case .top:
-            if !record.hasLine, named("line", "log", "message", "textPayload", "@message") {
+            if !record.hasLine, named(lineKeys) {
                 LineUnwrapper.decodeJSONString(line, range.lowerBound, range.upperBound, into: &out)
                 while let last = out.last, last == 10 || last == 13 { out.removeLast() }
                 record.hasLine = true
-            } else if named("pod", "pod_name") {
+            } else if named(podKeys) {
                 record.pod = range
-            } else if record.pod == nil, named("@logStream"), let parts = logStreamParts(line, range) {
+            } else if named(containerKeys) {
+                record.container = range
+            } else if record.pod == nil, named(logStreamKeys), let parts = logStreamParts(line, range) {
                 record.pod = parts.pod
                 record.container = parts.container
-            } else if named("container", "container_name") {
-                record.container = range
-            } else if record.time == nil, named("timestamp", "@timestamp", "time", "receiveTimestamp") {
+            } else if record.time == nil, named(timeKeys) {
                 record.time = StartTimePattern.parseRFC3339(line, range.lowerBound, range.upperBound)
             }
         case .kubernetes, .labels, .resourceLabels:
-            if named("pod_name", "pod") { record.pod = range }
-            if named("container_name", "container") { record.container = range }
+            if named(podKeys) { record.pod = range }
+            if named(containerKeys) { record.container = range }
         case .kubernetesPod:
-            if named("name") { record.pod = range }
+            if named(nameKeys) { record.pod = range }
         case .kubernetesContainer:
-            if named("name") { record.container = range }
+            if named(nameKeys) { record.container = range }
         case .resource, .other:
             break
         }
