@@ -53,6 +53,9 @@ final class AccessLogStream {
     @exclusivity(unchecked) private var podPending: (reporter: Int64, name: String, workload: String, namespace: String?)?
     @exclusivity(unchecked) private var podAddresses: Set<Int64> = []
     @exclusivity(unchecked) private var podIPs: Set<Int64> = []
+    /// Tells pods apart by their addresses when the input names none (nil when its path, `--reporter`
+    /// or its lines name the pod).
+    private var addresses: AddressReporters?
 
     // Parsing.
     @exclusivity(unchecked) private var parser: AccessLogLineParser?
@@ -103,9 +106,12 @@ final class AccessLogStream {
         self.reader = reader
         batchSize = ingester.options.batchSize
         rawBefore = ingester.runBytes
-        if newPod {
-            let namespace = ingester.options.reporter == nil ? PodName.fromPath(name)?.namespace : nil
-            podPending = (reporterID, reporter, PodName.workload(reporter), namespace)
+        let pathPod = ingester.options.reporter == nil ? PodName.fromPath(name) : nil
+        if newPod { podPending = (reporterID, reporter, PodName.workload(reporter), pathPod?.namespace) }
+        if ingester.options.reporter == nil, pathPod == nil {
+            addresses = AddressReporters(inputReporter: reporterID, inputName: reporter) { [unowned self] ip in
+                ip.utf8.withContiguousStorageIfAvailable { lineReporter($0) } ?? lineReporter(Array(ip.utf8).withUnsafeBufferPointer { $0 })
+            }
         }
     }
 
@@ -198,13 +204,14 @@ final class AccessLogStream {
                 rejected += 1
             }
         }
+        let podsByAddress = nameAddressPods()
         try flush(final: true, release: true)
         if !queued { try pipeline.drain() }
         if ending == .stopped {
             // Still growing: the source stays partial and the next follow run continues it.
             return ingester.finished(FileReport(path: name, format: formatName, state: .following, lines: lines,
                                                 records: records, rejected: rejected, skipped: skipped, error: nil,
-                                                recovered: recovery.isEmpty ? nil : recovery))
+                                                recovered: recovery.isEmpty ? nil : recovery, podsByAddress: podsByAddress))
         }
         let contentHash = Int64(bitPattern: hasher.finalize() & 0x7FFF_FFFF_FFFF_FFFF)
         var state: FileReport.State = resumed ? .resumed : .ingested
@@ -220,9 +227,22 @@ final class AccessLogStream {
             }
         }
         let report = FileReport(path: name, format: formatName, state: state, lines: lines, records: records,
-                                rejected: rejected, skipped: skipped, error: error, recovered: recovery.isEmpty ? nil : recovery)
+                                rejected: rejected, skipped: skipped, error: error, recovered: recovery.isEmpty ? nil : recovery,
+                                podsByAddress: podsByAddress)
         return try ingester.finishSource(sourceID, report: report, contentHash: contentHash, streamError: streamError,
                                          on: pipeline, queued: queued)
+    }
+
+    /// Gives the pods of a mixed input that names none the workloads their lines show (after
+    /// the input's own `pod` row, which it replaces), and returns what to report.
+    private func nameAddressPods() -> AddressPods? {
+        guard let found = addresses?.finish() else { return nil }
+        if let pod = podPending {
+            batch.newPods.append(pod)
+            podPending = nil
+        }
+        batch.newPods.append(contentsOf: found.pods)
+        return found.report
     }
 
     // MARK: - Batches
@@ -396,6 +416,12 @@ final class AccessLogStream {
     @inline(__always)
     private func storeRecord(_ encoder: AccessLogRowEncoder, line first: Int, loggedAt: Int64?, reporter: Int64) {
         encoder.encode(record, line: first, reporter: reporter, into: batch)
+        var reporter = reporter
+        if let addresses, reporter == reporterID {
+            // An input that names no pod: the line's own address tells whose it is.
+            reporter = addresses.reporter(row: batch.rowCount - 1, in: batch, direction: encoder.lastDirection, record: record)
+            if reporter != reporterID { batch.set(.reporter, reporter) }
+        }
         batch.set(.loggedAt, loggedAt)
         records += 1
         summaries.add(batch, row: batch.rowCount - 1, direction: encoder.lastDirection)

@@ -26,6 +26,47 @@ public struct FileReport: Sendable, Codable, Equatable {
     public var error: String?
     /// Lines stored only on a second try (`recovered` in JSON, left out when there were none).
     public var recovered: LineRecovery?
+    /// The pods told apart by their addresses in an input that names none (`pods_by_address` in
+    /// JSON, left out for one pod's input).
+    public var podsByAddress: AddressPods?
+
+    enum CodingKeys: String, CodingKey {
+        case path, format, state, lines, records, rejected, skipped, error, recovered
+        case podsByAddress = "pods_by_address"
+    }
+}
+
+/// The pods of an input that names none, told apart by each line's own address (`AddressReporters`).
+public struct AddressPods: Sendable, Codable, Equatable {
+    /// One pod: its address, the name its lines are stored under (the address, or the input's name
+    /// for the first pod), the workload it serves as the lines name it, and its lines.
+    public struct Pod: Sendable, Codable, Equatable {
+        public var ip: String
+        public var pod: String
+        /// `course-v1` (service and subset), `course`, or `gateway`; nil when no line names a service it serves.
+        public var workload: String?
+        public var lines: Int
+        /// It has no service but receives its outbound calls on its own address: a gateway.
+        public var gateway: Bool
+    }
+
+    public var pods: [Pod]
+    /// Lines whose own address was not known (an outbound line that opened no connection, from
+    /// an address no other line showed): stored under the input's name.
+    public var untold: Int
+
+    /// What to say on stderr, e.g. `lines of 14 pods told apart by their addresses (no pod is named
+    /// in the input): course-v1 ×3 (10.244.3.13, …), …`.
+    public var notes: [String] {
+        var groups: [String: [Pod]] = [:]
+        for pod in pods { groups[pod.workload ?? "no service named", default: []].append(pod) }
+        let named = groups.sorted { $0.key < $1.key }.map { name, pods in
+            "\(name) (\(pods.map { $0.pod == $0.ip ? $0.ip : "\($0.ip), stored as \($0.pod)" }.joined(separator: ", ")))"
+        }
+        var notes = ["lines of \(pods.count) pods told apart by their addresses (the input names no pod): " + named.joined(separator: "; ")]
+        if untold > 0 { notes.append("\(untold == 1 ? "1 line" : "\(untold) lines") with no address of a known pod stored under the input's name") }
+        return notes
+    }
 }
 
 /// Lines of one input stored only on a second try, by what made them fit.

@@ -97,3 +97,119 @@ struct MixedPodStreamTests {
         }
     }
 }
+
+/// One stream of bare lines from every pod (no pod named anywhere) is told apart by each line's
+/// own address: every line is stored under the pod it came from, and the answers are the per-pod
+/// files' with each workload named after the service it serves.
+@Suite("mixed streams that name no pod", .enabled(if: MeshLogBinary.url != nil, "meshlog is not built"))
+struct AddressReporterStreamTests {
+    /// Rows per pod address, and each address's workload, from `db`.
+    static func pods(in db: String) throws -> (rows: [String: Int], workloads: [String: String]) {
+        let ip = "((i.ip >> 24) || '.' || ((i.ip >> 16) & 255) || '.' || ((i.ip >> 8) & 255) || '.' || (i.ip & 255))"
+        let run = try MeshLogBinary.run(["sql", """
+            SELECT \(ip), p.workload, (SELECT count(*) FROM access_log a WHERE a.reporter = p.name)
+            FROM pod_ip i JOIN pod p ON p.reporter = i.reporter
+            """, "--csv", "--db", db])
+        #expect(run.status == 0, "\(run.stderr)")
+        var rows: [String: Int] = [:], workloads: [String: String] = [:]
+        for line in run.stdout.split(separator: "\r\n").dropFirst() {
+            let cells = line.split(separator: ",").map(String.init)
+            rows[cells[0]] = Int(cells[2])
+            workloads[cells[0]] = cells[1]
+        }
+        return (rows, workloads)
+    }
+
+    @Test func everyLineIsStoredUnderThePodItsAddressesName() throws {
+        let dir = try TemporaryDirectory()
+        let pods = dir.path("pods")
+        #expect(try MeshLogBinary.run(["generate", "--lines", "4000", "--seed", "11", "--split-by-pod", pods]).status == 0)
+        // Every pod's lines, merged in time order as a log store exports them: nothing names a pod.
+        var lines: [Substring] = []
+        for file in try FileManager.default.contentsOfDirectory(atPath: pods).sorted() {
+            lines += try String(contentsOfFile: pods + "/" + file, encoding: .utf8).split(separator: "\n")
+        }
+        lines.sort { $0.prefix(26) < $1.prefix(26) }
+        let file = try dir.write("export.log", lines.joined(separator: "\n") + "\n")
+        #expect(try MeshLogBinary.run(["ingest", pods, "--db", dir.path("pods.db"), "-q"]).status == 0)
+        let run = try MeshLogBinary.run(["ingest", file, "--db", dir.path("mixed.db"), "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("export.log: lines of "), "\(run.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(summary["lines_rejected"] as? Int == 0)
+        let report = try #require((summary["reports"] as? [[String: Any]])?.first)
+        let found = try #require(report["pods_by_address"] as? [String: Any])
+        #expect(found["untold"] as? Int == 0)
+
+        // The same pods, by address, with the same lines each.
+        let perPod = try Self.pods(in: dir.path("pods.db")), mixed = try Self.pods(in: dir.path("mixed.db"))
+        #expect(perPod.rows.count > 10)
+        #expect(mixed.rows == perPod.rows)
+        #expect((found["pods"] as? [[String: Any]])?.count == perPod.rows.count)
+
+        // Each per-pod workload is one inferred workload: the service and the subset its callers
+        // name (`course-v1`), the service alone when they name none (`frontend`), `gateway` for a
+        // pod that receives outbound calls on its own address.
+        var rename: [String: String] = [:]
+        for (ip, workload) in perPod.workloads {
+            let inferred = try #require(mixed.workloads[ip])
+            #expect(rename[workload, default: inferred] == inferred, "\(workload) is both \(rename[workload]!) and \(inferred)")
+            rename[workload] = inferred
+        }
+        #expect(Set(rename.values).count == rename.count, "two workloads were taken for one: \(rename)")
+        #expect(rename["istio-ingressgateway"] == "gateway")
+        #expect(rename["course-v2"] == "course-v2")
+        #expect(rename["frontend-v1"] == "frontend")
+
+        // The hops are the per-pod files' hops, callers renamed so.
+        func edges(_ db: String, renamed: Bool) throws -> [String] {
+            let hops = try MeshLogBinary.run(["hops", "--json", "--db", db])
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(hops.stdout.utf8)) as? [[String: Any]])
+            return try rows.map { row in
+                var row = row
+                if renamed, let source = row["source"] as? String { row["source"] = rename[source] ?? source }
+                return String(decoding: try JSONSerialization.data(withJSONObject: row, options: .sortedKeys), as: UTF8.self)
+            }.sorted()
+        }
+        let expected = try edges(dir.path("pods.db"), renamed: true)
+        #expect(expected.count > 8)
+        #expect(try edges(dir.path("mixed.db"), renamed: false) == expected)
+    }
+
+    @Test func oneUnnamedPodsFileStaysThatFilesPod() throws {
+        let dir = try TemporaryDirectory()
+        let pods = dir.path("pods")
+        #expect(try MeshLogBinary.run(["generate", "--lines", "1500", "--seed", "4", "--split-by-pod", pods]).status == 0)
+        let first = try #require(try FileManager.default.contentsOfDirectory(atPath: pods).sorted().first { $0.hasPrefix("course-v1") })
+        let file = try dir.write("proxy.log", try String(contentsOfFile: pods + "/" + first, encoding: .utf8))
+        let run = try MeshLogBinary.run(["ingest", file, "--db", dir.path("one.db"), "--json", "-q"])
+        #expect(run.status == 0)
+        #expect(!run.stdout.contains("pods_by_address"))
+        let reporters = try MeshLogBinary.run(["sql", "SELECT DISTINCT reporter FROM access_log", "--csv", "--db", dir.path("one.db")])
+        #expect(reporters.stdout == "reporter\r\nproxy\r\n")
+    }
+}
+
+extension AddressReporterStreamTests {
+    /// A dual-stack pod logs IPv4 and IPv6 addresses: only IPv4 addresses tell pods apart, so it stays one pod.
+    @Test func aDualStackPodIsOnePod() throws {
+        let dir = try TemporaryDirectory()
+        let pods = dir.path("pods")
+        #expect(try MeshLogBinary.run(["generate", "--lines", "1500", "--seed", "4", "--split-by-pod", pods]).status == 0)
+        let first = try #require(try FileManager.default.contentsOfDirectory(atPath: pods).sorted().first { $0.hasPrefix("course-v1") })
+        let text = try String(contentsOfFile: pods + "/" + first, encoding: .utf8)
+        var lines = text.split(separator: "\n").map(String.init)
+        let v4 = try Regex(#"(\d+)\.(\d+)\.(\d+)\.(\d+):"#)
+        for i in lines.indices where i % 2 == 1 {
+            lines[i] = lines[i].replacing(v4) { "[fd00:\($0.output[3].substring!)::\($0.output[4].substring!)]:" }
+        }
+        #expect(lines.filter { $0.contains("[fd00:") }.count > 20)
+        let file = try dir.write("proxy.log", lines.joined(separator: "\n") + "\n")
+        let run = try MeshLogBinary.run(["ingest", file, "--db", dir.path("one.db"), "--json", "-q"])
+        #expect(run.status == 0)
+        #expect(!run.stdout.contains("pods_by_address"))
+        #expect(run.stdout.contains("\"lines_rejected\":0"))
+        let reporters = try MeshLogBinary.run(["sql", "SELECT DISTINCT reporter FROM access_log", "--csv", "--db", dir.path("one.db")])
+        #expect(reporters.stdout == "reporter\r\nproxy\r\n")
+    }
+}

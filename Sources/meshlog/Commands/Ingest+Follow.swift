@@ -49,6 +49,7 @@ extension MeshLog.Ingest {
             case .fileFinished(let report):
                 if let error = report.error { say("meshlog: warning: \(report.path): \(error)") }
                 if !quiet, let recovered = report.recovered { for note in recovered.notes { say("\(report.path): \(note)") } }
+                if !quiet, let pods = report.podsByAddress { for note in pods.notes { say("\(report.path): \(note)") } }
             case .fileStarted, .progress, .indexing:
                 break
             }

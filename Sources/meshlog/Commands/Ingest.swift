@@ -131,6 +131,9 @@ extension MeshLog {
                     if !quiet, let recovered = report.recovered {
                         for note in recovered.notes { Terminal.err("\(report.path): \(note)\n") }
                     }
+                    if !quiet, let pods = report.podsByAddress {
+                        for note in pods.notes { Terminal.err("\(report.path): \(note)\n") }
+                    }
                 case .fileStarted, .follow:
                     break
                 case .indexing:
