@@ -55,7 +55,7 @@ final class AccessLogStream {
     @exclusivity(unchecked) private var podIPs: Set<Int64> = []
     /// Tells pods apart by their addresses when the input names none (nil when its path, `--reporter`
     /// or its lines name the pod).
-    private var addresses: AddressReporters?
+    @exclusivity(unchecked) private var addresses: AddressReporters?
 
     // Parsing.
     @exclusivity(unchecked) private var parser: AccessLogLineParser?
@@ -417,9 +417,10 @@ final class AccessLogStream {
     private func storeRecord(_ encoder: AccessLogRowEncoder, line first: Int, loggedAt: Int64?, reporter: Int64) {
         encoder.encode(record, line: first, reporter: reporter, into: batch)
         var reporter = reporter
-        if let addresses, reporter == reporterID {
+        if addresses != nil, reporter == reporterID {
             // An input that names no pod: the line's own address tells whose it is.
-            reporter = addresses.reporter(row: batch.rowCount - 1, in: batch, direction: encoder.lastDirection, record: record)
+            reporter = addresses!.reporter(row: batch.rowCount - 1, in: batch, direction: encoder.lastDirection,
+                                           downstreamLocal: encoder.lastDownstreamLocal, record: record)
             if reporter != reporterID { batch.set(.reporter, reporter) }
         }
         batch.set(.loggedAt, loggedAt)

@@ -15,7 +15,7 @@ import MeshLogStore
 /// as before. From the second address on, every address is a pod named by its IP; the first keeps
 /// the input's name, since its earlier lines were stored under it. Only IPv4 addresses tell pods
 /// apart, so a dual-stack pod's IPv6 address is never taken for a second pod.
-final class AddressReporters {
+struct AddressReporters {
     /// Whether the input has shown one pod's address so far, or several.
     enum State: Equatable {
         /// One pod (its address, once a line showed it): every line is the input's.
@@ -43,24 +43,35 @@ final class AddressReporters {
         var workload: String { subset.map { "\(name)-\($0)" } ?? name }
     }
 
+    /// What is known of one address: its pod (nil while it was only seen called), its lines, and
+    /// the destination tuples that name the service it serves, with how often.
+    private struct Slot {
+        var address: UInt32
+        var reporter: Int64?
+        var lines = 0
+        /// Its outbound lines arrive on its own address: a gateway, not a sidecar.
+        var listener = false
+        var evidence: [(destination: Int64, count: Int)] = []
+    }
+
     private(set) var state: State = .onePod(nil)
     private let inputReporter: Int64
     private let inputName: String
     /// Registers the pod of an address (its dotted form) and returns its reporter id.
     private let register: (String) -> Int64
-    /// Each pod's reporter, by address (mixed inputs).
-    private var reporters: [UInt32: Int64] = [:]
-    private var lines: [UInt32: Int] = [:]
+    private var slots: [Slot] = []
+    /// Slot indexes by address: open addressing, so a line costs no `Hasher`.
+    private var index = IntTable()
+    /// The IPv4 address (+1; 0: none) of each interned address string seen, by dictionary id.
+    private var addressOf = IntTable()
     /// Lines of a mixed input whose own address was unknown: they stay the input's.
     private var untold = 0
     /// Lines of the first pod before a second one showed up.
     private var firstLines = 0
-    /// Which services each address was seen serving, and how often.
-    private var evidence: [UInt32: [Service: Int]] = [:]
-    /// What each destination tuple says about the service of the pod it names (memo).
+    /// The dictionary id of the first pod's inbound address (`downstream_local`), the common case's one compare.
+    private var firstLocal: Int64 = -1
+    /// The service each destination tuple that served as evidence names (nil: none).
     private var services: [Int64: Service?] = [:]
-    /// Pods whose outbound lines arrive on their own address: gateways, not sidecars.
-    private var listeners: Set<UInt32> = []
 
     init(inputReporter: Int64, inputName: String, register: @escaping (String) -> Int64) {
         self.inputReporter = inputReporter
@@ -71,76 +82,126 @@ final class AddressReporters {
     /// The reporter of the row just encoded into `batch` (`direction` 1 inbound, 2 outbound),
     /// parsed from `record`.
     @inline(__always)
-    func reporter(row: Int, in batch: AccessLogBatch, direction: Int64?, record: AccessLogRecord) -> Int64 {
-        let own = Self.ownAddress(row: row, batch, direction: direction, record: record)
+    mutating func reporter(row: Int, in batch: AccessLogBatch, direction: Int64?, downstreamLocal: Int64?,
+                           record: AccessLogRecord) -> Int64 {
         if case .onePod(let first) = state {
+            // The common case, one pod's file: a compare or two a line.
             firstLines += 1
-            guard case .certain(let address) = own else { return inputReporter }
+            let address: UInt32
+            if direction == 1 {
+                guard let local = downstreamLocal, local != firstLocal,
+                      let a = memoized((.integer, local), .downstreamLocal, record) else { return inputReporter }
+                if first == nil || a == first { firstLocal = local }
+                address = a
+            } else if direction == 2 {
+                guard let a = Self.address(row: row, batch, .upstreamLocal) else { return inputReporter }
+                address = a
+            } else {
+                return inputReporter
+            }
             guard let first else {
                 state = .onePod(address)
                 return inputReporter
             }
             if address == first { return inputReporter }
             state = .mixed
-            reporters[first] = inputReporter
-            lines[first] = firstLines - 1
+            let slot = self.slot(first)
+            slots[slot].reporter = inputReporter
+            slots[slot].lines = firstLines - 1
         }
-        return mixedReporter(own, row: row, batch, direction: direction, record: record)
+        return mixedReporter(ownAddress(row: row, batch, direction: direction, record: record), row: row, batch,
+                             direction: direction, record: record)
     }
 
     /// The reporter of a line of a mixed input, noting what it says about the services of pods.
-    private func mixedReporter(_ own: OwnAddress, row: Int, _ batch: AccessLogBatch, direction: Int64?,
+    @inline(never)
+    private mutating func mixedReporter(_ own: OwnAddress, row: Int, _ batch: AccessLogBatch, direction: Int64?,
                                record: AccessLogRecord) -> Int64 {
-        var address: UInt32?
+        var found: Int?
         switch own {
-        case .certain(let a): address = a
+        case .certain(let address): found = slot(address)
         case .ifKnown(let remote, let local):
-            if let remote, reporters[remote] != nil { address = remote } else if let local, reporters[local] != nil { address = local }
+            if let remote, let i = index.find(UInt64(remote)), slots[i].reporter != nil { found = i }
+            else if let local, let i = index.find(UInt64(local)), slots[i].reporter != nil { found = i }
         case .none: break
         }
-        let service = self.service(of: batch.cell(row: row, .destination).value, record: record, direction: direction)
-        if direction == 2 {
-            // The callee's address and the service the cluster names.
-            if let service, let host = record.value(.upstreamHost).flatMap(Self.ipv4) { evidence[host, default: [:]][service, default: 0] += 1 }
+        let destination = batch.cell(row: row, .destination).value
+        if direction == 2, let host = memoized(batch.cell(row: row, .upstreamHost), .upstreamHost, record) {
+            // The callee's address, and the cluster that names its service.
+            note(destination, of: slot(host), record: record, direction: direction)
         }
-        guard let address else {
+        guard let i = found else {
             untold += 1
             return inputReporter
         }
-        lines[address, default: 0] += 1
-        if direction == 1, let service { evidence[address, default: [:]][service, default: 0] += 1 }
-        if direction != 1, let local = record.value(.downstreamLocal).flatMap(Self.ipv4), local == address { listeners.insert(address) }
-        if let reporter = reporters[address] { return reporter }
-        let reporter = register(Self.dotted(address))
-        reporters[address] = reporter
+        slots[i].lines += 1
+        if direction == 1 { note(destination, of: i, record: record, direction: direction) }
+        if direction != 1, !slots[i].listener, let local = memoized(batch.cell(row: row, .downstreamLocal), .downstreamLocal, record),
+           local == slots[i].address {
+            slots[i].listener = true
+        }
+        if let reporter = slots[i].reporter { return reporter }
+        let reporter = register(Self.dotted(slots[i].address))
+        slots[i].reporter = reporter
         return reporter
     }
 
-    /// The service a destination tuple names: an outbound cluster's (the callee's), an inbound
-    /// cluster's or SNI's (the pod's own).
-    private func service(of destination: Int64, record: AccessLogRecord, direction: Int64?) -> Service? {
-        if let known = services[destination] { return known }
+    /// The slot of `address`, made on first sight.
+    @inline(__always)
+    private mutating func slot(_ address: UInt32) -> Int {
+        if let i = index.find(UInt64(address)) { return i }
+        slots.append(Slot(address: address))
+        index.insert(UInt64(address), slots.count - 1)
+        return slots.count - 1
+    }
+
+    /// Counts `destination` as naming the service of slot `i`'s pod.
+    @inline(__always)
+    private mutating func note(_ destination: Int64, of i: Int, record: AccessLogRecord, direction: Int64?) {
+        for j in slots[i].evidence.indices where slots[i].evidence[j].destination == destination {
+            slots[i].evidence[j].count += 1
+            return
+        }
+        slots[i].evidence.append((destination, 1))
+        if services[destination] == nil { services[destination] = service(record: record, direction: direction) }
+    }
+
+    /// The service the line's cluster names (an outbound one: the callee's), or for an inbound
+    /// line its cluster's or SNI's (the pod's own).
+    private func service(record: AccessLogRecord, direction: Int64?) -> Service? {
         var parts: ClusterName.Parts?
         if let cluster = record.value(.upstreamCluster) { parts = ClusterName.destination(cluster: String(decoding: cluster, as: UTF8.self)) }
         if parts?.service == nil, direction == 1, let sni = record.value(.serverName) {
             parts = ClusterName.destination(serverName: String(decoding: sni, as: UTF8.self))
         }
-        let service = parts?.service.map { Service(name: $0, namespace: parts?.namespace, subset: parts?.subset) }
-        services[destination] = service
-        return service
+        return parts?.service.map { Service(name: $0, namespace: parts?.namespace, subset: parts?.subset) }
     }
 
     /// What the row says about its own pod's address.
     @inline(__always)
-    private static func ownAddress(row: Int, _ batch: AccessLogBatch, direction: Int64?, record: AccessLogRecord) -> OwnAddress {
+    private mutating func ownAddress(row: Int, _ batch: AccessLogBatch, direction: Int64?, record: AccessLogRecord) -> OwnAddress {
         switch direction {
         case 1:
-            return record.value(.downstreamLocal).flatMap(ipv4).map { .certain($0) } ?? .none
+            return memoized(batch.cell(row: row, .downstreamLocal), .downstreamLocal, record).map { .certain($0) } ?? .none
         default:
             // Outbound, or a line with no cluster (NR: no route, so no upstream either).
-            if direction == 2, let local = address(row: row, batch, .upstreamLocal) { return .certain(local) }
-            return .ifKnown(address(row: row, batch, .downstreamRemote), record.value(.downstreamLocal).flatMap(ipv4))
+            if direction == 2, let local = Self.address(row: row, batch, .upstreamLocal) { return .certain(local) }
+            return .ifKnown(Self.address(row: row, batch, .downstreamRemote),
+                            memoized(batch.cell(row: row, .downstreamLocal), .downstreamLocal, record))
         }
+    }
+
+    /// The IPv4 address of an interned address cell (`downstream_local`, `upstream_host`: a
+    /// dictionary id), read from `record` once per id.
+    @inline(__always)
+    private mutating func memoized(_ cell: (kind: AccessLogBatch.Kind, value: Int64), _ field: AccessLogField, _ record: AccessLogRecord) -> UInt32? {
+        guard cell.kind == .integer else { return nil }
+        let key = UInt64(bitPattern: cell.value)
+        if let known = addressOf.find(key) { return known == 0 ? nil : UInt32(truncatingIfNeeded: known - 1) }
+        let ip = record.value(field).flatMap(Self.ipv4)
+        if addressOf.count >= 1 << 16 { addressOf = IntTable() }
+        addressOf.insert(key, ip.map { Int($0) + 1 } ?? 0)
+        return ip
     }
 
     /// The IPv4 address of a packed address cell (`ip << 16 | port`), or nil (IPv6, names, none).
@@ -194,16 +255,60 @@ final class AddressReporters {
         guard state == .mixed else { return nil }
         var pods: [(reporter: Int64, name: String, workload: String, namespace: String?)] = []
         var found: [AddressPods.Pod] = []
-        for (address, reporter) in reporters.sorted(by: { $0.key < $1.key }) {
-            let ip = Self.dotted(address)
-            let service = evidence[address]?.max { a, b in a.value != b.value ? a.value < b.value : a.key.workload > b.key.workload }?.key
+        for slot in slots.sorted(by: { $0.address < $1.address }) {
+            guard let reporter = slot.reporter else { continue }
+            var votes: [Service: Int] = [:]
+            for (destination, count) in slot.evidence {
+                if let service = services[destination] ?? nil { votes[service, default: 0] += count }
+            }
+            let service = votes.max { a, b in a.value != b.value ? a.value < b.value : a.key.workload > b.key.workload }?.key
+            let ip = Self.dotted(slot.address)
             let name = reporter == inputReporter ? inputName : ip
-            let gateway = service == nil && listeners.contains(address)
-            pods.append((reporter, name, service?.workload ?? (gateway ? Self.gatewayWorkload : ip), service?.namespace))
-            found.append(AddressPods.Pod(ip: ip, pod: name, workload: service?.workload ?? (gateway ? Self.gatewayWorkload : nil),
-                                         lines: lines[address] ?? 0,
-                                         gateway: gateway))
+            let gateway = service == nil && slot.listener
+            let workload = service?.workload ?? (gateway ? Self.gatewayWorkload : nil)
+            pods.append((reporter, name, workload ?? ip, service?.namespace))
+            found.append(AddressPods.Pod(ip: ip, pod: name, workload: workload, lines: slot.lines, gateway: gateway))
         }
         return (pods, AddressPods(pods: found, untold: untold))
+    }
+}
+
+/// Integers by integer key, open addressing with a multiplicative hash (no `Hasher` per lookup).
+private struct IntTable {
+    private var keys = [UInt64](repeating: 0, count: 64)
+    /// Value + 1 (0: empty).
+    private var values = [Int](repeating: 0, count: 64)
+    private(set) var count = 0
+
+    @inline(__always)
+    private func bucket(_ key: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask }
+
+    @inline(__always)
+    func find(_ key: UInt64) -> Int? {
+        let mask = keys.count - 1
+        var i = bucket(key, mask)
+        while values[i] != 0 {
+            if keys[i] == key { return values[i] - 1 }
+            i = (i + 1) & mask
+        }
+        return nil
+    }
+
+    mutating func insert(_ key: UInt64, _ value: Int) {
+        if (count + 1) * 2 > keys.count { grow() }
+        let mask = keys.count - 1
+        var i = bucket(key, mask)
+        while values[i] != 0 { i = (i + 1) & mask }
+        keys[i] = key
+        values[i] = value + 1
+        count += 1
+    }
+
+    private mutating func grow() {
+        let old = zip(keys, values).filter { $0.1 != 0 }
+        keys = [UInt64](repeating: 0, count: keys.count * 2)
+        values = [Int](repeating: 0, count: keys.count)
+        count = 0
+        for (key, value) in old { insert(key, value - 1) }
     }
 }
