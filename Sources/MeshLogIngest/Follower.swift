@@ -13,6 +13,9 @@ import Darwin
 public struct FollowOptions: Sendable {
     /// Seconds to wait before looking at the files again when none had anything new.
     public var pollInterval: Double
+    /// Seconds a follower with lines coming all the time writes before it lets another writer of
+    /// the store have a turn.
+    public var turnSeconds: Double = 1
     /// Seconds between rescans of the followed directories for new files.
     public var rescanInterval: Double
     /// Seconds after which the writer commits rows it holds, so other connections see them.
@@ -128,7 +131,11 @@ public final class Follower {
         var lastScan = Date.distantPast
         var lastProgress = start
         var initial = true
+        var heldSince: Date?
         while !stopSignal.isStopped {
+            // Write only while holding the store's lock (another ingest may write between turns).
+            try ingester.holdStore()
+            if heldSince == nil { heldSince = Date() }
             let now = Date()
             if scanSoon || now.timeIntervalSince(lastScan) >= options.rescanInterval {
                 scanSoon = false
@@ -152,8 +159,18 @@ public final class Follower {
                 lastProgress = now
                 reportProgress(since: start)
             }
-            if !busy, !scanSoon { stopSignal.sleep(options.pollInterval) }
+            if !busy, !scanSoon {
+                try letGoOfStore()
+                heldSince = nil
+                stopSignal.sleep(options.pollInterval)
+            } else if let since = heldSince, ingester.storeLock != nil, now.timeIntervalSince(since) >= options.turnSeconds {
+                // Lines keep coming: let a waiting writer have its turn now and then.
+                try letGoOfStore()
+                heldSince = nil
+                stopSignal.sleep(0.05)
+            }
         }
+        try ingester.holdStore()
         // Stopping: store the complete lines the files hold now; they stay partial for the next run.
         for file in files where !file.ended {
             _ = try read(file.reader, file.stream, limit: .max)
@@ -172,6 +189,13 @@ public final class Follower {
         try pipeline.drain()
         reportProgress(since: start)
         return ingester.endFollow(bytes: endedBytes)
+    }
+
+    /// Commits what was read and lets go of the store's writer lock (when the run took one).
+    private func letGoOfStore() throws {
+        guard ingester.storeLock != nil else { return }
+        try pipeline.drain()
+        ingester.letGoOfStore()
     }
 
     // MARK: - Finding files

@@ -175,6 +175,9 @@ public enum FollowEvent: Sendable, Equatable {
     case truncated(path: String)
     /// About once a second: files followed, lines read and rows stored in this run, elapsed seconds.
     case progress(files: Int, lines: Int, records: Int, seconds: Double)
+    /// Another process writes the store: the follower waits for it (reading nothing meanwhile;
+    /// the files keep their lines). `holder` says who it is.
+    case waiting(holder: String)
 }
 
 /// Ingest problems that stop an input or the run.

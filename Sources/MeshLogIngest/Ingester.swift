@@ -21,7 +21,8 @@ public final class Ingester {
     private let interner: StringInterner
     private let requests: StringInterner
     private let requestLookup: (any RequestLookup)?
-    private let requestsStoredBefore: Bool
+    /// Whether request ids may be in the store already (then each new one is looked up there).
+    private let requestsStored: RequestsStored
     /// The request ids this run handed out, so that once `requests` has overflowed only ids it
     /// may have seen are looked up in the store.
     private let seenRequests = SeenRequests()
@@ -88,7 +89,7 @@ public final class Ingester {
         // Request ids are looked up in the store (from a second, read-only connection) once they
         // may have been stored before: by an earlier run, or earlier in this run before the
         // bounded table forgot them. So one request keeps one id across files.
-        requestsStoredBefore = firstRequest > 1
+        requestsStored = RequestsStored(firstRequest > 1)
         requestLookup = try writer.makeRequestLookup()
         fixedParser = try options.format.resolve()
         nextSourceID = try writer.maxSourceID() + 1
@@ -213,7 +214,7 @@ public final class Ingester {
         // than keeping them up to date, which overlaps with parsing, so it is off by default.
         let bulk = options.bulkLoad ?? false
         if bulk { try writer.dropIndexes(.rows) }
-        if !requestsStoredBefore {
+        if !requestsStored.value {
             try writer.dropIndexes(.requestIDs)
             requestIndexDeferred = true
         }
@@ -422,6 +423,40 @@ public final class Ingester {
         return stream
     }
 
+    /// The store's writer lock, when the caller took one: a follower lets go of it while its
+    /// files are quiet, so other ingests can write the store meanwhile.
+    public var storeLock: StoreWriteLock?
+
+    /// Takes the store's writer lock back before writing (a follower with lines to store), and
+    /// catches up with the ids other writers handed out while it was let go.
+    func holdStore() throws {
+        guard let lock = storeLock, !lock.isHeld else { return }
+        try lock.acquire { holder in onEvent(.follow(.waiting(holder: holder))) }
+        if lock.othersMayHaveWritten {
+            try catchUpWithStore()
+            lock.refreshed()
+        }
+    }
+
+    /// Lets go of the store's writer lock; everything written must be committed.
+    func letGoOfStore() { storeLock?.release() }
+
+    /// Hands out no id another writer stored since this ingest read the store: strings, tuples,
+    /// requests (looked up in the store from now on, as another writer may have stored the same
+    /// request) and sources.
+    func catchUpWithStore() throws {
+        interner.skipIDs(below: try writer.maxDictionaryID() + 1)
+        destinationIDs.skipIDs(below: try writer.maxTupleID("destination") + 1)
+        variantIDs.skipIDs(below: try writer.maxTupleID("variant") + 1)
+        let lastRequest = try writer.maxRequestID()
+        if lastRequest >= requests.nextID {
+            requests.skipIDs(below: lastRequest + 1)
+            requestsStored.value = true
+        }
+        requestLookup?.refresh()
+        nextSourceID = max(nextSourceID, try writer.maxSourceID() + 1)
+    }
+
     /// The dictionary id of a pod that names itself line by line, and whether the run sees it first.
     func registerReporter(_ name: UnsafeBufferPointer<UInt8>) -> (id: Int64, isNew: Bool) {
         let id = interner.intern(name)
@@ -432,14 +467,14 @@ public final class Ingester {
     func makeEncoder(for parser: AccessLogLineParser) -> AccessLogRowEncoder {
         let lookup = requestLookup
         let requests = self.requests
-        let storedBefore = requestsStoredBefore
+        let storedBefore = requestsStored
         let seen = seenRequests
         return AccessLogRowEncoder(interner: interner, requests: requests, cache: destinations,
                                    destinationIDs: destinationIDs, variantIDs: variantIDs,
                                    resolveRequest: lookup.map { l in
                                        { value, isBlob in
                                            // Ids stored by earlier runs are not in `seen`: always ask.
-                                           if storedBefore { return l.find(value, isBlob: isBlob) }
+                                           if storedBefore.value { return l.find(value, isBlob: isBlob) }
                                            if requests.generation > 0, seen.mightContain(value),
                                               let id = l.find(value, isBlob: isBlob) {
                                                return id
@@ -535,4 +570,10 @@ public final class Ingester {
 
     /// A text-format parser for telling Envoy's own log lines from access logs before a format is known.
     lazy var textParser: AccessLogLineParser = try! FormatCatalog.preset(named: "istio")!.makeParser()
+}
+
+/// Whether request ids may be in the store already, shared with the run's encoders.
+final class RequestsStored {
+    @exclusivity(unchecked) var value: Bool
+    init(_ value: Bool) { self.value = value }
 }

@@ -68,6 +68,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case outdatedSchema(path: String, pending: [String])
     /// Another ingest holds the write lock.
     case locked(path: String)
+    /// The store's writer lock file could not be opened or locked.
+    case lockFailed(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -77,6 +79,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
             "\(p) needs schema upgrades (\(pending.joined(separator: ", "))); run any `meshlog ingest --db \(p)` to apply them"
         case .locked(let p):
             "\(p) is being written by another meshlog ingest; wait for it to finish"
+        case .lockFailed(let p, let reason):
+            "cannot lock \(p) (\(reason)); a store's writers take turns through this file beside it: check that its folder is writable"
         }
     }
 }

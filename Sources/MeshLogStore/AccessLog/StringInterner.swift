@@ -59,6 +59,11 @@ public final class StringInterner {
         arena.deallocate(); slots.deallocate(); aux.deallocate()
     }
 
+    /// Hands out no id below `id` from now on (another writer stored ids up to it).
+    public func skipIDs(below id: Int64) {
+        if id > nextID { nextID = id }
+    }
+
     /// Registers an existing (id, value) pair, as loaded from the `dict` table.
     public func preload(id: Int64, value: String) {
         var v = value

@@ -80,6 +80,11 @@ public final class TupleInterner {
         return id
     }
 
+    /// Hands out no id below `id` from now on (another writer stored ids up to it).
+    public func skipIDs(below id: Int64) {
+        if id > nextID { nextID = id }
+    }
+
     /// Registers a tuple already stored under `id` (loaded from its table).
     public func preload(id: Int64, values: [Int64]) {
         precondition(values.count == arity)

@@ -36,6 +36,8 @@ extension MeshLog.Ingest {
                 if !quiet { say("following \(path)\(fromLine > 0 ? " from line \(Terminal.count(fromLine + 1))" : "")") }
             case .follow(.rotated(let path)):
                 if !quiet { say("\(path): rotated away, read to its end") }
+            case .follow(.waiting(let holder)):
+                if !quiet { say("meshlog: waiting: \(database.path) is being written by \(holder)") }
             case .follow(.truncated(let path)):
                 if !quiet { say("\(path): truncated, reading it again from the start") }
             case .follow(.progress(let files, let lines, let records, let seconds)):

@@ -99,8 +99,15 @@ extension MeshLog {
         /// Opens the store, ingests `inputs` with progress on stderr and closes the store again (its
         /// last checkpoint included); nil when `--follow` ran instead.
         private func ingest(_ inputs: [InputFile], format choice: IngestOptions.FormatChoice) throws -> IngestSummary? {
+            // One writer at a time: wait for another ingest of the same store, saying for whom.
+            let lock = StoreWriteLock(storePath: database.path, holder: Self.holderName)
+            try lock?.acquire { holder in
+                if !quiet { Terminal.err("meshlog: waiting: \(database.path) is being written by \(holder)\n") }
+            }
+            defer { lock?.release() }
             let db = try SQLiteStore.openForWriting(path: database.path)
             let ingester = try Ingester(db: db, options: IngestOptions(format: choice, reporter: reporter, batchSize: batchSize, bulkLoad: bulk == "auto" ? nil : bulk == "yes"))
+            ingester.storeLock = lock
             if !quiet, let note = GzipInflater.selection.note { Terminal.err("meshlog: note: \(note)\n") }
             if follow {
                 try runFollow(ingester)
@@ -142,6 +149,12 @@ extension MeshLog {
             }
             if progressShown { Terminal.err("\r\u{1B}[K") }
             return summary
+        }
+
+        /// This process as other writers of the store are told, e.g. `meshlog ingest bundle.tar.gz (pid 4242)`.
+        static var holderName: String {
+            let words = CommandLine.arguments.dropFirst().prefix(6).joined(separator: " ")
+            return "meshlog \(words)\(CommandLine.arguments.count > 7 ? " …" : "") (pid \(getpid()))"
         }
 
         /// The stderr line saying which format a file was read with; an inferred one is spelled out for `--format`.
