@@ -113,3 +113,29 @@ struct StoreWritersTests {
         #expect(try Self.paths(db) == (try Self.expected([(155, 0), (155, 50_000)], in: dir)))
     }
 }
+
+/// A fault of the machine mid-ingest is said plainly, and the same command run again stores every row once.
+@Suite("faults said plainly", .enabled(if: MeshLogBinary.url != nil && FileManager.default.isExecutableFile(atPath: "/bin/bash")))
+struct StoreFaultTests {
+    @Test func aFileSizeLimitMidIngestIsSaidPlainlyAndTheRerunStoresEveryRowOnce() throws {
+        let dir = try TemporaryDirectory()
+        let db = dir.path("store.db")
+        var files: [String] = []
+        for pod in 0..<6 {
+            files.append(try dir.write("logs/course-v1-7c9d8f6b5-pod\(pod).log", IstioLines.file(2000, from: pod * 2000)))
+        }
+        let meshlog = try #require(MeshLogBinary.url).path
+        // SIGXFSZ ignored, so a write past the limit fails (EFBIG) instead of killing the process.
+        let limited = try runTool("/bin/bash", ["-c", "trap '' XFSZ; ulimit -f 1500; exec \"$0\" ingest \"$1\" --db \"$2\" -q 2>&1",
+                                                meshlog, dir.path("logs"), db])
+        #expect(limited.status == 1)
+        let message = limited.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(message.hasPrefix("Error: file size limit reached writing \(db): "), "\(message)")
+        #expect(message.contains(" rows of this run committed"))
+        #expect(message.hasSuffix("raise the file size limit (ulimit -f) and run the same command to continue"))
+        #expect(!message.contains("INSERT") && !message.contains("?,?") && message.count < 400, "\(message)")
+        let rerun = try MeshLogBinary.run(["ingest", dir.path("logs"), "--db", db, "-q"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try StoreWritersTests.paths(db) == (try StoreWritersTests.expected([(12_000, 0)], in: dir)))
+    }
+}

@@ -27,7 +27,7 @@ internal final class Connection {
     func error(code: Int32, sql: String?) -> SQLiteError {
         let message = sqlite3_errmsg(handle).map { String(cString: $0) } ?? "unknown error"
         return SQLiteError(code: code & 0xFF, message: message, sql: sql,
-                           extendedCode: sqlite3_extended_errcode(handle))
+                           extendedCode: sqlite3_extended_errcode(handle), systemErrno: sqlite3_system_errno(handle))
     }
 }
 

@@ -79,7 +79,14 @@ extension MeshLog {
             // the run, the index and statistics work at its end, and the last checkpoint.
             let started = Date()
             let inputs = try InputDiscovery.expand(paths)
-            guard var summary = try ingest(inputs, format: choice) else { return }
+            let summaryOrNil: IngestSummary?
+            do {
+                summaryOrNil = try ingest(inputs, format: choice)
+            } catch let error as SQLiteError {
+                guard let fault = error.fault else { throw error }
+                throw CommandFailure(Self.faultMessage(fault, store: database.path, since: started))
+            }
+            guard var summary = summaryOrNil else { return }
             summary.seconds = Date().timeIntervalSince(started)
             if ProcessInfo.processInfo.environment["MESHLOG_TIMING"] != nil, let t = summary.timing {
                 Terminal.err(String(format: "timing: writer %.2fs wall %.2fs cpu; parser %.2fs cpu, waited %.2fs\n",
@@ -149,6 +156,29 @@ extension MeshLog {
             }
             if progressShown { Terminal.err("\r\u{1B}[K") }
             return summary
+        }
+
+        /// A fault of the machine under the store, said plainly with what the run had committed, e.g.
+        /// `disk full writing meshlog.db: 262,144 rows of access.log committed; free space and run the
+        /// same command to continue`.
+        static func faultMessage(_ fault: StoreFault, store: String, since started: Date) -> String {
+            // `started_at` has millisecond precision; a second's margin keeps the run's first source.
+            let since = RunProgress.timestamp(started.addingTimeInterval(-1))
+            var out = "\(fault.summary) writing \(store)"
+            if let progress = try? RunProgress.read(store: store, since: since) {
+                let finished = progress.sources.filter(\.finished)
+                let partial = progress.sources.filter { !$0.finished && $0.linesRead > 0 }
+                var parts: [String] = []
+                if !finished.isEmpty {
+                    parts.append(finished.count == 1 ? "\(finished[0].path) complete" : "\(finished.count) files complete")
+                }
+                for source in partial {
+                    parts.append("\(source.path) up to line \(Terminal.count(source.linesRead))")
+                }
+                out += ": \(Terminal.count(progress.records)) rows of this run committed"
+                if !parts.isEmpty { out += " (\(parts.joined(separator: ", ")))" }
+            }
+            return out + "; \(fault.advice)"
         }
 
         /// This process as other writers of the store are told, e.g. `meshlog ingest bundle.tar.gz (pid 4242)`.
