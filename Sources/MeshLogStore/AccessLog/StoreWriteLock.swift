@@ -30,8 +30,18 @@ public final class StoreWriteLock {
     /// A lock for the store at `storePath`, taken as `holder`; nil for an in-memory store.
     public init?(storePath: String, holder: String) {
         guard storePath != ":memory:", !storePath.isEmpty else { return nil }
-        path = storePath + "-lock"
+        path = Self.canonical(storePath) + "-lock"
         self.holder = holder
+    }
+
+    /// The store's path with its folder resolved (`./meshlog.db`, `/tmp/../tmp/meshlog.db` and a
+    /// symbolic link to the folder all name one lock), the store itself may not exist yet.
+    static func canonical(_ storePath: String) -> String {
+        let url = URL(fileURLWithPath: storePath)
+        let folder = url.deletingLastPathComponent().path
+        guard let resolved = realpath(folder, nil) else { return storePath }
+        defer { free(resolved) }
+        return String(cString: resolved) + "/" + url.lastPathComponent
     }
 
     deinit {
