@@ -5,8 +5,9 @@ import MeshLogStore
 /// `kubectl logs -l app=…` without `--prefix`, sidecar logs concatenated) by each line's own
 /// address, and names their workloads after the services they serve.
 ///
-/// A line's own address is an inbound line's `downstream_local` (the pod address the call came in
-/// on) or an outbound line's `upstream_local` (the connection it opened). An outbound line that
+/// A line's own address is a sidecar's inbound line's `downstream_local` (the pod address the call
+/// came in on; a waypoint's `inbound-vip|…` lines arrive on a service's address, so they say
+/// nothing) or an Istio outbound line's `upstream_local` (the connection it opened). An outbound line that
 /// opened no connection (UH, NR) belongs to the pod whose address is its `downstream_remote` (a
 /// sidecar: the app calling out) or, failing that, its `downstream_local` (a gateway listening on
 /// its own address), once that address is known to be a pod's; else it stays the input's.
@@ -64,6 +65,8 @@ struct AddressReporters {
     private var index = IntTable()
     /// The IPv4 address (+1; 0: none) of each interned address string seen, by dictionary id.
     private var addressOf = IntTable()
+    /// Whether each destination tuple seen is a sidecar's inbound cluster (1) or not (0).
+    private var sidecarInbound = IntTable()
     /// Lines of a mixed input whose own address was unknown: they stay the input's.
     private var untold = 0
     /// Lines of the first pod before a second one showed up.
@@ -90,6 +93,7 @@ struct AddressReporters {
             let address: UInt32
             if direction == 1 {
                 guard let local = downstreamLocal, local != firstLocal,
+                      isSidecarInbound(batch.cell(row: row, .destination).value, record),
                       let a = memoized((.integer, local), .downstreamLocal, record) else { return inputReporter }
                 if first == nil || a == first { firstLocal = local }
                 address = a
@@ -182,6 +186,7 @@ struct AddressReporters {
     private mutating func ownAddress(row: Int, _ batch: AccessLogBatch, direction: Int64?, record: AccessLogRecord) -> OwnAddress {
         switch direction {
         case 1:
+            guard isSidecarInbound(batch.cell(row: row, .destination).value, record) else { return .none }
             return memoized(batch.cell(row: row, .downstreamLocal), .downstreamLocal, record).map { .certain($0) } ?? .none
         default:
             // Outbound, or a line with no cluster (NR: no route, so no upstream either).
@@ -189,6 +194,19 @@ struct AddressReporters {
             return .ifKnown(Self.address(row: row, batch, .downstreamRemote),
                             memoized(batch.cell(row: row, .downstreamLocal), .downstreamLocal, record))
         }
+    }
+
+    /// Whether the line's cluster is a sidecar's inbound one (`inbound|8080||`), whose local
+    /// address is the pod's own: not a waypoint's `inbound-vip|…` (a service's address) or
+    /// `inbound-pod|…` (another pod's). Once per destination tuple.
+    @inline(__always)
+    private mutating func isSidecarInbound(_ destination: Int64, _ record: AccessLogRecord) -> Bool {
+        let key = UInt64(bitPattern: destination)
+        if let known = sidecarInbound.find(key) { return known == 1 }
+        let prefix: [UInt8] = Array("inbound|".utf8)
+        let yes = record.value(.upstreamCluster).map { $0.starts(with: prefix) } ?? false
+        sidecarInbound.insert(key, yes ? 1 : 0)
+        return yes
     }
 
     /// The IPv4 address of an interned address cell (`downstream_local`, `upstream_host`: a

@@ -213,3 +213,37 @@ extension AddressReporterStreamTests {
         #expect(reporters.stdout == "reporter\r\nproxy\r\n")
     }
 }
+
+extension AddressReporterStreamTests {
+    /// A waypoint (Istio ambient) serves many services from one pod: its `inbound-vip|…` lines
+    /// arrive on each service's address, which is not the pod's, so its log stays one pod.
+    @Test func aWaypointsLogIsOnePod() throws {
+        let dir = try TemporaryDirectory()
+        func line(_ i: Int, service: String, vip: String, pod: String) -> String {
+            #"[2026-11-25T10:00:\#(String(format: "%02d", i)).000Z] "GET /\#(service)/\#(i) HTTP/1.1" 200 - via_upstream - "-" 0 178 1 1 "-" "Go-http-client/1.1" "\#(String(format: "%08x-0000-4000-8000-%012x", i, i))" "\#(service):8080" "envoy://connect_originate/\#(pod):8080" inbound-vip|8080|http|\#(service).lms.svc.cluster.local envoy://internal_client_address/ \#(vip):8080 10.244.0.37:52134 - default"#
+        }
+        var lines: [String] = []
+        for i in 0..<30 {
+            let (service, vip, pod) = [("course", "10.96.14.22", "10.244.2.7"), ("user", "10.96.80.3", "10.244.1.27"),
+                                       ("grading", "10.96.5.41", "10.244.0.34")][i % 3]
+            lines.append(line(i, service: service, vip: vip, pod: pod))
+        }
+        let file = try dir.write("waypoint.log", lines.joined(separator: "\n") + "\n")
+        let run = try MeshLogBinary.run(["ingest", file, "--db", dir.path("w.db"), "--json", "-q"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("\"records_stored\":30"))
+        #expect(!run.stdout.contains("pods_by_address"))
+        let reporters = try MeshLogBinary.run(["sql", "SELECT DISTINCT reporter FROM access_log", "--csv", "--db", dir.path("w.db")])
+        #expect(reporters.stdout == "reporter\r\nwaypoint\r\n")
+    }
+
+    /// Kiali's test data: a real waypoint's log (16 lines, four services) stays one pod.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "../shared/corpus/kiali-istio/logs/waypoint.log"),
+                   "../shared/corpus is not here"))
+    func kialisWaypointLogIsOnePod() throws {
+        let dir = try TemporaryDirectory()
+        let run = try MeshLogBinary.run(["ingest", "../shared/corpus/kiali-istio/logs/waypoint.log", "--db", dir.path("k.db"), "--json", "-q"])
+        #expect(run.status == 0)
+        #expect(!run.stdout.contains("pods_by_address"))
+    }
+}
