@@ -274,11 +274,17 @@ public final class LineUnwrapper {
     }
 
     /// Whether a container of this name is a proxy whose lines are access logs (Istio's
-    /// `istio-proxy`, a gateway's `envoy`, Kuma's `kuma-sidecar`, …).
+    /// `istio-proxy`, a gateway's `envoy`, Kuma's `kuma-sidecar`, Emissary's `ambassador`, Consul's
+    /// `consul-dataplane`, …).
     public static func isProxyContainer<C: Collection>(_ name: C) -> Bool where C.Element == UInt8 {
         let text = String(decoding: name, as: UTF8.self)
-        return ["proxy", "envoy", "sidecar", "gateway"].contains { text.contains($0) }
+        return proxyContainerWords.contains { text.contains($0) }
     }
+
+    /// Words in the names of containers that run Envoy: Istio, Envoy Gateway, Contour, Gloo, Kuma,
+    /// App Mesh (`proxy`, `envoy`, `sidecar`, `gateway`); Emissary and Ambassador Edge Stack, whose
+    /// Envoy runs in the `ambassador` container; Consul on Kubernetes (`consul-dataplane`).
+    static let proxyContainerWords = ["proxy", "envoy", "sidecar", "gateway", "ambassador", "emissary", "dataplane"]
 
     /// Detects the wrapper of a file from sample lines: the first (most specific) wrapper that
     /// fits most of them; `.none` when none fits at least half.

@@ -119,4 +119,15 @@ struct LineUnwrapperFinishTests {
         #expect(flushed.first?.1 == 7)
         u.finish { _, _, _ in Issue.record("nothing left after a finish") }
     }
+
+    /// Containers whose lines are an Envoy's access log, by the names meshes and gateways give them;
+    /// an application's own container is not one (its lines in a log store's export are skipped).
+    @Test(arguments: [
+        ("istio-proxy", true), ("envoy", true), ("kuma-sidecar", true), ("gateway-proxy", true),
+        ("ambassador", true), ("emissary-ingress", true), ("consul-dataplane", true),
+        ("app", false), ("productpage", false), ("redis", false), ("httpbin", false),
+    ])
+    func proxyContainers(name: String, isProxy: Bool) {
+        #expect(LineUnwrapper.isProxyContainer(Array(name.utf8)) == isProxy)
+    }
 }
