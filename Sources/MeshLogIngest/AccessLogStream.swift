@@ -224,6 +224,9 @@ final class AccessLogStream {
             error = "no line matches a known access-log format (tried \(tried)); first line: \(first)"
             if let inference, inference.columns.contains(where: { $0.field != nil }) {
                 error! += "; an inferred format is unsure (\(inference.problem ?? "")); best candidate: --format '\(inference.format)'"
+            } else if ingester.fixedParser == nil, let closest = FormatDetector.closestJSON(sample.map(\.1)) {
+                // JSON no preset parses (a record cut in two, a prefix before it): name the preset its keys are.
+                error! += "; its JSON keys are \(closest.preset.name)'s (\(closest.known) of \(closest.keys) known) but no line parses whole; best candidate: --format '\(closest.preset.name)'"
             }
         }
         let report = FileReport(path: name, format: formatName, state: state, lines: lines, records: records,

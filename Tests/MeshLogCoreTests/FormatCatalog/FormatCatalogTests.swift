@@ -118,6 +118,19 @@ struct PodNameTests {
         #expect(PodName.fromPath("logs/course.log") == nil)
     }
 
+    /// JSON no preset parses whole (a record a terminal cut in two, a prefix before it) names the
+    /// preset whose keys it has; an application's JSON log names none.
+    @Test func closestJSONPresetOfRecordsThatDoNotParse() throws {
+        func closest(_ lines: [String]) -> String? { FormatDetector.closestJSON(lines.map { Array($0.utf8) })?.preset.name }
+        let gateway = try #require(FormatCatalog.preset(named: "envoy-gateway")).samples[0]
+        let cut = gateway.index(gateway.startIndex, offsetBy: gateway.count / 2)
+        #expect(closest(["my-gw-5d8f envoy " + gateway[..<cut], String(gateway[cut...])]) == "envoy-gateway")
+        let istio = try #require(FormatCatalog.preset(named: "istio-json")).samples[0]
+        #expect(closest([String(istio.dropLast(40))]) == "istio-json")
+        #expect(closest([#"{"level":"info","time":"2026-11-25T10:00:07.000Z","msg":"Envoy proxy is ready","caller":"x"}"#]) == nil)
+        #expect(closest(["[2026-11-25T10:00:07.000Z] \"GET / HTTP/1.1\" 200"]) == nil)
+    }
+
     @Test func inMeshAuthoritiesOnly() {
         #expect(ClusterName.destination(host: "course.lms.svc.cluster.local:8080")?.service == "course")
         #expect(ClusterName.destination(host: "user:8000")?.service == "user")
