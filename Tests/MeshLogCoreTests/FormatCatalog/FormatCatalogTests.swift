@@ -129,6 +129,13 @@ struct PodNameTests {
         #expect(closest([String(istio.dropLast(40))]) == "istio-json")
         #expect(closest([#"{"level":"info","time":"2026-11-25T10:00:07.000Z","msg":"Envoy proxy is ready","caller":"x"}"#]) == nil)
         #expect(closest(["[2026-11-25T10:00:07.000Z] \"GET / HTTP/1.1\" 200"]) == nil)
+        // A record pretty-printed over many lines (as `jq .` writes it): its keys, and that it spans lines.
+        let pretty = ["{", #"  "start_time": "2026-11-25T09:14:03.517Z","#, #"  "method": "GET","#, #"  "path": "/courses/1187","#,
+                      #"  "response_code": "200","#, #"  "duration": "14","#, #"  "upstream_cluster": "outbound|8080||course.lms.svc.cluster.local""#, "}"]
+        let spread = try #require(FormatDetector.closestJSON(pretty.map { Array($0.utf8) }))
+        #expect(spread.preset.name == "istio-json")
+        #expect(spread.spread)
+        #expect(FormatDetector.closestJSON([Array(gateway.utf8)])?.spread == false)
     }
 
     @Test func inMeshAuthoritiesOnly() {
