@@ -85,6 +85,7 @@ public enum FormatCatalog {
             "START_TIME": .startTime, "startTime": .startTime, "timestamp": .startTime, "time": .startTime,
             "REQ(:METHOD)": .method, ":method": .method, "http_method": .method, "httpMethod": .method,
             "REQ(X-ENVOY-ORIGINAL-PATH?:PATH)": .path, ":path": .path, "request_path": .path, "uri": .path,
+            "original_path": .path,
             "PROTOCOL": .protocol, "RESPONSE_CODE": .status, "status": .status, "status_code": .status,
             "responseCode": .status, "code": .status,
             "RESPONSE_FLAGS": .flags, "responseFlags": .flags, "flags": .flags,

@@ -118,6 +118,15 @@ struct PodNameTests {
         #expect(PodName.fromPath("logs/course.log") == nil)
     }
 
+    /// `original_path`, a key hand-written `json_format` configurations give
+    /// `%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%`, is the path.
+    @Test func envoyJSONReadsOriginalPath() throws {
+        let parser = try #require(FormatCatalog.preset(named: "envoy-json")).makeParser()
+        let r = try #require(parse(parser, #"{"response_code": 500, "timestamp": "2023-11-15T13:48:12.118Z", "original_path": "/ui/post"}"#))
+        #expect(r.text(.path) == "/ui/post")
+        #expect(r.integer(.status) == 500)
+    }
+
     /// JSON no preset parses whole (a record a terminal cut in two, a prefix before it) names the
     /// preset whose keys it has; an application's JSON log names none.
     @Test func closestJSONPresetOfRecordsThatDoNotParse() throws {
