@@ -224,6 +224,11 @@ final class AccessLogStream {
             error = "no line matches a known access-log format (tried \(tried)); first line: \(first)"
             if let inference, inference.columns.contains(where: { $0.field != nil }) {
                 error! += "; an inferred format is unsure (\(inference.problem ?? "")); best candidate: --format '\(inference.format)'"
+            } else if ingester.fixedParser == nil, let closest = FormatDetector.closestJSON(sample.map(\.1)) {
+                // JSON no preset parses (a record cut in two, a prefix before it): name the preset its keys are.
+                let why = closest.spread ? "each record spans several lines (pretty-printed?): one record a line is needed, as `jq -c .` writes"
+                    : "no line parses whole"
+                error! += "; its JSON keys are \(closest.preset.name)'s (\(closest.known) of \(closest.keys) known) but \(why); best candidate: --format '\(closest.preset.name)'"
             }
         }
         let report = FileReport(path: name, format: formatName, state: state, lines: lines, records: records,

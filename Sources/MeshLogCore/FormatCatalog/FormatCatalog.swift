@@ -19,6 +19,12 @@ public enum FormatCatalog {
     /// Istio 1.1 default TEXT format, the mixer status the only quoted field after the flags:
     /// `EnvoyTextLogFormat` in istio/istio `pilot/pkg/networking/core/v1alpha3/listener.go` at 1.1.0–1.1.17.
     public static let istio11Format = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% "%DYNAMIC_METADATA(istio.mixer:status)%" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME%\n"#
+    /// Istio 1.1 pre-release TEXT format (the 1.1 snapshots of late 2018 to February 2019): Envoy's
+    /// default with a space before the protocol, then the upstream cluster, the three addresses and
+    /// the SNI, no mixer status yet (istio/istio#11471, merged 2019-02-04, added it, giving `istio11Format`).
+    /// Not in a release's source; read off the lines istio.io's egress task still quotes
+    /// (`content/en/docs/tasks/traffic-management/egress/egress-control`, dated 2019-01-24).
+    public static let istio11PreFormat = #"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME%\n"#
     /// Istio 1.0.3 to 1.0.9 HTTP format: `EnvoyHTTPLogFormat` in istio/istio
     /// `pilot/pkg/networking/core/v1alpha3/listener.go`, which joins the path and the protocol with no
     /// space (`"GET /productpageHTTP/1.1"`). Istio 1.0.0–1.0.2 set no format: Envoy's default.
@@ -79,6 +85,7 @@ public enum FormatCatalog {
             "START_TIME": .startTime, "startTime": .startTime, "timestamp": .startTime, "time": .startTime,
             "REQ(:METHOD)": .method, ":method": .method, "http_method": .method, "httpMethod": .method,
             "REQ(X-ENVOY-ORIGINAL-PATH?:PATH)": .path, ":path": .path, "request_path": .path, "uri": .path,
+            "original_path": .path,
             "PROTOCOL": .protocol, "RESPONSE_CODE": .status, "status": .status, "status_code": .status,
             "responseCode": .status, "code": .status,
             "RESPONSE_FLAGS": .flags, "responseFlags": .flags, "flags": .flags,
@@ -157,6 +164,17 @@ public enum FormatCatalog {
                 #"[2019-03-06T09:31:27.354Z] "GET /status/418 HTTP/1.1" 418 - "-" 0 135 11 10 "-" "curl/7.60.0" "d209e46f-9ed5-9b61-bbdd-43e22662702a" "httpbin:8000" "172.30.146.73:80" outbound|8000||httpbin.default.svc.cluster.local - 172.21.13.94:8000 172.30.146.82:60290 -"#,
                 #"[2019-03-06T09:31:27.360Z] "GET /status/418 HTTP/1.1" 418 - "-" 0 135 5 2 "-" "curl/7.60.0" "d209e46f-9ed5-9b61-bbdd-43e22662702a" "httpbin:8000" "127.0.0.1:80" inbound|8000|http|httpbin.default.svc.cluster.local - 172.30.146.73:80 172.30.146.82:38618 outbound_.8000_._.httpbin.default.svc.cluster.local"#,
                 #"[2019-03-06T09:32:10.002Z] "POST /orders HTTP/1.1" 403 UAEX "PERMISSION_DENIED:denyorders.denier.default:not allowed" 211 0 2 - "-" "okhttp/3.12.1" "5b0e8d2c-7a41-9f36-b1c4-2d8e6f0a3b57" "orders:8080" "-" - - 10.104.3.9:8080 10.104.2.11:47702 -"#,
+            ]
+        ),
+        FormatPreset(
+            name: "istio-1.1-pre",
+            summary: "Istio 1.1 pre-release TEXT encoding (1.1 snapshots, late 2018 to early 2019: no mixer status; SNI last)",
+            source: "lines quoted by istio/istio.io content/en/docs/tasks/traffic-management/egress/egress-control (2019-01); istio/istio#11471 added the mixer status after it",
+            kind: .text(istio11PreFormat),
+            samples: [
+                #"[2019-01-17T10:04:51.208Z] "GET /details/0 HTTP/1.1" 200 - 0 178 6 5 "-" "Apache-CXF/3.1.14" "5c1e7a9d-3f2b-9e4c-8d6a-0b1c2d3e4f5a" "details:9080" "10.44.1.12:9080" outbound|9080||details.default.svc.cluster.local - 10.47.248.61:9080 10.44.2.7:51186 -"#,
+                #"[2019-01-17T10:04:51.230Z] "GET /ratings/0 HTTP/1.1" 503 UF,URX 0 91 27 - "-" "Apache-CXF/3.1.14" "9a8b7c6d-5e4f-9a3b-8c2d-1e0f9a8b7c6d" "ratings:9080" "10.44.0.9:9080" outbound|9080||ratings.default.svc.cluster.local - 10.47.241.3:9080 10.44.1.15:39010 -"#,
+                #"[2019-01-17T10:05:30.514Z] "- - -" 0 - 517 3120 842 - "-" "-" "-" "-" "10.44.0.21:27017" outbound|27017||mongodb.default.svc.cluster.local 10.44.1.15:40210 10.47.240.9:27017 10.44.1.15:40208 -"#,
             ]
         ),
         FormatPreset(

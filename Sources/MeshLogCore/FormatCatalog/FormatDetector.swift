@@ -56,4 +56,50 @@ public enum FormatDetector {
         }
         return best
     }
+
+    /// The JSON preset whose keys the lines' keys are most like, for a file no preset parses (a
+    /// record cut in two, a prefix before it, records pretty-printed over many lines): the preset
+    /// that knows the most distinct `"key":` names found after a line's first `{` (or at the start
+    /// of a line of a pretty-printed record), at least four of them; ties go to the catalog's order.
+    /// `spread` says the records span lines (a line holding only `{`).
+    ///
+    /// Only used to name a candidate in the error for such a file, so it reads the keys as Strings.
+    public static func closestJSON(_ lines: [[UInt8]], candidates: [FormatPreset] = FormatCatalog.presets)
+        -> (preset: FormatPreset, known: Int, keys: Int, spread: Bool)? {
+        var keys = Set<String>()
+        var spread = false
+        for line in lines.filter({ !$0.isEmpty }).prefix(sampleSize) {
+            guard let first = line.firstIndex(where: { $0 != 32 && $0 != 9 }) else { continue }
+            if line[first] == UInt8(ascii: "{"), line[(first + 1)...].allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { spread = true }
+            guard let open = line[first] == UInt8(ascii: "\"") ? first : line.firstIndex(of: UInt8(ascii: "{")) else { continue }
+            keys.formUnion(jsonKeys(line[open...]))
+        }
+        guard !keys.isEmpty else { return nil }
+        var best: (preset: FormatPreset, known: Int, keys: Int, spread: Bool)?
+        for preset in candidates {
+            guard case .json(let map, _) = preset.kind else { continue }
+            let known = keys.count { map[$0] != nil }
+            if known >= 4, known > (best?.known ?? 0) { best = (preset, known, keys.count, spread) }
+        }
+        return best
+    }
+
+    /// The `"key":` names in `bytes` (a string followed by blanks and a colon), escapes left as written.
+    static func jsonKeys(_ bytes: ArraySlice<UInt8>) -> [String] {
+        var keys: [String] = []
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            guard bytes[i] == UInt8(ascii: "\"") else { i += 1; continue }
+            var j = i + 1
+            while j < bytes.endIndex, bytes[j] != UInt8(ascii: "\"") { j += bytes[j] == UInt8(ascii: "\\") ? 2 : 1 }
+            guard j < bytes.endIndex else { break }
+            var k = j + 1
+            while k < bytes.endIndex, bytes[k] == 32 || bytes[k] == 9 { k += 1 }
+            if k < bytes.endIndex, bytes[k] == UInt8(ascii: ":") {
+                keys.append(String(decoding: bytes[(i + 1)..<j], as: UTF8.self))
+            }
+            i = j + 1
+        }
+        return keys
+    }
 }

@@ -21,9 +21,12 @@ public enum LineWrapper: String, CaseIterable, Sendable {
     /// A log store's export (Loki, Fluent Bit, Filebeat, Vector, Cloud Logging): one JSON record
     /// per line with the proxy's line and the pod that wrote it (see `LogStoreRecord`).
     case logRecord = "log-record"
+    /// JSON records pretty-printed over several lines (`kubectl logs … | jq .`, a record quoted from
+    /// a post): the lines from one holding only `{` to the `}` that closes it are one record.
+    case prettyJSON = "pretty-json"
 
     /// Wrappers in the order detection tries them (most specific first).
-    public static let detectionOrder: [LineWrapper] = [.cri, .logRecord, .dockerJSON, .kubectlPrefix, .compose, .kubectl, .accessPrefix]
+    public static let detectionOrder: [LineWrapper] = [.cri, .logRecord, .dockerJSON, .kubectlPrefix, .compose, .kubectl, .accessPrefix, .prettyJSON]
 }
 
 /// Removes a line's envelope, joining partial lines (CRI `P` fragments, Docker lines split at 16 KiB).
@@ -48,6 +51,8 @@ public final class LineUnwrapper {
     @exclusivity(unchecked) private var streamFirstLine = [0, 0, 0]
     @exclusivity(unchecked) private var joining = false
     @exclusivity(unchecked) private var decoded: [UInt8] = []
+    /// Braces still open in a pretty-printed record being joined.
+    @exclusivity(unchecked) private var depth = 0
 
     public init(_ wrapper: LineWrapper) {
         self.wrapper = wrapper
@@ -122,7 +127,58 @@ public final class LineUnwrapper {
             loggedAtMicros = nil
             guard let rest = Self.accessPrefixEnd(line) else { return try unfitted(line, lineNumber, body) }
             return try body(UnsafeBufferPointer(rebasing: line[rest...]))
+        case .prettyJSON:
+            loggedAtMicros = nil
+            let (start, end) = Self.trimmed(line)
+            if !joining {
+                // A record starts at a line holding only `{`; any other line passes as it is.
+                guard end - start == 1, line[start] == UInt8(ascii: "{") else { return try unfitted(line, lineNumber, body) }
+                firstLineNumber = lineNumber
+                joined.removeAll(keepingCapacity: true)
+                joined.append(UInt8(ascii: "{"))
+                depth = 1
+                joining = true
+                return nil
+            }
+            joined.append(32)
+            joined.append(contentsOf: line[start..<end])
+            depth += Self.braceBalance(line, start, end)
+            // A record never closed within 1 MiB is handed on as it stands (and rejected).
+            guard depth <= 0 || joined.count > 1 << 20 else { return nil }
+            joining = false
+            while let last = joined.last, last == UInt8(ascii: ",") || last == 32 { joined.removeLast() }
+            return try joined.withUnsafeBufferPointer { try body($0) }
         }
+    }
+
+    /// The line without leading and trailing blanks (spaces, tabs, CR), as offsets.
+    @inline(__always)
+    static func trimmed(_ line: UnsafeBufferPointer<UInt8>) -> (Int, Int) {
+        var start = 0, end = line.count
+        while start < end, line[start] == 32 || line[start] == 9 { start += 1 }
+        while end > start, line[end - 1] == 32 || line[end - 1] == 9 || line[end - 1] == 13 { end -= 1 }
+        return (start, end)
+    }
+
+    /// Opening minus closing braces in `line[start..<end]`, outside JSON strings.
+    static func braceBalance(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+        var balance = 0
+        var inString = false
+        var i = start
+        while i < end {
+            let c = line[i]
+            if inString {
+                if c == UInt8(ascii: "\\") { i += 1 } else if c == UInt8(ascii: "\"") { inString = false }
+            } else if c == UInt8(ascii: "\"") {
+                inString = true
+            } else if c == UInt8(ascii: "{") {
+                balance += 1
+            } else if c == UInt8(ascii: "}") {
+                balance -= 1
+            }
+            i += 1
+        }
+        return balance
     }
 
     /// Unwraps one line on its own as `wrapper` would, without joining fragments.
@@ -154,6 +210,9 @@ public final class LineUnwrapper {
             return body(UnsafeBufferPointer(rebasing: line[rest...]), nil)
         case .kubectlPrefix, .logRecord:
             // These name each line's pod; a line retried alone would be stored under the file's.
+            return false
+        case .prettyJSON:
+            // One line of a pretty-printed record is not a record.
             return false
         }
     }
@@ -237,6 +296,15 @@ public final class LineUnwrapper {
         case .logRecord:
             var scratch: [UInt8] = []
             return LogStoreRecord.parse(line, into: &scratch) != nil
+        case .prettyJSON:
+            // `{`, `}`, `},`, `[`, `]` alone, or a `"key": value` line of an object.
+            let (start, end) = trimmed(line)
+            guard start < end else { return false }
+            let first = line[start]
+            if end - start <= 2, [UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "["), UInt8(ascii: "]")].contains(first) {
+                return end - start == 1 || line[start + 1] == UInt8(ascii: ",")
+            }
+            return first == UInt8(ascii: "\"")
         }
     }
 
@@ -274,11 +342,17 @@ public final class LineUnwrapper {
     }
 
     /// Whether a container of this name is a proxy whose lines are access logs (Istio's
-    /// `istio-proxy`, a gateway's `envoy`, Kuma's `kuma-sidecar`, …).
+    /// `istio-proxy`, a gateway's `envoy`, Kuma's `kuma-sidecar`, Emissary's `ambassador`, Consul's
+    /// `consul-dataplane`, …).
     public static func isProxyContainer<C: Collection>(_ name: C) -> Bool where C.Element == UInt8 {
         let text = String(decoding: name, as: UTF8.self)
-        return ["proxy", "envoy", "sidecar", "gateway"].contains { text.contains($0) }
+        return proxyContainerWords.contains { text.contains($0) }
     }
+
+    /// Words in the names of containers that run Envoy: Istio, Envoy Gateway, Contour, Gloo, Kuma,
+    /// App Mesh (`proxy`, `envoy`, `sidecar`, `gateway`); Emissary and Ambassador Edge Stack, whose
+    /// Envoy runs in the `ambassador` container; Consul on Kubernetes (`consul-dataplane`).
+    static let proxyContainerWords = ["proxy", "envoy", "sidecar", "gateway", "ambassador", "emissary", "dataplane"]
 
     /// Detects the wrapper of a file from sample lines: the first (most specific) wrapper that
     /// fits most of them; `.none` when none fits at least half.

@@ -118,6 +118,35 @@ struct PodNameTests {
         #expect(PodName.fromPath("logs/course.log") == nil)
     }
 
+    /// `original_path`, a key hand-written `json_format` configurations give
+    /// `%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%`, is the path.
+    @Test func envoyJSONReadsOriginalPath() throws {
+        let parser = try #require(FormatCatalog.preset(named: "envoy-json")).makeParser()
+        let r = try #require(parse(parser, #"{"response_code": 500, "timestamp": "2023-11-15T13:48:12.118Z", "original_path": "/ui/post"}"#))
+        #expect(r.text(.path) == "/ui/post")
+        #expect(r.integer(.status) == 500)
+    }
+
+    /// JSON no preset parses whole (a record a terminal cut in two, a prefix before it) names the
+    /// preset whose keys it has; an application's JSON log names none.
+    @Test func closestJSONPresetOfRecordsThatDoNotParse() throws {
+        func closest(_ lines: [String]) -> String? { FormatDetector.closestJSON(lines.map { Array($0.utf8) })?.preset.name }
+        let gateway = try #require(FormatCatalog.preset(named: "envoy-gateway")).samples[0]
+        let cut = gateway.index(gateway.startIndex, offsetBy: gateway.count / 2)
+        #expect(closest(["my-gw-5d8f envoy " + gateway[..<cut], String(gateway[cut...])]) == "envoy-gateway")
+        let istio = try #require(FormatCatalog.preset(named: "istio-json")).samples[0]
+        #expect(closest([String(istio.dropLast(40))]) == "istio-json")
+        #expect(closest([#"{"level":"info","time":"2026-11-25T10:00:07.000Z","msg":"Envoy proxy is ready","caller":"x"}"#]) == nil)
+        #expect(closest(["[2026-11-25T10:00:07.000Z] \"GET / HTTP/1.1\" 200"]) == nil)
+        // A record pretty-printed over many lines (as `jq .` writes it): its keys, and that it spans lines.
+        let pretty = ["{", #"  "start_time": "2026-11-25T09:14:03.517Z","#, #"  "method": "GET","#, #"  "path": "/courses/1187","#,
+                      #"  "response_code": "200","#, #"  "duration": "14","#, #"  "upstream_cluster": "outbound|8080||course.lms.svc.cluster.local""#, "}"]
+        let spread = try #require(FormatDetector.closestJSON(pretty.map { Array($0.utf8) }))
+        #expect(spread.preset.name == "istio-json")
+        #expect(spread.spread)
+        #expect(FormatDetector.closestJSON([Array(gateway.utf8)])?.spread == false)
+    }
+
     @Test func inMeshAuthoritiesOnly() {
         #expect(ClusterName.destination(host: "course.lms.svc.cluster.local:8080")?.service == "course")
         #expect(ClusterName.destination(host: "user:8000")?.service == "user")

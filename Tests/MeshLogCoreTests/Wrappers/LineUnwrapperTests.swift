@@ -119,4 +119,56 @@ struct LineUnwrapperFinishTests {
         #expect(flushed.first?.1 == 7)
         u.finish { _, _, _ in Issue.record("nothing left after a finish") }
     }
+
+    /// Containers whose lines are an Envoy's access log, by the names meshes and gateways give them;
+    /// an application's own container is not one (its lines in a log store's export are skipped).
+    @Test(arguments: [
+        ("istio-proxy", true), ("envoy", true), ("kuma-sidecar", true), ("gateway-proxy", true),
+        ("ambassador", true), ("emissary-ingress", true), ("consul-dataplane", true),
+        ("app", false), ("productpage", false), ("redis", false), ("httpbin", false),
+    ])
+    func proxyContainers(name: String, isProxy: Bool) {
+        #expect(LineUnwrapper.isProxyContainer(Array(name.utf8)) == isProxy)
+    }
+
+    /// JSON records pretty-printed over several lines are joined from the line holding only `{` to
+    /// the `}` that closes it (nested objects and braces inside strings counted right); a record
+    /// already on one line passes as it is.
+    @Test func prettyPrintedJSONRecordsAreJoined() {
+        let lines = [
+            "{",
+            #"  "start_time": "2025-12-14T15:04:12.558Z","#,
+            #"  "path": "/a{b}","#,
+            #"  "labels": {"#,
+            #"    "app": "shell""#,
+            "  },",
+            #"  "duration": "10""#,
+            "}",
+            #"{"start_time":"2025-12-14T15:04:13.000Z","duration":"2"}"#,
+            "{",
+            #"  "duration": "4""#,
+            "}",
+        ]
+        let out = LineUnwrapperTests().unwrap(.prettyJSON, lines)
+        #expect(out.map(\.0) == [
+            #"{ "start_time": "2025-12-14T15:04:12.558Z", "path": "/a{b}", "labels": { "app": "shell" }, "duration": "10" }"#,
+            #"{"start_time":"2025-12-14T15:04:13.000Z","duration":"2"}"#,
+            #"{ "duration": "4" }"#,
+        ])
+        #expect(out.map(\.2) == [1, 9, 10])
+        #expect(LineUnwrapper.detect(lines.map { Array($0.utf8) }) == .prettyJSON)
+        // Single-line JSON and text logs are not pretty-printed.
+        #expect(LineUnwrapper.detect([Array(#"{"start_time":"x","duration":"2"}"#.utf8)]) == .none)
+        #expect(LineUnwrapper.detect([Array(LineUnwrapperTests().envoyLine.utf8)]) == .none)
+        // A record still open at the end of the input is handed out by `finish`.
+        let u = LineUnwrapper(.prettyJSON)
+        for (i, line) in ["{", #"  "duration": "4","#].enumerated() {
+            var bytes = Array(line.utf8)
+            bytes.withUnsafeMutableBufferPointer { b in _ = u.unwrap(UnsafeBufferPointer(b), lineNumber: i + 1) { _ in Issue.record("not closed yet") } }
+        }
+        #expect(u.openFragmentLine == 1)
+        var flushed: [String] = []
+        u.finish { payload, first, _ in flushed.append(String(decoding: payload, as: UTF8.self)); #expect(first == 1) }
+        #expect(flushed == [#"{ "duration": "4","#])
+    }
 }
