@@ -9,10 +9,16 @@ struct MixedPodStreamTests {
     /// A way tools write many pods' lines into one stream.
     enum Shape: String, CaseIterable, Sendable {
         case kubectlPrefix = "kubectl-prefix"
+        case stern
         case loki, fluentBit = "fluent-bit", filebeat, cloudLogging = "cloud-logging", cloudWatch = "cloudwatch"
 
         /// The wrapper name detection must report.
-        var wrapper: String { self == .kubectlPrefix ? "kubectl-prefix" : "log-record" }
+        var wrapper: String {
+            switch self {
+            case .kubectlPrefix, .stern: rawValue
+            default: "log-record"
+            }
+        }
 
         /// `line` of `pod`'s `container` as this shape writes it (the time is the store's own).
         func render(_ line: Substring, pod: String, container: String, index: Int) -> String {
@@ -21,6 +27,8 @@ struct MixedPodStreamTests {
             switch self {
             case .kubectlPrefix:
                 return "[pod/\(pod)/\(container)] \(line)"
+            case .stern:
+                return "\(pod) \(container) \(line)"
             case .loki:
                 return #"{"labels":{"app":"lms","container":"\#(container)","namespace":"lms","pod":"\#(pod)"},"line":\#(text),"timestamp":"\#(time)"}"#
             case .fluentBit:
@@ -89,7 +97,7 @@ struct MixedPodStreamTests {
             #expect(perPod.status == 0 && !perPod.stdout.isEmpty)
             #expect(oneStream.stdout == perPod.stdout, "\(shape.rawValue): meshlog \(query.joined(separator: " ")) differs")
         }
-        if shape != .kubectlPrefix {
+        if shape != .kubectlPrefix, shape != .stern {
             // The store's own time is kept as logged_at.
             let logged = try MeshLogBinary.run(["sql", "SELECT count(*) FROM access_log WHERE logged_at LIKE '2026-11-25T01:%'",
                                                 "--csv", "--db", dir.path("mixed.db")])

@@ -18,6 +18,9 @@ public enum LineWrapper: String, CaseIterable, Sendable {
     /// `kubectl logs --prefix` (many pods in one stream): `[pod/NAME/CONTAINER] <line>`, optionally
     /// with `--timestamps`; each line names the pod that wrote it.
     case kubectlPrefix = "kubectl-prefix"
+    /// `stern` (many pods tailed in one stream, without colours when piped): `POD CONTAINER <line>`,
+    /// optionally with `--timestamps`; each line names the pod that wrote it.
+    case stern
     /// A log store's export (Loki, Fluent Bit, Filebeat, Vector, Cloud Logging): one JSON record
     /// per line with the proxy's line and the pod that wrote it (see `LogStoreRecord`).
     case logRecord = "log-record"
@@ -26,7 +29,7 @@ public enum LineWrapper: String, CaseIterable, Sendable {
     case prettyJSON = "pretty-json"
 
     /// Wrappers in the order detection tries them (most specific first).
-    public static let detectionOrder: [LineWrapper] = [.cri, .logRecord, .dockerJSON, .kubectlPrefix, .compose, .kubectl, .accessPrefix, .prettyJSON]
+    public static let detectionOrder: [LineWrapper] = [.cri, .logRecord, .dockerJSON, .kubectlPrefix, .compose, .kubectl, .accessPrefix, .stern, .prettyJSON]
 }
 
 /// Removes a line's envelope, joining partial lines (CRI `P` fragments, Docker lines split at 16 KiB).
@@ -108,9 +111,11 @@ public final class LineUnwrapper {
             containerRange = parts.container
             loggedAtMicros = parts.time
             return try decoded.withUnsafeBufferPointer { try body($0) }
-        case .kubectlPrefix:
+        case .kubectlPrefix, .stern:
             firstLineNumber = lineNumber
-            guard let parts = Self.kubectlPrefixParts(line) else { return try unfitted(line, lineNumber, body) }
+            guard let parts = wrapper == .stern ? Self.sternParts(line) : Self.kubectlPrefixParts(line) else {
+                return try unfitted(line, lineNumber, body)
+            }
             podRange = parts.pod
             containerRange = parts.container
             var rest = parts.rest
@@ -208,7 +213,7 @@ public final class LineUnwrapper {
         case .accessPrefix:
             guard let rest = accessPrefixEnd(line) else { return false }
             return body(UnsafeBufferPointer(rebasing: line[rest...]), nil)
-        case .kubectlPrefix, .logRecord:
+        case .kubectlPrefix, .logRecord, .stern:
             // These name each line's pod; a line retried alone would be stored under the file's.
             return false
         case .prettyJSON:
@@ -293,6 +298,7 @@ public final class LineUnwrapper {
         case .compose: return composeBar(line) != nil
         case .accessPrefix: return line.starts(with: Array("ACCESS ".utf8))
         case .kubectlPrefix: return kubectlPrefixParts(line) != nil
+        case .stern: return sternParts(line) != nil
         case .logRecord:
             var scratch: [UInt8] = []
             return LogStoreRecord.parse(line, into: &scratch) != nil
@@ -339,6 +345,25 @@ public final class LineUnwrapper {
         }
         guard slashes.last > podStart, i > slashes.last + 1 else { return nil }
         return (podStart..<slashes.last, (slashes.last + 1)..<i, i + 2)
+    }
+
+    /// `POD CONTAINER ` as stern writes it: two DNS names (the pod's with a `-`, as every
+    /// controller-made pod's has), each followed by one space; their offsets and where the line starts.
+    static func sternParts(_ line: UnsafeBufferPointer<UInt8>) -> (pod: Range<Int>, container: Range<Int>, rest: Int)? {
+        @inline(__always) func name(from start: Int) -> (end: Int, dashes: Int)? {
+            var i = start, dashes = 0
+            while i < line.count, line[i] != 32 {
+                let c = line[i]
+                guard c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z") || c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")
+                        || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") else { return nil }
+                if c == UInt8(ascii: "-") { dashes += 1 }
+                i += 1
+            }
+            guard i > start, i - start <= 253, i + 1 < line.count, line[i + 1] != 32 else { return nil }
+            return (i, dashes)
+        }
+        guard let pod = name(from: 0), pod.dashes > 0, let container = name(from: pod.end + 1) else { return nil }
+        return (0..<pod.end, (pod.end + 1)..<container.end, container.end + 1)
     }
 
     /// Whether a container of this name is a proxy whose lines are access logs (Istio's

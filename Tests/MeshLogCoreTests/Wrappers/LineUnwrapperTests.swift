@@ -20,6 +20,27 @@ struct LineUnwrapperTests {
 
     let envoyLine = #"[2026-11-25T09:14:03.517Z] "GET / HTTP/1.1" 200 - 0 10 1 1 "-" "curl" "id" "h" "10.0.0.1:80""#
 
+    @Test func sternNamesThePodAndContainerOfEachLine() {
+        func fits(_ line: String) -> Bool { Array(line.utf8).withUnsafeBufferPointer { LineUnwrapper.fits(.stern, $0) } }
+        #expect(fits("course-v1-7c9d8f6b5-x2kqp istio-proxy \(envoyLine)"))
+        #expect(fits("istio-ingressgateway-qm5fg5bnf-7rpmk istio-proxy 2026-11-25T09:14:03.517933Z \(envoyLine)"))
+        for line in [envoyLine, "envoy-1  | \(envoyLine)", "ACCESS \(envoyLine)", "INFO 2024-03-25T08:56:41Z [x] \(envoyLine)",
+                     "2026-11-25T09:14:04.1Z stdout F \(envoyLine)", "10.1.2.3 - - [25/Nov/2026:09:14:03 +0000] \"GET / HTTP/1.1\" 200",
+                     "web-1 GET /x 200", "course-v1 istio-proxy", "course-v1  istio-proxy \(envoyLine)"] {
+            #expect(!fits(line), "\(line)")
+        }
+        let u = LineUnwrapper(.stern)
+        let line = Array("course-v1-7c9d8f6b5-x2kqp istio-proxy 2026-11-25T09:14:03.517933Z \(envoyLine)".utf8)
+        line.withUnsafeBufferPointer { b in
+            _ = u.unwrap(b, lineNumber: 1) { payload in
+                #expect(String(decoding: payload, as: UTF8.self) == envoyLine)
+                #expect(u.podRange.map { String(decoding: b[$0], as: UTF8.self) } == "course-v1-7c9d8f6b5-x2kqp")
+                #expect(u.containerRange.map { String(decoding: b[$0], as: UTF8.self) } == "istio-proxy")
+                #expect(u.loggedAtMicros == 1_795_598_043_517_933)
+            }
+        }
+    }
+
     @Test func criJoinsPartialFragmentsOfTheSameStream() {
         let half = envoyLine.count / 2
         let a = String(envoyLine.prefix(half)), b = String(envoyLine.dropFirst(half))
