@@ -29,7 +29,7 @@ let package = Package(
         // Synthetic traffic for `meshlog generate`, the samples, the tests and the benchmarks; not the ingest path.
         .target(name: "MeshLogGenerate", dependencies: ["MeshLogCore"]),
         .target(name: "MeshLogStore", dependencies: ["MeshLogCore", "CSQLite"]),
-        .target(name: "MeshLogIngest", dependencies: ["MeshLogCore", "MeshLogStore"], swiftSettings: ingestSettings),
+        .target(name: "MeshLogIngest", dependencies: ["MeshLogCore", "MeshLogStore", "MeshLogTerminal"], swiftSettings: ingestSettings),
         // Terminal output shared by the two executables, and the escaping of control characters that the
         // answers' renderers apply to every value they show (MeshLogAnalysis never writes to a terminal itself).
         .target(name: "MeshLogTerminal"),
