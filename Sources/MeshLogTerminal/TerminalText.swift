@@ -31,11 +31,6 @@ public enum TerminalText {
         return out
     }
 
-    /// An optional value escaped; nil stays nil.
-    public static func escaped(_ s: String?) -> String? {
-        s.map { escaped($0) }
-    }
-
     /// Raw bytes as terminal text: valid UTF-8 as in ``escaped(_:keepingNewlines:)``, every byte of an invalid
     /// sequence as `\xNN`.
     public static func escaped(bytes: some Collection<UInt8>, keepingNewlines: Bool = false) -> String {
