@@ -29,10 +29,11 @@ let package = Package(
         // Synthetic traffic for `meshlog generate`, the samples, the tests and the benchmarks; not the ingest path.
         .target(name: "MeshLogGenerate", dependencies: ["MeshLogCore"]),
         .target(name: "MeshLogStore", dependencies: ["MeshLogCore", "CSQLite"]),
-        .target(name: "MeshLogIngest", dependencies: ["MeshLogCore", "MeshLogStore"], swiftSettings: ingestSettings),
-        .target(name: "MeshLogAnalysis", dependencies: ["MeshLogCore", "MeshLogStore"]),
-        // Terminal output shared by the two executables.
+        .target(name: "MeshLogIngest", dependencies: ["MeshLogCore", "MeshLogStore", "MeshLogTerminal"], swiftSettings: ingestSettings),
+        // Terminal output shared by the two executables, and the escaping of control characters that the
+        // answers' renderers apply to every value they show (MeshLogAnalysis never writes to a terminal itself).
         .target(name: "MeshLogTerminal"),
+        .target(name: "MeshLogAnalysis", dependencies: ["MeshLogCore", "MeshLogStore", "MeshLogTerminal"]),
         .executableTarget(
             name: "meshlog",
             dependencies: [
@@ -56,7 +57,7 @@ let package = Package(
         .testTarget(name: "MeshLogGenerateTests", dependencies: ["MeshLogGenerate", "MeshLogCore", "MeshLogTestSupport"]),
         .testTarget(name: "MeshLogStoreTests", dependencies: ["MeshLogStore", "MeshLogTestSupport"]),
         .testTarget(name: "MeshLogIngestTests", dependencies: ["MeshLogIngest", "MeshLogStore", "MeshLogCore", "MeshLogGenerate", "MeshLogTestSupport"]),
-        .testTarget(name: "MeshLogAnalysisTests", dependencies: ["MeshLogAnalysis", "MeshLogStore", "MeshLogIngest", "MeshLogCore", "MeshLogGenerate", "MeshLogTestSupport"]),
+        .testTarget(name: "MeshLogAnalysisTests", dependencies: ["MeshLogAnalysis", "MeshLogStore", "MeshLogIngest", "MeshLogCore", "MeshLogGenerate", "MeshLogTerminal", "MeshLogTestSupport"]),
         .testTarget(name: "MeshLogTraceTests", dependencies: ["MeshLogAnalysis", "MeshLogStore", "MeshLogIngest", "MeshLogCore", "MeshLogGenerate", "MeshLogTestSupport"]),
     ]
 )

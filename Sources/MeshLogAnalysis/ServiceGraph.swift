@@ -1,5 +1,6 @@
 import Foundation
 import MeshLogStore
+import MeshLogTerminal
 
 /// `meshlog graph`: the service graph, with edges labelled by request rate, error % and p99, and
 /// failing edges (error % above the threshold) marked.
@@ -165,11 +166,14 @@ public struct ServiceGraph: Sendable {
             })
     }
 
+    /// A DOT quoted string: control characters escaped for terminals first (`\x1b`), then `\` and `"` escaped
+    /// for DOT, so that Graphviz draws the `\x1b` as written.
     static func dotString(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        "\"" + TerminalText.escaped(s).replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
+    /// Mermaid label text: control characters escaped (`\x1b`), quotes as `#quot;`.
     static func mermaidText(_ s: String) -> String {
-        s.replacingOccurrences(of: "\"", with: "#quot;")
+        TerminalText.escaped(s).replacingOccurrences(of: "\"", with: "#quot;")
     }
 }

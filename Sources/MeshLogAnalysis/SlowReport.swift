@@ -1,4 +1,5 @@
 import MeshLogStore
+import MeshLogTerminal
 
 /// One hop of a request, as `meshlog slow` breaks a request down.
 public struct RequestHop: Sendable {
@@ -187,7 +188,8 @@ public struct SlowReport: Sendable {
         return out
     }
 
-    /// For terminals: each request's headline, then its hops as an indented tree.
+    /// For terminals: each request's headline, then its hops as an indented tree; control characters in the
+    /// values are shown escaped (``TerminalText``).
     public func text() -> String {
         guard !requests.isEmpty else { return "no requests match\n" }
         var out = ""
@@ -196,8 +198,8 @@ public struct SlowReport: Sendable {
             let origin = e.startMicros ?? 0
             let what = [e.method, e.route ?? e.path].compactMap { $0 }.joined(separator: " ")
             let status = [e.status.map(String.init), e.flags].compactMap { $0 }.joined(separator: " ")
-            out += "\(rank + 1). \(AnswerFormat.ms(e.durationMs.map(Double.init))) ms  \(what)  \(status)  "
-                + "\(e.startMicros.map { AnswerFormat.timestamp($0) } ?? "")  request \(request.requestID)\n"
+            out += "\(rank + 1). \(AnswerFormat.ms(e.durationMs.map(Double.init))) ms  \(TerminalText.escaped(what))  \(TerminalText.escaped(status))  "
+                + "\(e.startMicros.map { AnswerFormat.timestamp($0) } ?? "")  request \(TerminalText.escaped(request.requestID))\n"
             var rows: [[SQLValue]] = []
             for hop in RequestBreakdown.hops(request.lines) {
                 let indent = String(repeating: "  ", count: hop.depth)

@@ -1,6 +1,7 @@
 import Foundation
 import MeshLogCore
 import MeshLogStore
+import MeshLogTerminal
 
 /// One access-log input being ingested: owns its batch, parser, counters and summaries, and is fed its lines as they are read.
 ///
@@ -219,7 +220,8 @@ final class AccessLogStream {
         if streamError != nil, records == 0 { state = .failed }
         var error = streamError
         if state == .noAccessLogs {
-            let first = sample.first.map { String(decoding: $0.1.prefix(120), as: UTF8.self) } ?? ""
+            // The line's bytes as a terminal may show them: controls and invalid UTF-8 as `\xNN` (issue #14).
+            let first = sample.first.map { TerminalText.escaped(bytes: $0.1.prefix(120)) } ?? ""
             let tried = (ingester.fixedParser.map { [$0.name] } ?? FormatCatalog.presets.map(\.name)).joined(separator: ", ")
             error = "no line matches a known access-log format (tried \(tried)); first line: \(first)"
             if let inference, inference.columns.contains(where: { $0.field != nil }) {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import MeshLogTerminal
 
 /// The `meshlog` root command.
 @main
@@ -9,4 +11,20 @@ struct MeshLog: ParsableCommand {
         version: "0.1.0",
         subcommands: [Ingest.self, SQL.self, Formats.self, Generate.self, Status.self, Hops.self, Timeline.self, Slow.self, Graph.self, Query.self, Trace.self, Traces.self, Report.self, Compare.self, Diff.self, CriticalPath.self]
     )
+
+    /// ArgumentParser's `main()`, except that an error message goes to stderr with its control characters
+    /// escaped: errors quote file names, lines and values from the logs (issue #14). Help and `--version`
+    /// print as ArgumentParser prints them.
+    static func main() {
+        do {
+            var command = try parseAsRoot(nil)
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            let text = fullMessage(for: error)
+            if !text.isEmpty { Terminal.err(TerminalText.escaped(text, keepingNewlines: true) + "\n") }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MeshLogStore
+import MeshLogTerminal
 
 /// Renders a ``DailyReport`` as Markdown, JSON, or one self-contained HTML page (inline CSS and
 /// SVG, no scripts, nothing loaded from elsewhere; readable offline and printable).
@@ -29,7 +30,7 @@ public enum ReportRenderer {
 
     // MARK: Markdown
 
-    /// The report as Markdown (the default output).
+    /// The report as Markdown (the default output), control characters in its values shown escaped (`\x1b`).
     public static func markdown(_ r: DailyReport) -> String {
         var out = "# meshlog report\n\n"
         out += "Window \(day(r.window)), baseline \(day(r.baseline)).\n\n"
@@ -99,7 +100,9 @@ public enum ReportRenderer {
         for x in r.rejected { out += "- \(x.rejected) of \(x.lines) lines rejected in `\(x.path)` (see the `rejected` table)\n" }
         if r.gaps.isEmpty { out += "- Every reporter logged throughout the window (no gap of 10 minutes or more).\n" }
         for g in r.gaps { out += "- \(g.reporter): no lines for \(g.longestGapMinutes) min from \(g.gapStart)\n" }
-        return out
+        // Values from the logs (services, routes, request ids, paths) with their control characters escaped; the
+        // line breaks are this renderer's own.
+        return TerminalText.escaped(out, keepingNewlines: true)
     }
 
     // MARK: JSON
@@ -137,7 +140,7 @@ public enum ReportRenderer {
             "reporter_gaps": r.gaps.map { ["reporter": $0.reporter, "longest_gap_minutes": $0.longestGapMinutes, "from": $0.gapStart] },
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self) + "\n"
+        return TerminalText.jsonSafe(String(decoding: data, as: UTF8.self)) + "\n"
     }
 
     // MARK: HTML

@@ -1,5 +1,6 @@
 import Foundation
 import MeshLogStore
+import MeshLogTerminal
 
 /// A rectangular result (column names and rows of SQL values) with renderers for terminals and scripts.
 public struct ResultTable: Sendable {
@@ -30,9 +31,17 @@ public struct ResultTable: Sendable {
         }
     }
 
-    /// An aligned plain-text table with a header rule.
+    /// A cell as terminal text: ``display(_:)`` with control characters escaped (``TerminalText``).
+    static func terminalCell(_ v: SQLValue) -> String {
+        if case .text(let s) = v { return TerminalText.escaped(s) }
+        return display(v)
+    }
+
+    /// An aligned plain-text table with a header rule. Control characters in names and values are shown
+    /// escaped (`\x1b`), and the widths are those of the escaped text.
     public func renderText() -> String {
-        let cells = rows.map { $0.map(Self.display) }
+        let cells = rows.map { $0.map(Self.terminalCell) }
+        let columns = columns.map { TerminalText.escaped($0) }
         var widths = columns.map(\.count)
         for row in cells { for (i, c) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
         let align: [Alignment] = alignments ?? columns.indices.map { i in
@@ -69,7 +78,9 @@ public struct ResultTable: Sendable {
         return out
     }
 
-    /// RFC 4180 CSV with a header row.
+    /// RFC 4180 CSV with a header row. A machine format, like JSON: the values are the stored strings, control
+    /// characters included (not escaped); a field that holds any control character, a comma or a quote is quoted,
+    /// so that every reader splits the rows and fields as written.
     public func renderCSV() -> String {
         var out = columns.map(Self.csvField).joined(separator: ",") + "\r\n"
         for row in rows {
@@ -84,18 +95,18 @@ public struct ResultTable: Sendable {
         return out
     }
 
-    /// A GitHub-flavoured Markdown table.
+    /// A GitHub-flavoured Markdown table; control characters are shown escaped, as in ``renderText()``.
     public func renderMarkdown() -> String {
-        var out = "| " + columns.joined(separator: " | ") + " |\n"
+        var out = "| " + columns.map { TerminalText.escaped($0) }.joined(separator: " | ") + " |\n"
         out += "|" + columns.map { _ in " --- |" }.joined() + "\n"
         for row in rows {
-            out += "| " + row.map { Self.display($0).replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
+            out += "| " + row.map { Self.terminalCell($0).replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
         }
         return out
     }
 
     static func csvField(_ s: String) -> String {
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+        if s.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 < 0x20 || $0 == 0x7F }) {
             return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
         return s
@@ -112,7 +123,8 @@ public struct ResultTable: Sendable {
         }
     }
 
-    /// A JSON string literal.
+    /// A JSON string literal. U+0000–U+001F are escaped as JSON requires; DEL, the C1 controls and the bidi
+    /// overrides too (`\u009b`), so that the JSON is safe to print on a terminal and still parses to the exact string.
     public static func jsonString(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
@@ -123,7 +135,11 @@ public struct ResultTable: Sendable {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+                if TerminalText.needsEscape(u, keepingNewlines: false) {
+                    TerminalText.appendJSONEscape(u, to: &out)
+                } else {
+                    out.unicodeScalars.append(u)
+                }
             }
         }
         return out + "\""

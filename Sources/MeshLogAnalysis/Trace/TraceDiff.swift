@@ -1,3 +1,5 @@
+import MeshLogTerminal
+
 /// `meshlog diff A B`: two request or trace trees aligned into one, with each row's duration on both sides.
 ///
 /// Rows are matched level by level under matched parents: the k-th child of A with a given key (kind, caller,
@@ -161,18 +163,19 @@ public enum TraceDiffRenderer {
     static func name(_ t: TraceTree) -> String {
         var s = t.requestIDs.isEmpty ? "" : "request \(t.requestIDs.joined(separator: ", "))"
         if !t.traceIDs.isEmpty { s += (s.isEmpty ? "" : "  ") + "trace \(t.traceIDs.joined(separator: ", "))" }
-        return s
+        return TerminalText.escaped(s)
     }
 
     static func statusText(_ n: TraceNode) -> String { n.status + (n.flags.isEmpty ? "" : " " + n.flags) }
 
     static func signed(_ us: Int64) -> String { (us > 0 ? "+" : us == 0 ? "±" : "") + TraceFormat.duration(us) }
 
-    /// The terminal table: mark, call, A, B, change, %, status (`A → B` when it changed).
+    /// The terminal table: mark, call, A, B, change, %, status (`A → B` when it changed); control characters in
+    /// the values are shown escaped (``TerminalText``).
     public static func text(_ diff: TraceDiff) -> String {
         let c = diff.counts
-        var out = "A: \(name(diff.a))  (\(diff.a.basis), \(TraceFormat.duration(diff.totalA)), started \(AnswerFormat.timestamp(diff.a.startUs)))\n"
-        out += "B: \(name(diff.b))  (\(diff.b.basis), \(TraceFormat.duration(diff.totalB)), started \(AnswerFormat.timestamp(diff.b.startUs)))\n"
+        var out = "A: \(name(diff.a))  (\(TerminalText.escaped(diff.a.basis)), \(TraceFormat.duration(diff.totalA)), started \(AnswerFormat.timestamp(diff.a.startUs)))\n"
+        out += "B: \(name(diff.b))  (\(TerminalText.escaped(diff.b.basis)), \(TraceFormat.duration(diff.totalB)), started \(AnswerFormat.timestamp(diff.b.startUs)))\n"
         out += "end to end: \(TraceFormat.duration(diff.totalA)) → \(TraceFormat.duration(diff.totalB)) ("
             + signed(diff.totalB - diff.totalA)
             + (diff.totalA > 0 ? ", \(pct(AnswerFormat.round(Double(diff.totalB - diff.totalA) / Double(diff.totalA) * 100, 1)))" : "")
@@ -190,12 +193,12 @@ public enum TraceDiffRenderer {
                 case let (nil, y?): status = statusText(y)
                 default: break
                 }
-                rows.append([diff.statusChanged(r) ? "!" : row.presence.mark, prefix + branch + row.label,
+                rows.append([diff.statusChanged(r) ? "!" : row.presence.mark, prefix + branch + TerminalText.escaped(row.label),
                              diff.durationA(r).map(TraceFormat.duration) ?? "",
                              diff.durationB(r).map(TraceFormat.duration) ?? "",
                              diff.delta(r).map(signed) ?? "",
                              diff.deltaPct(r).map(pct) ?? "",
-                             status])
+                             TerminalText.escaped(status)])
                 walk(row.children, prefix: prefix + (top ? "" : (last ? "   " : "│  ")), top: false)
             }
         }

@@ -1,3 +1,5 @@
+import MeshLogTerminal
+
 /// Number formatting for trace output.
 public enum TraceFormat {
     /// `850µs`, `12.3ms`, `1.25s`.
@@ -75,7 +77,7 @@ public struct TraceRenderer {
         return out
     }
 
-    /// The terminal rendering.
+    /// The terminal rendering; control characters in the values are shown escaped (``TerminalText``).
     public func text(_ tree: TraceTree) -> String {
         guard !tree.nodes.isEmpty else { return "no spans or access-log lines found\n" }
         let t0 = tree.startUs
@@ -131,9 +133,9 @@ public struct TraceRenderer {
                 switch item {
                 case .node(let i):
                     let n = tree.nodes[i]
-                    rows.append((prefix + branch + label(n), "+" + TraceFormat.duration(n.startUs - t0),
-                                 TraceFormat.duration(n.durationUs), bar(n.startUs, n.durationUs), n.status,
-                                 n.flags.isEmpty ? "-" : n.flags, detail(n)))
+                    rows.append((prefix + branch + TerminalText.escaped(label(n)), "+" + TraceFormat.duration(n.startUs - t0),
+                                 TraceFormat.duration(n.durationUs), bar(n.startUs, n.durationUs), TerminalText.escaped(n.status),
+                                 n.flags.isEmpty ? "-" : TerminalText.escaped(n.flags), TerminalText.escaped(detail(n))))
                     walk(n.children, prefix: childPrefix, top: false)
                 case .group(let members):
                     let first = tree.nodes[members[0]]
@@ -148,9 +150,9 @@ public struct TraceRenderer {
                     let statuses = Set(members.map { tree.nodes[$0].status }).sorted().joined(separator: ",")
                     let flags = Set(members.map { tree.nodes[$0].flags }.filter { !$0.isEmpty }).sorted().joined(separator: ",")
                     let descendants = members.reduce(0) { $0 + tree.nodes[$1].children.count }
-                    rows.append((prefix + branch + text, "+" + TraceFormat.duration(start - t0),
-                                 TraceFormat.duration(end - start), bar(start, end - start), statuses,
-                                 flags.isEmpty ? "-" : flags,
+                    rows.append((prefix + branch + TerminalText.escaped(text), "+" + TraceFormat.duration(start - t0),
+                                 TraceFormat.duration(end - start), bar(start, end - start), TerminalText.escaped(statuses),
+                                 flags.isEmpty ? "-" : TerminalText.escaped(flags),
                                  descendants > 0 ? "\(descendants) sub-calls hidden (--full)" : "--full to expand"))
                 }
             }
@@ -158,11 +160,11 @@ public struct TraceRenderer {
         walk(tree.roots, prefix: "", top: true)
 
         var header = ""
-        if !tree.requestIDs.isEmpty { header += "request \(tree.requestIDs.joined(separator: ", "))" }
-        if !tree.traceIDs.isEmpty { header += (header.isEmpty ? "" : "  ") + "trace \(tree.traceIDs.joined(separator: ", "))" }
-        header += "\n\(tree.basis): \(tree.nodes.count) rows, \(TraceFormat.duration(tree.endUs - t0)) total, started "
+        if !tree.requestIDs.isEmpty { header += "request \(TerminalText.escaped(tree.requestIDs.joined(separator: ", ")))" }
+        if !tree.traceIDs.isEmpty { header += (header.isEmpty ? "" : "  ") + "trace \(TerminalText.escaped(tree.traceIDs.joined(separator: ", ")))" }
+        header += "\n\(TerminalText.escaped(tree.basis)): \(tree.nodes.count) rows, \(TraceFormat.duration(tree.endUs - t0)) total, started "
             + AnswerFormat.timestamp(t0) + "; * marks the critical path\n"
-        for a in tree.adjustments { header += "adjusted: \(a)\n" }
+        for a in tree.adjustments { header += "adjusted: \(TerminalText.escaped(a))\n" }
 
         let labelWidth = min(90, rows.map { $0.label.count }.max() ?? 0)
         let startWidth = max(5, rows.map { $0.start.count }.max() ?? 0)
@@ -202,9 +204,9 @@ public struct TraceRenderer {
             if let v = n.upstreamUs { out += ",\"upstream_us\":\(v)" }
             if n.kind == .hop { out += ",\"inbound_lines\":\(n.inboundLines)" }
             if let a = n.attempt { out += ",\"attempt\":\(a)" }
-            if let s = n.spanID { out += ",\"span_id\":\"\(s)\"" }
+            if let s = n.spanID { out += ",\"span_id\":" + ResultTable.jsonString(s) }
             if let s = n.parentSpanID { out += ",\"parent_id\":" + ResultTable.jsonString(s) }
-            if let s = n.spanKind { out += ",\"span_kind\":\"\(s)\"" }
+            if let s = n.spanKind { out += ",\"span_kind\":" + ResultTable.jsonString(s) }
             if n.shared { out += ",\"shared\":true" }
             if let r = n.requestID { out += ",\"request_id\":" + ResultTable.jsonString(r) }
             if !n.logLines.isEmpty { out += ",\"access_log_ids\":[" + n.logLines.map(String.init).joined(separator: ",") + "]" }

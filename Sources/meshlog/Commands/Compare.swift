@@ -85,7 +85,7 @@ extension MeshLog {
                     Terminal.out(output.render(report.table()))
                 } else {
                     Terminal.out(report.compactTable().renderText())
-                    if Terminal.stdoutIsTTY { Terminal.out("\n" + report.legend + "\n") }
+                    if Terminal.stdoutIsTTY { Terminal.out("\n" + TerminalText.escaped(report.legend, keepingNewlines: true) + "\n") }
                 }
                 if session.reader.usedSummaries {
                     Terminal.err("meshlog: from the summaries: counts, percentiles and tests exact (--exact reads every line)\n")

@@ -63,9 +63,9 @@ extension MeshLog {
                                              })
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                Terminal.out(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n")
+                Terminal.out(TerminalText.jsonSafe(String(decoding: try encoder.encode(report), as: UTF8.self)) + "\n")
             } else {
-                Terminal.out(inference.format + "\n")
+                Terminal.out(TerminalText.escaped(inference.format) + "\n")
                 Terminal.out("\(inference.matched) of the first \(inference.sampled) lines fit.\n")
                 if let preset { Terminal.out("The preset \(preset) fits them too; ingest uses it.\n") }
                 let rows: [[SQLValue]] = inference.columns.enumerated().map { i, column in

@@ -25,9 +25,10 @@ extension MeshLog.Ingest {
         let showProgress = !quiet && Terminal.stderrIsTTY
         var progressShown = false
         var last: (records: Int, seconds: Double) = (0, 0)
+        /// One line on stderr; it quotes file names and lines, so its control characters are shown escaped.
         func say(_ line: String) {
             if progressShown { Terminal.err("\r\u{1B}[K"); progressShown = false }
-            Terminal.err(line + "\n")
+            Terminal.err(TerminalText.escaped(line) + "\n")
         }
         let options = FollowOptions(pollInterval: pollInterval, fromEnd: fromEnd)
         let summary = try Follower(ingester: ingester, options: options, stop: stop).run(paths) { event in

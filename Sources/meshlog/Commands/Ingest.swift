@@ -109,13 +109,13 @@ extension MeshLog {
             // One writer at a time: wait for another ingest of the same store, saying for whom.
             let lock = StoreWriteLock(storePath: database.path, holder: Self.holderName)
             try lock?.acquire { holder in
-                if !quiet { Terminal.err("meshlog: waiting: \(database.path) is being written by \(holder)\n") }
+                if !quiet { Terminal.err(TerminalText.escaped("meshlog: waiting: \(database.path) is being written by \(holder)") + "\n") }
             }
             defer { lock?.release() }
             let db = try SQLiteStore.openForWriting(path: database.path)
             let ingester = try Ingester(db: db, options: IngestOptions(format: choice, reporter: reporter, batchSize: batchSize, bulkLoad: bulk == "auto" ? nil : bulk == "yes"))
             ingester.storeLock = lock
-            if !quiet, let note = GzipInflater.selection.note { Terminal.err("meshlog: note: \(note)\n") }
+            if !quiet, let note = GzipInflater.selection.note { Terminal.err("meshlog: note: \(TerminalText.escaped(note))\n") }
             if follow {
                 try runFollow(ingester)
                 return nil
@@ -138,15 +138,15 @@ extension MeshLog {
                 case .fileFinished(let report):
                     if progressShown { Terminal.err("\r\u{1B}[K"); progressShown = false }
                     if let error = report.error {
-                        Terminal.err("meshlog: \(report.state == .noAccessLogs ? "error" : "warning"): \(report.path): \(error)\n")
+                        Terminal.err("meshlog: \(report.state == .noAccessLogs ? "error" : "warning"): \(TerminalText.escaped(report.path)): \(TerminalText.escaped("\(error)", keepingNewlines: true))\n")
                     } else if !quiet, report.state == .alreadyIngested {
-                        Terminal.err("\(report.path): already ingested, skipped\n")
+                        Terminal.err("\(TerminalText.escaped(report.path)): already ingested, skipped\n")
                     }
                     if !quiet, let recovered = report.recovered {
-                        for note in recovered.notes { Terminal.err("\(report.path): \(note)\n") }
+                        for note in recovered.notes { Terminal.err(TerminalText.escaped("\(report.path): \(note)") + "\n") }
                     }
                     if !quiet, let pods = report.podsByAddress {
-                        for note in pods.notes { Terminal.err("\(report.path): \(note)\n") }
+                        for note in pods.notes { Terminal.err(TerminalText.escaped("\(report.path): \(note)") + "\n") }
                     }
                 case .fileStarted, .follow:
                     break
@@ -188,9 +188,11 @@ extension MeshLog {
         }
 
         /// The stderr line saying which format a file was read with; an inferred one is spelled out for `--format`.
+        /// The file name and the inferred format (whose literal text comes from the lines) with control characters escaped.
         static func formatNote(_ file: String, _ format: String, _ matched: Int, _ sampled: Int, _ inferred: String?) -> String {
+            let file = TerminalText.escaped(file), format = TerminalText.escaped(format)
             guard let inferred else { return "\(file): \(format) (\(matched) of the first \(sampled) lines matched)" }
-            return "\(file): \(format) format (\(matched) of the first \(sampled) lines fit): --format '\(inferred)'"
+            return "\(file): \(format) format (\(matched) of the first \(sampled) lines fit): --format '\(TerminalText.escaped(inferred))'"
         }
 
         /// Prints the summary on stdout: a table, or JSON with `--json`.
@@ -198,17 +200,18 @@ extension MeshLog {
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
-                Terminal.out(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n")
+                Terminal.out(TerminalText.jsonSafe(String(decoding: try encoder.encode(summary), as: UTF8.self)) + "\n")
             } else {
                 Terminal.out(Self.renderSummary(summary))
             }
         }
 
-        /// The human summary: a table per file and a total line.
+        /// The human summary: a table per file and a total line; file names and formats with control characters
+        /// escaped, the widths those of the escaped text.
         static func renderSummary(_ s: IngestSummary) -> String {
             var rows: [[String]] = [["FILE", "FORMAT", "LINES", "STORED", "REJECTED", "SKIPPED", "STATE"]]
             for r in s.reports {
-                rows.append([r.path, r.format ?? "-", Terminal.count(r.lines), Terminal.count(r.records),
+                rows.append([TerminalText.escaped(r.path), TerminalText.escaped(r.format ?? "-"), Terminal.count(r.lines), Terminal.count(r.records),
                              Terminal.count(r.rejected), Terminal.count(r.skipped), r.state.rawValue])
             }
             var widths = Array(repeating: 0, count: 7)
@@ -225,7 +228,7 @@ extension MeshLog {
             out += "\(Terminal.count(s.linesRejected)) rejected, \(Terminal.count(s.linesSkipped)) skipped"
             if s.spansStored > 0 { out += ", \(Terminal.count(s.spansStored)) spans" }
             if s.filesSkipped > 0 { out += ", \(s.filesSkipped) already ingested" }
-            out += String(format: " in %.2f s (%@ lines/s) -> %@\n", s.seconds, Terminal.count(Int(rate)), s.database)
+            out += String(format: " in %.2f s (%@ lines/s) -> %@\n", s.seconds, Terminal.count(Int(rate)), TerminalText.escaped(s.database))
             return out
         }
     }

@@ -108,7 +108,7 @@ extension MeshLog {
             let report = try DailyReport(path: path, window: window, baseline: baseline)
             if let html {
                 try ReportRenderer.html(report).write(toFile: html, atomically: true, encoding: .utf8)
-                Terminal.err("wrote \(html)\n")
+                Terminal.err("wrote \(TerminalText.escaped(html))\n")
             }
             if !quiet { Terminal.out(json ? ReportRenderer.json(report) : ReportRenderer.markdown(report)) }
             var failures: [String] = []
@@ -124,7 +124,7 @@ extension MeshLog {
                 }
             }
             if !failures.isEmpty {
-                Terminal.err("meshlog: report gate failed: \(failures.joined(separator: "; "))\n")
+                Terminal.err("meshlog: report gate failed: \(TerminalText.escaped(failures.joined(separator: "; ")))\n")
                 throw ExitCode.failure
             }
         }

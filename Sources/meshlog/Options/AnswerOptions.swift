@@ -29,9 +29,9 @@ struct AnswerOptions: ParsableArguments {
     func answer(note: Bool = true, _ body: (AnswerSession) throws -> Void) throws {
         let session = try self.session()
         defer {
-            if explainOptions.explain { Terminal.err(session.explanation) }
+            if explainOptions.explain { Terminal.err(TerminalText.escaped(session.explanation, keepingNewlines: true)) }
         }
         try body(session)
-        if note, let text = session.summaryNote { Terminal.err("meshlog: \(text)\n") }
+        if note, let text = session.summaryNote { Terminal.err("meshlog: \(TerminalText.escaped(text))\n") }
     }
 }

@@ -13,7 +13,7 @@ struct ExplainOptions: ParsableArguments {
         let recorder = db.recordStatements()
         defer {
             recorder.stop()
-            Terminal.err(recorder.explanation)
+            Terminal.err(TerminalText.escaped(recorder.explanation, keepingNewlines: true))
         }
         return try body()
     }
