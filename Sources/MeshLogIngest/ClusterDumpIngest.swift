@@ -139,11 +139,13 @@ extension Ingester {
     /// containers' logs and every other member are counted. Proxy logs, members of a dump that are
     /// not recognised but look like access logs, and inputs of no dump go on to the usual ingest
     /// (returns the stream to read them from).
-    func routeDumpMember(name: String, stream: ByteStream) throws -> ByteStream? {
+    func routeDumpMember(name: String, size: Int64?, stream: ByteStream) throws -> ByteStream? {
         let member = ClusterDump.classify(name)
         guard let key = dumps.key(for: name, member: member) else { return stream }
         switch member?.kind {
         case .containerLog(let namespace, let pod, let container)?:
+            // An empty log (must-gather's `previous.log` of a container that never restarted) is nothing.
+            if size == 0 { return nil }
             let isProxy = LineUnwrapper.isProxyContainer(container.utf8)
             dumps.update(key) {
                 $0.pods.insert(namespace + "/" + pod)

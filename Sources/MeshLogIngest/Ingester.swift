@@ -294,7 +294,7 @@ public final class Ingester {
     /// Tempo JSON), else to the access-log ingest.
     private func route(name: String, size: Int64?, fingerprint: Int64?, stream given: ByteStream, input: InputFile? = nil) throws {
         // A cluster dump's members that are not access logs are taken (and counted) here.
-        guard let stream = try routeDumpMember(name: name, stream: given) else { return }
+        guard let stream = try routeDumpMember(name: name, size: size, stream: given) else { return }
         let head: [UInt8]
         do {
             head = try PrefixedByteStream.head(of: stream, count: SpanFormatSniffer.recommendedHeadSize)

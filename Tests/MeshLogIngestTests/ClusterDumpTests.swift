@@ -121,8 +121,12 @@ struct ClusterDumpTests {
         let appPods = Self.dump.pods.filter { $0.workload != "istio-ingressgateway" }.count
         #expect(report.skippedContainers == appPods)
         #expect(report.podFacts == Self.dump.pods.count + 1)
-        // kubectl's --timestamps is the lines' wrapper; the empty previous.log files have no lines.
-        #expect(Set(summary.reports.filter { $0.records > 0 }.compactMap(\.format)) == ["kubectl+istio"])
+        // The empty previous.log files are no sources (nor copies of one another).
+        #expect(report.proxyLogs == Self.dump.logged.count)
+        #expect(summary.reports.count == Self.dump.logged.count)
+        #expect(summary.filesSkipped == 0)
+        // kubectl's --timestamps is the lines' wrapper.
+        #expect(Set(summary.reports.compactMap(\.format)) == ["kubectl+istio"])
         let reader = try SQLiteStore.openForReading(path: db)
         #expect(try reader.scalar("SELECT count(*) FROM access_log WHERE logged_at IS NULL").int64 == 0)
     }
