@@ -65,8 +65,20 @@ final class ClusterDumpState {
         }
     }
 
-    func beginArchive(_ path: String) { archive = path }
+    /// Every archive the run opened (a file's report may be announced after its archive ended).
+    private var archives: [String] = []
+
+    func beginArchive(_ path: String) {
+        archive = path
+        archives.append(path)
+    }
     func endArchive() { archive = nil }
+
+    /// The archive `path` is a member of.
+    private func archive(of path: String) -> String? {
+        if let archive, path.hasPrefix(archive + ":") { return archive }
+        return archives.last { path.hasPrefix($0 + ":") }
+    }
 
     private func open(_ key: String, _ layout: ClusterDump.Layout) {
         guard dumps[key] == nil else { return }
@@ -77,9 +89,9 @@ final class ClusterDumpState {
     /// The dump `path` belongs to (`member` is its classification), registering an archive as a dump
     /// the first time one of its members is recognised.
     func key(for path: String, member: ClusterDump.Member?) -> String? {
-        if let archive, path.hasPrefix(archive + ":") {
-            if let member { open(archive, member.layout) }
-            return dumps[archive] != nil ? archive : nil
+        if let owner = archive(of: path) {
+            if let member { open(owner, member.layout) }
+            return dumps[owner] != nil ? owner : nil
         }
         if let member, dumps[member.root] != nil { return member.root }
         return folderRoots.first { ClusterDump.path(path, isUnder: $0) }
@@ -99,8 +111,8 @@ final class ClusterDumpState {
             update(key) { $0.report.notAccessLogs += 1 }
             return true
         }
-        if let archive, report.path.hasPrefix(archive + ":") {
-            held.append(report)
+        if let archive, self.archive(of: report.path) == archive {
+            held.append(report)  // its archive may still show itself a dump
             return true
         }
         return false
@@ -153,8 +165,13 @@ extension Ingester {
             }
             return isProxy ? stream : nil
         case .containerSegments(let namespace, let pod)?:
+            // Only a file that starts with a START line is cluster-info's; any other `logs.txt` is
+            // read as a file of its own.
+            let head = try PrefixedByteStream.head(of: stream, count: ContainerLogMarker.startPrefix.count)
+            let rest = PrefixedByteStream(prefix: head, rest: stream)
+            guard head == ContainerLogMarker.startPrefix else { return rest }
             dumps.update(key) { $0.pods.insert(namespace + "/" + pod) }
-            try ingestSegments(name: name, stream: stream, key: key)
+            try ingestSegments(name: name, stream: rest, key: key)
             return nil
         case .podList?:
             let bytes = try Self.readAll(stream, limit: 1 << 30)
@@ -304,7 +321,10 @@ extension Ingester {
 
     /// The dumps' reports for the summary, and the dumps without any access log as failed inputs.
     func finishDumps() {
-        for report in dumps.releaseHeld() { finished(report) }
+        for report in dumps.releaseHeld() {
+            summary.files += 1  // taken off when it was held
+            finished(report)
+        }
         guard !dumps.isEmpty else { return }
         let reports = dumps.reports(from: summary.reports)
         summary.dumps = reports.map(\.report)

@@ -184,7 +184,10 @@ public final class Ingester {
     /// Adds a finished file's report to the run's summary and announces it.
     @discardableResult
     func finished(_ report: FileReport) -> FileReport {
-        if dumps.absorb(report) { return report }  // a dump's member without access logs is not a failure
+        if dumps.absorb(report) {  // a dump's member without access logs is not a failure (counted with the dump)
+            summary.files -= 1
+            return report
+        }
         summary.linesRead += report.lines
         summary.recordsStored += report.records
         summary.linesRejected += report.rejected

@@ -131,6 +131,32 @@ struct ClusterDumpTests {
         #expect(try reader.scalar("SELECT count(*) FROM access_log WHERE logged_at IS NULL").int64 == 0)
     }
 
+    @Test func aLogsTxtWithoutStartLinesIsAnAccessLogOfItsOwn() throws {
+        // Not cluster-info's: the file's own lines are stored (under the pod its folder names).
+        let dir = try TemporaryDirectory()
+        try dir.write("saved/lms/course-v1-7c9d8f6b5-x2kqp/logs.txt", IstioLines.file(120))
+        let db = dir.path("t.db")
+        let summary = try ingest([dir.path("saved")], db: db)
+        #expect(summary.recordsStored == 120)
+        #expect(summary.filesWithoutAccessLogs.isEmpty)
+        #expect(try scalar(db, "SELECT DISTINCT reporter FROM access_log").string == "course-v1-7c9d8f6b5-x2kqp")
+    }
+
+    @Test func anUnknownMemberWithoutAccessLogsIsCountedNotFailed() throws {
+        // A member no layout names, read before the archive showed itself a bug-report: it is
+        // read as a log, finds no access log, and is then counted with the dump.
+        let dir = try TemporaryDirectory()
+        var members = ["bug-report/proxies/lms/\(Self.dump.pods[2].name)/istio-proxy.log": Self.dump.proxyLog(Self.dump.pods[2].name),
+                       "bug-report/versions": "CLI version: 1.24.1\n"]
+        members["README"] = "This archive was collected for the on-call hand-over.\n"
+        let tarball = try Self.dump.tarball(dir, name: "report.tar.gz", members: members)
+        let summary = try ingest([tarball], db: dir.path("t.db"))
+        #expect(summary.filesWithoutAccessLogs.isEmpty)
+        #expect(summary.files == 1)
+        #expect(summary.dumps?.first?.notAccessLogs == 2)
+        #expect(summary.recordsStored == Self.dump.linesByPod[Self.dump.pods[2].name]!.count)
+    }
+
     @Test func aDumpWithoutAnyAccessLogFailsAsOneInput() throws {
         let dir = try TemporaryDirectory()
         let members = [

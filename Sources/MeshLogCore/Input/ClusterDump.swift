@@ -159,6 +159,8 @@ public enum ContainerLogMarker {
     public enum Edge: Sendable, Equatable { case start, end }
 
     static let start = Array("==== START logs for container ".utf8)
+    /// How a cluster-info `logs.txt` starts.
+    public static var startPrefix: [UInt8] { start }
     static let end = Array("==== END logs for container ".utf8)
     static let close = Array(" ====".utf8)
 
