@@ -192,9 +192,14 @@ public struct GeneratedDump: Sendable {
         "2026-11-25T00:00:00.400000Z\tinfo\tEnvoy proxy is ready",
     ]
 
-    /// A pod's proxy log as `kubectl logs` gives it (unwrapped), or with `--timestamps`.
-    public func proxyLog(_ pod: String, timestamps: Bool = false) -> String {
-        let lines = Self.proxyStartup + (linesByPod[pod] ?? [])
+    /// A pod's proxy log as `kubectl logs` gives it (unwrapped), or with `--timestamps`; `restarted`:
+    /// as bug-report writes a restarted proxy's log, the earlier log appended after separators.
+    public func proxyLog(_ pod: String, timestamps: Bool = false, restarted: Bool = false) -> String {
+        var lines = Self.proxyStartup + (linesByPod[pod] ?? [])
+        if restarted, lines.count > 10 {
+            lines = ["========= Previous log present (appended at the end) =========", ""] + Array(lines[10...])
+                + ["", "", "========= Previous log =========", ""] + Array(lines[..<10])
+        }
         guard timestamps else { return lines.joined(separator: "\n") + "\n" }
         return lines.enumerated().map { i, line in
             "2026-11-25T00:\(String(format: "%02d", 10 + i / 600)):\(String(format: "%02d", (i / 10) % 60)).\(String(format: "%06d", i))Z \(line)"
@@ -219,7 +224,8 @@ public struct GeneratedDump: Sendable {
         var members: [String: String] = [:]
         for pod in pods {
             let base = "bug-report/proxies/\(pod.namespace)/\(pod.name)"
-            if pod.name != missing { members["\(base)/istio-proxy.log"] = proxyLog(pod.name) }
+            // The first pod's proxy restarted once: its earlier log comes after bug-report's separators.
+            if pod.name != missing { members["\(base)/istio-proxy.log"] = proxyLog(pod.name, restarted: pod.name == pods.first?.name) }
             members["\(base)/config_dump?include_eds"] = Self.configDump(pod)
             members["\(base)/clusters"] = "outbound|8080||course.lms.svc.cluster.local::10.244.2.7:8080::cx_active::1\n"
             members["\(base)/certs"] = "{\n \"certificates\": []\n}\n"
