@@ -53,6 +53,8 @@ final class ClusterDumpState {
     private var held: [FileReport] = []
     /// Every pod fact of the run, by `namespace/pod`, merged across members.
     var facts: [String: PodFact] = [:]
+    /// A parser of every preset, made on first use (to tell a member's first lines as access logs).
+    lazy var presetParsers: [AccessLogLineParser] = FormatCatalog.presets.compactMap { try? $0.makeParser() }
 
     var isEmpty: Bool { order.isEmpty }
 
@@ -192,7 +194,7 @@ extension Ingester {
         case nil:
             // A member of the dump no layout names: ingested when its first lines are access logs.
             let head = try PrefixedByteStream.head(of: stream, count: 64 << 10)
-            if Self.looksLikeAccessLog(head) { return PrefixedByteStream(prefix: head, rest: stream) }
+            if looksLikeAccessLog(head) { return PrefixedByteStream(prefix: head, rest: stream) }
             runBytes += stream.rawBytesRead
             dumps.update(key) { $0.report.notAccessLogs += 1 }
             return nil
@@ -200,14 +202,28 @@ extension Ingester {
     }
 
     /// Whether the first lines of `head` (a wrapper taken off) fit an access-log preset.
-    static func looksLikeAccessLog(_ head: [UInt8]) -> Bool {
+    func looksLikeAccessLog(_ head: [UInt8]) -> Bool {
         var lines = head.split(separator: 10, omittingEmptySubsequences: true).prefix(FormatDetector.sampleSize).map(Array.init)
         if head.count == 64 << 10, lines.count > 1 { lines.removeLast() }  // cut short by the head
         return looksLikeAccessLog(lines)
     }
 
-    /// Whether `lines` (a wrapper taken off) fit an access-log preset.
-    static func looksLikeAccessLog(_ lines: [[UInt8]]) -> Bool {
+    /// Whether `lines` (a wrapper taken off) hold an access log: the first line a preset parses
+    /// decides, so a log of access lines costs a parse or two, not a whole detection.
+    func looksLikeAccessLog(_ lines: [[UInt8]]) -> Bool {
+        let lines = lines.filter { !$0.isEmpty }
+        guard !lines.isEmpty else { return false }
+        let wrapper = LineUnwrapper.detect(lines)
+        let record = AccessLogRecord()
+        for payload in LineUnwrapper.payloads(lines, wrapper: wrapper) where !payload.isEmpty {
+            let fits = payload.withUnsafeBufferPointer { line in dumps.presetParsers.contains { $0.parse(line, into: record) } }
+            if fits { return true }
+        }
+        return Self.detectsAccessLog(lines)  // an access log behind someone else's prefix
+    }
+
+    /// Whether `lines` fit an access-log preset as detection decides it (for a line behind a prefix too).
+    static func detectsAccessLog(_ lines: [[UInt8]]) -> Bool {
         let lines = lines.filter { !$0.isEmpty }
         guard !lines.isEmpty else { return false }
         let wrapper = LineUnwrapper.detect(lines)
@@ -268,7 +284,7 @@ extension Ingester {
         func decide() throws {
             guard let lines = pending else { return }
             pending = nil
-            guard Self.looksLikeAccessLog(lines.map(\.1)) else {
+            guard looksLikeAccessLog(lines.map(\.1)) else {
                 skippedLines += lines.count
                 return
             }

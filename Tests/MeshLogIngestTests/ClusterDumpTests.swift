@@ -251,16 +251,25 @@ struct ClusterDumpLayoutTests {
               status:
                 podIPs:
                 - ip: 10.1.0.5
+            - kind: Pod
+              metadata:
+                name: node-exporter-x2x8q
+                namespace: monitoring
+              spec:
+                hostNetwork: true
+              status:
+                podIP: 172.18.0.3
             - kind: Service
               metadata:
                 name: course
             kind: List
             """
         let facts = PodFacts.fromResources(Array(yaml.utf8))
-        #expect(facts.map(\.name) == ["db-0", "backfill-29123340-x7k2p"])
-        #expect(facts.first?.workload == "db")
-        #expect(facts.first?.ip == "10.1.0.4")
-        #expect(facts.last?.ip == "10.1.0.5")
-        #expect(facts.last?.workload == "backfill-29123340")
+        #expect(facts.map(\.name) == ["db-0", "backfill-29123340-x7k2p", "node-exporter-x2x8q"])
+        #expect(facts[0].workload == "db")
+        #expect(facts[0].ip == "10.1.0.4")
+        #expect(facts[1].ip == "10.1.0.5")
+        #expect(facts[1].workload == "backfill-29123340")
+        #expect(facts[2].ip == nil)  // the node's address, not the pod's own
     }
 }

@@ -82,6 +82,9 @@ public enum PodFacts {
         let status = pod["status"] as? [String: Any] ?? [:]
         var ip = status["podIP"] as? String
         if ip == nil, let ips = status["podIPs"] as? [Any], let firstIP = (ips.first as? [String: Any])?["ip"] as? String { ip = firstIP }
+        // A host-network pod has its node's IP, which many pods share: it names none of them.
+        let hostNetwork = (pod["spec"] as? [String: Any])?["hostNetwork"]
+        if hostNetwork as? Bool == true || hostNetwork as? String == "true" { ip = nil }
         let owners = (metadata["ownerReferences"] as? [Any] ?? []).compactMap { $0 as? [String: Any] }
         let owner = owners.first { ($0["controller"] as? Bool) == true || ($0["controller"] as? String) == "true" } ?? owners.first
         let workload = workloadName(pod: name, ownerKind: owner?["kind"] as? String, ownerName: owner?["name"] as? String,
