@@ -107,7 +107,7 @@ public struct GeneratedDump: Sendable {
             var out = ""
             for key in object.keys.sorted() {
                 let v = object[key]!
-                let k = key.contains("/") || key.contains(".") ? key : key
+                let k = key
                 if let o = v as? [String: Any], !o.isEmpty {
                     out += "\(pad)\(k):\n" + yaml(o, indent: indent + 2)
                 } else if let a = v as? [Any], !a.isEmpty {
