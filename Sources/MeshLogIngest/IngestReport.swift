@@ -119,6 +119,9 @@ public struct IngestSummary: Sendable, Codable, Equatable {
     /// given whether or not an input was gzipped.
     public var inflater: String = GzipInflater.preferred.name
     public var reports: [FileReport] = []
+    /// What was found in each cluster dump read (`istioctl bug-report`, `kubectl cluster-info
+    /// dump`, must-gather); nil (left out of the JSON) when the run read none.
+    public var dumps: [ClusterDumpReport]?
     /// Where the run's time went, for tuning (not part of the JSON summary); nil when no writer
     /// thread ran.
     public var timing: Timing?
@@ -134,7 +137,7 @@ public struct IngestSummary: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case files, database, seconds, reports, inflater
+        case files, database, seconds, reports, inflater, dumps
         case filesSkipped = "files_skipped"
         case linesRead = "lines_read"
         case recordsStored = "records_stored"

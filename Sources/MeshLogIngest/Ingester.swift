@@ -18,7 +18,7 @@ public final class Ingester {
     /// Everything the run writes goes through this contract.
     let writer: any AccessLogWriter
     let options: IngestOptions
-    private let interner: StringInterner
+    let interner: StringInterner
     private let requests: StringInterner
     private let requestLookup: (any RequestLookup)?
     /// Whether request ids may be in the store already (then each new one is looked up there).
@@ -35,12 +35,14 @@ public final class Ingester {
     /// Copies the WAL back into the database on its own thread during `run`.
     private var checkpointer: (any LogCheckpointer)?
     private let variantIDs: TupleInterner
-    private var knownPods: Set<Int64> = []
+    var knownPods: Set<Int64> = []
     let fixedParser: (name: String, parser: AccessLogLineParser)?
-    private var summary = IngestSummary()
+    var summary = IngestSummary()
+    /// The cluster dumps of the run (`ClusterDumpIngest.swift`).
+    let dumps = ClusterDumpState()
     private(set) var onEvent: (IngestEvent) -> Void = { _ in }
     private var startTime = Date()
-    private(set) var runBytes: Int64 = 0
+    var runBytes: Int64 = 0
     private var totalBytes: Int64?
     private var lastProgress = Date.distantPast
     /// The writer pipeline every file of a `run` shares, so one file's tail is written while the
@@ -114,7 +116,7 @@ public final class Ingester {
     }
 
     /// The run's shared writer pipeline, started on first use.
-    private func sharedRunPipeline() -> BatchPipeline {
+    func sharedRunPipeline() -> BatchPipeline {
         if let runPipeline { return runPipeline }
         let checkpointer = self.checkpointer
         // Commits every 32 batches (about a second, the other bound): a bundle's index pages
@@ -183,6 +185,10 @@ public final class Ingester {
     /// Adds a finished file's report to the run's summary and announces it.
     @discardableResult
     func finished(_ report: FileReport) -> FileReport {
+        if dumps.absorb(report) {  // a dump's member without access logs is not a failure (counted with the dump)
+            summary.files -= 1
+            return report
+        }
         summary.linesRead += report.lines
         summary.recordsStored += report.records
         summary.linesRejected += report.rejected
@@ -218,11 +224,13 @@ public final class Ingester {
             try writer.dropIndexes(.requestIDs)
             requestIndexDeferred = true
         }
+        dumps.begin(inputs)
         for (index, input) in inputs.enumerated() {
             onEvent(.fileStarted(path: input.path, index: index, count: inputs.count))
             try ingestInput(input)
         }
         try endRunPipeline()
+        finishDumps()
         try restoreRequestIndex()
         if bulk {
             onEvent(.indexing)
@@ -245,6 +253,8 @@ public final class Ingester {
         if format.isArchive {
             let tar = TarReader(stream, archiveName: input.path)
             var archiveBytesBefore = runBytes
+            dumps.beginArchive(input.path)
+            defer { dumps.endArchive() }
             do {
                 try tar.forEachMember { name, size, member in
                     try route(name: name, size: size, fingerprint: nil, stream: member)
@@ -286,7 +296,9 @@ public final class Ingester {
 
     /// Sends a stream to the span ingester when its head is a span file (Zipkin, Jaeger, OTLP,
     /// Tempo JSON), else to the access-log ingest.
-    private func route(name: String, size: Int64?, fingerprint: Int64?, stream: ByteStream, input: InputFile? = nil) throws {
+    private func route(name: String, size: Int64?, fingerprint: Int64?, stream given: ByteStream, input: InputFile? = nil) throws {
+        // A cluster dump's members that are not access logs are taken (and counted) here.
+        guard let stream = try routeDumpMember(name: name, size: size, stream: given) else { return }
         let head: [UInt8]
         do {
             head = try PrefixedByteStream.head(of: stream, count: SpanFormatSniffer.recommendedHeadSize)

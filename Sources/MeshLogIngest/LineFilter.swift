@@ -15,9 +15,23 @@ enum LineFilter {
             return json.classify(line, into: record) == .notAccessLog
         }
         if isProxyOwnLog(line) { return true }
+        // A dump tool's separator: `istioctl bug-report` puts `========= Previous log present
+        // (appended at the end) =========` and `========= Previous log =========` around a
+        // restarted proxy's earlier log (istio/istio tools/bug-report/pkg/bugreport/bugreport.go, `getLog`).
+        if isDumpSeparator(line) { return true }
         // A JSON line in a text stream (status lines).
         if line.first == UInt8(ascii: "{") { return true }
         return false
+    }
+
+    /// A line that starts and ends with `====`.
+    static func isDumpSeparator(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        var end = line.count
+        while end > 0, line[end - 1] == 32 || line[end - 1] == 13 { end -= 1 }
+        guard end >= 10 else { return false }
+        let bar = UInt8(ascii: "=")
+        return line[0] == bar && line[1] == bar && line[2] == bar && line[3] == bar
+            && line[end - 1] == bar && line[end - 2] == bar && line[end - 3] == bar && line[end - 4] == bar
     }
 
     /// Envoy's and pilot-agent's own log lines, told by their first bytes.

@@ -19,8 +19,16 @@ public enum PodName {
     }
 
     /// Pod and namespace from a log path: `/var/log/pods/<ns>_<pod>_<uid>/<container>/<n>.log`
-    /// or `/var/log/containers/<pod>_<ns>_<container>-<id>.log` (also `archive.tgz:var/log/...`).
+    /// or `/var/log/containers/<pod>_<ns>_<container>-<id>.log` (also `archive.tgz:var/log/...`),
+    /// or a container's log in a cluster dump (`bug-report/proxies/<ns>/<pod>/istio-proxy.log`,
+    /// cluster-info's `<ns>/<pod>/logs.txt`, must-gather's `namespaces/<ns>/pods/<pod>/…`; see `ClusterDump`).
     public static func fromPath(_ path: String) -> (pod: String, namespace: String)? {
+        if let member = ClusterDump.classify(path) {
+            switch member.kind {
+            case .containerLog(let namespace, let pod, _), .containerSegments(let namespace, let pod): return (pod, namespace)
+            default: break
+            }
+        }
         let inner = path.split(separator: ":").last.map(String.init) ?? path
         let parts = inner.split(separator: "/").map(String.init)
         if let pods = parts.lastIndex(of: "pods"), pods + 1 < parts.count {

@@ -1,3 +1,4 @@
+import MeshLogCore
 /// A batch of access-log rows ready to insert, in columnar form with no per-value allocation.
 ///
 /// The ingest side fills it on one thread; a writer stores it on another, in one transaction
@@ -85,6 +86,8 @@ public final class AccessLogBatch: @unchecked Sendable {
     @exclusivity(unchecked) public var summaryHours: [(hour: Int64, reporter: Int64, dest: Int64, caller: Int64, status: Int64, flags: Int64, requests: Int64)] = []
     /// Pod IPv4 addresses (integers) learned in this batch: (ip, reporter id).
     @exclusivity(unchecked) public var newPodIPs: [(ip: Int64, reporter: Int64)] = []
+    /// What a cluster dump says about pods (`pod_fact`): (reporter id of the pod's name, fact).
+    @exclusivity(unchecked) public var newPodFacts: [(reporter: Int64, fact: PodFact)] = []
     /// Flag sets new to the `flag_set` table: (flags id, single flag).
     @exclusivity(unchecked) public var newFlagSets: [(flags: Int64, flag: String)] = []
     /// Lines that did not parse: (line, reason, first KiB).
@@ -129,6 +132,7 @@ public final class AccessLogBatch: @unchecked Sendable {
         newRequests.removeAll(keepingCapacity: true)
         newPods.removeAll(keepingCapacity: true)
         newPodAddresses.removeAll(keepingCapacity: true)
+        newPodFacts.removeAll(keepingCapacity: true)
         rejected.removeAll(keepingCapacity: true)
         skipped = 0
     }

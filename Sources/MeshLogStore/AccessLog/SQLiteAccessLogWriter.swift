@@ -1,3 +1,4 @@
+import MeshLogCore
 import CSQLite
 
 /// Stores access-log batches in SQLite through prepared statements kept hot for the whole ingest.
@@ -136,9 +137,14 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
             try insertTuples(insertDestination, batch.newDestinations, arity: AccessLogBatch.destinationColumns.count)
             try insertTuples(insertVariant, batch.newVariants, arity: AccessLogBatch.variantColumns.count)
             for pod in batch.newPods {
-                try db.execute("INSERT OR REPLACE INTO pod(reporter, name, workload, namespace) VALUES (?, ?, ?, ?)",
-                               [.integer(pod.reporter), .text(pod.name), .text(pod.workload), pod.namespace.map { .text($0) } ?? .null])
+                // A workload a cluster dump gave the pod (`pod_fact`) stays: the name's is only inferred.
+                try db.execute("""
+                    INSERT INTO pod(reporter, name, workload, namespace) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(reporter) DO UPDATE SET name = excluded.name, namespace = coalesce(excluded.namespace, pod.namespace),
+                      workload = CASE WHEN EXISTS (SELECT 1 FROM pod_fact f WHERE f.reporter = excluded.reporter) THEN pod.workload ELSE excluded.workload END
+                    """, [.integer(pod.reporter), .text(pod.name), .text(pod.workload), pod.namespace.map { .text($0) } ?? .null])
             }
+            try writePodFacts(batch.newPodFacts)
             for address in batch.newPodAddresses {
                 try db.execute("INSERT OR REPLACE INTO pod_address(ip, reporter) VALUES (?, ?)", [.text(address.ip), .integer(address.reporter)])
             }
@@ -159,6 +165,25 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
             updateProgress.bind(batch.sourceID, at: 5)
             _ = try updateProgress.step()
             updateProgress.reset()
+        }
+    }
+
+    /// Stores what a cluster dump says about pods: the fact itself (`pod_fact`), the pod's
+    /// workload (`pod`, over the one inferred from its name) and its IP (`pod_address`, `pod_ip`), so
+    /// lines name it as a caller or callee even when it never logged.
+    private func writePodFacts(_ facts: [(reporter: Int64, fact: PodFact)]) throws {
+        for (reporter, fact) in facts {
+            func text(_ value: String?) -> SQLValue { value.map { SQLValue.text($0) } ?? SQLValue.null }
+            let values: [SQLValue] = [.integer(reporter), .text(fact.namespace), text(fact.ip), .text(fact.workload),
+                                      text(fact.app), text(fact.version), .text(fact.origin)]
+            try db.execute("INSERT OR REPLACE INTO pod_fact(reporter, namespace, ip, workload, app, version, origin) VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+            try db.execute("INSERT OR REPLACE INTO pod(reporter, name, workload, namespace) VALUES (?, ?, ?, ?)",
+                           [.integer(reporter), .text(fact.name), .text(fact.workload), .text(fact.namespace)])
+            guard let ip = fact.ip else { continue }
+            try db.execute("INSERT OR REPLACE INTO pod_address(ip, reporter) VALUES (?, ?)", [.text(ip), .integer(reporter)])
+            if let packed = SummarySchema.ipv4(ip) {
+                try db.execute("INSERT OR REPLACE INTO pod_ip(ip, reporter) VALUES (?, ?)", [.integer(packed), .integer(reporter)])
+            }
         }
     }
 

@@ -281,6 +281,23 @@ public enum StoreSchema {
             try db.execute("DROP VIEW access_log")
             try db.execute(accessLogView(withLoggedAt: true, withWorkloads: true, withPodIP: true, withInlinePaths: true))
         }
+        all.register("012-pod-facts") { db in
+            // What a cluster dump says about its pods (pods.json, resource YAML, Envoy config dumps):
+            // the pod's IP, its workload (its owner's name), and its app and version labels. The
+            // ingest also writes them into `pod`, `pod_address` and `pod_ip`, so the `access_log`
+            // view, `hops` and `graph` name pods by them, including pods that never logged.
+            try db.execute("""
+                CREATE TABLE pod_fact(
+                  reporter INTEGER PRIMARY KEY,
+                  namespace TEXT NOT NULL,
+                  ip TEXT,
+                  workload TEXT NOT NULL,
+                  app TEXT,
+                  version TEXT,
+                  origin TEXT NOT NULL
+                );
+                """)
+        }
         guard let last, let end = all.migrationNames.firstIndex(of: last) else { return all }
         var some = Migrator()
         for (name, body) in all.migrations.prefix(end + 1) { some.register(name, body) }

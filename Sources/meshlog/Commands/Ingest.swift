@@ -223,6 +223,13 @@ extension MeshLog {
                     return (2...5).contains(i) ? pad + c : (i == 6 ? c : c + pad)
                 }.joined(separator: "  ") + "\n"
             }
+            for d in s.dumps ?? [] {
+                out += "\n\(d.layout) dump \(d.path): \(Terminal.count(d.pods)) pods (\(Terminal.count(d.podFacts)) with facts), "
+                out += "\(Terminal.count(d.proxyLogs)) proxy logs, \(Terminal.count(d.skippedContainers)) other containers skipped"
+                if d.skippedContainerLines > 0 { out += " (\(Terminal.count(d.skippedContainerLines)) lines)" }
+                out += ", \(Terminal.count(d.notAccessLogs)) members not access logs, \(Terminal.count(d.records)) rows stored"
+            }
+            if !(s.dumps ?? []).isEmpty { out += "\n" }
             let rate = s.seconds > 0 ? Double(s.linesRead) / s.seconds : 0
             out += "\n\(s.files) file(s), \(Terminal.count(s.linesRead)) lines read, \(Terminal.count(s.recordsStored)) stored, "
             out += "\(Terminal.count(s.linesRejected)) rejected, \(Terminal.count(s.linesSkipped)) skipped"
