@@ -277,9 +277,9 @@ struct OTLPProtobufDecoder {
             plain = try Zstd.decompress(bytes)
         } catch ZstdError.unavailable {
             throw SpanDecodeError.notASpanFile(
-                reason: "the messages are " + Zstd.missingReason(path: "").replacingOccurrences(
-                    of: "or decompress first with \"zstd -d FILE\" and ingest the result",
-                    with: "(each message of the Collector file exporter's compression: zstd output is compressed on its own, so zstd -d cannot help)"))
+                reason: "message \(line) is zstd-compressed (the Collector file exporter's compression: zstd compresses "
+                    + "each message on its own, so zstd -d cannot undo it); libzstd.so.1 not found: install libzstd1 "
+                    + "(apt-get install libzstd1)")
         } catch let error as ZstdError {
             throw SpanDecodeError.malformedProtobuf(offset: at, reason: "message \(line): \(error)")
         }
