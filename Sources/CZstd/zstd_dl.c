@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct { const void *src; size_t size; size_t pos; } zstd_in_buffer;   /* ZSTD_inBuffer */
 typedef struct { void *dst; size_t size; size_t pos; } zstd_out_buffer;        /* ZSTD_outBuffer */
@@ -29,8 +30,13 @@ struct meshlog_zstd {
     const char *error;
 };
 
-/* Loads libzstd.so.1 once; leaves create_dctx NULL if it or a function is missing. */
+/*
+ * Loads libzstd.so.1 once; leaves create_dctx NULL if it or a function is missing. MESHLOG_ZSTD=off behaves as
+ * if it were missing (to see the message users without libzstd get).
+ */
 static void load_zstd(void) {
+    const char *setting = getenv("MESHLOG_ZSTD");
+    if (setting != NULL && strcmp(setting, "off") == 0) return;
     void *library = dlopen("libzstd.so.1", RTLD_NOW | RTLD_LOCAL);
     if (library == NULL) return;
     void *c = dlsym(library, "ZSTD_createDCtx");

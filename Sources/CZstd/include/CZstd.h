@@ -20,7 +20,7 @@
 
 typedef struct meshlog_zstd meshlog_zstd;
 
-/* 1 when libzstd.so.1 loads and has the functions meshlog needs; else 0. */
+/* 1 when libzstd.so.1 loads and has the functions meshlog needs (and MESHLOG_ZSTD is not "off"); else 0. */
 int meshlog_zstd_available(void);
 
 /* A decoder; NULL when libzstd is unavailable or memory is short. */
