@@ -25,7 +25,9 @@ let package = Package(
         // Intel's ISA-L inflates gzip about twice as fast as zlib, when present: its header at build
         // time, libisal.so.2 loaded at run time (no link flag); zlib otherwise, and zlib still writes.
         .target(name: "CInflate"),
-        .target(name: "MeshLogCore", dependencies: ["CZlib", "CInflate"]),
+        // zstd (the Collector file exporter's `compression: zstd`): libzstd.so.1 loaded at run time, no header needed.
+        .target(name: "CZstd"),
+        .target(name: "MeshLogCore", dependencies: ["CZlib", "CInflate", "CZstd"]),
         // Synthetic traffic for `meshlog generate`, the samples, the tests and the benchmarks; not the ingest path.
         .target(name: "MeshLogGenerate", dependencies: ["MeshLogCore"]),
         .target(name: "MeshLogStore", dependencies: ["MeshLogCore", "CSQLite"]),

@@ -295,7 +295,7 @@ public final class Ingester {
     var endedCounts: (lines: Int, records: Int) { (summary.linesRead, summary.recordsStored) }
 
     /// Sends a stream to the span ingester when its head is a span file (Zipkin, Jaeger, OTLP,
-    /// Tempo JSON), else to the access-log ingest.
+    /// Tempo JSON, OTLP protobuf), else to the access-log ingest.
     private func route(name: String, size: Int64?, fingerprint: Int64?, stream given: ByteStream, input: InputFile? = nil) throws {
         // A cluster dump's members that are not access logs are taken (and counted) here.
         guard let stream = try routeDumpMember(name: name, size: size, stream: given) else { return }
@@ -311,7 +311,8 @@ public final class Ingester {
         }
         let prefixed = PrefixedByteStream(prefix: head, rest: stream)
         let first = head.first { $0 != 32 && $0 != 9 && $0 != 10 && $0 != 13 }
-        if first == UInt8(ascii: "{") || first == UInt8(ascii: "["),
+        // OTLP protobuf starts with 0x0A (a single message) or 0x00 (the file exporter's 4-byte lengths).
+        if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") || head.first == 0x0A || head.first == 0x00,
            let format = head.withUnsafeBytes({ SpanFormatSniffer.sniff($0) }) {
             try ingestSpans(name: name, stream: prefixed, format: format)
         } else {

@@ -104,6 +104,19 @@ struct CommandLineTests {
         let text = try MeshLogBinary.run(["formats"]).stdout
         #expect(text.contains("  from: istio/istio pilot/pkg/networking/core/v1alpha3/listener.go EnvoyTextLogFormat (1.1.0-1.1.17)"))
     }
+
+    @Test func formatsListsEverySpanFormat() throws {
+        let result = try MeshLogBinary.run(["formats", "--spans", "--json"])
+        let formats = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(formats.compactMap { $0["name"] as? String } == SpanFormat.allCases.map(\.rawValue))
+        for format in formats {
+            #expect((format["source"] as? String)?.isEmpty == false, "\(format["name"] ?? "?") says not where it comes from")
+            #expect((format["writers"] as? String)?.isEmpty == false)
+        }
+        let text = try MeshLogBinary.run(["formats", "--spans"]).stdout
+        #expect(text.contains("otlp-protobuf\n  binary OTLP ExportTraceServiceRequest"))
+        #expect(text.contains("Jaeger v2 query API /api/v3/traces"))
+    }
 }
 
 @Suite("meshlog ingest of logs and spans together", .enabled(if: MeshLogBinary.url != nil))

@@ -1,7 +1,7 @@
 /// Opens inputs as byte streams, decompressing gzip data recognised by its magic bytes.
 public enum InputOpener {
-    /// Opens a file or standard input (`"-"`), sniffing gzip by its magic bytes `1f 8b` (not
-    /// by file name) and returning a decompressing stream when needed.
+    /// Opens a file or standard input (`"-"`), sniffing gzip by its magic bytes `1f 8b` and zstd by
+    /// `28 b5 2f fd` (not by file name) and returning a decompressing stream when needed.
     ///
     /// A tar archive is returned as its (decompressed) tar bytes: use `openDetectingFormat`
     /// or `InputDiscovery.isArchive` to route it to `TarReader`.
@@ -38,6 +38,10 @@ public enum InputOpener {
         }
         if format.isGzip {
             return (try GzipByteStream(peekable, path: file.path), format)
+        }
+        // zstd (the Collector file exporter's `compression: zstd` with native compression), by its magic number.
+        if format == .plain, try peek(4) == Zstd.magic {
+            return (try ZstdByteStream(peekable, path: file.path), format)
         }
         return (peekable, format)
     }

@@ -2,7 +2,9 @@
 ///
 /// Accepted shapes: `TracesData`/`ExportTraceServiceRequest` (`{"resourceSpans":[…]}`), Tempo's trace-by-id
 /// response (`{"batches":[…]}`, the same shape), one object per line (the OpenTelemetry file exporter's JSON
-/// Lines), a top-level array of such objects, and a bare `ResourceSpans` object. The legacy
+/// Lines), a top-level array of such objects, and a bare `ResourceSpans` object; and these inside the wrappers of
+/// query APIs (see ``SpanFormatSniffer``): Jaeger v2's `{"result":{…}}`, one or one per line as its gRPC gateway
+/// streams them, and Tempo's `/api/v2/traces/{id}` `{"trace":{…}}`. The legacy
 /// `instrumentationLibrarySpans`/`instrumentationLibrary` names are accepted alongside `scopeSpans`/`scope`.
 ///
 /// Spans are decoded as they arrive once their `resource` and `scope` have been read (protobuf JSON writes them
@@ -105,6 +107,20 @@ struct OTLPJSONDecoder {
                     try decodeResourceSpansMembers(context)
                     try flush(context)
                 }
+            case "result", "trace":
+                // Jaeger v2 (`GRPCGatewayWrapper`) and Tempo v2 (`TraceByIDResponse`) wrap a TracesData object.
+                guard case .beginObject = value else {
+                    try reader.skipValue(startingWith: value)
+                    continue
+                }
+                try decodeTracesData()
+            case "error":
+                // Jaeger v2's gateway reports a failed or empty query as `{"error":{"httpCode":…,"message":…}}`,
+                // also as the last line of a stream whose earlier lines held spans.
+                let node = try reader.readNode(startingWith: value)
+                let message = node["message"]?.text ?? node.text ?? "no message"
+                throw SpanDecodeError.notASpanFile(
+                    reason: "the query API answered with an error instead of spans: \(message)")
             case "resource", "scopeSpans", "instrumentationLibrarySpans":
                 sawBareMember = true
                 try decodeResourceSpansMember(key: key, value: value, context: bare)

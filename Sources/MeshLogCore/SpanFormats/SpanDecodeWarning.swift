@@ -29,9 +29,13 @@ public enum SpanDecodeError: Error, Sendable, Equatable, CustomStringConvertible
     /// The file is JSON but not one of the span formats (for example a Tempo search result); `reason` says what
     /// it looks like and what to use instead.
     case notASpanFile(reason: String)
+    /// OTLP protobuf that is truncated or corrupt at byte `offset` of the (decompressed) file.
+    case malformedProtobuf(offset: Int, reason: String)
 
     public var description: String {
         switch self {
+        case let .malformedProtobuf(offset, reason):
+            return "malformed OTLP protobuf at byte offset \(offset): \(reason)"
         case let .malformedJSON(line, column, reason):
             return "malformed JSON at line \(line), column \(column): \(reason)"
         case let .notASpanFile(reason):

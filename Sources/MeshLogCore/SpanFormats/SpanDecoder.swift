@@ -37,6 +37,7 @@ public final class SpanDecoder {
     ///   - onSpan: receives spans in file order. Throwing from it stops decoding and rethrows.
     ///   - onWarning: receives per-span problems; decoding continues after each.
     /// - Throws: ``SpanDecodeError/malformedJSON(line:column:reason:)`` for invalid JSON,
+    ///   ``SpanDecodeError/malformedProtobuf(offset:reason:)`` for truncated or corrupt OTLP protobuf,
     ///   ``SpanDecodeError/notASpanFile(reason:)`` for JSON of another kind (Tempo search results, jaeger-ui
     ///   internal state, …), and anything `read` or `onSpan` throws.
     public func decode(
@@ -47,12 +48,12 @@ public final class SpanDecoder {
         try withoutActuallyEscaping(read) { read in
             try withoutActuallyEscaping(onSpan) { onSpan in
                 try withoutActuallyEscaping(onWarning) { onWarning in
-                    let reader = JSONStreamReader(read: read)
                     let sink = SpanSink(onSpan: onSpan, onWarning: onWarning)
                     switch format {
-                    case .zipkinV2: try ZipkinV2Decoder(reader: reader, sink: sink).run()
-                    case .jaeger: try JaegerJSONDecoder(reader: reader, sink: sink).run()
-                    case .otlp, .tempo: try OTLPJSONDecoder(reader: reader, sink: sink).run()
+                    case .zipkinV2: try ZipkinV2Decoder(reader: JSONStreamReader(read: read), sink: sink).run()
+                    case .jaeger: try JaegerJSONDecoder(reader: JSONStreamReader(read: read), sink: sink).run()
+                    case .otlp, .tempo: try OTLPJSONDecoder(reader: JSONStreamReader(read: read), sink: sink).run()
+                    case .otlpProtobuf: try OTLPProtobufDecoder(read: read, sink: sink).run()
                     }
                 }
             }
@@ -91,6 +92,9 @@ final class SpanSink {
     }
 
     func emit(_ span: Span) throws { try onSpan(span) }
+
+    /// Passes on a warning as it is.
+    func warn(_ warning: SpanDecodeWarning) { onWarning(warning) }
 
     /// Reports a problem with the JSON value `node` that starts at `line`.
     func warn(line: Int, _ reason: String, _ node: JSONNode?) {

@@ -5,10 +5,16 @@ public enum SpanFormat: String, Sendable, CaseIterable {
     /// Jaeger JSON: the query API's `{"data":[trace…]}`, one trace object, an array of spans with embedded
     /// `process`, one span object, or Jaeger's domain protojson (`{"spans":[…],"processMap":[…]}`).
     case jaeger
-    /// OTLP JSON (`{"resourceSpans":[…]}`), one object or one per line (the file exporter's JSON Lines).
+    /// OTLP JSON (`{"resourceSpans":[…]}`), one object or one per line (the file exporter's JSON Lines), also
+    /// inside the wrappers query APIs put around it: Jaeger v2's `{"result":{…}}` (one, or one per line when
+    /// streamed) and Tempo's `/api/v2/traces/{id}` `{"trace":{…}}`.
     case otlp
     /// Grafana Tempo's trace-by-id response `{"batches":[…]}`: OTLP's shape with base64 ids and enum names.
     case tempo
+    /// OTLP protobuf: one binary `ExportTraceServiceRequest`/`TracesData` (`.pb`, `.binpb`, a `curl --data-binary`
+    /// body), or the OpenTelemetry Collector file exporter's `format: proto` stream of messages, each preceded by
+    /// its length as a 4-byte big-endian integer (each message zstd-compressed when `compression: zstd`).
+    case otlpProtobuf = "otlp-protobuf"
 }
 
 /// Recognises a span file's format from its first bytes.
@@ -98,6 +104,7 @@ public enum SpanFormatSniffer {
     }
 
     static func classify(_ head: UnsafeRawBufferPointer) -> Verdict {
+        if let verdict = OTLPProtobufDecoder.sniff(head) { return verdict }
         var i = 0
         if head.count >= 3, head[0] == 0xEF, head[1] == 0xBB, head[2] == 0xBF { i = 3 }
         while i < head.count, [0x20, 0x09, 0x0A, 0x0D].contains(head[i]) { i += 1 }
@@ -167,6 +174,7 @@ public enum SpanFormatSniffer {
             if top.contains("resourceSpans") { return .format(.otlp) }
             if top.contains("batches") { return .format(.tempo) }
             if top.contains("traces") { return .rejected(tempoSearchReason) }
+            if let wrapper = wrapperVerdict(shape) { return wrapper }
             if top.contains("data") {
                 switch shape.afterTopKey["data"] {
                 case .beginObject?: return .rejected(jaegerUIStateReason)
@@ -204,6 +212,34 @@ public enum SpanFormatSniffer {
         default:
             return .rejected("an array of scalars, not spans")
         }
+    }
+
+    /// The wrappers query APIs put around OTLP JSON (the wrapped object's keys are `keys[2]`):
+    /// - Jaeger v2's query API (`/api/v3/traces/{id}`, `/api/v3/traces?query…`): `{"result":{"resourceSpans":[…]}}`,
+    ///   jaeger `cmd/query/app/apiv3/http_gateway.go` `returnTrace` (`api_v3.GRPCGatewayWrapper`); its gRPC gateway
+    ///   streams one such object per line; an error is `{"error":{"httpCode":404,"message":"No traces found"}}`;
+    /// - Tempo's `/api/v2/traces/{id}`: `tempopb.TraceByIDResponse` as JSON, `{"trace":{"resourceSpans":[…]},
+    ///   "status":…}` (`"batches"` inside before Tempo renamed the field; `/api/traces/{id}` is `{"batches":[…]}`).
+    private static func wrapperVerdict(_ shape: Shape) -> Verdict? {
+        let top = Set(shape.keys[1] ?? [])
+        let inner = Set(shape.keys[2] ?? [])
+        if top.contains("result") || top.contains("trace") {
+            let key = top.contains("result") ? "result" : "trace"
+            switch shape.afterTopKey[key] {
+            case .beginObject?, nil:
+                if inner.contains("resourceSpans") || inner.contains("batches") || inner.isEmpty { return .format(.otlp) }
+                let shown = (shape.keys[2] ?? []).prefix(8).joined(separator: ", ")
+                return .rejected("a {\"\(key)\": {…}} wrapper around keys [\(shown)], not OTLP resourceSpans")
+            default:
+                return nil
+            }
+        }
+        if top.contains("error"), shape.afterTopKey["error"] == .beginObject {
+            return .rejected(
+                "this is a query API error response ({\"error\":{…}}), not spans: the trace was not found or the "
+                    + "query failed")
+        }
+        return nil
     }
 
     /// Recognises a single span object by its keys.

@@ -17,8 +17,12 @@ extension MeshLog {
                 fills; columns it cannot name are %UNNAMED_n% and go to `extra`. Exits with \
                 an error, printing the best candidate and why, when it is unsure.
 
+                With --spans, lists the span file formats instead: what writes each and where its \
+                shape is defined (span files are recognised by content; gzip and zstd around them too).
+
                 Example:
                   meshlog formats --json
+                  meshlog formats --spans
                   meshlog formats --infer samples/course-v1-czdtkp4px-2jkfm.log
                 """
         )
@@ -26,14 +30,19 @@ extension MeshLog {
         @Option(help: ArgumentHelp("Infer the format of this file's first lines instead of listing the presets.", valueName: "file"))
         var infer: String?
 
+        @Flag(help: "List the span file formats (what writes each, where its shape is defined) instead of the presets.")
+        var spans = false
+
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
             if infer != nil, output.csv || output.markdown { throw ValidationError("--infer prints text, or JSON with --json.") }
+            if infer != nil, spans { throw ValidationError("--infer and --spans do not go together.") }
         }
 
         func run() throws {
             if let infer { return try inferFormat(of: infer) }
+            if spans { return listSpanFormats() }
             if output.json || output.csv || output.markdown {
                 let table = ResultTable(columns: ["name", "summary", "source", "format"], rows: FormatCatalog.presets.map {
                     [.text($0.name), .text($0.summary), .text($0.source), .text($0.formatDescription)]
@@ -43,6 +52,20 @@ extension MeshLog {
             }
             for preset in FormatCatalog.presets {
                 Terminal.out("\(preset.name)\n  \(preset.summary)\n  from: \(preset.source)\n  \(preset.formatDescription.replacingOccurrences(of: "\n", with: "\\n"))\n\n")
+            }
+        }
+
+        /// `--spans`: the span file formats.
+        private func listSpanFormats() {
+            if output.json || output.csv || output.markdown {
+                let table = ResultTable(columns: ["name", "writers", "source"], rows: SpanFormatCatalog.entries.map {
+                    [.text($0.format.rawValue), .text($0.writers), .text($0.source)]
+                })
+                Terminal.out(output.render(table))
+                return
+            }
+            for entry in SpanFormatCatalog.entries {
+                Terminal.out("\(entry.format.rawValue)\n  \(entry.writers)\n  from: \(entry.source)\n\n")
             }
         }
 

@@ -26,6 +26,12 @@ import Testing
         (#"{"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"scope":{},"spans":[{"traceId":"5B8E"#, .otlp),
         ("{\"resourceSpans\":[]}\n{\"resourceSpans\":[]}\n", .otlp),
         (#"{"batches":[{"resource":{},"scopeSpans":[]}]}"#, .tempo),
+        // Jaeger v2's /api/v3 wrapper (one, or one per line when streamed) and Tempo v2's, around OTLP.
+        (#"{"result":{"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"spans":[{"traceId":"5B8E"#, .otlp),
+        ("{\"result\":{\"resourceSpans\":[]}}\n{\"result\":{\"resourceSpans\":[]}}\n", .otlp),
+        (#"{"trace":{"resourceSpans":[]},"status":"COMPLETE"}"#, .otlp),
+        (#"{"trace":{"batches":[]}}"#, .otlp),
+        (#"{"result":"#, .otlp),
     ])
     func recognisesFormats(text: String, expected: SpanFormat) {
         #expect(Self.sniff(text) == expected)
@@ -42,6 +48,8 @@ import Testing
         (#"{"apiVersion":"v1","kind":"Pod"}"#, "apiVersion, kind"),
         (#"[1,2,3]"#, "scalars"),
         (#"{"resourceSpans" 1}"#, "malformed JSON at line 1, column 18"),
+        (#"{"error":{"httpCode":404,"message":"No traces found"}}"#, "error response"),
+        (#"{"result":{"services":["a"]}}"#, "wrapper around keys [services]"),
     ])
     func rejectsWithAReason(text: String, fragment: String) {
         #expect(Self.sniff(text) == nil)
