@@ -27,6 +27,8 @@ final class AccessLogStream {
     let sourceID: Int64
     /// A read error that ended the input early, recorded with the source.
     @exclusivity(unchecked) var streamError: String?
+    /// Why a JSON input is no span file either, said when it holds no access log.
+    var notSpans: String?
 
     private let ingester: Ingester
     private let pipeline: BatchPipeline
@@ -224,7 +226,10 @@ final class AccessLogStream {
             let first = sample.first.map { TerminalText.escaped(bytes: $0.1.prefix(120)) } ?? ""
             let tried = (ingester.fixedParser.map { [$0.name] } ?? FormatCatalog.presets.map(\.name)).joined(separator: ", ")
             error = "no line matches a known access-log format (tried \(tried)); first line: \(first)"
-            if let inference, inference.columns.contains(where: { $0.field != nil }) {
+            if let notSpans, notSpans.hasPrefix("this "), !notSpans.hasPrefix("this is not JSON") {
+                // A document the span readers know: say what it is instead.
+                error = "no access log and no spans: \(notSpans)"
+            } else if let inference, inference.columns.contains(where: { $0.field != nil }) {
                 error! += "; an inferred format is unsure (\(inference.problem ?? "")); best candidate: --format '\(inference.format)'"
             } else if ingester.fixedParser == nil, let closest = FormatDetector.closestJSON(sample.map(\.1)) {
                 // JSON no preset parses (a record cut in two, a prefix before it): name the preset its keys are.

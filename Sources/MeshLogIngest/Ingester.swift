@@ -316,7 +316,11 @@ public final class Ingester {
            let format = head.withUnsafeBytes({ SpanFormatSniffer.sniff($0) }) {
             try ingestSpans(name: name, stream: prefixed, format: format)
         } else {
-            try ingestStream(name: name, size: size, fingerprint: fingerprint, stream: prefixed, input: input)
+            // JSON that is no span file may still be access logs; if it is not, the error says why
+            // it is no span file either (a Tempo search result, jaeger-ui state, Zipkin v1).
+            let notSpans = first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+                ? head.withUnsafeBytes({ SpanFormatSniffer.rejectionReason($0) }) : nil
+            try ingestStream(name: name, size: size, fingerprint: fingerprint, stream: prefixed, input: input, notSpans: notSpans)
         }
     }
 
@@ -357,9 +361,11 @@ public final class Ingester {
     }
 
     /// Ingests one stream of lines (a file, stdin or an archive member).
-    private func ingestStream(name: String, size: Int64?, fingerprint: Int64?, stream: ByteStream, input: InputFile? = nil) throws {
+    private func ingestStream(name: String, size: Int64?, fingerprint: Int64?, stream: ByteStream, input: InputFile? = nil,
+                              notSpans: String? = nil) throws {
         let reader = LineReader(stream)
         guard let accessLog = try beginStream(name: name, size: size, fingerprint: fingerprint, input: input, reader: reader) else { return }
+        accessLog.notSpans = notSpans
         do {
             try reader.forEachLine({ line, number in try accessLog.feed(line: line, number: number) }, oversized: { number, prefix, total in
                 try accessLog.oversized(number: number, prefix: prefix, totalLength: total)

@@ -24,6 +24,31 @@ struct SpanSourceCommandTests {
         #expect(printed[0] == printed[1])
     }
 
+    /// A JSON document the span readers know but do not read (a Tempo search result) is said to be
+    /// that, not merely "no access-log line".
+    @Test func aTempoSearchResultIsToldForWhatItIs() throws {
+        let dir = try TemporaryDirectory()
+        let search = try dir.write("search.json", """
+            {
+              "traces": [
+                {
+                  "traceID": "2f3e0cee77ae5dc9c17ade3689eb2e54",
+                  "rootServiceName": "frontend",
+                  "rootTraceName": "GET /api/courses",
+                  "startTimeUnixNano": "1795568000000000000",
+                  "durationMs": 12,
+                  "spanSet": {"spans": [{"spanID": "563d623c76514f8e", "startTimeUnixNano": "1795568000000000000", "durationNanos": "12000000"}], "matched": 1}
+                }
+              ],
+              "metrics": {"inspectedTraces": 1}
+            }
+            """)
+        let run = try MeshLogBinary.run(["ingest", search, "--db", dir.path("s.db")])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("no access log and no spans: this is a Grafana Tempo search result"), "\(run.stderr)")
+        #expect(run.stderr.contains("/api/traces/<traceID>"))
+    }
+
     /// Where libzstd is missing (`MESHLOG_ZSTD=off` behaves so), a zstd file is refused saying what to do.
     @Test func zstdWithoutTheLibraryIsRefusedWithAdvice() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd") else {

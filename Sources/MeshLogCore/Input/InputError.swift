@@ -14,12 +14,17 @@ public enum InputError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The tar archive `path` ends early or has a damaged header. Every member before that
     /// point was delivered.
     case truncatedTar(path: String, reason: String)
+    /// The input is zstd-compressed and this machine has no libzstd to decompress it.
+    case zstdUnavailable(path: String)
+    /// The zstd data of `path` is truncated or corrupt at `compressedOffset`. Every byte that
+    /// decoded before that point was delivered.
+    case corruptZstd(path: String, compressedOffset: Int64, reason: String)
 
     /// The input the error is about.
     public var path: String {
         switch self {
         case .notFound(let path), .unreadable(let path, _), .corruptGzip(let path, _, _),
-            .truncatedTar(let path, _):
+            .truncatedTar(let path, _), .zstdUnavailable(let path), .corruptZstd(let path, _, _):
             return path
         }
     }
@@ -38,6 +43,12 @@ public enum InputError: Error, CustomStringConvertible, Sendable, Equatable {
                 + "the lines decoded before that point were read. If the file is still being "
                 + "written or was copied incompletely, copy it again once complete and re-run; "
                 + "otherwise it is corrupt and only its first part can be recovered"
+        case .zstdUnavailable(let path):
+            return "input '\(path)' is \(Zstd.missingReason(path: path))"
+        case .corruptZstd(let path, let offset, let reason):
+            return "zstd data of '\(path)' is damaged at compressed byte offset \(offset): \(reason); "
+                + "the lines decoded before that point were read. If the file is still being "
+                + "written or was copied incompletely, copy it again once complete and re-run"
         case .truncatedTar(let path, let reason):
             return "tar archive '\(path)' is incomplete or damaged: \(reason); "
                 + "the members before that point were read. Re-create or copy the archive "

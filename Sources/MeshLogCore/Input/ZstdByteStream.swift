@@ -79,7 +79,7 @@ public enum ZstdError: Error, Equatable, Sendable, CustomStringConvertible {
 /// A `ByteStream` that decompresses zstd data (one or more frames) read from another stream.
 ///
 /// Like ``GzipByteStream``: on truncated or corrupt input every byte that decoded is returned first; the next
-/// `read` then throws `InputError.unreadable` naming the compressed byte offset.
+/// `read` then throws `InputError.corruptZstd` naming the compressed byte offset.
 public final class ZstdByteStream: ByteStream {
     /// The name used in error messages.
     public let path: String
@@ -95,10 +95,10 @@ public final class ZstdByteStream: ByteStream {
 
     /// Decompresses `source`, naming it `path` in errors.
     ///
-    /// - Throws: `InputError.unreadable` with ``Zstd/missingReason(path:)`` when libzstd.so.1 is not installed.
+    /// - Throws: `InputError.zstdUnavailable` when libzstd.so.1 is not installed.
     public init(_ source: ByteStream, path: String, inputBufferSize: Int = 256 << 10) throws {
         guard let decoder = meshlog_zstd_create() else {
-            throw InputError.unreadable(path: path, reason: Zstd.missingReason(path: path))
+            throw InputError.zstdUnavailable(path: path)
         }
         self.decoder = decoder
         self.source = source
@@ -125,8 +125,7 @@ public final class ZstdByteStream: ByteStream {
             }
             if inputPos == inputFilled && sourceEnded {
                 if frameOpen {
-                    pendingError = .unreadable(
-                        path: path, reason: "zstd data ends inside a frame at compressed byte offset \(fedBytes) (truncated)")
+                    pendingError = .corruptZstd(path: path, compressedOffset: fedBytes, reason: "the data ends inside a frame (truncated)")
                     throw pendingError!
                 }
                 return 0
@@ -140,10 +139,7 @@ public final class ZstdByteStream: ByteStream {
             switch status {
             case MESHLOG_ZSTD_ERROR:
                 let offset = fedBytes - Int64(inputFilled - inputPos)
-                pendingError = .unreadable(
-                    path: path,
-                    reason: "zstd data is damaged at compressed byte offset \(offset): "
-                        + String(cString: meshlog_zstd_error(decoder)))
+                pendingError = .corruptZstd(path: path, compressedOffset: offset, reason: String(cString: meshlog_zstd_error(decoder)))
                 if outPos > 0 { return outPos }
                 throw pendingError!
             case MESHLOG_ZSTD_FRAME_END:
