@@ -1,3 +1,5 @@
+import Foundation
+
 /// The role of a span in a trace, as in OpenTelemetry's `SpanKind`.
 ///
 /// Zipkin's `kind`, Jaeger's `span.kind` tag and OTLP's `kind` (integer or enum name) all map onto it.
@@ -160,17 +162,68 @@ public struct Span: Sendable, Equatable {
     /// Span.attributesJSON(["b": "2", "a": "x\"y"]) // {"a":"x\"y","b":"2"}
     /// ```
     public static func attributesJSON(_ attributes: [String: String]) -> String {
-        var out = "{"
-        var first = true
-        for key in attributes.keys.sorted() {
-            if !first { out.append(",") }
-            first = false
-            appendJSONString(key, to: &out)
-            out.append(":")
-            appendJSONString(attributes[key]!, to: &out)
+        // Built as bytes (a span ingest writes one per span): keys in UTF-8 order, which is
+        // `String`'s order for the ASCII keys attributes have, without its Unicode comparison.
+        let pairs = attributes.sorted { utf8Precedes($0.key, $1.key) }
+        var out: [UInt8] = []
+        out.reserveCapacity(2 + attributes.count * 40)
+        out.append(UInt8(ascii: "{"))
+        for (i, pair) in pairs.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            appendJSONString(pair.key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            appendJSONString(pair.value, to: &out)
         }
-        out.append("}")
-        return out
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether `a`'s UTF-8 bytes sort before `b`'s (a `memcmp`, where `String`'s `<` compares by Unicode rules).
+    @inline(__always)
+    static func utf8Precedes(_ a: String, _ b: String) -> Bool {
+        let answer = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y -> Bool in
+                let n = min(x.count, y.count)
+                let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+                return c != 0 ? c < 0 : x.count < y.count
+            }
+        }
+        return (answer ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    /// Appends `s` as a JSON string literal to UTF-8 bytes, escaped as the `String` version escapes it.
+    public static func appendJSONString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        if s.utf8.withContiguousStorageIfAvailable({ appendEscaped($0, to: &out) }) == nil {
+            Array(s.utf8).withUnsafeBufferPointer { appendEscaped($0, to: &out) }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends UTF-8 `bytes` with quotes, backslashes and control characters escaped; runs with
+    /// nothing to escape are copied whole.
+    @inline(__always)
+    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var start = 0
+        for i in 0..<bytes.count {
+            let b = bytes[i]
+            guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+            out.append(0x5C)
+            switch b {
+            case 0x22, 0x5C: out.append(b)
+            case 0x0A: out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "t"))
+            case 0x08: out.append(UInt8(ascii: "b"))
+            case 0x0C: out.append(UInt8(ascii: "f"))
+            default:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]])
+            }
+            start = i + 1
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
     }
 
     /// Appends `s` as a JSON string literal (quotes, backslashes and control characters escaped).

@@ -82,4 +82,19 @@ import Testing
         let span = Span(traceID: "1", spanID: "2", name: "n", attributes: ["b": "2", "a": "1"])
         #expect(span.attributesJSON == #"{"a":"1","b":"2"}"#)
     }
+
+    /// The bytes writer escapes exactly as the `String` one, on strings with every kind of character.
+    @Test func jsonStringBytesMatchTheStringWriter() {
+        let pieces = ["a", "Zz9", "\"", "\\", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{00}", "\u{1b}", "\u{1f}", "\u{7f}",
+                      "é", "名前", "😀", "\u{9b}", "\u{202e}", " ", "/", "{}", ":"]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let s = (0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            var text = ""
+            Span.appendJSONString(s, to: &text)
+            var bytes: [UInt8] = []
+            Span.appendJSONString(s, to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == text, "\(s.debugDescription)")
+        }
+    }
 }
