@@ -123,7 +123,7 @@ for t in "${targets[@]}"; do
     status=1
     found=$(ls -t "$crashes" | head -1)
     result="FOUND (exit $rc): $crashes/$found; log $log"
-    grep -E 'ERROR: |SUMMARY: |Fatal error|Precondition failed|deadly signal' "$log" | head -5 | sed 's/^/  /'
+    grep -E 'ERROR: |Fatal error|runtime failure|Sources/MeshLogCore' "$log" | head -6 | sed 's/^/  /'
   fi
   line=$(printf '%-16s execs %10s  exec/s %7s  cov %5s  ft %6s  corpus %5s  %s' \
          "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "$corp" "$result")
