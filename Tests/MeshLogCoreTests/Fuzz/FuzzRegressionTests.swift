@@ -44,7 +44,8 @@ struct FuzzRegressionTests {
     }
 
     /// tar: a negative pax size was taken as the member's size (handed out as -1); a base-256 size near
-    /// Int64.max overflowed while rounding to whole blocks (a trap). Both are damaged archives now.
+    /// Int64.max overflowed while rounding to whole blocks to skip a member left unread (a trap). Both
+    /// are damaged archives now.
     @Test func memberSizesOutOfRangeAreDamagedArchives() throws {
         let negative = Tar.entry("PaxHeader", type: "x", data: Array("11 size=-1\n".utf8))
             + Tar.entry("c.log", data: []) + Tar.end
@@ -52,7 +53,7 @@ struct FuzzRegressionTests {
         var huge = Tar.entry("d.log", data: [])
         huge.replaceSubrange(124..<136, with: [0x80, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])
         Tar.sign(&huge)
-        #expect { try Tar.members(huge + Tar.end) } throws: { "\($0)".contains("invalid size") }
+        #expect { try Tar.members(huge + Tar.end, read: false) } throws: { "\($0)".contains("invalid size") }
     }
 }
 
@@ -88,11 +89,13 @@ enum Tar {
     /// The end-of-archive marker.
     static let end = [UInt8](repeating: 0, count: 1024)
 
-    /// The members `TarReader` hands out for `archive`, with their contents.
-    static func members(_ archive: [UInt8]) throws -> [(name: String, size: Int64, bytes: [UInt8])] {
+    /// The members `TarReader` hands out for `archive`, with their contents (or, when `read` is
+    /// false, none: the reader skips them).
+    static func members(_ archive: [UInt8], read: Bool = true) throws -> [(name: String, size: Int64, bytes: [UInt8])] {
         var found: [(name: String, size: Int64, bytes: [UInt8])] = []
         try TarReader(MemoryByteStream(archive), archiveName: "t.tar").forEachMember { name, size, stream in
             var bytes: [UInt8] = []
+            guard read else { found.append((name, size, bytes)); return }
             var buffer = [UInt8](repeating: 0, count: 64)
             while case let n = try buffer.withUnsafeMutableBytes({ try stream.read(into: $0) }), n > 0 { bytes += buffer[..<n] }
             found.append((name, size, bytes))
