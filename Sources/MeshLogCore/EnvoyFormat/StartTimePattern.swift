@@ -47,7 +47,8 @@ public struct StartTimePattern: Sendable, Equatable {
                 spec = UInt8(ascii: "f")
                 consumed = 3
             } else if spec == UInt8(ascii: "E"), i + 3 < c.count, c[i + 3] == UInt8(ascii: "S") {
-                // %E3S: seconds with N fractional digits.
+                // %E3S: seconds with N fractional digits (N a digit; anything else is unsupported).
+                guard c[i + 2] &- 48 < 10 else { throw .unsupportedTimePattern(pattern: pattern, position: i) }
                 items.append(.second)
                 items.append(.literal(UInt8(ascii: ".")))
                 items.append(.fraction(Int(c[i + 2] - 48)))

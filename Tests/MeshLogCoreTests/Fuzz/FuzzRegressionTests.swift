@@ -21,6 +21,22 @@ struct FuzzRegressionTests {
         }
     }
 
+    /// format-compiler: `%E…S` in a START_TIME pattern took the byte after `E` as a digit, so a byte
+    /// below `0` underflowed (a trap); only `%E0S`…`%E9S` are fractional seconds.
+    @Test func startTimeFractionalSecondsNeedADigit() throws {
+        #expect(throws: EnvoyFormatError.self) {
+            _ = try CompiledAccessLogFormat(format: "%START_TIME(%Y-%m-%dT%H:%M:%E\u{0F}S)% %DURATION%")
+        }
+        #expect(throws: EnvoyFormatError.self) {
+            _ = try CompiledAccessLogFormat(format: "%START_TIME(%Y-%m-%dT%H:%M:%E*S)% %DURATION%")
+        }
+        let parser = try CompiledAccessLogFormat(format: "%START_TIME(%Y-%m-%dT%H:%M:%E3S)% %DURATION%")
+        let record = AccessLogRecord()
+        let parsed = Array("2026-03-02T14:05:09.481 12".utf8).withUnsafeBufferPointer { parser.parse($0, into: record) }
+        #expect(parsed)
+        #expect(record.integer(.duration) == 12)
+    }
+
     // MARK: tar
 
     /// tar: a pax record whose length has more digits than an Int holds overflowed (a trap).
