@@ -37,6 +37,18 @@ struct FuzzRegressionTests {
         #expect(record.integer(.duration) == 12)
     }
 
+    /// format-compiler: a line whose `%START_TIME(%s)%` had more digits than an Int64 holds overflowed
+    /// (a trap, on a log line); more than 12 digits of epoch seconds is a line that does not fit.
+    @Test func epochSecondsTooLongForAnIntDoNotFit() throws {
+        let parser = try CompiledAccessLogFormat(format: "%START_TIME(%s.%3f)% %DURATION%")
+        let record = AccessLogRecord()
+        func parse(_ line: String) -> Bool { Array(line.utf8).withUnsafeBufferPointer { parser.parse($0, into: record) } }
+        #expect(!parse("99999999999999999999999.481 12"))
+        #expect(!parse("9999999999999.481 12"))
+        #expect(parse("1772460309.481 12"))
+        #expect(record.startMicros == 1_772_460_309_481_000)
+    }
+
     // MARK: tar
 
     /// tar: a pax record whose length has more digits than an Int holds overflowed (a trap).
