@@ -6,7 +6,7 @@ public enum EnvoyFormatError: Error, CustomStringConvertible, Equatable, Sendabl
     case invalidCommandName(position: Int, found: String)
     /// A command's `(` argument has no closing `)`.
     case unterminatedArgument(command: String, position: Int)
-    /// The `:LEN` suffix is not a positive number.
+    /// The `:LEN` suffix is not a positive number of at most 32 bits.
     case invalidLength(command: String, position: Int)
     /// Two operators touch with no literal text between them, so a line cannot be split between them.
     case adjacentCommands(first: String, second: String, position: Int)

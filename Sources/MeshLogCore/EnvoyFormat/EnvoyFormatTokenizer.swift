@@ -66,8 +66,12 @@ public enum EnvoyFormatTokenizer {
             if i < chars.count, chars[i] == UInt8(ascii: ":") {
                 var j = i + 1
                 var n = 0
-                while j < chars.count, chars[j] >= 48, chars[j] <= 57 { n = n * 10 + Int(chars[j] - 48); j += 1 }
-                guard j > i + 1, n > 0 else { throw .invalidLength(command: name, position: start) }
+                // Digits past a 32-bit length are read but not added: such a length is invalid (and would overflow).
+                while j < chars.count, chars[j] >= 48, chars[j] <= 57 {
+                    if n <= Self.maxLength { n = n * 10 + Int(chars[j] - 48) }
+                    j += 1
+                }
+                guard j > i + 1, n > 0, n <= Self.maxLength else { throw .invalidLength(command: name, position: start) }
                 maxLength = n
                 i = j
             }
@@ -83,6 +87,9 @@ public enum EnvoyFormatTokenizer {
         flushLiteral()
         return tokens
     }
+
+    /// The longest `:LEN` accepted (Envoy's lengths are 32-bit).
+    static let maxLength = Int(UInt32.max)
 
     @inline(__always)
     private static func isNameByte(_ c: UInt8) -> Bool {

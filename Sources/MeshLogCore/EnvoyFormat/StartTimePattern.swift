@@ -47,7 +47,8 @@ public struct StartTimePattern: Sendable, Equatable {
                 spec = UInt8(ascii: "f")
                 consumed = 3
             } else if spec == UInt8(ascii: "E"), i + 3 < c.count, c[i + 3] == UInt8(ascii: "S") {
-                // %E3S: seconds with N fractional digits.
+                // %E3S: seconds with N fractional digits (N a digit; anything else is unsupported).
+                guard c[i + 2] &- 48 < 10 else { throw .unsupportedTimePattern(pattern: pattern, position: i) }
                 items.append(.second)
                 items.append(.literal(UInt8(ascii: ".")))
                 items.append(.fraction(Int(c[i + 2] - 48)))
@@ -162,9 +163,10 @@ public struct StartTimePattern: Sendable, Equatable {
             case .minute: guard let v = num(2) else { return nil }; mi = v
             case .second: guard let v = num(2) else { return nil }; s = v
             case .epochSeconds:
+                // At most 12 digits (the year 33658), so the seconds and their microseconds fit an Int64.
                 var v: Int64 = 0, n = 0
-                while i < end, b[i] &- 48 < 10 { v = v * 10 + Int64(b[i] - 48); i += 1; n += 1 }
-                guard n > 0 else { return nil }
+                while i < end, b[i] &- 48 < 10 { if n < 12 { v = v * 10 + Int64(b[i] - 48) }; i += 1; n += 1 }
+                guard n > 0, n <= 12 else { return nil }
                 epoch = v
             case .fraction(let width):
                 var digits = 0

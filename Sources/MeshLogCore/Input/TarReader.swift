@@ -19,6 +19,9 @@ public final class TarReader {
 
     /// The largest pax header or GNU long name accepted (larger ones mean a corrupt archive).
     private static let maxMetadataSize: Int64 = 1 << 20
+    /// The largest member size accepted (an exabyte; larger ones, up to what base-256 or pax can
+    /// write, mean a corrupt archive, and their padding would not fit an Int64).
+    static let maxMemberSize: Int64 = 1 << 60
 
     /// Reads the tar archive streamed by `stream`, naming it `archiveName`.
     public init(_ stream: ByteStream, archiveName: String) {
@@ -66,7 +69,7 @@ public final class TarReader {
                     reason: "the header at byte \(headerOffset) is damaged (checksum mismatch) or this is not a tar archive")
             }
             let type = header[156]
-            guard let headerSize = Self.number(header, 124, 12) else {
+            guard let headerSize = Self.number(header, 124, 12), headerSize <= Self.maxMemberSize else {
                 throw InputError.truncatedTar(
                     path: archiveName, reason: "the header at byte \(headerOffset) has an invalid size field")
             }
@@ -80,7 +83,11 @@ public final class TarReader {
                     if key == "path" {
                         paxPath = value
                     } else if key == "size" {
-                        paxSize = Int64(value)
+                        guard let size = Int64(value), (0...Self.maxMemberSize).contains(size) else {
+                            throw InputError.truncatedTar(
+                                path: archiveName, reason: "the pax header at byte \(headerOffset) has an invalid size '\(value)'")
+                        }
+                        paxSize = size
                     }
                 }
                 continue
@@ -255,12 +262,14 @@ public final class TarReader {
         while index < data.count {
             var length = 0
             var cursor = index
+            // A length past the data ends the records (its digits are not added up further: no overflow).
             while cursor < data.count, data[cursor] >= UInt8(ascii: "0"), data[cursor] <= UInt8(ascii: "9") {
-                length = length * 10 + Int(data[cursor] - UInt8(ascii: "0"))
+                if length <= data.count { length = length * 10 + Int(data[cursor] - UInt8(ascii: "0")) }
                 cursor += 1
             }
+            // The record must hold its own length, the space and the final newline.
             guard length > 0, cursor < data.count, data[cursor] == UInt8(ascii: " "),
-                index + length <= data.count
+                index + length <= data.count, cursor + 1 <= index + length - 1
             else { break }
             let record = data[(cursor + 1)..<(index + length - 1)]  // without the final "\n"
             if let equals = record.firstIndex(of: UInt8(ascii: "=")) {
