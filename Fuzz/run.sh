@@ -3,7 +3,7 @@
 #
 #   Fuzz/run.sh [seconds] [target…]     # default: 60 seconds, every target
 #
-# MeshLogCore is compiled once (with its C shim CInflate and zlib) into a static library
+# MeshLogCore is compiled once (with its C shims CInflate and CZstd, and zlib) into a static library
 # instrumented for libFuzzer and AddressSanitizer, cached under .build-fuzz/ by a hash of its
 # sources; each target is Fuzz/Support/*.swift plus Fuzz/Targets/<target>.swift linked against it.
 # Seeds come from Fuzz/Corpus/<target> (read only); units the fuzzer adds go to
@@ -51,7 +51,8 @@ fi
 sources=()
 while IFS= read -r f; do sources+=("$f"); done < <(find Sources/MeshLogCore -name '*.swift' | LC_ALL=C sort)
 key=$({ "$swiftc" --version 2>&1; echo "${swift_flags[*]} ${c_flags[*]}";
-        cat "${sources[@]}" Sources/CInflate/inflate_isal.c Sources/CInflate/include/CInflate.h Sources/CZlib/*; } \
+        cat "${sources[@]}" Sources/CInflate/inflate_isal.c Sources/CInflate/include/CInflate.h Sources/CZlib/* \
+            Sources/CZstd/zstd_dl.c Sources/CZstd/include/CZstd.h; } \
       | sha256sum | cut -c1-16)
 core=$out/core-$key
 if [ ! -f "$core/done" ]; then
@@ -63,9 +64,16 @@ module CInflate {
     export *
 }
 MAP
+  cat >"$core/CZstd.modulemap" <<MAP
+module CZstd {
+    header "$root/Sources/CZstd/include/CZstd.h"
+    export *
+}
+MAP
   "$clang" -c "${c_flags[@]}" -ISources/CInflate/include Sources/CInflate/inflate_isal.c -o "$core/inflate_isal.o"
+  "$clang" -c "${c_flags[@]}" -ISources/CZstd/include Sources/CZstd/zstd_dl.c -o "$core/zstd_dl.o"
   (cd "$core" && "$swiftc" "${swift_flags[@]}" -module-name MeshLogCore -enable-testing \
-     -I "$root/Sources/CZlib" -Xcc -fmodule-map-file="$core/CInflate.modulemap" \
+     -I "$root/Sources/CZlib" -Xcc -fmodule-map-file="$core/CInflate.modulemap" -Xcc -fmodule-map-file="$core/CZstd.modulemap" \
      -emit-module -emit-module-path MeshLogCore.swiftmodule -emit-library -static -o libMeshLogCore.a \
      "${sources[@]/#/$root/}")
   touch "$core/done"
@@ -81,8 +89,8 @@ for t in "${targets[@]}"; do
   if [ ! -x "$out/bin/$t" ] || [ "$(cat "$out/bin/$t.key" 2>/dev/null)" != "$tkey" ]; then
     echo "fuzz: building $t"
     if ! "$swiftc" "${swift_flags[@]}" -I "$core" -I "$root/Sources/CZlib" \
-         -Xcc -fmodule-map-file="$core/CInflate.modulemap" \
-         "${files[@]}" "$core/libMeshLogCore.a" "$core/inflate_isal.o" -lz -ldl \
+         -Xcc -fmodule-map-file="$core/CInflate.modulemap" -Xcc -fmodule-map-file="$core/CZstd.modulemap" \
+         "${files[@]}" "$core/libMeshLogCore.a" "$core/inflate_isal.o" "$core/zstd_dl.o" -lz -ldl \
          -o "$out/bin/$t" >"$out/bin/$t.log" 2>&1; then
       # The linker's warnings about ASan's local symbols are noise; errors are shown.
       grep -v "Cannot export local symbol" "$out/bin/$t.log" >&2

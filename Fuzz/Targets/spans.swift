@@ -1,6 +1,6 @@
-// The span JSON stream reader and decoders: `SpanFormatSniffer` on the head, then `JSONStreamReader`
-// with a small buffer and short reads (so tokens straddle refills) under the Zipkin, Jaeger or
-// OTLP/Tempo decoder, as `SpanDecoder` runs them.
+// The span readers and decoders: `SpanFormatSniffer` on the head, then `JSONStreamReader` with a
+// small buffer and short reads (so tokens straddle refills) under the Zipkin, Jaeger or OTLP/Tempo
+// decoder, or the OTLP protobuf decoder on the same short reads, as `SpanDecoder` runs them.
 //
 // Input: the first byte picks the read size and, when the sniffer rejects the file, the decoder.
 @testable import MeshLogCore
@@ -28,6 +28,15 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         case .zipkinV2: try ZipkinV2Decoder(reader: reader, sink: sink).run()
         case .jaeger: try JaegerJSONDecoder(reader: reader, sink: sink).run()
         case .otlp, .tempo: try OTLPJSONDecoder(reader: reader, sink: sink).run()
+        case .otlpProtobuf:
+            // Binary OTLP (one message, or the file exporter's length-prefixed ones), read in the same short steps.
+            try OTLPProtobufDecoder(read: { out in
+                let n = min(out.count, step, body.count - offset)
+                guard n > 0 else { return 0 }
+                out.baseAddress!.copyMemory(from: body.baseAddress! + offset, byteCount: n)
+                offset += n
+                return n
+            }, sink: sink).run()
         }
     } catch let error as SpanDecodeError {
         _ = error.description
