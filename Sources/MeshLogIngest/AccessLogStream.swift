@@ -226,7 +226,11 @@ final class AccessLogStream {
             let first = sample.first.map { TerminalText.escaped(bytes: $0.1.prefix(120)) } ?? ""
             let tried = (ingester.fixedParser.map { [$0.name] } ?? FormatCatalog.presets.map(\.name)).joined(separator: ", ")
             error = "no line matches a known access-log format (tried \(tried)); first line: \(first)"
-            if let notSpans, notSpans.hasPrefix("this "), !notSpans.hasPrefix("this is not JSON") {
+            if sample.contains(where: { Self.isZtunnelRecord($0.1) }) {
+                error = "these are ztunnel's connection records (Istio ambient mode's L4 proxy: src.addr=… dst.addr=…), "
+                    + "not Envoy access logs, and meshlog does not read them yet; the waypoint proxies' logs are Envoy's and are read; "
+                    + "first line: \(first)"
+            } else if let notSpans, notSpans.hasPrefix("this "), !notSpans.hasPrefix("this is not JSON") {
                 // A document the span readers know: say what it is instead.
                 error = "no access log and no spans: \(notSpans)"
             } else if let inference, inference.columns.contains(where: { $0.field != nil }) {
@@ -367,6 +371,15 @@ final class AccessLogStream {
             }
         }
         sample.removeAll()
+    }
+
+    /// Whether a line is one of ztunnel's access records (`… info\taccess\tconnection complete\tsrc.addr=… dst.addr=…`).
+    private static func isZtunnelRecord(_ line: [UInt8]) -> Bool {
+        func has(_ text: String) -> Bool {
+            let needle = Array(text.utf8)
+            return line.count >= needle.count && (0...(line.count - needle.count)).contains { i in line[i..<(i + needle.count)].elementsEqual(needle) }
+        }
+        return has("src.addr=") && has("dst.addr=") && has("direction=")
     }
 
     /// Why lines are rejected when no format matches the sample.

@@ -65,5 +65,8 @@ struct WrappedFixtureTests {
         let summary = try ingest([Fixtures.path("logs/ztunnel.log")], db: dir.path("t.db"))
         #expect(summary.recordsStored == 0)
         #expect(summary.reports.first?.state == .noAccessLogs)
+        // The error says what they are instead of only that no format matched.
+        #expect(summary.reports.first?.error?.hasPrefix("these are ztunnel's connection records (Istio ambient mode's L4 proxy") == true,
+                "\(summary.reports.first?.error ?? "")")
     }
 }
