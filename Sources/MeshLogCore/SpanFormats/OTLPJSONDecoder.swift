@@ -124,6 +124,30 @@ struct OTLPJSONDecoder {
             case "resource", "scopeSpans", "instrumentationLibrarySpans":
                 sawBareMember = true
                 try decodeResourceSpansMember(key: key, value: value, context: bare)
+            case "trace_id", "span_id":
+                // otel-cli's `server json` (`otelcli/server_json.go`): Go's encoding/json of one `tracepb.Span`
+                // per file or per line: snake_case keys, base64 ids, AnyValue as {"Value":{"StringValue":…}},
+                // and no resource (so no service).
+                let line = reader.tokenLine
+                var members = [JSONNode.Member(key, try reader.readNode(startingWith: value))]
+                while true {
+                    let next = try reader.nextRequired()
+                    if case .endObject = next { break }
+                    guard case .key(let k) = next else { continue }
+                    members.append(JSONNode.Member(k, try reader.readNode(startingWith: try reader.nextRequired())))
+                }
+                try decodeSpan(Self.protobufJSON(fromGo: .object(members)), line: line, scope: ScopeContext(nil), context: bare)
+                return
+            case "time_unix_nano":
+                // otel-cli writes each span event to a file of its own beside the span: nothing to store.
+                try reader.skipValue(startingWith: value)
+                while true {
+                    let next = try reader.nextRequired()
+                    if case .endObject = next { break }
+                    guard case .key = next else { continue }
+                    try reader.skipValue(startingWith: try reader.nextRequired())
+                }
+                return
             case "traceId", "traceID", "spanID", "id":
                 throw SpanDecodeError.notASpanFile(
                     reason: "this object looks like a single Zipkin/Jaeger span (\"\(key)\"), not OTLP resourceSpans")
@@ -293,6 +317,36 @@ struct OTLPJSONDecoder {
             shared: false,
             line: line)
         try sink.emit(span)
+    }
+
+    /// Go's encoding/json of an OTLP message as protobuf JSON: `snake_case` keys in `lowerCamelCase`, and a
+    /// oneof's `{"Value":{"StringValue":…}}` as `{"stringValue":…}`.
+    static func protobufJSON(fromGo node: JSONNode) -> JSONNode {
+        switch node {
+        case .object(let members):
+            var out: [JSONNode.Member] = []
+            for member in members {
+                if member.key == "Value", case .object(let inner) = member.value {
+                    for m in inner { out.append(JSONNode.Member(lowerCamel(m.key), protobufJSON(fromGo: m.value))) }
+                } else {
+                    out.append(JSONNode.Member(lowerCamel(member.key), protobufJSON(fromGo: member.value)))
+                }
+            }
+            return .object(out)
+        case .array(let elements):
+            return .array(elements.map(protobufJSON(fromGo:)))
+        default:
+            return node
+        }
+    }
+
+    /// `start_time_unix_nano` → `startTimeUnixNano`, `StringValue` → `stringValue`.
+    static func lowerCamel(_ key: String) -> String {
+        let parts = key.split(separator: "_", omittingEmptySubsequences: true)
+        guard let first = parts.first else { return key }
+        var out = first.prefix(1).lowercased() + first.dropFirst()
+        for part in parts.dropFirst() { out += part.prefix(1).uppercased() + part.dropFirst() }
+        return out
     }
 
     /// `0`/`1`/`2` or `STATUS_CODE_UNSET`/`OK`/`ERROR` (any case, prefix optional).

@@ -28,10 +28,12 @@ public enum SpanFormatCatalog {
             writers: "OTLP/JSON ({\"resourceSpans\":[…]}, OTLP/HTTP JSON bodies, the files otel-desktop-viewer "
                 + "import reads); the Collector file exporter's format: json (one message per line); Jaeger v2 query "
                 + "API /api/v3/traces ({\"result\":{…}}, one per line when streamed); Tempo /api/v2/traces/{id} "
-                + "({\"trace\":{…}})",
+                + "({\"trace\":{…}}); otel-cli server json (a span per file or line, Go's encoding/json: "
+                + "snake_case keys, base64 ids, no resource)",
             source: "open-telemetry/opentelemetry-proto trace/v1/trace.proto (JSON mapping); "
                 + "opentelemetry-collector-contrib exporter/fileexporter; jaeger cmd/query/app/apiv3/http_gateway.go "
-                + "(GRPCGatewayWrapper); grafana/tempo pkg/tempopb/tempo.proto (TraceByIDResponse)"),
+                + "(GRPCGatewayWrapper); grafana/tempo pkg/tempopb/tempo.proto (TraceByIDResponse); "
+                + "equinix-labs/otel-cli otelcli/server_json.go"),
         Entry(
             format: .tempo,
             writers: "Tempo /api/traces/{id} ({\"batches\":[…]}, base64 ids); Grafana's trace Download for Tempo and "

@@ -248,6 +248,9 @@ public enum SpanFormatSniffer {
             return .format(.jaeger)
         }
         if keys.contains("binaryAnnotations") { return .rejected(zipkinV1Reason) }
+        // otel-cli's `server json`: Go's encoding/json of one OTLP span (snake_case keys), or of one span event.
+        if keys.contains("trace_id") && keys.contains("span_id") { return .format(.otlp) }
+        if keys.contains("time_unix_nano") && keys.contains("name") { return .format(.otlp) }
         if keys.contains("traceId") {
             let zipkinKeys = ["id", "localEndpoint", "remoteEndpoint", "timestamp", "annotations", "shared", "parentId"]
             if zipkinKeys.contains(where: keys.contains) { return .format(.zipkinV2) }
