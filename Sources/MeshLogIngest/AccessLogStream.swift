@@ -27,7 +27,7 @@ final class AccessLogStream {
     let sourceID: Int64
     /// A read error that ended the input early, recorded with the source.
     @exclusivity(unchecked) var streamError: String?
-    /// Why a JSON input is no span file either, said when it holds no access log.
+    /// What a JSON input is when the span readers know it but do not read it, said when it holds no access log.
     var notSpans: String?
 
     private let ingester: Ingester
@@ -230,7 +230,7 @@ final class AccessLogStream {
                 error = "these are ztunnel's connection records (Istio ambient mode's L4 proxy: src.addr=… dst.addr=…), "
                     + "not Envoy access logs, and meshlog does not read them yet; the waypoint proxies' logs are Envoy's and are read; "
                     + "first line: \(first)"
-            } else if let notSpans, notSpans.hasPrefix("this "), !notSpans.hasPrefix("this is not JSON") {
+            } else if let notSpans {
                 // A document the span readers know: say what it is instead.
                 error = "no access log and no spans: \(notSpans)"
             } else if let inference, inference.columns.contains(where: { $0.field != nil }) {
@@ -375,11 +375,8 @@ final class AccessLogStream {
 
     /// Whether a line is one of ztunnel's access records (`… info\taccess\tconnection complete\tsrc.addr=… dst.addr=…`).
     private static func isZtunnelRecord(_ line: [UInt8]) -> Bool {
-        func has(_ text: String) -> Bool {
-            let needle = Array(text.utf8)
-            return line.count >= needle.count && (0...(line.count - needle.count)).contains { i in line[i..<(i + needle.count)].elementsEqual(needle) }
-        }
-        return has("src.addr=") && has("dst.addr=") && has("direction=")
+        let text = String(decoding: line, as: UTF8.self)
+        return text.contains("src.addr=") && text.contains("dst.addr=") && text.contains("direction=")
     }
 
     /// Why lines are rejected when no format matches the sample.

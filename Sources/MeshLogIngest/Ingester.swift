@@ -316,10 +316,10 @@ public final class Ingester {
            let format = head.withUnsafeBytes({ SpanFormatSniffer.sniff($0) }) {
             try ingestSpans(name: name, stream: prefixed, format: format)
         } else {
-            // JSON that is no span file may still be access logs; if it is not, the error says why
-            // it is no span file either (a Tempo search result, jaeger-ui state, Zipkin v1).
+            // JSON that is no span file may still be access logs; if it is not, the error says what
+            // document it is when the span readers know it (a Tempo search result, jaeger-ui state, Zipkin v1).
             let notSpans = first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
-                ? head.withUnsafeBytes({ SpanFormatSniffer.rejectionReason($0) }) : nil
+                ? head.withUnsafeBytes({ SpanFormatSniffer.recognizedDocument($0) }) : nil
             try ingestStream(name: name, size: size, fingerprint: fingerprint, stream: prefixed, input: input, notSpans: notSpans)
         }
     }

@@ -112,19 +112,17 @@ struct ProtobufCursor {
         return sub
     }
 
-    mutating func fixed64() throws -> UInt64 {
-        guard bytes.count - position >= 8 else { throw overrun(at: offset, "a fixed64 needs 8 bytes") }
-        var v: UInt64 = 0
-        for i in 0..<8 { v |= UInt64(bytes[position + i]) << (8 * UInt64(i)) }
-        position += 8
-        return v
-    }
+    mutating func fixed64() throws -> UInt64 { try littleEndian("fixed64") }
 
-    mutating func fixed32() throws -> UInt32 {
-        guard bytes.count - position >= 4 else { throw overrun(at: offset, "a fixed32 needs 4 bytes") }
-        var v: UInt32 = 0
-        for i in 0..<4 { v |= UInt32(bytes[position + i]) << (8 * UInt32(i)) }
-        position += 4
+    mutating func fixed32() throws -> UInt32 { try littleEndian("fixed32") }
+
+    /// A little-endian fixed-width value (`fixed32`, `fixed64`).
+    private mutating func littleEndian<T: FixedWidthInteger & UnsignedInteger>(_ name: String) throws -> T {
+        let size = MemoryLayout<T>.size
+        guard bytes.count - position >= size else { throw overrun(at: offset, "a \(name) needs \(size) bytes") }
+        var v: T = 0
+        for i in 0..<size { v |= T(bytes[position + i]) << (8 * i) }
+        position += size
         return v
     }
 

@@ -51,6 +51,14 @@ public enum SpanFormatSniffer {
         return nil
     }
 
+    /// What `head` is when it is a document the span readers know but do not read (a Tempo search result,
+    /// jaeger-ui state, Zipkin v1), with what to ingest instead; nil for anything else.
+    public static func recognizedDocument(_ head: UnsafeRawBufferPointer) -> String? {
+        guard case .rejected(let why) = classify(head),
+              [tempoSearchReason, jaegerUIStateReason, zipkinV1Reason].contains(why) else { return nil }
+        return why
+    }
+
     enum Verdict: Equatable {
         case format(SpanFormat)
         case rejected(String)
