@@ -1,0 +1,95 @@
+import Foundation
+
+/// A ClickHouse cluster on loopback for one test suite: `scripts/clickhouse-cluster` starts one
+/// `clickhouse-server` per shard, each with its own config and data under a temporary folder, and
+/// `stop()` (or deinit) stops them by PID. Never a system service.
+public final class LocalClickHouse: @unchecked Sendable {
+    /// Why the suites that need ClickHouse skip on this machine, or nil when they can run.
+    public static let unavailable: String? = {
+        let candidates = [ProcessInfo.processInfo.environment["CLICKHOUSE_SERVER"], "/usr/bin/clickhouse-server", "/usr/sbin/clickhouse-server"]
+        if candidates.compactMap({ $0 }).contains(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return nil }
+        return "clickhouse-server is not installed (apt-get install clickhouse-server; .ci/run installs it): the ClickHouse tests skip"
+    }()
+
+    /// Ports handed out so far by this process (each cluster takes its own range).
+    nonisolated(unsafe) private static var nextBase = 0
+    private static let lock = NSLock()
+
+    public let directory: TemporaryDirectory
+    public let shards: Int
+    public let basePort: Int
+    /// `clickhouse://127.0.0.1:PORT/DATABASE?cluster=meshlog` (no cluster with one shard unless asked).
+    public let url: String
+    private var stopped = false
+
+    /// Starts `shards` servers; `database` names the store's database.
+    public init(shards: Int = 3, database: String = "meshlog", cluster: Bool = true) throws {
+        self.shards = shards
+        directory = try TemporaryDirectory(prefix: "meshlog-clickhouse")
+        let base = Self.lock.withLock { () -> Int in
+            if Self.nextBase == 0 { Self.nextBase = 20000 + Int(ProcessInfo.processInfo.processIdentifier % 200) * 150 }
+            defer { Self.nextBase += 40 }
+            return Self.nextBase
+        }
+        basePort = base
+        let result = try Self.script(["start", directory.path, String(shards), String(base)])
+        guard result.status == 0 else {
+            throw LocalClickHouseError(message: "scripts/clickhouse-cluster start failed: \(result.output)")
+        }
+        url = "clickhouse://127.0.0.1:\(base)/\(database)" + (cluster ? "?cluster=meshlog" : "")
+    }
+
+    deinit { stop() }
+
+    /// Stops every server.
+    public func stop() {
+        guard !stopped else { return }
+        stopped = true
+        _ = try? Self.script(["kill", directory.path])
+    }
+
+    /// Stops one shard (0-based) at once (SIGKILL), for fault tests.
+    public func stopShard(_ index: Int) throws { _ = try Self.script(["stop-shard", directory.path, String(index), "KILL"]) }
+
+    /// Starts a stopped shard again.
+    public func startShard(_ index: Int) throws { _ = try Self.script(["start-shard", directory.path, String(index)]) }
+
+    /// Runs a statement on shard `index` over HTTP and returns the body (for checks).
+    public func query(_ sql: String, shard index: Int = 0) throws -> String {
+        try Self.curl(sql: sql, port: basePort + 10 * index)
+    }
+
+    private static func curl(sql: String, port: Int) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port); body=$(cat); printf 'POST / HTTP/1.0\\r\\nContent-Length: %d\\r\\n\\r\\n%s' \"${#body}\" \"$body\" >&3; sed '1,/^\\r$/d' <&3"]
+        let input = Pipe()
+        let out = Pipe()
+        p.standardInput = input
+        p.standardOutput = out
+        try p.run()
+        input.fileHandleForWriting.write(Data(sql.utf8))
+        try input.fileHandleForWriting.close()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func script(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [Repository.path("scripts/clickhouse-cluster")] + arguments
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+public struct LocalClickHouseError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
