@@ -9,10 +9,11 @@
 ///   `log_line_local` (`AggregatingMergeTree` with exact `sumMap` histograms of durations, and
 ///   `SummingMergeTree` counts), so that `status`, `hops` and `timeline` over a day read
 ///   thousands of rows instead of billions;
-/// - on every shard, a `Distributed` table over each local one, named without `_local`, sharded by
+/// - on every shard, a `Distributed` table over each local one, named `_all` for `_local`, sharded by
 ///   a hash of the request id, so a request's lines sit on one shard;
 /// - on the first server (the store URL's), small tables: `source`, `rejected` and the pods
-///   (`pod`, `pod_address`, `pod_ip`, `pod_fact`), and the public views `access_log` and `span`.
+///   (`pod`, `pod_address`, `pod_ip`, `pod_fact`), and the public views `access_log` and `span`
+///   (``ClickHouseViews``).
 ///
 /// Summaries keep the source of their lines in their key, so that readers can leave out the
 /// sources found to be copies of others (rows are never deleted).
@@ -203,7 +204,7 @@ public enum ClickHouseSchema {
                 GROUP BY source_id, minute, reporter, cluster, direction, service, namespace, subset, caller, status, flags
                 """,
             ] + ["log_line", "span", "summary_minute", "summary_hour_latency", "summary_error", "summary_hour"].map { table in
-                "CREATE TABLE IF NOT EXISTS \(table) AS \(table)_local ENGINE = Distributed({cluster}, currentDatabase(), \(table)_local, \(shardingKey(table)))"
+                "CREATE TABLE IF NOT EXISTS \(table)_all AS \(table)_local ENGINE = Distributed({cluster}, currentDatabase(), \(table)_local, \(shardingKey(table)))"
             },
             first: [
                 """
@@ -228,6 +229,11 @@ public enum ClickHouseSchema {
                 ) ENGINE = ReplacingMergeTree() ORDER BY reporter
                 """,
             ]
+        ),
+        Migration(
+            name: "002-public-views",
+            shards: [],
+            first: [ClickHouseViews.accessLog(lines: "{log_line}"), ClickHouseViews.span(spans: "{span}")]
         ),
     ]
 }
