@@ -34,36 +34,36 @@ public enum ClickHouseViews {
 
     static func emptyIsNull(_ column: String) -> String { "if(\(column) = '', NULL, \(column))" }
 
-    static let workloads = "(SELECT reporter, any(workload) AS workload FROM pod GROUP BY reporter)"
+    static let workloads = "(SELECT reporter, any(workload) AS workload FROM pod GROUP BY reporter) AS w"
 
     /// `CREATE VIEW access_log` over the lines in `lines` (the Distributed table, or the local one on one server).
     public static func accessLog(lines: String) -> String {
         let base = ClickHouseSchema.logLineColumns.map(\.name)
         let a = "SELECT \(list(base)) FROM \(lines) WHERE source_id GLOBAL NOT IN (\(excludedSources))"
-        let b = "SELECT \(list(base)), source FROM (\(a)) GLOBAL ANY LEFT JOIN (SELECT id AS source_id, argMax(path, version) AS source FROM source GROUP BY id) USING source_id"
+        let b = "SELECT \(list(base)), source FROM (\(a)) AS l GLOBAL ANY LEFT JOIN (SELECT id AS source_id, argMax(path, version) AS source FROM source GROUP BY id) AS r USING source_id"
         let c2 = base + ["source"]
-        let c = "SELECT \(list(c2)), pod_workload FROM (\(b)) GLOBAL ANY LEFT JOIN (SELECT reporter, any(workload) AS pod_workload FROM pod GROUP BY reporter) USING reporter"
+        let c = "SELECT \(list(c2)), pod_workload FROM (\(b)) AS l GLOBAL ANY LEFT JOIN (SELECT reporter, any(workload) AS pod_workload FROM pod GROUP BY reporter) AS r USING reporter"
         let c3 = c2 + ["pod_workload"]
         let d = """
             SELECT \(list(c3)), if(direction = 2, \(host("upstream_host")), '') AS callee_address,
               if(direction = 1 AND isNotNull(downstream_remote_int), bitShiftRight(assumeNotNull(downstream_remote_int), 16), toInt64(-1)) AS caller_ip,
               if(direction = 1 AND isNull(downstream_remote_int), \(host("downstream_remote_text")), '') AS caller_address
-            FROM (\(c))
+            FROM (\(c)) AS l
             """
         let c4 = c3 + ["callee_address", "caller_ip", "caller_address"]
         let addressMap = "FROM pod_address ANY LEFT JOIN \(workloads) USING reporter GROUP BY ip"
-        let e = "SELECT \(list(c4)), callee_workload FROM (\(d)) GLOBAL ANY LEFT JOIN (SELECT ip AS callee_address, any(workload) AS callee_workload \(addressMap)) USING callee_address"
+        let e = "SELECT \(list(c4)), callee_workload FROM (\(d)) AS l GLOBAL ANY LEFT JOIN (SELECT ip AS callee_address, any(workload) AS callee_workload \(addressMap)) AS r USING callee_address"
         let c5 = c4 + ["callee_workload"]
-        let f = "SELECT \(list(c5)), caller_workload FROM (\(e)) GLOBAL ANY LEFT JOIN (SELECT ip AS caller_ip, any(workload) AS caller_workload FROM pod_ip ANY LEFT JOIN \(workloads) USING reporter GROUP BY ip) USING caller_ip"
+        let f = "SELECT \(list(c5)), caller_workload FROM (\(e)) AS l GLOBAL ANY LEFT JOIN (SELECT ip AS caller_ip, any(workload) AS caller_workload FROM pod_ip ANY LEFT JOIN \(workloads) USING reporter GROUP BY ip) AS r USING caller_ip"
         let c6 = c5 + ["caller_workload"]
-        let g = "SELECT \(list(c6)), caller_address_workload FROM (\(f)) GLOBAL ANY LEFT JOIN (SELECT ip AS caller_address, any(workload) AS caller_address_workload \(addressMap)) USING caller_address"
+        let g = "SELECT \(list(c6)), caller_address_workload FROM (\(f)) AS l GLOBAL ANY LEFT JOIN (SELECT ip AS caller_address, any(workload) AS caller_address_workload \(addressMap)) AS r USING caller_address"
         let c7 = c6 + ["caller_address_workload"]
         let h = """
             SELECT \(list(c7)),
               multiIf(direction = 2, \(emptyIsNull("pod_workload")), direction = 1,
                 if(caller_workload = '', \(emptyIsNull("caller_address_workload")), caller_workload), NULL) AS source_workload,
               multiIf(direction = 1, \(emptyIsNull("pod_workload")), direction = 2, \(emptyIsNull("callee_workload")), NULL) AS destination_workload
-            FROM (\(g))
+            FROM (\(g)) AS l
             """
         return """
             CREATE VIEW IF NOT EXISTS access_log AS SELECT
@@ -77,7 +77,7 @@ public enum ClickHouseViews {
               downstream_local, \(address("downstream_remote")) AS downstream_remote, sni, route_name, user_agent, xff AS x_forwarded_for,
               extra, source, line, \(timestamp("logged_us")) AS logged_at, \(emptyIsNull("pod_workload")) AS workload,
               source_workload, destination_workload
-            FROM (\(h))
+            FROM (\(h)) AS l
             """
     }
 
@@ -91,7 +91,7 @@ public enum ClickHouseViews {
     public static func span(spans: String) -> String {
         let base = ClickHouseSchema.spanColumns.map(\.name)
         let a = "SELECT \(list(base)) FROM \(spans) WHERE source_id GLOBAL NOT IN (\(excludedSources))"
-        let b = "SELECT \(list(base)), source FROM (\(a)) GLOBAL ANY LEFT JOIN (SELECT id AS source_id, argMax(path, version) AS source FROM source GROUP BY id) USING source_id"
+        let b = "SELECT \(list(base)), source FROM (\(a)) AS l GLOBAL ANY LEFT JOIN (SELECT id AS source_id, argMax(path, version) AS source FROM source GROUP BY id) AS r USING source_id"
         return """
             CREATE VIEW IF NOT EXISTS span AS SELECT
               multiIf(trace_kind = 3, lower(hex(trace)), trace) AS trace_id, \(spanID("span")) AS span_id, \(spanID("parent")) AS parent_id,
@@ -100,7 +100,7 @@ public enum ClickHouseViews {
               start_us, duration_us, multiIf(status = 1, 'ok', status = 2, 'error', 'unset') AS status, http_status,
               multiIf(req_kind = 3, lower(UUIDNumToString(toFixedString(req, 16))), req_kind = 2, req, NULL) AS request_id,
               attributes, source, line
-            FROM (\(b))
+            FROM (\(b)) AS l
             """
     }
 }
