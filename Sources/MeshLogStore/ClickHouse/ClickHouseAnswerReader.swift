@@ -223,8 +223,11 @@ public final class ClickHouseAnswerReader: AnswerReader {
         return try inner.run(sql: sql, parameters: parameters)
     }
 
-    /// Runs ClickHouse SQL read-only on the server (`meshlog sql`, the ClickHouse named queries).
-    public func runOnServer(sql: String) throws -> StatementResult {
+    /// Runs ClickHouse SQL read-only on the server (`meshlog sql`, the ClickHouse named queries);
+    /// `--explain` shows `shown` (the text before parameters were written in) and the parameters.
+    public func runOnServer(sql: String, shown: String? = nil, parameters: [String: SQLValue] = [:]) throws -> StatementResult {
+        let header = parameters.sorted { $0.key < $1.key }.map { "-- :\($0.key) = \($0.value)" }.joined(separator: "\n")
+        snapshot.record((header.isEmpty ? "" : header + "\n") + (shown ?? sql))
         let client = ClickHouseClient(endpoint: snapshot.store.endpoint, settings: ["readonly": "1"])
         let result = try client.table(sql)
         let rows = result.rows.map { row in

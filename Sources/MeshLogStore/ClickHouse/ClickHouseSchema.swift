@@ -1,3 +1,5 @@
+import MeshLogCore
+
 /// The ClickHouse store's schema: every DDL statement of the ClickHouse backend, as named,
 /// forward-only migrations, each statement safe to run twice.
 ///
@@ -233,7 +235,13 @@ public enum ClickHouseSchema {
         Migration(
             name: "002-public-views",
             shards: [],
-            first: [ClickHouseViews.accessLog(lines: "{log_line}"), ClickHouseViews.span(spans: "{span}")]
+            first: [
+                ClickHouseViews.accessLog(lines: "{log_line}"), ClickHouseViews.span(spans: "{span}"),
+                "CREATE TABLE IF NOT EXISTS response_flag (flag String, long_name String, meaning String) ENGINE = ReplacingMergeTree() ORDER BY flag",
+                "INSERT INTO response_flag (flag, long_name, meaning) VALUES "
+                    + ResponseFlag.all.map { "(\(ClickHouseStore.literal($0.short)), \(ClickHouseStore.literal($0.long)), \(ClickHouseStore.literal($0.meaning)))" }
+                    .joined(separator: ", "),
+            ]
         ),
     ]
 }

@@ -58,6 +58,9 @@ public final class ClickHouseSnapshot {
 
     // MARK: - Reading ClickHouse
 
+    /// Records a statement run on ClickHouse elsewhere, for `--explain`.
+    public func record(_ sql: String) { statements.append(sql) }
+
     /// Runs a ClickHouse query, recording it for `--explain`.
     public func rows(_ sql: String) throws -> [[String?]] {
         statements.append(sql)
