@@ -332,7 +332,13 @@ public final class Ingester {
         try restoreRequestIndex()
         summary.files += 1
         onEvent(.formatChosen(path: name, format: format.rawValue, matched: 0, sampled: 0))
-        let report = try spanIngester().ingest(name: name, stream: stream, format: format)
+        var report = try spanIngester().ingest(name: name, stream: stream, format: format)
+        // A store other than SQLite had the file staged: it takes it over now (once).
+        if let sink = writer as? any SpanSink, report.state != .alreadyIngested,
+           let older = try sink.storeStagedSpans(source: report.sourceID) {
+            report.state = .alreadyIngested
+            report.error = "same content as source \(older)"
+        }
         nextSourceID = max(nextSourceID, try writer.maxSourceID() + 1)  // the span file's own source row
         runBytes += stream.rawBytesRead
         let state: FileReport.State
@@ -354,7 +360,8 @@ public final class Ingester {
     private var spans: SpanIngester?
     private func spanIngester() throws -> SpanIngester {
         if let spans { return spans }
-        guard let db else { throw IngestError.spansNeedSQLite }
+        // Without a SQLite store, the writer's span sink stages the files in one.
+        guard let db = try db ?? (writer as? any SpanSink)?.stagingStore() else { throw IngestError.spansNeedSQLite }
         let made = try SpanIngester(db: db)
         spans = made
         return made

@@ -43,6 +43,19 @@ public enum SQLiteStore {
         return db
     }
 
+    /// Creates the store at `path`, or brings it up to date (`meshlog init`); returns the names of
+    /// the migrations applied (empty when it was up to date).
+    @discardableResult
+    public static func create(path: String) throws -> [String] {
+        var before: [String] = []
+        if path != ":memory:", FileManager.default.fileExists(atPath: path) {
+            before = try StoreSchema.migrator.appliedMigrations(try Database(path: path, readOnly: true))
+        }
+        let db = try openForWriting(path: path)
+        let done = Set(before)
+        return try StoreSchema.migrator.appliedMigrations(db).filter { !done.contains($0) }
+    }
+
     /// Opens an existing store read-only (for `meshlog sql` and the answers).
     ///
     /// - Throws: `StoreError.missingDatabase` when the file does not exist.

@@ -73,6 +73,33 @@ public enum ClickHouseSchema {
         ("http_status", "Nullable(Int64)"), ("req", "String"), ("req_kind", "UInt8"), ("attributes", "Nullable(String)"),
     ]
 
+    /// The columns of `source`, in insert order (`version` last: the row with the largest one is current).
+    public static let sourceColumns: [(name: String, type: String)] = [
+        ("id", "Int64"), ("path", "String"), ("size", "Nullable(Int64)"), ("fingerprint", "Nullable(Int64)"),
+        ("content_hash", "Nullable(Int64)"), ("format", "Nullable(String)"), ("state", "String"), ("lines_read", "Int64"),
+        ("records", "Int64"), ("rejected", "Int64"), ("skipped", "Int64"), ("error", "Nullable(String)"), ("version", "UInt64"),
+    ]
+
+    /// The current row of every source, as a subquery with the columns of `source` less `version`:
+    /// `source` is a `ReplacingMergeTree(version)` that holds older versions until it merges, and
+    /// `argMax` of a tuple keeps NULLs (of a single Nullable column it would skip them).
+    public static let latestSources: String = {
+        let columns = sourceColumns.map(\.name).filter { $0 != "id" && $0 != "version" }
+        let fields = columns.enumerated().map { "tupleElement(latest, \($0.offset + 1)) AS \($0.element)" }
+        return "SELECT id, \(fields.joined(separator: ", ")) FROM (SELECT id, argMax(tuple(\(columns.joined(separator: ", "))), version) AS latest FROM source GROUP BY id)"
+    }()
+
+    /// The sources whose rows (lines, spans, rejects) readers leave out, as a subquery of ids over
+    /// `source`: one marked `duplicate` (same content as an older finished source), or one `done`
+    /// while a smaller `done` id has the same content hash (two runs that read the same content at
+    /// once, neither seeing the other finished). Rows are never deleted; this is the one rule.
+    /// For example `SELECT count() FROM log_line WHERE source_id NOT IN (\(excludedSources))`.
+    public static let excludedSources = """
+        SELECT id FROM (\(latestSources)) WHERE state = 'duplicate' OR (state = 'done' AND isNotNull(content_hash) AND \
+        (assumeNotNull(content_hash), id) NOT IN (SELECT assumeNotNull(content_hash), min(id) FROM (\(latestSources)) \
+        WHERE state = 'done' AND isNotNull(content_hash) GROUP BY assumeNotNull(content_hash)))
+        """
+
     static func columnList(_ columns: [(name: String, type: String)]) -> String {
         columns.map { "  \($0.name) \($0.type)" }.joined(separator: ",\n")
     }
@@ -211,9 +238,7 @@ public enum ClickHouseSchema {
             first: [
                 """
                 CREATE TABLE IF NOT EXISTS source (
-                  id Int64, path String, size Nullable(Int64), fingerprint Nullable(Int64), content_hash Nullable(Int64),
-                  format Nullable(String), state String, lines_read Int64, records Int64, rejected Int64, skipped Int64,
-                  error Nullable(String), version UInt64
+                \(columnList(sourceColumns))
                 ) ENGINE = ReplacingMergeTree(version) ORDER BY id
                 """,
                 """

@@ -9,7 +9,7 @@ extension MeshLog {
     /// `meshlog ingest`: load access logs into the store.
     struct Ingest: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Load Envoy/Istio access logs into the SQLite store.",
+            abstract: "Load Envoy/Istio access logs (and span files) into the store.",
             discussion: """
                 Reads files, directories (recursively), tar/tar.gz bundles and - (stdin), plain or gzipped. \
                 Each file's format is detected from its first lines unless --format is given. A file already \
@@ -20,6 +20,10 @@ extension MeshLog {
                 read too, until Ctrl-C or SIGTERM; rotated (renamed or copied and truncated) files are read to \
                 their end. Rows are committed at least every second, so `meshlog sql` sees them as they come. \
                 A later --follow run continues each file where this one stopped.
+
+                With --store clickhouse://HOST:8123/DATABASE?cluster=NAME (or $MESHLOG_STORE) the rows go to a \
+                ClickHouse server or cluster, whose tables are created first (see `meshlog init`); a killed or \
+                failed run resumes there too, with no line stored twice. --follow needs a SQLite store.
 
                 Example:
                   meshlog ingest samples --db incident.db
@@ -106,15 +110,26 @@ extension MeshLog {
         /// Opens the store, ingests `inputs` with progress on stderr and closes the store again (its
         /// last checkpoint included); nil when `--follow` ran instead.
         private func ingest(_ inputs: [InputFile], format choice: IngestOptions.FormatChoice) throws -> IngestSummary? {
-            // One writer at a time: wait for another ingest of the same store, saying for whom.
-            let lock = StoreWriteLock(storePath: database.path, holder: Self.holderName)
-            try lock?.acquire { holder in
-                if !quiet { Terminal.err(TerminalText.escaped("meshlog: waiting: \(database.path) is being written by \(holder)") + "\n") }
-            }
+            let options = IngestOptions(format: choice, reporter: reporter, batchSize: batchSize, bulkLoad: bulk == "auto" ? nil : bulk == "yes")
+            let ingester: Ingester
+            var lock: StoreWriteLock?
             defer { lock?.release() }
-            let db = try SQLiteStore.openForWriting(path: database.path)
-            let ingester = try Ingester(db: db, options: IngestOptions(format: choice, reporter: reporter, batchSize: batchSize, bulkLoad: bulk == "auto" ? nil : bulk == "yes"))
-            ingester.storeLock = lock
+            if let endpoint = database.clickhouse {
+                // Writers of a ClickHouse store need no lock: each run's sources have ids of their own.
+                if follow { throw CommandFailure("--follow is not supported on a ClickHouse store yet; follow into a SQLite store (--db PATH)") }
+                let store = ClickHouseStore(endpoint: endpoint)
+                try store.migrate()
+                ingester = try Ingester(writer: ClickHouseAccessLogWriter(store: store), options: options)
+            } else {
+                // One writer at a time: wait for another ingest of the same store, saying for whom.
+                lock = StoreWriteLock(storePath: database.path, holder: Self.holderName)
+                try lock?.acquire { holder in
+                    if !quiet { Terminal.err(TerminalText.escaped("meshlog: waiting: \(database.path) is being written by \(holder)") + "\n") }
+                }
+                let db = try SQLiteStore.openForWriting(path: database.path)
+                ingester = try Ingester(db: db, options: options)
+                ingester.storeLock = lock
+            }
             if !quiet, let note = GzipInflater.selection.note { Terminal.err("meshlog: note: \(TerminalText.escaped(note))\n") }
             if follow {
                 try runFollow(ingester)
