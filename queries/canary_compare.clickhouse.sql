@@ -7,8 +7,8 @@ SELECT service, subset, requests, round(100.0 * requests / total, 2) AS traffic_
   p99_ms - first_p99 AS p99_vs_first_ms
 FROM (
   SELECT service, subset, requests, error_pct,
-    if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.5)) + 1] + ((length(d) - 1) * 0.5 - floor((length(d) - 1) * 0.5)) * (d[toUInt64(least(floor((length(d) - 1) * 0.5) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.5)) + 1])) AS p50_ms,
-    if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.99)) + 1] + ((length(d) - 1) * 0.99 - floor((length(d) - 1) * 0.99)) * (d[toUInt64(least(floor((length(d) - 1) * 0.99) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.99)) + 1])) AS p99_ms
+    if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.5)) + 1] + ((length(d) - 1) * 0.5 - floor((length(d) - 1) * 0.5)) * (d[toUInt64(least(toUInt64(floor((length(d) - 1) * 0.5)) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.5)) + 1])) AS p50_ms,
+    if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.99)) + 1] + ((length(d) - 1) * 0.99 - floor((length(d) - 1) * 0.99)) * (d[toUInt64(least(toUInt64(floor((length(d) - 1) * 0.99)) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.99)) + 1])) AS p99_ms
   FROM (
     SELECT assumeNotNull(service) AS service, assumeNotNull(subset) AS subset, count() AS requests,
       round(100.0 * sum(ifNull(status >= 500 OR status = 0, 0)) / count(), 2) AS error_pct,
@@ -27,7 +27,7 @@ ANY INNER JOIN (
   FROM (
     SELECT assumeNotNull(service) AS service, assumeNotNull(subset) AS subset, count() AS requests,
       arraySort(groupArray(duration_ms)) AS d,
-      if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.99)) + 1] + ((length(d) - 1) * 0.99 - floor((length(d) - 1) * 0.99)) * (d[toUInt64(least(floor((length(d) - 1) * 0.99) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.99)) + 1])) AS p99
+      if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.99)) + 1] + ((length(d) - 1) * 0.99 - floor((length(d) - 1) * 0.99)) * (d[toUInt64(least(toUInt64(floor((length(d) - 1) * 0.99)) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.99)) + 1])) AS p99
     FROM access_log
     WHERE direction = 'outbound' AND isNotNull(service) AND isNotNull(subset)
       AND (:since_us IS NULL OR start_us >= :since_us)

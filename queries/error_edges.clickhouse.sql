@@ -16,7 +16,7 @@ FROM (
     -- (the caller is the workload of the pod that wrote the line; its pod name if ingest recorded none)
     SELECT ifNull(workload, reporter) AS source, service, subset, status, flags, count() AS n,
       ifNull(status >= 500 OR status = 0, 0) = 1 AS is_error,
-      concat(toString(status), ifNull(concat(' ', flags), '')) AS what
+      concat(toString(assumeNotNull(status)), ifNull(concat(' ', flags), '')) AS what
     FROM access_log
     WHERE (direction = 'outbound' OR isNull(direction))
       AND (:since_us IS NULL OR start_us >= :since_us)

@@ -7,13 +7,13 @@
 -- callee's line chosen as there (the latest attempt within the caller's span on its connection, else the
 -- latest on its connection), percentiles interpolated linearly between closest ranks.
 SELECT source, service, subset, hops,
-  if(length(o) = 0, NULL, o[toUInt64(floor((length(o) - 1) * 0.5)) + 1] + ((length(o) - 1) * 0.5 - floor((length(o) - 1) * 0.5)) * (o[toUInt64(least(floor((length(o) - 1) * 0.5) + 2, length(o)))] - o[toUInt64(floor((length(o) - 1) * 0.5)) + 1])) AS overhead_p50,
-  if(length(o) = 0, NULL, o[toUInt64(floor((length(o) - 1) * 0.9)) + 1] + ((length(o) - 1) * 0.9 - floor((length(o) - 1) * 0.9)) * (o[toUInt64(least(floor((length(o) - 1) * 0.9) + 2, length(o)))] - o[toUInt64(floor((length(o) - 1) * 0.9)) + 1])) AS overhead_p90,
-  if(length(o) = 0, NULL, o[toUInt64(floor((length(o) - 1) * 0.99)) + 1] + ((length(o) - 1) * 0.99 - floor((length(o) - 1) * 0.99)) * (o[toUInt64(least(floor((length(o) - 1) * 0.99) + 2, length(o)))] - o[toUInt64(floor((length(o) - 1) * 0.99)) + 1])) AS overhead_p99,
+  if(length(o) = 0, NULL, o[toUInt64(floor((length(o) - 1) * 0.5)) + 1] + ((length(o) - 1) * 0.5 - floor((length(o) - 1) * 0.5)) * (o[toUInt64(least(toUInt64(floor((length(o) - 1) * 0.5)) + 2, length(o)))] - o[toUInt64(floor((length(o) - 1) * 0.5)) + 1])) AS overhead_p50,
+  if(length(o) = 0, NULL, o[toUInt64(floor((length(o) - 1) * 0.9)) + 1] + ((length(o) - 1) * 0.9 - floor((length(o) - 1) * 0.9)) * (o[toUInt64(least(toUInt64(floor((length(o) - 1) * 0.9)) + 2, length(o)))] - o[toUInt64(floor((length(o) - 1) * 0.9)) + 1])) AS overhead_p90,
+  if(length(o) = 0, NULL, o[toUInt64(floor((length(o) - 1) * 0.99)) + 1] + ((length(o) - 1) * 0.99 - floor((length(o) - 1) * 0.99)) * (o[toUInt64(least(toUInt64(floor((length(o) - 1) * 0.99)) + 2, length(o)))] - o[toUInt64(floor((length(o) - 1) * 0.99)) + 1])) AS overhead_p99,
   overhead_max,
-  if(length(a) = 0, NULL, a[toUInt64(floor((length(a) - 1) * 0.5)) + 1] + ((length(a) - 1) * 0.5 - floor((length(a) - 1) * 0.5)) * (a[toUInt64(least(floor((length(a) - 1) * 0.5) + 2, length(a)))] - a[toUInt64(floor((length(a) - 1) * 0.5)) + 1])) AS app_p50,
-  if(length(a) = 0, NULL, a[toUInt64(floor((length(a) - 1) * 0.99)) + 1] + ((length(a) - 1) * 0.99 - floor((length(a) - 1) * 0.99)) * (a[toUInt64(least(floor((length(a) - 1) * 0.99) + 2, length(a)))] - a[toUInt64(floor((length(a) - 1) * 0.99)) + 1])) AS app_p99,
-  if(length(c) = 0, NULL, c[toUInt64(floor((length(c) - 1) * 0.99)) + 1] + ((length(c) - 1) * 0.99 - floor((length(c) - 1) * 0.99)) * (c[toUInt64(least(floor((length(c) - 1) * 0.99) + 2, length(c)))] - c[toUInt64(floor((length(c) - 1) * 0.99)) + 1])) AS client_p99
+  if(length(a) = 0, NULL, a[toUInt64(floor((length(a) - 1) * 0.5)) + 1] + ((length(a) - 1) * 0.5 - floor((length(a) - 1) * 0.5)) * (a[toUInt64(least(toUInt64(floor((length(a) - 1) * 0.5)) + 2, length(a)))] - a[toUInt64(floor((length(a) - 1) * 0.5)) + 1])) AS app_p50,
+  if(length(a) = 0, NULL, a[toUInt64(floor((length(a) - 1) * 0.99)) + 1] + ((length(a) - 1) * 0.99 - floor((length(a) - 1) * 0.99)) * (a[toUInt64(least(toUInt64(floor((length(a) - 1) * 0.99)) + 2, length(a)))] - a[toUInt64(floor((length(a) - 1) * 0.99)) + 1])) AS app_p99,
+  if(length(c) = 0, NULL, c[toUInt64(floor((length(c) - 1) * 0.99)) + 1] + ((length(c) - 1) * 0.99 - floor((length(c) - 1) * 0.99)) * (c[toUInt64(least(toUInt64(floor((length(c) - 1) * 0.99)) + 2, length(c)))] - c[toUInt64(floor((length(c) - 1) * 0.99)) + 1])) AS client_p99
 FROM (
   SELECT source, service, subset, count() AS hops,
     arraySort(groupArray(client_ms - server_ms)) AS o, max(client_ms - server_ms) AS overhead_max,

@@ -5,9 +5,9 @@
 -- :min_requests = 20  only routes with at least this many requests
 -- The ClickHouse version of slowest_routes.sql: percentiles interpolated linearly between closest ranks, as there.
 SELECT service, route, requests, error_pct,
-  if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.5)) + 1] + ((length(d) - 1) * 0.5 - floor((length(d) - 1) * 0.5)) * (d[toUInt64(least(floor((length(d) - 1) * 0.5) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.5)) + 1])) AS p50_ms,
-  if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.9)) + 1] + ((length(d) - 1) * 0.9 - floor((length(d) - 1) * 0.9)) * (d[toUInt64(least(floor((length(d) - 1) * 0.9) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.9)) + 1])) AS p90_ms,
-  if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.99)) + 1] + ((length(d) - 1) * 0.99 - floor((length(d) - 1) * 0.99)) * (d[toUInt64(least(floor((length(d) - 1) * 0.99) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.99)) + 1])) AS p99_ms,
+  if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.5)) + 1] + ((length(d) - 1) * 0.5 - floor((length(d) - 1) * 0.5)) * (d[toUInt64(least(toUInt64(floor((length(d) - 1) * 0.5)) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.5)) + 1])) AS p50_ms,
+  if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.9)) + 1] + ((length(d) - 1) * 0.9 - floor((length(d) - 1) * 0.9)) * (d[toUInt64(least(toUInt64(floor((length(d) - 1) * 0.9)) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.9)) + 1])) AS p90_ms,
+  if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.99)) + 1] + ((length(d) - 1) * 0.99 - floor((length(d) - 1) * 0.99)) * (d[toUInt64(least(toUInt64(floor((length(d) - 1) * 0.99)) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.99)) + 1])) AS p99_ms,
   max_ms
 FROM (
   SELECT service, route, count() AS requests,

@@ -31,6 +31,10 @@ struct MeshLogBench: ParsableCommand {
             a trace by x-request-id, and critical-path over 10:00 to 13:20 of that day (about 100,000 requests \
             on the 10M-line store; best of three runs each).
 
+            --store clickhouse://HOST:8123/DATABASE?cluster=NAME ingests into that ClickHouse store instead of \
+            SQLite (its database is dropped and created again on every shard first), and --answers with such a URL \
+            times the answers there (status, hops and timeline over the first day, graph, a trace).
+
             Example:
               meshlog-bench --lines 20000 --workdir bench-data --json
               meshlog-bench --bundle --lines 20000 --workdir bench-data
@@ -68,8 +72,11 @@ struct MeshLogBench: ParsableCommand {
     @Option(help: "With --follow: seconds to append for.")
     var seconds = 10.0
 
-    @Option(help: ArgumentHelp("Time the answers on this existing store instead of ingesting.", valueName: "db"))
+    @Option(help: ArgumentHelp("Time the answers on this existing store (a SQLite file or a clickhouse:// URL) instead of ingesting.", valueName: "store"))
     var answers: String?
+
+    @Option(help: ArgumentHelp("Ingest into this ClickHouse store (clickhouse://HOST:8123/DATABASE?cluster=NAME; its database is dropped first) instead of SQLite.", valueName: "url"))
+    var store: String?
 
     func validate() throws {
         if bundle, parseOnly { throw ValidationError("--parse-only reads one log file; a --bundle is measured end to end only.") }
@@ -77,7 +84,10 @@ struct MeshLogBench: ParsableCommand {
     }
 
     func run() throws {
-        if let answers { return try benchAnswers(answers) }
+        if let answers {
+            if case .clickhouse(let endpoint) = try StoreLocation.parse(answers) { return try benchClickHouseAnswers(endpoint) }
+            return try benchAnswers(answers)
+        }
         let dir = workdir ?? FileManager.default.temporaryDirectory.appendingPathComponent("meshlog-bench").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         if follow { return try runFollow(dir: dir) }
@@ -107,7 +117,12 @@ struct MeshLogBench: ParsableCommand {
             let encode = try ParseBenchmark.run(path: path, encode: true)
             results.append(("parse_encode_lines_per_s", String(Int(Double(encode.lines) / encode.seconds))))
         }
-        if !parseOnly {
+        if !parseOnly, let store {
+            guard case .clickhouse(let endpoint) = try StoreLocation.parse(store) else {
+                throw ValidationError("--store takes a clickhouse:// URL (without it the benchmark ingests into SQLite)")
+            }
+            results += try benchClickHouseIngest(endpoint, paths: [path])
+        } else if !parseOnly {
             let db = (dir as NSString).appendingPathComponent("bench.db")
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
             let start = Date()

@@ -8,38 +8,62 @@ import MeshLogStore
 /// same thing on both (skipped without clickhouse-server).
 @Suite(.serialized, .enabled(if: LocalClickHouse.unavailable == nil && MeshLogBinary.url != nil,
                               "\(LocalClickHouse.unavailable ?? "the meshlog binary is not built")"))
-final class ClickHouseEqualityTests {
-    let dir: TemporaryDirectory
-    let cluster: LocalClickHouse
-    let sqlite: String
+struct ClickHouseEqualityTests {
+    /// The stores every test of the suite compares: built once.
+    final class Stores: @unchecked Sendable {
+        let dir: TemporaryDirectory
+        let cluster: LocalClickHouse
+        let sqlite: String
 
-    /// Two hours of generated traffic with spans, an incident and a slow edge, plus the samples.
-    init() throws {
-        dir = try TemporaryDirectory(prefix: "meshlog-ch-equal")
-        cluster = try LocalClickHouse(shards: 3)
-        let pods = dir.path("pods")
-        let generated = try MeshLogBinary.run([
-            "generate", "--lines", "5000", "--seed", "17", "--start", "2026-11-26T09:00:00Z", "--duration", "2h",
-            "--incident", "payment", "--slow", "enrollment->payment=3", "--split-by-pod", pods, "--spans", dir.path("spans.json"),
-        ])
-        #expect(generated.status == 0, "\(generated.stderr)")
-        sqlite = dir.path("store.db")
-        for store in [["--db", sqlite], ["--store", cluster.url]] {
-            let run = try MeshLogBinary.run(["ingest", pods, dir.path("spans.json"), Repository.samples, "--quiet"] + store)
-            #expect(run.status == 0, "ingest \(store): \(run.stderr)")
+        /// Two hours of generated traffic with spans, an incident and a slow edge, plus the samples,
+        /// ingested into a SQLite file and into a 3-shard cluster.
+        init() throws {
+            dir = try TemporaryDirectory(prefix: "meshlog-ch-equal")
+            cluster = try LocalClickHouse(shards: 3)
+            let pods = dir.path("pods")
+            let generated = try MeshLogBinary.run([
+                "generate", "--lines", "5000", "--seed", "17", "--start", "2026-11-26T09:00:00Z", "--duration", "2h",
+                "--incident", "payment", "--slow", "enrollment->payment=3", "--split-by-pod", pods, "--spans", dir.path("spans.json"),
+            ])
+            guard generated.status == 0 else { throw LocalClickHouseError(message: "generate: \(generated.stderr)") }
+            sqlite = dir.path("store.db")
+            for store in [["--db", sqlite], ["--store", cluster.url]] {
+                let run = try MeshLogBinary.run(["ingest", pods, dir.path("spans.json"), Repository.samples, "--quiet"] + store)
+                guard run.status == 0 else { throw LocalClickHouseError(message: "ingest \(store): \(run.stderr)") }
+            }
+        }
+
+        deinit { cluster.stop() }
+    }
+
+    nonisolated(unsafe) static var built: Stores?
+    static let lock = NSLock()
+
+    /// The shared stores, built by the first test that asks.
+    static func stores() throws -> Stores {
+        try lock.withLock {
+            if let built { return built }
+            let made = try Stores()
+            built = made
+            return made
         }
     }
 
-    deinit { cluster.stop() }
+    var dir: TemporaryDirectory { get throws { try Self.stores().dir } }
+    var cluster: LocalClickHouse { get throws { try Self.stores().cluster } }
+    var sqlite: String { get throws { try Self.stores().sqlite } }
 
     /// Runs `arguments` on both stores and expects the same status, stdout and stderr.
-    func same(_ arguments: [String], _ comment: Comment? = nil) throws {
+    func same(_ arguments: [String]) throws {
         let a = try MeshLogBinary.run(arguments + ["--db", sqlite])
-        let b = try MeshLogBinary.run(arguments + ["--store", cluster.url])
-        #expect(a.status == b.status, "\(arguments): exit \(a.status) vs \(b.status): \(b.stderr)")
-        #expect(a.stdout == b.stdout, "\(arguments.joined(separator: " ")) differs")
-        #expect(a.stdout.count > 0 || a.status != 0, "\(arguments) printed nothing")
-        if a.stdout != b.stdout {
+        let b = try MeshLogBinary.run(arguments + ["--store", try cluster.url])
+        let statuses = (a.status, b.status)
+        #expect(statuses.0 == statuses.1, "\(arguments): exit \(a.status) vs \(b.status): \(b.stderr.prefix(400))")
+        let equal = a.stdout == b.stdout
+        #expect(equal, "\(arguments.joined(separator: " ")) differs")
+        let printed = a.stdout.count > 0 || a.status != 0
+        #expect(printed, "\(arguments) printed nothing")
+        if !equal {
             let al = a.stdout.split(separator: "\n"), bl = b.stdout.split(separator: "\n")
             if let i = zip(al, bl).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
                 Issue.record("first difference, line \(i + 1):\n sqlite:     \(al[i])\n clickhouse: \(bl[i])")
@@ -105,7 +129,7 @@ final class ClickHouseEqualityTests {
     @Test func tracesAreTheSameOnBoth() throws {
         let listed = try MeshLogBinary.run(["traces", "--limit", "200", "--csv", "--db", sqlite])
         let ids = listed.stdout.split(separator: "\n").dropFirst().compactMap { $0.split(separator: ",").first.map(String.init) }
-        #expect(ids.count >= 50)
+        try #require(ids.count >= 50, "traces printed: \(listed.stdout.prefix(300)) \(listed.stderr.prefix(300))")
         for id in ids.prefix(25) {
             try same(["trace", id, "--json"])
             try same(["trace", id])
@@ -135,7 +159,7 @@ final class ClickHouseEqualityTests {
         let listed = try MeshLogBinary.run(["traces", "--limit", "3", "--csv", "--db", sqlite])
         let ids = listed.stdout.split(separator: "\n").dropFirst().compactMap { $0.split(separator: ",").first.map(String.init) }
         for arguments in commands + ids.map({ ["trace", $0] }) {
-            let run = try MeshLogBinary.run(arguments + ["--explain", "--store", cluster.url])
+            let run = try MeshLogBinary.run(arguments + ["--explain", "--store", try cluster.url])
             #expect(run.status == 0, "\(arguments): \(run.stderr)")
             for part in run.stderr.components(separatedBy: "-- on ClickHouse (").dropFirst() {
                 guard let body = part.split(separator: "\n", maxSplits: 1).last else { continue }
@@ -150,7 +174,7 @@ final class ClickHouseEqualityTests {
                 schema.append(statement.replacingOccurrences(of: "{log_line}", with: "log_line_local").replacingOccurrences(of: "{span}", with: "span_local"))
             }
         }
-        let schemaFile = dir.path("schema.json"), statementsFile = dir.path("statements.json")
+        let schemaFile = try dir.path("schema.json"), statementsFile = try dir.path("statements.json")
         try JSONSerialization.data(withJSONObject: schema).write(to: URL(fileURLWithPath: schemaFile))
         try JSONSerialization.data(withJSONObject: statements).write(to: URL(fileURLWithPath: statementsFile))
         let check = try runTool("/usr/bin/env", ["python3", Repository.path("Tests/Scripts/chdb_check.py"), schemaFile, statementsFile])

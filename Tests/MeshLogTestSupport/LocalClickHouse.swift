@@ -33,20 +33,43 @@ public final class LocalClickHouse: @unchecked Sendable {
             return Self.nextBase
         }
         basePort = base
+        Self.registerExitHandler()
         let result = try Self.script(["start", directory.path, String(shards), String(base)])
         guard result.status == 0 else {
             throw LocalClickHouseError(message: "scripts/clickhouse-cluster start failed: \(result.output)")
         }
         url = "clickhouse://127.0.0.1:\(base)/\(database)" + (cluster ? "?cluster=meshlog" : "")
+        let folder = directory.path
+        Self.lock.withLock { _ = Self.running.insert(folder) }
     }
 
     deinit { stop() }
+
+    /// The folders of the clusters this process started and has not stopped.
+    nonisolated(unsafe) private static var running: Set<String> = []
+    nonisolated(unsafe) private static var handlerRegistered = false
+
+    /// Stops every cluster still running when the test process exits (a suite's shared cluster);
+    /// the script's watchdog stops them if the process dies without exiting.
+    private static func registerExitHandler() {
+        lock.withLock {
+            guard !handlerRegistered else { return }
+            handlerRegistered = true
+            atexit {
+                for folder in LocalClickHouse.lock.withLock({ LocalClickHouse.running }) {
+                    _ = try? LocalClickHouse.script(["kill", folder])
+                }
+            }
+        }
+    }
 
     /// Stops every server.
     public func stop() {
         guard !stopped else { return }
         stopped = true
         _ = try? Self.script(["kill", directory.path])
+        let folder = directory.path
+        Self.lock.withLock { _ = Self.running.remove(folder) }
     }
 
     /// Stops one shard (0-based) at once (SIGKILL), for fault tests.
@@ -67,6 +90,9 @@ public final class LocalClickHouse: @unchecked Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = [Repository.path("scripts/clickhouse-cluster")] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["CLICKHOUSE_CLUSTER_OWNER"] = String(ProcessInfo.processInfo.processIdentifier)
+        p.environment = environment
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out
@@ -79,5 +105,6 @@ public final class LocalClickHouse: @unchecked Sendable {
 
 public struct LocalClickHouseError: Error, CustomStringConvertible {
     public var message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }

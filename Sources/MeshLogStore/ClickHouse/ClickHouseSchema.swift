@@ -167,6 +167,9 @@ public enum ClickHouseSchema {
     }
 
     /// The migrations, in order.
+    ///
+    /// In a view's SELECT an alias hides the column it is named after, also in WHERE (18.16 and
+    /// current versions alike), so conditions there are written to mean the same either way.
     public static let migrations: [Migration] = [
         Migration(
             name: "001-cluster-store",
@@ -216,7 +219,7 @@ public enum ClickHouseSchema {
                 SELECT \(destinationSelect(minute: minuteOf)),
                   ifNull(status, -1) AS status, \(key("flags")) AS flags, \(key("details")) AS details, \(key("route")) AS route,
                   count() AS requests
-                FROM log_line_local WHERE status >= 500 OR status = 0 OR isNotNull(flags)
+                FROM log_line_local WHERE ifNull(status, -1) >= 500 OR ifNull(status, -1) = 0 OR ifNull(flags, '\(null)') != '\(null)'
                 GROUP BY source_id, minute, reporter, cluster, direction, service, namespace, subset, caller, status, flags, details, route
                 """,
                 """

@@ -129,3 +129,49 @@ public enum ClickHouseStoreError: Error, CustomStringConvertible, Sendable {
         }
     }
 }
+
+// MARK: - Figures for the benchmark
+
+extension ClickHouseStore {
+    /// Drops the store's database on every shard (the benchmark's fresh start).
+    public func dropDatabase() throws {
+        for shard in try discoverShards() {
+            try ClickHouseClient(endpoint: shard).execute("DROP DATABASE IF EXISTS \(endpoint.database)", database: false)
+        }
+    }
+
+    /// Lines stored (all sources).
+    public func lineCount() throws -> Int64 {
+        Int64(try client.rows("SELECT count() FROM \(table("log_line"))").first?.first??.description ?? "0") ?? 0
+    }
+
+    /// The x-request-id of some stored line about `fraction` of the way through the store.
+    public func sampleRequestID(fraction: Double) throws -> String? {
+        let lines = try lineCount()
+        let offset = Int64(Double(lines) * min(max(fraction, 0), 1))
+        return try client.rows("""
+            SELECT lower(UUIDNumToString(toFixedString(req, 16))) FROM \(table("log_line")) WHERE req_kind = 3
+            LIMIT 1 OFFSET \(max(0, offset - 1))
+            """).first?.first ?? nil
+    }
+
+    /// Compressed and uncompressed bytes of the store's active parts on every shard, per table kind.
+    public func storedBytes() throws -> (lines: Int64, summaries: Int64, uncompressedLines: Int64) {
+        var lines: Int64 = 0, summaries: Int64 = 0, raw: Int64 = 0
+        for shard in try discoverShards() {
+            for row in try ClickHouseClient(endpoint: shard).rows("""
+                SELECT table, sum(data_compressed_bytes), sum(data_uncompressed_bytes) FROM system.parts
+                WHERE database = '\(Self.escaped(endpoint.database))' AND active GROUP BY table
+                """, database: false) {
+                let compressed = Int64(row[1] ?? "") ?? 0
+                if row[0] == "log_line_local" {
+                    lines += compressed
+                    raw += Int64(row[2] ?? "") ?? 0
+                } else if row[0]?.hasPrefix("summary_") == true {
+                    summaries += compressed
+                }
+            }
+        }
+        return (lines, summaries, raw)
+    }
+}
