@@ -64,7 +64,7 @@ struct ClickHouseEqualityTests {
         let printed = a.stdout.count > 0 || a.status != 0
         #expect(printed, "\(arguments) printed nothing")
         if !equal {
-            let al = a.stdout.split(separator: "\n"), bl = b.stdout.split(separator: "\n")
+            let al = a.stdout.components(separatedBy: .newlines), bl = b.stdout.components(separatedBy: .newlines)
             if let i = zip(al, bl).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
                 Issue.record("first difference, line \(i + 1):\n sqlite:     \(al[i])\n clickhouse: \(bl[i])")
             } else {
@@ -128,7 +128,7 @@ struct ClickHouseEqualityTests {
 
     @Test func tracesAreTheSameOnBoth() throws {
         let listed = try MeshLogBinary.run(["traces", "--limit", "200", "--csv", "--db", sqlite])
-        let ids = listed.stdout.split(separator: "\n").dropFirst().compactMap { $0.split(separator: ",").first.map(String.init) }
+        let ids = listed.stdout.components(separatedBy: .newlines).filter { !$0.isEmpty }.dropFirst().compactMap { $0.split(separator: ",").first.map(String.init) }
         try #require(ids.count >= 50, "traces printed: \(listed.stdout.prefix(300)) \(listed.stderr.prefix(300))")
         for id in ids.prefix(25) {
             try same(["trace", id, "--json"])
@@ -157,7 +157,7 @@ struct ClickHouseEqualityTests {
             ["traces", "--since", "1h"], ["critical-path"], ["compare", "--baseline-until", "2026-11-26T10:00:00Z", "--candidate-since", "2026-11-26T10:00:00Z"],
         ]
         let listed = try MeshLogBinary.run(["traces", "--limit", "3", "--csv", "--db", sqlite])
-        let ids = listed.stdout.split(separator: "\n").dropFirst().compactMap { $0.split(separator: ",").first.map(String.init) }
+        let ids = listed.stdout.components(separatedBy: .newlines).filter { !$0.isEmpty }.dropFirst().compactMap { $0.split(separator: ",").first.map(String.init) }
         for arguments in commands + ids.map({ ["trace", $0] }) {
             let run = try MeshLogBinary.run(arguments + ["--explain", "--store", try cluster.url])
             #expect(run.status == 0, "\(arguments): \(run.stderr)")

@@ -55,9 +55,10 @@ public final class LocalClickHouse: @unchecked Sendable {
         lock.withLock {
             guard !handlerRegistered else { return }
             handlerRegistered = true
+            // Foundation's Process cannot be used while the process exits: system(3) runs the script.
             atexit {
-                for folder in LocalClickHouse.lock.withLock({ LocalClickHouse.running }) {
-                    _ = try? LocalClickHouse.script(["kill", folder])
+                for folder in LocalClickHouse.running {
+                    _ = system("/bin/bash '\(Repository.path("scripts/clickhouse-cluster"))' kill '\(folder)' >/dev/null 2>&1")
                 }
             }
         }
@@ -93,13 +94,19 @@ public final class LocalClickHouse: @unchecked Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["CLICKHOUSE_CLUSTER_OWNER"] = String(ProcessInfo.processInfo.processIdentifier)
         p.environment = environment
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
+        // Output to a file, not a pipe: the servers and the watchdog the script leaves running
+        // would hold a pipe open, and reading it to its end would never return.
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("meshlog-clickhouse-script-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: log) }
+        let handle = try FileHandle(forWritingTo: log)
+        p.standardOutput = handle
+        p.standardError = handle
         try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try handle.close()
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        return (p.terminationStatus, output)
     }
 }
 
