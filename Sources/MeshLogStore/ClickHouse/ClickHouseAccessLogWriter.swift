@@ -17,8 +17,14 @@ import MeshLogCore
 /// `duplicate`, and readers leave its rows out (``ClickHouseSchema/excludedSources``).
 public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendable {
     public let store: ClickHouseStore
-    /// The writer's own connection, which inserts synchronously on every shard.
+    /// The writer's connection for sources, rejects, pods and queries …
     let client: ClickHouseClient
+    /// … and the one the lines stream through (both insert synchronously on every shard).
+    private let lineClient: ClickHouseClient
+    /// Whether the open transaction's lines INSERT is under way on `lineClient`.
+    private var streaming = false
+    /// Bytes of lines gathered before they are sent on as a piece of the INSERT.
+    static let pieceBytes = 4 << 20
     /// `log_line` (Distributed) or `log_line_local` (one server).
     private let lineTable: String
 
@@ -60,6 +66,10 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
     public init(store: ClickHouseStore) {
         self.store = store
         client = ClickHouseClient(endpoint: store.endpoint, settings: ["insert_distributed_sync": "1"])
+        // The server parses the lines as they stream in, while the ingest reads on; it stores them
+        // when the INSERT ends (blocks of up to a million rows: smaller ones made more parts to merge
+        // and measured slower).
+        lineClient = ClickHouseClient(endpoint: store.endpoint, settings: ["insert_distributed_sync": "1"])
         lineTable = store.table("log_line")
         body.reserveCapacity(1 << 24)
     }
@@ -179,6 +189,23 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
     /// Nothing to do: the summaries are kept by materialized views on the lines.
     public func rebuildSummaries(source id: Int64) throws {}
 
+    /// Stores a first row (`partial`, nothing read) for the sources begun in the open transaction,
+    /// before any of their lines: a run stopped after some lines were stored finds the source and
+    /// resumes it, skipping what is stored.
+    private func storeBegun() throws {
+        let begun = sources.values.filter { storedSources[$0.id] == nil }.sorted { $0.id < $1.id }
+        guard !begun.isEmpty else { return }
+        let empty = begun.map { row -> SourceRow in
+            var first = row
+            first.state = .partial
+            first.linesRead = 0; first.records = 0; first.rejected = 0; first.skipped = 0
+            first.contentHash = nil; first.error = nil
+            return first
+        }
+        try insertSources(empty)
+        for row in empty { storedSources[row.id] = row }
+    }
+
     /// Writes the row of every source that changed since it was last stored (a new version).
     private func storeSources() throws {
         let changed = sources.values.filter { storedSources[$0.id] != $0 }.sorted { $0.id < $1.id }
@@ -216,24 +243,15 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
     public func commit() throws {
         guard open else { return }
         open = false
-        // Sources begun since the last commit get a row before their lines: a run stopped after
-        // the lines finds the source (partial, nothing read) and resumes it, skipping what is stored.
-        let begun = sources.values.filter { storedSources[$0.id] == nil }.sorted { $0.id < $1.id }
-        if !begun.isEmpty {
-            let empty = begun.map { row -> SourceRow in
-                var first = row
-                first.state = .partial
-                first.linesRead = 0; first.records = 0; first.rejected = 0; first.skipped = 0
-                first.contentHash = nil; first.error = nil
-                return first
-            }
-            try insertSources(empty)
-            for row in empty { storedSources[row.id] = row }
+        try storeBegun()
+        if streaming {
+            try lineClient.sendInsertData(body)
+            streaming = false
+            try lineClient.endInsert()
+        } else if !body.isEmpty {
+            try lineClient.insert(into: lineTable, columns: ClickHouseSchema.logLineColumns.map(\.name), body: body)
         }
-        if !body.isEmpty {
-            try client.insert(into: lineTable, columns: ClickHouseSchema.logLineColumns.map(\.name), body: body)
-            body.removeAll(keepingCapacity: true)
-        }
+        body.removeAll(keepingCapacity: true)
         if !rejectedBody.isEmpty {
             try client.insert(into: "rejected", columns: ["source_id", "line", "reason", "text"], body: rejectedBody)
             rejectedBody.removeAll(keepingCapacity: true)
@@ -247,6 +265,8 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
 
     public func rollback() {
         open = false
+        if streaming { lineClient.abandonInsert() }
+        streaming = false
         body.removeAll(keepingCapacity: true)
         rejectedBody.removeAll(keepingCapacity: true)
         podBodies.removeAll(keepingCapacity: true)
@@ -266,7 +286,17 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
             storedLines[id] = try storedLineNumbers(lineTable, source: id, after: from)
             storedRejects[id] = try storedLineNumbers("rejected", source: id, after: from)
         }
+        if sources[id] != nil, storedSources[id] == nil { try storeBegun() }
         try appendLines(batch, skipping: storedLines[id])
+        if body.count >= Self.pieceBytes {
+            // Lines go out while the ingest reads on; a source's row is stored before its first line.
+            if !streaming {
+                try lineClient.beginInsert(into: lineTable, columns: ClickHouseSchema.logLineColumns.map(\.name))
+                streaming = true
+            }
+            try lineClient.sendInsertData(body)
+            body.removeAll(keepingCapacity: true)
+        }
         let skipRejects = storedRejects[id]
         for r in batch.rejected where skipRejects?.contains(Int64(r.line)) != true {
             RowBinary.int64(id, &rejectedBody)
