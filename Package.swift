@@ -44,7 +44,7 @@ let package = Package(
             ]
         ),
         // Helpers every test target shares: temporary folders, the built binary, repository paths.
-        .target(name: "MeshLogTestSupport", dependencies: ["MeshLogGenerate"], path: "Tests/MeshLogTestSupport"),
+        .target(name: "MeshLogTestSupport", dependencies: ["MeshLogGenerate", "MeshLogStore"], path: "Tests/MeshLogTestSupport"),
         // End to end through the built `meshlog`: the README's transcripts, help examples, option coverage.
         // The benchmarks: not part of the shipped `meshlog`.
         .executableTarget(

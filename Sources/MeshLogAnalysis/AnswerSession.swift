@@ -52,6 +52,18 @@ public final class AnswerSession {
         filter.services = names.isEmpty ? nil : names
         filter.exact = exact
         self.filter = filter
+        (reader as? ClickHouseAnswerReader)?.window = filter
+    }
+
+    /// Opens the store at `location` (a SQLite file or a ClickHouse store) read-only.
+    public convenience init(location: StoreLocation, since: String?, until: String?, services: [String], exact: Bool = false) throws {
+        switch location {
+        case .sqlite(let path):
+            try self.init(path: path, since: since, until: until, services: services, exact: exact)
+        case .clickhouse(let endpoint):
+            try self.init(reader: ClickHouseAnswerReader(store: ClickHouseStore(endpoint: endpoint)), since: since, until: until,
+                          services: services, exact: exact)
+        }
     }
 
     /// The time window answered: the filter's bounds, else the store's first and last start time.

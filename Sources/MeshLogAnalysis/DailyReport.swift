@@ -88,6 +88,11 @@ public struct DailyReport: Sendable {
 
     /// Builds the report of `[window)` against `[baseline)` (µs; rounded out to whole minutes).
     public init(path: String, window: (start: Int64, end: Int64), baseline: (start: Int64, end: Int64)) throws {
+        try self.init(location: .sqlite(path: path), window: window, baseline: baseline)
+    }
+
+    /// Builds the report of `[window)` against `[baseline)` from the store at `location`.
+    public init(location: StoreLocation, window: (start: Int64, end: Int64), baseline: (start: Int64, end: Int64)) throws {
         let minute: Int64 = 60_000_000
         func round(_ w: (start: Int64, end: Int64)) -> (start: Int64, end: Int64) {
             (w.start / minute * minute, (w.end + minute - 1) / minute * minute)
@@ -96,7 +101,7 @@ public struct DailyReport: Sendable {
         self.window = window
         self.baseline = baseline
         func session(_ w: (start: Int64, end: Int64)) throws -> AnswerSession {
-            try AnswerSession(path: path, since: AnswerFormat.timestamp(w.start), until: AnswerFormat.timestamp(w.end), services: [])
+            try AnswerSession(location: location, since: AnswerFormat.timestamp(w.start), until: AnswerFormat.timestamp(w.end), services: [])
         }
         let now = try session(window), before = try session(baseline)
         headline = try Self.headline(now, window)

@@ -25,6 +25,8 @@ public struct NamedQuery: Sendable, Equatable {
     public var description: String
     public var parameters: [Parameter]
     public var sql: String
+    /// The same query in ClickHouse's SQL (`NAME.clickhouse.sql`), for a ClickHouse store; nil when there is none.
+    public var clickhouseSQL: String?
     /// `built-in`, or the file's path.
     public var origin: String
 
@@ -107,6 +109,7 @@ public enum NamedQueryError: Error, CustomStringConvertible, Sendable {
     case badParam(String)
     case oneService(query: String)
     case unreadableDirectory(String)
+    case noClickHouseVersion(query: String)
 
     public var description: String {
         switch self {
@@ -120,6 +123,8 @@ public enum NamedQueryError: Error, CustomStringConvertible, Sendable {
             "cannot read --param '\(text)'; write it as key=value, e.g. --param min_requests=50"
         case .oneService(let q):
             "query \(q) takes one --service"
+        case .noClickHouseVersion(let q):
+            "query \(q) has no ClickHouse version: write \(q).clickhouse.sql beside \(q).sql (see queries/)"
         case .unreadableDirectory(let dir):
             "cannot read queries from \(dir): it is not a readable directory"
         }
@@ -132,18 +137,29 @@ public enum NamedQueryCatalog {
     /// Every query by name.
     public static func load(directory: String?) throws -> [String: NamedQuery] {
         var out: [String: NamedQuery] = [:]
-        for (name, sql) in BuiltinQueries.all { out[name] = NamedQuery(name: name, sql: sql, origin: "built-in") }
+        for (name, sql) in BuiltinQueries.all {
+            out[name] = NamedQuery(name: name, sql: sql, origin: "built-in")
+            out[name]?.clickhouseSQL = BuiltinQueries.clickhouse[name]
+        }
         guard let directory else { return out }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
               let files = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
             throw NamedQueryError.unreadableDirectory(directory)
         }
-        for file in files.sorted() where file.hasSuffix(".sql") {
+        for file in files.sorted() where file.hasSuffix(".sql") && !file.hasSuffix(".clickhouse.sql") {
             let path = (directory as NSString).appendingPathComponent(file)
             guard let sql = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
             let name = String(file.dropLast(4))
             out[name] = NamedQuery(name: name, sql: sql, origin: path)
+        }
+        // A ClickHouse version beside a file (or beside a built-in query) goes with it.
+        for file in files.sorted() where file.hasSuffix(".clickhouse.sql") {
+            let path = (directory as NSString).appendingPathComponent(file)
+            guard let sql = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            let name = String(file.dropLast(".clickhouse.sql".count))
+            if out[name] == nil { out[name] = NamedQuery(name: name, sql: sql, origin: path) }
+            out[name]?.clickhouseSQL = sql
         }
         return out
     }
@@ -169,35 +185,75 @@ public enum NamedQueryCatalog {
         return out
     }
 
-    /// Runs `query` through `session`'s reader.
+    /// Runs `query` through `session`'s reader: its SQLite text on a SQLite store; its ClickHouse
+    /// text on the server of a ClickHouse store, with the parameters written in as literals.
     public static func run(_ query: NamedQuery, session: AnswerSession, params: [String: String]) throws -> ResultTable {
+        if let reader = session.reader as? ClickHouseAnswerReader {
+            guard let sql = query.clickhouseSQL else { throw NamedQueryError.noClickHouseVersion(query: query.name) }
+            let used = parameterNames(in: sql)
+            let bindings = try query.bindings(filter: session.filter, params: params, used: used)
+            let result = try reader.runOnServer(sql: inlined(sql, bindings), shown: sql, parameters: bindings.filter { used.contains($0.key) })
+            return ResultTable(columns: result.columns, rows: result.rows)
+        }
         let used = parameterNames(in: query.sql)
         let bindings = try query.bindings(filter: session.filter, params: params, used: used)
         let result = try session.reader.run(sql: query.sql, parameters: bindings.filter { used.contains($0.key) })
         return ResultTable(columns: result.columns, rows: result.rows)
     }
 
+    /// `sql` with each `:name` parameter (outside comments and string literals) replaced by its
+    /// value as a ClickHouse literal (ClickHouse 18.16 has no query parameters).
+    public static func inlined(_ sql: String, _ values: [String: SQLValue]) -> String {
+        var out = ""
+        scan(sql, text: { out += $0 }, parameter: { name, raw in
+            guard let value = values[name] else { out += raw; return }
+            switch value {
+            case .null: out += "NULL"
+            case .integer(let i): out += String(i)
+            case .real(let d): out += "\(d)"
+            case .text(let t): out += ClickHouseStore.literal(t)
+            case .blob(let b): out += "unhex('\(b.map { String(format: "%02X", $0) }.joined())')"
+            }
+        })
+        return out
+    }
+
     /// The `:name` parameters `sql` uses (outside comments and string literals), in order of first use.
     public static func parameterNames(in sql: String) -> [String] {
         var out: [String] = []
+        scan(sql, text: { _ in }, parameter: { name, _ in if !out.contains(name) { out.append(name) } })
+        return out
+    }
+
+    /// Walks `sql`, handing runs of text and each parameter (its name and its text) to the closures.
+    static func scan(_ sql: String, text: (String) -> Void, parameter: (String, String) -> Void) {
         let chars = Array(sql.unicodeScalars)
         var i = 0
+        var run = ""
+        func flush() { if !run.isEmpty { text(run); run = "" } }
+        func copy(_ from: Int, _ to: Int) { for k in from..<min(to, chars.count) { run.unicodeScalars.append(chars[k]) } }
         while i < chars.count {
             let c = chars[i]
             if c == "-", i + 1 < chars.count, chars[i + 1] == "-" {
+                let start = i
                 while i < chars.count, chars[i] != "\n" { i += 1 }
+                copy(start, i)
                 continue
             }
             if c == "/", i + 1 < chars.count, chars[i + 1] == "*" {
+                let start = i
                 i += 2
                 while i + 1 < chars.count, !(chars[i] == "*" && chars[i + 1] == "/") { i += 1 }
                 i += 2
+                copy(start, i)
                 continue
             }
             if c == "'" || c == "\"" {
+                let start = i
                 i += 1
                 while i < chars.count, chars[i] != c { i += 1 }
                 i += 1
+                copy(start, i)
                 continue
             }
             if c == ":" || c == "@" || c == "$", i + 1 < chars.count, chars[i + 1].properties.isAlphabetic || chars[i + 1] == "_" {
@@ -207,12 +263,16 @@ public enum NamedQueryCatalog {
                     name.unicodeScalars.append(chars[j])
                     j += 1
                 }
-                if !out.contains(name) { out.append(name) }
+                flush()
+                var raw = ""
+                for k in i..<j { raw.unicodeScalars.append(chars[k]) }
+                parameter(name, raw)
                 i = j
                 continue
             }
+            run.unicodeScalars.append(c)
             i += 1
         }
-        return out
+        flush()
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MeshLogTerminal
+import MeshLogStore
 
 /// The `meshlog` root command.
 @main
@@ -20,6 +21,13 @@ struct MeshLog: ParsableCommand {
             var command = try parseAsRoot(nil)
             try command.run()
         } catch {
+            // A store's own errors (an unreachable ClickHouse, a failed statement) are one-line failures.
+            let error: any Error = switch error {
+            case let e as ClickHouseError: CommandFailure(e.description)
+            case let e as ClickHouseStoreError: CommandFailure(e.description)
+            case let e as StoreLocationError: CommandFailure(e.description)
+            default: error
+            }
             let code = exitCode(for: error)
             guard code != .success else { exit(withError: error) }
             let text = fullMessage(for: error)

@@ -15,12 +15,25 @@ struct QueryTests {
 
     @Test("the built-in queries are byte-identical to queries/*.sql")
     func builtinsMatchFiles() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.queriesFolder.path).filter { $0.hasSuffix(".sql") }
+        let all = try FileManager.default.contentsOfDirectory(atPath: Self.queriesFolder.path).filter { $0.hasSuffix(".sql") }
+        let files = all.filter { !$0.hasSuffix(".clickhouse.sql") }
+        let clickhouse = all.filter { $0.hasSuffix(".clickhouse.sql") }
         #expect(Set(files.map { String($0.dropLast(4)) }) == Set(BuiltinQueries.all.keys))
+        // Every query is kept in both dialects, beside each other.
+        #expect(Set(clickhouse.map { String($0.dropLast(".clickhouse.sql".count)) }) == Set(BuiltinQueries.all.keys))
         for file in files {
             let data = try Data(contentsOf: Self.queriesFolder.appendingPathComponent(file))
             let builtin = try #require(BuiltinQueries.all[String(file.dropLast(4))])
             #expect(Array(data) == Array(builtin.utf8), "\(file) differs from BuiltinQueries.swift")
+        }
+        for file in clickhouse {
+            let data = try Data(contentsOf: Self.queriesFolder.appendingPathComponent(file))
+            let builtin = try #require(BuiltinQueries.clickhouse[String(file.dropLast(".clickhouse.sql".count))])
+            #expect(Array(data) == Array(builtin.utf8), "\(file) differs from BuiltinQueries.swift")
+            // Both dialects declare the same parameters.
+            let name = String(file.dropLast(".clickhouse.sql".count))
+            #expect(NamedQuery(name: name, sql: builtin, origin: "").parameters.map(\.name)
+                    == NamedQuery(name: name, sql: BuiltinQueries.all[name] ?? "", origin: "").parameters.map(\.name))
         }
         for name in ["error_edges", "flags_by_service", "slowest_routes", "hop_overhead", "canary_compare"] {
             #expect(BuiltinQueries.all[name] != nil, "\(name) must ship")

@@ -17,10 +17,24 @@ struct ClickHouseSchemaTests {
         #expect(store.shards.count == 3)
         for shard in 0..<3 {
             let tables = try cluster.query("SELECT name FROM system.tables WHERE database = 'meshlog' ORDER BY name FORMAT TSV", shard: shard)
-            for name in ["log_line", "log_line_local", "span_local", "summary_minute_local", "summary_minute_mv", "summary_hour_local"] {
+            for name in ["log_line_all", "log_line_local", "span_all", "span_local", "summary_minute_local", "summary_minute_mv", "summary_hour_local"] {
                 #expect(tables.split(separator: "\n").contains(Substring(name)), "shard \(shard) lacks \(name)")
             }
         }
+        // The public views live on the first server and answer with SQLite's columns.
+        let columns = try cluster.query("SELECT name FROM system.columns WHERE database = 'meshlog' AND table = 'access_log' FORMAT TSV")
+        #expect(columns.split(separator: "\n").map(String.init) == [
+            "id", "start_time", "start_us", "reporter", "direction", "method", "authority", "path", "route", "protocol", "status",
+            "flags", "details", "termination_details", "transport_failure", "bytes_received", "bytes_sent", "duration_ms",
+            "upstream_ms", "request_id", "trace_id", "upstream_host", "upstream_cluster", "service", "namespace", "subset",
+            "upstream_local", "downstream_local", "downstream_remote", "sni", "route_name", "user_agent", "x_forwarded_for",
+            "extra", "source", "line", "logged_at", "workload", "source_workload", "destination_workload",
+        ])
+        let spanColumns = try cluster.query("SELECT name FROM system.columns WHERE database = 'meshlog' AND table = 'span' FORMAT TSV")
+        #expect(spanColumns.split(separator: "\n").map(String.init) == [
+            "trace_id", "span_id", "parent_id", "service", "name", "kind", "start_us", "duration_us", "status", "http_status",
+            "request_id", "attributes", "source", "line",
+        ])
     }
 
     @Test func serverErrorsNameTheStatementAndUnreachableServersTheURL() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import MeshLogStore
 
 /// A ClickHouse cluster on loopback for one test suite: `scripts/clickhouse-cluster` starts one
 /// `clickhouse-server` per shard, each with its own config and data under a temporary folder, and
@@ -54,25 +55,12 @@ public final class LocalClickHouse: @unchecked Sendable {
     /// Starts a stopped shard again.
     public func startShard(_ index: Int) throws { _ = try Self.script(["start-shard", directory.path, String(index)]) }
 
-    /// Runs a statement on shard `index` over HTTP and returns the body (for checks).
+    /// Runs a statement on shard `index` and returns its output (name a format for several columns).
     public func query(_ sql: String, shard index: Int = 0) throws -> String {
-        try Self.curl(sql: sql, port: basePort + 10 * index)
-    }
-
-    private static func curl(sql: String, port: Int) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port); body=$(cat); printf 'POST / HTTP/1.0\\r\\nContent-Length: %d\\r\\n\\r\\n%s' \"${#body}\" \"$body\" >&3; sed '1,/^\\r$/d' <&3"]
-        let input = Pipe()
-        let out = Pipe()
-        p.standardInput = input
-        p.standardOutput = out
-        try p.run()
-        input.fileHandleForWriting.write(Data(sql.utf8))
-        try input.fileHandleForWriting.close()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        let client = ClickHouseClient(endpoint: ClickHouseEndpoint(host: "127.0.0.1", port: basePort + 10 * index, database: "default"))
+        let text = sql.replacingOccurrences(of: "FORMAT TSV", with: "")
+        return try client.rows(text, database: false).map { $0.map { $0 ?? "\\N" }.joined(separator: "\t") }.joined(separator: "\n")
+            + "\n"
     }
 
     private static func script(_ arguments: [String]) throws -> (status: Int32, output: String) {

@@ -1,3 +1,5 @@
+import MeshLogCore
+
 /// The ClickHouse store's schema: every DDL statement of the ClickHouse backend, as named,
 /// forward-only migrations, each statement safe to run twice.
 ///
@@ -9,10 +11,14 @@
 ///   `log_line_local` (`AggregatingMergeTree` with exact `sumMap` histograms of durations, and
 ///   `SummingMergeTree` counts), so that `status`, `hops` and `timeline` over a day read
 ///   thousands of rows instead of billions;
-/// - on every shard, a `Distributed` table over each local one, named without `_local`, sharded by
+/// - on every shard, a `Distributed` table over each local one, named `_all` for `_local`, sharded by
 ///   a hash of the request id, so a request's lines sit on one shard;
 /// - on the first server (the store URL's), small tables: `source`, `rejected` and the pods
-///   (`pod`, `pod_address`, `pod_ip`, `pod_fact`), and the public views `access_log` and `span`.
+///   (`pod`, `pod_address`, `pod_ip`, `pod_fact`), and the public views `access_log` and `span`
+///   (``ClickHouseViews``).
+///
+/// Summaries keep the source of their lines in their key, so that readers can leave out the
+/// sources found to be copies of others (rows are never deleted).
 ///
 /// NULL in a key column is stored as ``null`` (a string that no log holds), since 18.16 cannot
 /// order by Nullable columns. Only SQL that both 18.16 and 24.x-26.x accept is used.
@@ -101,7 +107,7 @@ public enum ClickHouseSchema {
     }
 
     /// Key columns of the summaries: minute (or hour), reporter, the destination, the caller.
-    static let destinationKey = "minute Int64, reporter String, cluster String, direction Int64, service String, namespace String, subset String, caller Int64"
+    static let destinationKey = "source_id Int64, minute Int64, reporter String, cluster String, direction Int64, service String, namespace String, subset String, caller Int64"
 
     /// A key expression over `log_line_local` with NULL as ``null``.
     static func key(_ column: String) -> String { "ifNull(\(column), '\(null)')" }
@@ -109,7 +115,7 @@ public enum ClickHouseSchema {
     /// The summary key of a line; `minute` is the expression of its time key.
     static func destinationSelect(minute: String) -> String {
         """
-        \(minute) AS minute, \(key("reporter")) AS reporter, \(key("cluster")) AS cluster, ifNull(direction, -1) AS direction, \
+        source_id, \(minute) AS minute, \(key("reporter")) AS reporter, \(key("cluster")) AS cluster, ifNull(direction, -1) AS direction, \
         \(key("service")) AS service, \(key("namespace")) AS namespace, \(key("subset")) AS subset, \
         if(direction = 1 AND isNotNull(downstream_remote_int), bitShiftRight(assumeNotNull(downstream_remote_int), 16), 0) AS caller
         """
@@ -150,7 +156,7 @@ public enum ClickHouseSchema {
         argMaxState(concat(toString(req_kind), req), ifNull(duration_ms, -1)) AS slowest_req
         """
 
-    static let destinationOrder = "(minute, reporter, cluster, direction, service, namespace, subset, caller)"
+    static let destinationOrder = "(minute, reporter, cluster, direction, service, namespace, subset, caller, source_id)"
 
     /// How a table's rows are spread over the shards: a request's lines (and spans that carry its
     /// id) on one shard; summaries anywhere (readers add them up).
@@ -188,7 +194,7 @@ public enum ClickHouseSchema {
                 CREATE MATERIALIZED VIEW IF NOT EXISTS summary_minute_mv TO summary_minute_local AS
                 SELECT \(destinationSelect(minute: minuteOf)),
                 \(latencyStates)
-                FROM log_line_local GROUP BY minute, reporter, cluster, direction, service, namespace, subset, caller
+                FROM log_line_local GROUP BY source_id, minute, reporter, cluster, direction, service, namespace, subset, caller
                 """,
                 """
                 CREATE TABLE IF NOT EXISTS summary_hour_latency_local (\(destinationKey),
@@ -199,13 +205,13 @@ public enum ClickHouseSchema {
                 CREATE MATERIALIZED VIEW IF NOT EXISTS summary_hour_latency_mv TO summary_hour_latency_local AS
                 SELECT \(destinationSelect(minute: hourMinuteOf)),
                 \(latencyStates)
-                FROM log_line_local GROUP BY minute, reporter, cluster, direction, service, namespace, subset, caller
+                FROM log_line_local GROUP BY source_id, minute, reporter, cluster, direction, service, namespace, subset, caller
                 """,
                 """
                 CREATE TABLE IF NOT EXISTS summary_error_local (\(destinationKey),
                   status Int64, flags String, details String, route String, requests UInt64
                 ) ENGINE = SummingMergeTree(requests) PARTITION BY intDiv(minute, 1440)
-                ORDER BY (minute, reporter, cluster, direction, service, namespace, subset, caller, status, flags, details, route)
+                ORDER BY (minute, reporter, cluster, direction, service, namespace, subset, caller, status, flags, details, route, source_id)
                 """,
                 """
                 CREATE MATERIALIZED VIEW IF NOT EXISTS summary_error_mv TO summary_error_local AS
@@ -213,23 +219,23 @@ public enum ClickHouseSchema {
                   ifNull(status, -1) AS status, \(key("flags")) AS flags, \(key("details")) AS details, \(key("route")) AS route,
                   count() AS requests
                 FROM log_line_local WHERE status >= 500 OR status = 0 OR isNotNull(flags)
-                GROUP BY minute, reporter, cluster, direction, service, namespace, subset, caller, status, flags, details, route
+                GROUP BY source_id, minute, reporter, cluster, direction, service, namespace, subset, caller, status, flags, details, route
                 """,
                 """
                 CREATE TABLE IF NOT EXISTS summary_hour_local (\(destinationKey),
                   status Int64, flags String, requests UInt64
                 ) ENGINE = SummingMergeTree(requests) PARTITION BY intDiv(minute, 24)
-                ORDER BY (minute, reporter, cluster, direction, service, namespace, subset, caller, status, flags)
+                ORDER BY (minute, reporter, cluster, direction, service, namespace, subset, caller, status, flags, source_id)
                 """,
                 """
                 CREATE MATERIALIZED VIEW IF NOT EXISTS summary_hour_mv TO summary_hour_local AS
                 SELECT \(destinationSelect(minute: hourOf)),
                   ifNull(status, -1) AS status, \(key("flags")) AS flags, count() AS requests
                 FROM log_line_local
-                GROUP BY minute, reporter, cluster, direction, service, namespace, subset, caller, status, flags
+                GROUP BY source_id, minute, reporter, cluster, direction, service, namespace, subset, caller, status, flags
                 """,
             ] + ["log_line", "span", "summary_minute", "summary_hour_latency", "summary_error", "summary_hour"].map { table in
-                "CREATE TABLE IF NOT EXISTS \(table) AS \(table)_local ENGINE = Distributed({cluster}, currentDatabase(), \(table)_local, \(shardingKey(table)))"
+                "CREATE TABLE IF NOT EXISTS \(table)_all AS \(table)_local ENGINE = Distributed({cluster}, currentDatabase(), \(table)_local, \(shardingKey(table)))"
             },
             first: [
                 """
@@ -251,6 +257,17 @@ public enum ClickHouseSchema {
                   version Nullable(String), origin String
                 ) ENGINE = ReplacingMergeTree() ORDER BY reporter
                 """,
+            ]
+        ),
+        Migration(
+            name: "002-public-views",
+            shards: [],
+            first: [
+                ClickHouseViews.accessLog(lines: "{log_line}"), ClickHouseViews.span(spans: "{span}"),
+                "CREATE TABLE IF NOT EXISTS response_flag (flag String, long_name String, meaning String) ENGINE = ReplacingMergeTree() ORDER BY flag",
+                "INSERT INTO response_flag (flag, long_name, meaning) VALUES "
+                    + ResponseFlag.all.map { "(\(ClickHouseStore.literal($0.short)), \(ClickHouseStore.literal($0.long)), \(ClickHouseStore.literal($0.meaning)))" }
+                    .joined(separator: ", "),
             ]
         ),
     ]

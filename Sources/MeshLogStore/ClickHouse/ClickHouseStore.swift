@@ -15,9 +15,9 @@ public final class ClickHouseStore {
         client = ClickHouseClient(endpoint: endpoint)
     }
 
-    /// The table to read or insert through: the `Distributed` table over a cluster, else the local table.
+    /// The table to read or insert through: the `Distributed` table over a cluster (`_all`), else the local table.
     public func table(_ name: String) -> String {
-        endpoint.cluster == nil ? name + "_local" : name
+        endpoint.cluster == nil ? name + "_local" : name + "_all"
     }
 
     /// The servers of the cluster (`system.clusters`), by shard; their HTTP ports are taken to be
@@ -66,7 +66,10 @@ public final class ClickHouseStore {
                     try c.execute(statement.replacingOccurrences(of: "{cluster}", with: endpoint.cluster ?? ""))
                 }
                 if index == 0 {
-                    for statement in migration.first { try c.execute(statement) }
+                    for statement in migration.first {
+                        try c.execute(statement.replacingOccurrences(of: "{log_line}", with: table("log_line"))
+                            .replacingOccurrences(of: "{span}", with: table("span")))
+                    }
                 }
                 try c.execute("INSERT INTO schema_migrations (name) VALUES ('\(migration.name)')")
                 if index == 0 { applied.append(migration.name) }

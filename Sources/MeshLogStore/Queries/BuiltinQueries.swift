@@ -1,6 +1,7 @@
 /// The named queries shipped with meshlog, built into the binary so `meshlog query NAME` works from any
-/// directory. Each text is byte-identical to `queries/NAME.sql` at the top of the repository (a test checks it);
-/// edit the `.sql` file and copy it here.
+/// directory, in two dialects: SQLite's (`all`) and ClickHouse's (`clickhouse`). Each text is
+/// byte-identical to `queries/NAME.sql` or `queries/NAME.clickhouse.sql` at the top of the repository (a
+/// test checks it); edit the `.sql` file and copy it here.
 public enum BuiltinQueries {
     /// Query text by name (the file name without `.sql`).
     public static let all: [String: String] = [
@@ -170,6 +171,198 @@ public enum BuiltinQueries {
             GROUP BY sv.value, rt.value
             HAVING count(*) >= :min_requests
             ORDER BY p99_ms DESC, requests DESC, service, route
+
+            """#,
+    ]
+
+    /// The ClickHouse version of each query, by the same name (`queries/NAME.clickhouse.sql`).
+    public static let clickhouse: [String: String] = [
+        "canary_compare": #"""
+            -- Versions (subsets, e.g. v1 against a v2 canary) of each service that has several: requests, error %, p50, p99.
+            -- :since_us  only lines that started at or after this time, µs since the epoch (set by --since; NULL: no bound)
+            -- :until_us  only lines that started before this time, µs since the epoch (set by --until; NULL: no bound)
+            -- :service  only calls to this service (set by --service; NULL: every service)
+            -- The ClickHouse version of canary_compare.sql (no window functions: the per-service totals are joined).
+            SELECT service, subset, requests, round(100.0 * requests / total, 2) AS traffic_pct, error_pct, p50_ms, p99_ms,
+              p99_ms - first_p99 AS p99_vs_first_ms
+            FROM (
+              SELECT service, subset, requests, error_pct,
+                if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.5)) + 1] + ((length(d) - 1) * 0.5 - floor((length(d) - 1) * 0.5)) * (d[toUInt64(least(floor((length(d) - 1) * 0.5) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.5)) + 1])) AS p50_ms,
+                if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.99)) + 1] + ((length(d) - 1) * 0.99 - floor((length(d) - 1) * 0.99)) * (d[toUInt64(least(floor((length(d) - 1) * 0.99) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.99)) + 1])) AS p99_ms
+              FROM (
+                SELECT assumeNotNull(service) AS service, assumeNotNull(subset) AS subset, count() AS requests,
+                  round(100.0 * sum(ifNull(status >= 500 OR status = 0, 0)) / count(), 2) AS error_pct,
+                  arraySort(groupArray(duration_ms)) AS d
+                FROM access_log
+                WHERE direction = 'outbound' AND isNotNull(service) AND isNotNull(subset)
+                  AND (:since_us IS NULL OR start_us >= :since_us)
+                  AND (:until_us IS NULL OR start_us < :until_us)
+                  AND (:service IS NULL OR service = :service)
+                GROUP BY service, subset
+              )
+            ) AS s
+            ANY INNER JOIN (
+              -- per service with several subsets: all its requests, and the p99 of its first subset by name
+              SELECT service, sum(requests) AS total, argMin(p99, subset) AS first_p99
+              FROM (
+                SELECT assumeNotNull(service) AS service, assumeNotNull(subset) AS subset, count() AS requests,
+                  arraySort(groupArray(duration_ms)) AS d,
+                  if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.99)) + 1] + ((length(d) - 1) * 0.99 - floor((length(d) - 1) * 0.99)) * (d[toUInt64(least(floor((length(d) - 1) * 0.99) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.99)) + 1])) AS p99
+                FROM access_log
+                WHERE direction = 'outbound' AND isNotNull(service) AND isNotNull(subset)
+                  AND (:since_us IS NULL OR start_us >= :since_us)
+                  AND (:until_us IS NULL OR start_us < :until_us)
+                  AND (:service IS NULL OR service = :service)
+                GROUP BY service, subset
+              )
+              GROUP BY service HAVING count() > 1
+            ) AS t USING service
+            ORDER BY service, subset
+
+            """#,
+        "error_edges": #"""
+            -- Caller -> callee edges with failing requests (5xx, or 0: no response), their error rate and what failed.
+            -- :since_us  only lines that started at or after this time, µs since the epoch (set by --since; NULL: no bound)
+            -- :until_us  only lines that started before this time, µs since the epoch (set by --until; NULL: no bound)
+            -- :service  only calls to this service (set by --service; NULL: every service)
+            -- :min_errors = 1  only edges with at least this many errors
+            -- The ClickHouse version of error_edges.sql, over the access_log view: the same rows.
+            SELECT source, service, subset, requests, errors, error_pct,
+              if(empty(failed), NULL, arrayStringConcat(arrayMap(x -> concat(tupleElement(x, 1), ' x', toString(tupleElement(x, 2))),
+                arraySlice(arraySort(x -> (-tupleElement(x, 2), tupleElement(x, 1)), failed), 1, 5)), ', ')) AS failures
+            FROM (
+              SELECT source, service, subset, sum(n) AS requests, sum(if(is_error, n, 0)) AS errors,
+                round(100.0 * errors / requests, 2) AS error_pct,
+                groupArrayIf((what, n), is_error) AS failed
+              FROM (
+                -- one row per edge, status and flag combination, on the caller's side of each hop
+                -- (the caller is the workload of the pod that wrote the line; its pod name if ingest recorded none)
+                SELECT ifNull(workload, reporter) AS source, service, subset, status, flags, count() AS n,
+                  ifNull(status >= 500 OR status = 0, 0) = 1 AS is_error,
+                  concat(toString(status), ifNull(concat(' ', flags), '')) AS what
+                FROM access_log
+                WHERE (direction = 'outbound' OR isNull(direction))
+                  AND (:since_us IS NULL OR start_us >= :since_us)
+                  AND (:until_us IS NULL OR start_us < :until_us)
+                  AND (:service IS NULL OR service = :service)
+                GROUP BY source, service, subset, status, flags
+              )
+              GROUP BY source, service, subset
+            )
+            WHERE errors >= :min_errors
+            ORDER BY errors DESC, requests DESC, source ASC NULLS FIRST, service ASC NULLS FIRST, subset ASC NULLS FIRST
+
+            """#,
+        "flags_by_service": #"""
+            -- Envoy response flags per destination service and side, with each flag's long name and meaning.
+            -- :since_us  only lines that started at or after this time, µs since the epoch (set by --since; NULL: no bound)
+            -- :until_us  only lines that started before this time, µs since the epoch (set by --until; NULL: no bound)
+            -- :service  only calls to this service (set by --service; NULL: every service)
+            -- The ClickHouse version of flags_by_service.sql: each line's flags split apart, named from response_flag.
+            SELECT service, direction, flag, long_name, lines, errors, meaning
+            FROM (
+              SELECT service, direction, flag, count() AS lines, sum(ifNull(status >= 500 OR status = 0, 0)) AS errors
+              FROM access_log
+              ARRAY JOIN splitByChar(',', assumeNotNull(flags)) AS flag
+              WHERE isNotNull(flags)
+                AND (:since_us IS NULL OR start_us >= :since_us)
+                AND (:until_us IS NULL OR start_us < :until_us)
+                AND (:service IS NULL OR service = :service)
+              GROUP BY service, direction, flag
+            ) AS f
+            ANY LEFT JOIN (SELECT flag, toNullable(any(long_name)) AS long_name, toNullable(any(meaning)) AS meaning FROM response_flag GROUP BY flag) AS r USING flag
+            ORDER BY lines DESC, service ASC NULLS FIRST, direction ASC NULLS FIRST, flag
+
+            """#,
+        "hop_overhead": #"""
+            -- Per edge, where the time goes: client minus server duration (both sidecars, mTLS, network) and the app's own time.
+            -- :since_us  only lines that started at or after this time, µs since the epoch (set by --since; NULL: no bound)
+            -- :until_us  only lines that started before this time, µs since the epoch (set by --until; NULL: no bound)
+            -- :service  only calls to this service (set by --service; NULL: every service)
+            -- :min_requests = 1  only edges with at least this many matched hops
+            -- The ClickHouse version of hop_overhead.sql: each caller line joined to its request's callee lines, the
+            -- callee's line chosen as there (the latest attempt within the caller's span on its connection, else the
+            -- latest on its connection), percentiles interpolated linearly between closest ranks.
+            SELECT source, service, subset, hops,
+              if(length(o) = 0, NULL, o[toUInt64(floor((length(o) - 1) * 0.5)) + 1] + ((length(o) - 1) * 0.5 - floor((length(o) - 1) * 0.5)) * (o[toUInt64(least(floor((length(o) - 1) * 0.5) + 2, length(o)))] - o[toUInt64(floor((length(o) - 1) * 0.5)) + 1])) AS overhead_p50,
+              if(length(o) = 0, NULL, o[toUInt64(floor((length(o) - 1) * 0.9)) + 1] + ((length(o) - 1) * 0.9 - floor((length(o) - 1) * 0.9)) * (o[toUInt64(least(floor((length(o) - 1) * 0.9) + 2, length(o)))] - o[toUInt64(floor((length(o) - 1) * 0.9)) + 1])) AS overhead_p90,
+              if(length(o) = 0, NULL, o[toUInt64(floor((length(o) - 1) * 0.99)) + 1] + ((length(o) - 1) * 0.99 - floor((length(o) - 1) * 0.99)) * (o[toUInt64(least(floor((length(o) - 1) * 0.99) + 2, length(o)))] - o[toUInt64(floor((length(o) - 1) * 0.99)) + 1])) AS overhead_p99,
+              overhead_max,
+              if(length(a) = 0, NULL, a[toUInt64(floor((length(a) - 1) * 0.5)) + 1] + ((length(a) - 1) * 0.5 - floor((length(a) - 1) * 0.5)) * (a[toUInt64(least(floor((length(a) - 1) * 0.5) + 2, length(a)))] - a[toUInt64(floor((length(a) - 1) * 0.5)) + 1])) AS app_p50,
+              if(length(a) = 0, NULL, a[toUInt64(floor((length(a) - 1) * 0.99)) + 1] + ((length(a) - 1) * 0.99 - floor((length(a) - 1) * 0.99)) * (a[toUInt64(least(floor((length(a) - 1) * 0.99) + 2, length(a)))] - a[toUInt64(floor((length(a) - 1) * 0.99)) + 1])) AS app_p99,
+              if(length(c) = 0, NULL, c[toUInt64(floor((length(c) - 1) * 0.99)) + 1] + ((length(c) - 1) * 0.99 - floor((length(c) - 1) * 0.99)) * (c[toUInt64(least(floor((length(c) - 1) * 0.99) + 2, length(c)))] - c[toUInt64(floor((length(c) - 1) * 0.99)) + 1])) AS client_p99
+            FROM (
+              SELECT source, service, subset, count() AS hops,
+                arraySort(groupArray(client_ms - server_ms)) AS o, max(client_ms - server_ms) AS overhead_max,
+                arraySort(groupArray(app_ms)) AS a, arraySort(groupArray(client_ms)) AS c
+              FROM (
+                -- one row per caller line that found its callee's line
+                SELECT source, service, subset, client_ms,
+                  if(within_count > 0, within_server, any_server) AS server_ms,
+                  if(within_count > 0, within_app, any_app) AS app_ms
+                FROM (
+                  SELECT line_id, any(source) AS source, any(service) AS service, any(subset) AS subset, any(client_ms) AS client_ms,
+                    countIf(i_start, within) AS within_count,
+                    argMaxIf(i_duration, i_start, within) AS within_server, argMaxIf(i_upstream, i_start, within) AS within_app,
+                    countIf(i_start, same_peer) AS any_count,
+                    argMaxIf(i_duration, i_start, same_peer) AS any_server, argMaxIf(i_upstream, i_start, same_peer) AS any_app
+                  FROM (
+                    SELECT line_id, source, service, subset, client_ms, i_start, i_duration, i_upstream,
+                      ifNull(i_matched = 1 AND i_start >= start_us - 1000 AND i_start <= start_us + (client_ms + 1) * 1000
+                        AND (i_peer = upstream_local OR (isNull(upstream_local) AND isNotNull(upstream_ms) AND i_service = service)), 0) = 1 AS within,
+                      ifNull(i_matched = 1 AND i_peer = upstream_local, 0) = 1 AS same_peer
+                    FROM (
+                      SELECT id AS line_id, ifNull(workload, reporter) AS source, service, subset, duration_ms AS client_ms, start_us,
+                        upstream_local, upstream_ms, assumeNotNull(request_id) AS rid
+                      FROM access_log
+                      WHERE (direction = 'outbound' OR isNull(direction)) AND isNotNull(request_id)
+                        AND (:since_us IS NULL OR start_us >= :since_us)
+                        AND (:until_us IS NULL OR start_us < :until_us)
+                        AND (:service IS NULL OR service = :service)
+                    ) AS e
+                    ALL LEFT JOIN (
+                      -- every callee line
+                      SELECT assumeNotNull(request_id) AS rid, toUInt8(1) AS i_matched, downstream_remote AS i_peer, start_us AS i_start, service AS i_service,
+                        duration_ms AS i_duration, upstream_ms AS i_upstream
+                      FROM access_log WHERE direction = 'inbound' AND isNotNull(request_id) AND isNotNull(duration_ms)
+                    ) AS i USING rid
+                  )
+                  GROUP BY line_id
+                )
+                WHERE within_count > 0 OR any_count > 0
+              )
+              GROUP BY source, service, subset
+              HAVING count() >= :min_requests
+            )
+            ORDER BY overhead_p99 DESC NULLS LAST, hops DESC, source ASC NULLS FIRST, service ASC NULLS FIRST, subset ASC NULLS FIRST
+
+            """#,
+        "slowest_routes": #"""
+            -- Routes (service and route template) by p99 duration as their callers saw it, with p50, p90 and max.
+            -- :since_us  only lines that started at or after this time, µs since the epoch (set by --since; NULL: no bound)
+            -- :until_us  only lines that started before this time, µs since the epoch (set by --until; NULL: no bound)
+            -- :service  only calls to this service (set by --service; NULL: every service)
+            -- :min_requests = 20  only routes with at least this many requests
+            -- The ClickHouse version of slowest_routes.sql: percentiles interpolated linearly between closest ranks, as there.
+            SELECT service, route, requests, error_pct,
+              if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.5)) + 1] + ((length(d) - 1) * 0.5 - floor((length(d) - 1) * 0.5)) * (d[toUInt64(least(floor((length(d) - 1) * 0.5) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.5)) + 1])) AS p50_ms,
+              if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.9)) + 1] + ((length(d) - 1) * 0.9 - floor((length(d) - 1) * 0.9)) * (d[toUInt64(least(floor((length(d) - 1) * 0.9) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.9)) + 1])) AS p90_ms,
+              if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.99)) + 1] + ((length(d) - 1) * 0.99 - floor((length(d) - 1) * 0.99)) * (d[toUInt64(least(floor((length(d) - 1) * 0.99) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.99)) + 1])) AS p99_ms,
+              max_ms
+            FROM (
+              SELECT service, route, count() AS requests,
+                round(100.0 * sum(ifNull(status >= 500 OR status = 0, 0)) / count(), 2) AS error_pct,
+                arraySort(groupArray(duration_ms)) AS d,
+                max(duration_ms) AS max_ms
+              FROM access_log
+              WHERE (direction = 'outbound' OR isNull(direction))
+                AND (:since_us IS NULL OR start_us >= :since_us)
+                AND (:until_us IS NULL OR start_us < :until_us)
+                AND (:service IS NULL OR service = :service)
+              GROUP BY service, route
+              HAVING count() >= :min_requests
+            )
+            ORDER BY p99_ms DESC NULLS LAST, requests DESC, service ASC NULLS FIRST, route ASC NULLS FIRST
 
             """#,
     ]

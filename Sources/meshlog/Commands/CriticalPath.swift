@@ -57,18 +57,24 @@ extension MeshLog {
         }
 
         func run() throws {
-            let db = try database.openForReading()
+            let store = try database.openForTraces()
+            let db = store.db
             var options = CriticalPathAnalysis.Options()
             options.route = route
             options.services = service.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
             options.limit = limit
             options.grouping = by
             if timeRange.since != nil || timeRange.until != nil {
-                let window = try timeRange.window(newest: SQLiteAnswerReader(db: db).span()?.last ?? 0)
+                let window = try timeRange.window(newest: store.snapshot != nil ? try store.traceReader.newestStart()
+                                                  : SQLiteAnswerReader(db: db).span()?.last ?? 0)
                 options.sinceUs = window.sinceMicros
                 options.untilUs = window.untilMicros
             }
-            let report = try explainOptions.explaining(db) { try CriticalPathAnalysis(db: db).run(options) }
+            // A ClickHouse store: copy the window's lines, with the margin the analysis reads around it.
+            try store.snapshot?.loadLines(where: ClickHouseSnapshot.windowCondition(
+                since: options.sinceUs.map { $0 - 2 * CriticalPathAnalysis.marginUs },
+                until: options.untilUs.map { $0 + 2 * CriticalPathAnalysis.marginUs }))
+            let report = try explainOptions.explaining(store) { try CriticalPathAnalysis(db: db).run(options) }
             if output.json { return Terminal.out(CriticalPathAnalysis.json(report)) }
             let table = CriticalPathAnalysis.table(report)
             if output.csv || output.markdown { return Terminal.out(output.render(table)) }

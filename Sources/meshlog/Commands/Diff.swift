@@ -39,9 +39,9 @@ extension MeshLog {
         @OptionGroup var explainOptions: ExplainOptions
 
         func run() throws {
-            let db = try database.openForReading()
-            let loader = TraceLoader(db: db)
-            let trees = try explainOptions.explaining(db) {
+            let store = try database.openForTraces()
+            let loader = TraceLoader(reader: store.traceReader)
+            let trees = try explainOptions.explaining(store) {
                 try [a, b].map { raw in
                     let id = raw.trimmingCharacters(in: .whitespacesAndNewlines)
                     guard let tree = try loader.load(id) else {

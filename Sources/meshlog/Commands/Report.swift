@@ -78,7 +78,7 @@ extension MeshLog {
         func run() throws {
             let path = database.path
             let probe: AnswerSession
-            do { probe = try AnswerSession(path: path, since: nil, until: nil, services: []) } catch let e as StoreError {
+            do { probe = try AnswerSession(location: database.location, since: nil, until: nil, services: []) } catch let e as StoreError {
                 throw CommandFailure(e.description)
             }
             guard let span = probe.span else { throw CommandFailure("\(path) holds no timed line; ingest some logs first") }
@@ -105,7 +105,7 @@ extension MeshLog {
                 let bounds = try resolve(bs, bu, newest: span.last, "--baseline-since", "--baseline-until")
                 baseline = (bounds.sinceMicros!, bounds.untilMicros!)
             }
-            let report = try DailyReport(path: path, window: window, baseline: baseline)
+            let report = try DailyReport(location: database.location, window: window, baseline: baseline)
             if let html {
                 try ReportRenderer.html(report).write(toFile: html, atomically: true, encoding: .utf8)
                 Terminal.err("wrote \(TerminalText.escaped(html))\n")

@@ -25,6 +25,11 @@ extension MeshLog {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
+            if let endpoint = database.clickhouse {
+                // ClickHouse SQL, passed through read-only (readonly=1).
+                let result = try ClickHouseAnswerReader(store: ClickHouseStore(endpoint: endpoint)).runOnServer(sql: statement)
+                return Terminal.out(output.render(ResultTable(columns: result.columns, rows: result.rows)))
+            }
             let db = try SQLiteStore.openForReading(path: database.path)
             let table = try SQLQuery.run(db, sql: statement)
             Terminal.out(output.render(table))

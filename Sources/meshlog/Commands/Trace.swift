@@ -40,10 +40,10 @@ extension MeshLog {
         @OptionGroup var explainOptions: ExplainOptions
 
         func run() throws {
-            let db = try database.openForReading()
+            let store = try database.openForTraces()
             // Ids pasted from CSV or a terminal may carry a stray CR or spaces.
             let id = self.id.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let tree = try explainOptions.explaining(db, { try TraceLoader(db: db).load(id) }) else {
+            guard let tree = try explainOptions.explaining(store, { try TraceLoader(reader: store.traceReader).load(id) }) else {
                 throw CommandFailure("no span or access-log line in \(database.path) has trace id or x-request-id '\(id)'")
             }
             let renderer = TraceRenderer(full: full)

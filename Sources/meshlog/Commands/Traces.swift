@@ -47,7 +47,7 @@ extension MeshLog {
         }
 
         func run() throws {
-            let db = try database.openForReading()
+            let store = try database.openForTraces()
             var filter = TraceSearch.Filter()
             filter.services = service
             filter.status = status
@@ -55,11 +55,11 @@ extension MeshLog {
             filter.minDurationUs = minDuration.flatMap(TimeExpression.parseSpan)
             filter.limit = limit
             if timeRange.since != nil || timeRange.until != nil {
-                let window = try timeRange.window(newest: SQLiteTraceReader(db: db).newestStart())
+                let window = try timeRange.window(newest: store.traceReader.newestStart())
                 filter.sinceUs = window.sinceMicros
                 filter.untilUs = window.untilMicros
             }
-            let rows = try explainOptions.explaining(db) { try TraceSearch(db: db).run(filter) }
+            let rows = try explainOptions.explaining(store) { try TraceSearch(reader: store.traceReader).run(filter) }
             if !output.json && !output.csv && !output.markdown && rows.isEmpty {
                 Terminal.out("no request matches\n")
                 return

@@ -15,6 +15,10 @@ struct AnswerOptions: ParsableArguments {
     /// Opens the store and resolves the filter; option mistakes become usage errors.
     func session() throws -> AnswerSession {
         do {
+            if let endpoint = database.clickhouse {
+                return try AnswerSession(reader: ClickHouseAnswerReader(store: ClickHouseStore(endpoint: endpoint)),
+                                         since: timeRange.since, until: timeRange.until, services: serviceFilter.service, exact: exact)
+            }
             return try AnswerSession(path: database.path, since: timeRange.since, until: timeRange.until,
                                      services: serviceFilter.service, exact: exact)
         } catch let error as AnswerOptionError {

@@ -38,10 +38,29 @@ struct DatabaseOptions: ParsableArguments {
         return nil
     }
 
+    /// Opens the store for the trace commands: a SQLite file, or a copy of a ClickHouse store
+    /// that fills with what is read.
+    func openForTraces() throws -> OpenedStore {
+        if let endpoint = clickhouse {
+            let reader = try ClickHouseTraceReader(store: ClickHouseStore(endpoint: endpoint))
+            return OpenedStore(db: reader.snapshot.db, snapshot: reader.snapshot, traceReader: reader)
+        }
+        let db = try openForReading()
+        return OpenedStore(db: db, snapshot: nil, traceReader: SQLiteTraceReader(db: db))
+    }
+
     /// Opens the store read-only; a missing or outdated store becomes a plain error message.
     func openForReading() throws -> Database {
         do { return try SQLiteStore.openForReading(path: path) } catch let e as StoreError {
             throw CommandFailure(e.description)
         }
     }
+}
+
+/// A store opened for reading: the SQLite connection the answers' statements run on (the store
+/// itself, or the in-memory copy of a ClickHouse store), the copy, and a trace reader over it.
+struct OpenedStore {
+    let db: Database
+    let snapshot: ClickHouseSnapshot?
+    let traceReader: any TraceReader
 }

@@ -1,0 +1,143 @@
+/// ``TraceReader`` over a ClickHouse store: the lines and spans of the requests and traces asked
+/// for (a request's lines sit on one shard, found through each hour's index on the request id)
+/// are copied into a ``ClickHouseSnapshot`` and read by ``SQLiteTraceReader``; searches pick their
+/// candidates on ClickHouse with the same conditions, then rank them on the copy.
+public final class ClickHouseTraceReader: TraceReader {
+    public let snapshot: ClickHouseSnapshot
+    private let inner: SQLiteTraceReader
+
+    /// A reader of `store`, or of an existing copy's store (the critical path shares one).
+    public init(snapshot: ClickHouseSnapshot) {
+        self.snapshot = snapshot
+        inner = SQLiteTraceReader(db: snapshot.db)
+    }
+
+    /// A reader of `store`; fails when the store does not exist or is outdated.
+    public convenience init(store: ClickHouseStore) throws {
+        try store.checkSchema()
+        self.init(snapshot: try ClickHouseSnapshot(store: store))
+    }
+
+    private var lines: String { snapshot.store.table("log_line") }
+    private var spansTable: String { snapshot.store.table("span") }
+
+    public func newestStart() throws -> Int64 {
+        try snapshot.loadBasics()
+        let condition = snapshot.sourceCondition
+        let row = try snapshot.rows("""
+            SELECT greatest(
+              (SELECT ifNull(max(start_us), 0) FROM \(lines) WHERE isNotNull(start_us)\(condition)),
+              (SELECT ifNull(max(start_us), 0) FROM \(spansTable) WHERE isNotNull(start_us)\(condition)))
+            """).first
+        return ClickHouseSnapshot.int(row?[0] ?? nil) ?? 0
+    }
+
+    public func spans(trace: String) throws -> [TraceSpan] {
+        try snapshot.loadSpans(where: ClickHouseSnapshot.traceCondition(trace, column: "trace", kind: "trace_kind"))
+        return try inner.spans(trace: trace)
+    }
+
+    public func traces(request: String) throws -> [String] {
+        try snapshot.loadSpans(where: ClickHouseSnapshot.requestCondition(request))
+        return try inner.traces(request: request)
+    }
+
+    public func logLines(request: String) throws -> [TraceLogLine] {
+        try snapshot.loadLines(where: ClickHouseSnapshot.requestCondition(request))
+        return try inner.logLines(request: request)
+    }
+
+    public func logLines(trace: String) throws -> [TraceLogLine] {
+        try snapshot.loadLines(where: ClickHouseSnapshot.traceCondition(trace, column: "tid", kind: "tid_kind"))
+        return try inner.logLines(trace: trace)
+    }
+
+    /// The conditions of `filter` on one request's lines, as HAVING terms (``SQLiteTraceReader/searchRequests(_:)``).
+    static func having(_ filter: TraceFilter) throws -> [String] {
+        var having: [String] = []
+        for service in filter.services { having.append("max(ifNull(service = \(ClickHouseStore.literal(service)), 0))") }
+        if let status = filter.status {
+            guard let range = TraceFilter.statusRange(status) else { throw TraceReaderError.badStatus(status) }
+            having.append("max(ifNull(status >= \(range.lowerBound) AND status <= \(range.upperBound), 0))")
+        }
+        if let flag = filter.flag {
+            having.append("max(has(splitByChar(',', ifNull(flags, '')), \(ClickHouseStore.literal(flag.uppercased()))))")
+        }
+        if let d = filter.minDurationUs {
+            having.append("max(start_us + duration_ms * 1000) - min(start_us) >= \(d)")
+        }
+        return having
+    }
+
+    public func searchRequests(_ filter: TraceFilter) throws -> [TraceSummary] {
+        guard filter.limit > 0 else { return [] }
+        try snapshot.loadBasics()
+        var wheres = ["req_kind <> 0"]
+        if let s = filter.sinceUs { wheres.append("start_us >= \(s)") }
+        if let u = filter.untilUs { wheres.append("start_us < \(u)") }
+        let having = try Self.having(filter)
+        // A few more than asked, so ties at the last start are ranked on the copy as SQLite ranks them.
+        let rows = try snapshot.rows("""
+            SELECT hex(req), req_kind, min(start_us) AS s FROM \(lines)
+            WHERE \(wheres.joined(separator: " AND "))\(snapshot.sourceCondition)
+            GROUP BY req, req_kind\(having.isEmpty ? "" : " HAVING " + having.joined(separator: " AND "))
+            ORDER BY s, req LIMIT \(filter.limit + 16)
+            """)
+        try copyRequests(rows.compactMap { r in r[0].flatMap { hex in r[1].map { (hex, $0) } } })
+        return try inner.searchRequests(filter)
+    }
+
+    /// Copies every line of the requests given as (hex of the stored id, kind).
+    private func copyRequests(_ ids: [(hex: String, kind: String)]) throws {
+        var start = 0
+        while start < ids.count {
+            let part = ids[start..<min(start + 500, ids.count)]
+            try snapshot.loadLines(where: part.map { "(req = unhex('\($0.hex)') AND req_kind = \($0.kind))" }.joined(separator: " OR "))
+            start += part.count
+        }
+    }
+
+    public func searchSpanTraces(_ filter: TraceFilter) throws -> [TraceSummary] {
+        guard filter.limit > 0, filter.flag == nil else { return [] }
+        try snapshot.loadBasics()
+        var having: [String] = []
+        for service in filter.services { having.append("max(ifNull(service = \(ClickHouseStore.literal(service)), 0))") }
+        if let status = filter.status {
+            guard let range = TraceFilter.statusRange(status) else { throw TraceReaderError.badStatus(status) }
+            having.append("max(ifNull(http_status >= \(range.lowerBound) AND http_status <= \(range.upperBound), 0))")
+        }
+        if let d = filter.minDurationUs { having.append("max(start_us + duration_us) - min(start_us) >= \(d)") }
+        if let v = filter.sinceUs { having.append("min(start_us) >= \(v)") }
+        if let v = filter.untilUs { having.append("min(start_us) < \(v)") }
+        // Traces whose request ids have access-log lines are left out on the copy, so ask for more
+        // until enough remain or none are left.
+        var wanted = filter.limit + 16
+        while true {
+            let rows = try snapshot.rows("""
+                SELECT hex(trace), trace_kind, min(start_us) AS st, groupUniqArray(tuple(hex(req), req_kind)) FROM \(spansTable)
+                WHERE 1\(snapshot.sourceCondition)
+                GROUP BY trace, trace_kind\(having.isEmpty ? "" : " HAVING " + having.joined(separator: " AND "))
+                ORDER BY st, trace LIMIT \(wanted)
+                """)
+            var traceConditions: [String] = []
+            var requests: [(hex: String, kind: String)] = []
+            for r in rows {
+                guard let hex = r[0], let kind = r[1] else { continue }
+                traceConditions.append("(trace = unhex('\(hex)') AND trace_kind = \(kind))")
+                for match in (r[3] ?? "").matches(of: /\('([0-9A-F]*)',(\d)\)/) where match.2 != "0" {
+                    requests.append((String(match.1), String(match.2)))
+                }
+            }
+            var start = 0
+            while start < traceConditions.count {
+                let part = traceConditions[start..<min(start + 500, traceConditions.count)]
+                try snapshot.loadSpans(where: part.joined(separator: " OR "))
+                start += part.count
+            }
+            try copyRequests(requests)
+            let found = try inner.searchSpanTraces(filter)
+            if found.count >= filter.limit || rows.count < wanted { return found }
+            wanted *= 4
+        }
+    }
+}
