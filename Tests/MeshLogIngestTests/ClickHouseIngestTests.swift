@@ -47,7 +47,7 @@ struct ClickHouseIngestTests {
     /// are copies left out).
     static func clickhouseLines(_ client: ClickHouseClient) throws -> [String] {
         try client.rows("""
-            SELECT \(requestID) AS request_id, service, status, duration_ms, start_us FROM log_line
+            SELECT \(requestID) AS request_id, service, status, duration_ms, start_us FROM log_line_all
             WHERE source_id GLOBAL NOT IN (\(ClickHouseSchema.excludedSources))
             """).map { $0.map { $0 ?? "NULL" }.joined(separator: "|") }.sorted()
     }
@@ -85,10 +85,13 @@ struct ClickHouseIngestTests {
         let client = ClickHouseClient(endpoint: endpoint)
         let expected = try Self.sqliteLines(db)
         #expect(expected.count > 3000)
-        #expect(try Self.count(client, "SELECT count() FROM log_line") == expected.count)
+        #expect(try Self.count(client, "SELECT count() FROM log_line_all") == expected.count)
         #expect(try Self.clickhouseLines(client) == expected)
+        // The reader's public view agrees.
+        let view = try client.rows("SELECT \(Self.lineFields) FROM access_log").map { $0.map { $0 ?? "NULL" }.joined(separator: "|") }.sorted()
+        #expect(view == expected)
         // The summaries the views keep count every line once.
-        #expect(try Self.count(client, "SELECT sum(r) FROM (SELECT sumMerge(requests) AS r FROM summary_minute)") == expected.count)
+        #expect(try Self.count(client, "SELECT sum(r) FROM (SELECT sumMerge(requests) AS r FROM summary_minute_all)") == expected.count)
         // Every source is done, none a copy, each with its lines.
         #expect(try Self.count(client, "SELECT count() FROM (\(ClickHouseSchema.latestSources)) WHERE state = 'done'") == summary.files)
         #expect(try Self.count(client, "SELECT count() FROM (\(ClickHouseSchema.excludedSources))") == 0)
@@ -111,7 +114,7 @@ struct ClickHouseIngestTests {
         let again = try Self.ingestClickHouse([pods], endpoint)
         #expect(again.recordsStored == 0)
         #expect(again.filesSkipped == summary.files)
-        #expect(try Self.count(client, "SELECT count() FROM log_line") == expected.count)
+        #expect(try Self.count(client, "SELECT count() FROM log_line_all") == expected.count)
     }
 
     @Test func aCopyOfAFileIsMarkedDuplicateAndLeftOutByTheRule() throws {
@@ -149,7 +152,7 @@ struct ClickHouseIngestTests {
         let endpoint = try Self.endpoint(cluster)
         let client = ClickHouseClient(endpoint: endpoint)
         try Self.ingestClickHouse([file], endpoint)
-        let stored = try Self.count(client, "SELECT count() FROM log_line")
+        let stored = try Self.count(client, "SELECT count() FROM log_line_all")
         let rejected = try Self.count(client, "SELECT count() FROM rejected")
         #expect(stored == reference.recordsStored && rejected == reference.linesRejected)
 
@@ -157,17 +160,17 @@ struct ClickHouseIngestTests {
         // past the middle: the source's current row says partial, half read.
         let half = lines.count / 2
         let version = try Self.count(client, "SELECT max(version) FROM source") + 1
-        let before = try Self.count(client, "SELECT count() FROM log_line WHERE line <= \(half)")
+        let before = try Self.count(client, "SELECT count() FROM log_line_all WHERE line <= \(half)")
         try client.execute("""
             INSERT INTO source SELECT id, path, size, fingerprint, NULL, format, 'partial', \(half), \(before), 0, 0, NULL, \(version)
             FROM (\(ClickHouseSchema.latestSources))
             """)
         let resumed = try Self.ingestClickHouse([file], endpoint)
         #expect(resumed.reports.first?.state == .resumed)
-        #expect(try Self.count(client, "SELECT count() FROM log_line") == stored)
+        #expect(try Self.count(client, "SELECT count() FROM log_line_all") == stored)
         #expect(try Self.count(client, "SELECT count() FROM rejected") == rejected)
         #expect(try Self.clickhouseLines(client) == Self.sqliteLines(db))
-        #expect(try Self.count(client, "SELECT sum(r) FROM (SELECT sumMerge(requests) AS r FROM summary_minute)") == stored)
+        #expect(try Self.count(client, "SELECT sum(r) FROM (SELECT sumMerge(requests) AS r FROM summary_minute_all)") == stored)
         let source = try client.rows("SELECT state, lines_read, records FROM (\(ClickHouseSchema.latestSources))").first ?? []
         #expect(source == ["done", String(lines.count), String(stored)])
     }
@@ -191,23 +194,23 @@ struct ClickHouseIngestTests {
             // Kill it once it has stored more than the last run left (at a different point each round).
             let deadline = Date().addingTimeInterval(120)
             while Date() < deadline, run.isRunning {
-                if let n = try? Self.count(client, "SELECT count() FROM log_line"), n > lastCount + 2000 * (round + 1) { break }
+                if let n = try? Self.count(client, "SELECT count() FROM log_line_all"), n > lastCount + 2000 * (round + 1) { break }
                 usleep(20_000)
             }
             guard run.isRunning else { run.waitUntilExit(); break }
             kill(run.processIdentifier, SIGKILL)
             run.waitUntilExit()
             kills += 1
-            lastCount = try Self.count(client, "SELECT count() FROM log_line")
+            lastCount = try Self.count(client, "SELECT count() FROM log_line_all")
         }
         #expect(kills >= 2, "the ingest finished before it could be killed twice; make the input bigger")
         let last = try MeshLogBinary.run(["ingest", pods, "--store", cluster.url, "--quiet"])
         #expect(last.status == 0, "\(last.stderr)")
-        #expect(try Self.count(client, "SELECT count() FROM log_line") == expected.count)
-        #expect(try Self.count(client, "SELECT count() FROM (SELECT DISTINCT source_id, line FROM log_line)") == expected.count)
+        #expect(try Self.count(client, "SELECT count() FROM log_line_all") == expected.count)
+        #expect(try Self.count(client, "SELECT count() FROM (SELECT DISTINCT source_id, line FROM log_line_all)") == expected.count)
         #expect(try Self.clickhouseLines(client) == expected)
         #expect(try Self.count(client, "SELECT count() FROM (\(ClickHouseSchema.latestSources)) WHERE state != 'done'") == 0)
-        #expect(try Self.count(client, "SELECT sum(r) FROM (SELECT sumMerge(requests) AS r FROM summary_minute)") == expected.count)
+        #expect(try Self.count(client, "SELECT sum(r) FROM (SELECT sumMerge(requests) AS r FROM summary_minute_all)") == expected.count)
     }
 
     @Test func aShardDownFailsTheIngestInOneLineAndARerunCompletesIt() throws {
@@ -227,7 +230,7 @@ struct ClickHouseIngestTests {
         // A shard stops while the lines are being stored.
         let run = try MeshLogBinary.start(["ingest", pods, "--store", cluster.url, "--quiet", "--batch-size", "1000"])
         let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, run.isRunning, (try? Self.count(client, "SELECT count() FROM log_line")) ?? 0 == 0 { usleep(10_000) }
+        while Date() < deadline, run.isRunning, (try? Self.count(client, "SELECT count() FROM log_line_all")) ?? 0 == 0 { usleep(10_000) }
         try cluster.stopShard(2)
         run.waitUntilExit()
         #expect(run.terminationStatus != 0, "the ingest finished before the shard stopped; make the input bigger")
@@ -242,7 +245,7 @@ struct ClickHouseIngestTests {
         try cluster.startShard(2)
         let rerun = try MeshLogBinary.run(["ingest", pods, "--store", cluster.url, "--quiet"])
         #expect(rerun.status == 0, "\(rerun.stderr)")
-        #expect(try Self.count(client, "SELECT count() FROM log_line") == expected.count)
+        #expect(try Self.count(client, "SELECT count() FROM log_line_all") == expected.count)
         #expect(try Self.clickhouseLines(client) == expected)
     }
 
@@ -259,11 +262,11 @@ struct ClickHouseIngestTests {
         let client = ClickHouseClient(endpoint: endpoint)
         let summary = try Self.ingestClickHouse([spans], endpoint)
         #expect(Int64(summary.spansStored) == stored)
-        #expect(Int64(try Self.count(client, "SELECT count() FROM span")) == stored)
+        #expect(Int64(try Self.count(client, "SELECT count() FROM span_all")) == stored)
         // The same trace ids and span ids as SQLite.
         let reader = try SQLiteStore.openForReading(path: db)
         let expected = try reader.rows("SELECT trace_id || '/' || span_id FROM span").compactMap { $0.first?.string }.sorted()
-        let got = try client.rows("SELECT if(trace_kind = 3, lower(hex(trace)), trace), span_int, span_text FROM span").map { row -> String in
+        let got = try client.rows("SELECT if(trace_kind = 3, lower(hex(trace)), trace), span_int, span_text FROM span_all").map { row -> String in
             // A 64-bit span id as 16 hex digits, as the `span` view renders it.
             let span = row[1].flatMap { Int64($0) }.map { id -> String in
                 let hex = String(UInt64(bitPattern: id), radix: 16)
@@ -276,7 +279,7 @@ struct ClickHouseIngestTests {
 
         let again = try Self.ingestClickHouse([spans], endpoint)
         #expect(again.spansStored == 0)
-        #expect(Int64(try Self.count(client, "SELECT count() FROM span")) == stored)
+        #expect(Int64(try Self.count(client, "SELECT count() FROM span_all")) == stored)
         #expect(try Self.count(client, "SELECT count() FROM (\(ClickHouseSchema.excludedSources))") == 1)
     }
 }
