@@ -92,6 +92,9 @@ struct ClickHouseIngestTests {
         #expect(view == expected)
         // The summaries the views keep count every line once.
         #expect(try Self.count(client, "SELECT sum(r) FROM (SELECT sumMerge(requests) AS r FROM summary_minute_all)") == expected.count)
+        let failing = try Self.count(client, "SELECT count() FROM log_line_all WHERE status >= 500 OR status = 0 OR isNotNull(flags)")
+        #expect(failing > 0)
+        #expect(try Self.count(client, "SELECT sum(requests) FROM summary_error_all") == failing)
         // Every source is done, none a copy, each with its lines.
         #expect(try Self.count(client, "SELECT count() FROM (\(ClickHouseSchema.latestSources)) WHERE state = 'done'") == summary.files)
         #expect(try Self.count(client, "SELECT count() FROM (\(ClickHouseSchema.excludedSources))") == 0)

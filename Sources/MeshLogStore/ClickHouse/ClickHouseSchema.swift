@@ -213,12 +213,13 @@ public enum ClickHouseSchema {
                 ) ENGINE = SummingMergeTree(requests) PARTITION BY intDiv(minute, 1440)
                 ORDER BY (minute, reporter, cluster, direction, service, namespace, subset, caller, status, flags, details, route, source_id)
                 """,
+                // WHERE sees the SELECT's aliases: `status` is ifNull(status, -1), `flags` ifNull(flags, null).
                 """
                 CREATE MATERIALIZED VIEW IF NOT EXISTS summary_error_mv TO summary_error_local AS
                 SELECT \(destinationSelect(minute: minuteOf)),
                   ifNull(status, -1) AS status, \(key("flags")) AS flags, \(key("details")) AS details, \(key("route")) AS route,
                   count() AS requests
-                FROM log_line_local WHERE status >= 500 OR status = 0 OR isNotNull(flags)
+                FROM log_line_local WHERE status >= 500 OR status = 0 OR flags != '\(null)'
                 GROUP BY source_id, minute, reporter, cluster, direction, service, namespace, subset, caller, status, flags, details, route
                 """,
                 """
