@@ -2,12 +2,14 @@ import Foundation
 import MeshLogCore
 
 /// Stores access-log batches in a ClickHouse store (``ClickHouseStore``): each line one row of
-/// `log_line` with its names as text, sent as one `RowBinary` INSERT per transaction.
+/// `log_line` with its names as text, streamed as one `RowBinary` INSERT per transaction (in
+/// pieces of 4 MB as batches are encoded, so the server parses while the ingest reads on).
 ///
 /// The ingest hands out dictionary, tuple and request ids as for SQLite (this writer reports none
 /// stored, so every id a run uses arrives in some batch's `new*` lists); the writer keeps them and
 /// writes the text. A transaction is the rows of the batches since `begin()`; `commit()` stores, in
-/// order: the rows of sources begun in it (as `partial`, nothing read), the lines (synchronously
+/// order: the rows of sources begun in it (as `partial`, nothing read; before their first line is
+/// sent), the end of the lines' INSERT (synchronously
 /// on every shard, `insert_distributed_sync=1`), the rejected lines, the sources' progress (a new
 /// `version` of their row), the pods. A run stopped between the lines and the progress resumes
 /// from the recorded `lines_read`: the lines after it that are stored already are read back
@@ -151,12 +153,19 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
     /// (`ms << 16 | random`), so two ingests into one cluster at once hand out disjoint ranges;
     /// never below an id this writer saw.
     public func maxSourceID() throws -> Int64 {
-        if sourceIDBase == nil {
-            let milliseconds = Int64(Date().timeIntervalSince1970 * 1000)
-            let stored = try client.rows("SELECT max(id) FROM source").first?.first.flatMap { $0.flatMap { Int64($0) } } ?? 0
-            sourceIDBase = max(milliseconds << 16 | Int64.random(in: 0..<(1 << 16)), stored + 1)
-        }
+        try readStoredSources()
         return max(sourceIDBase! - 1, largestSourceID)
+    }
+
+    /// Reads, once, the largest source id and `version` stored: ids and versions go on above them
+    /// (versions are microseconds of the clock otherwise, so a clock set back changes nothing).
+    private func readStoredSources() throws {
+        guard sourceIDBase == nil else { return }
+        let row = try client.rows("SELECT max(id), max(version) FROM source").first ?? []
+        let storedID = row.first.flatMap { $0.flatMap { Int64($0) } } ?? 0
+        version = max(version, row.count > 1 ? row[1].flatMap { UInt64($0) } ?? 0 : 0)
+        let milliseconds = Int64(Date().timeIntervalSince1970 * 1000)
+        sourceIDBase = max(milliseconds << 16 | Int64.random(in: 0..<(1 << 16)), storedID + 1)
     }
 
     public func olderCopy(of id: Int64, contentHash: Int64) throws -> Int64? {
@@ -216,6 +225,7 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
 
     /// Inserts rows into `source` under a new version.
     func insertSources(_ rows: [SourceRow]) throws {
+        try readStoredSources()
         version = max(version + 1, UInt64(Date().timeIntervalSince1970 * 1_000_000))
         var out: [UInt8] = []
         for row in rows {
