@@ -88,7 +88,6 @@ extension ClickHouseAccessLogWriter: SpanSink {
 
     /// Stores a source row at once (outside any transaction of lines).
     private func record(_ row: SourceRow) throws {
-        _ = try maxSourceID()
         try insertSources([row])
     }
 

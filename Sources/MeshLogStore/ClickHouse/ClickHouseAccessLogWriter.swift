@@ -2,12 +2,14 @@ import Foundation
 import MeshLogCore
 
 /// Stores access-log batches in a ClickHouse store (``ClickHouseStore``): each line one row of
-/// `log_line` with its names as text, sent as one `RowBinary` INSERT per transaction.
+/// `log_line` with its names as text, streamed as one `RowBinary` INSERT per transaction (in
+/// pieces of 4 MB as batches are encoded, so the server parses while the ingest reads on).
 ///
 /// The ingest hands out dictionary, tuple and request ids as for SQLite (this writer reports none
 /// stored, so every id a run uses arrives in some batch's `new*` lists); the writer keeps them and
 /// writes the text. A transaction is the rows of the batches since `begin()`; `commit()` stores, in
-/// order: the rows of sources begun in it (as `partial`, nothing read), the lines (synchronously
+/// order: the rows of sources begun in it (as `partial`, nothing read; before their first line is
+/// sent), the end of the lines' INSERT (synchronously
 /// on every shard, `insert_distributed_sync=1`), the rejected lines, the sources' progress (a new
 /// `version` of their row), the pods. A run stopped between the lines and the progress resumes
 /// from the recorded `lines_read`: the lines after it that are stored already are read back
@@ -17,8 +19,14 @@ import MeshLogCore
 /// `duplicate`, and readers leave its rows out (``ClickHouseSchema/excludedSources``).
 public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendable {
     public let store: ClickHouseStore
-    /// The writer's own connection, which inserts synchronously on every shard.
+    /// The writer's connection for sources, rejects, pods and queries …
     let client: ClickHouseClient
+    /// … and the one the lines stream through (both insert synchronously on every shard).
+    private let lineClient: ClickHouseClient
+    /// Whether the open transaction's lines INSERT is under way on `lineClient`.
+    private var streaming = false
+    /// Bytes of lines gathered before they are sent on as a piece of the INSERT.
+    static let pieceBytes = 4 << 20
     /// `log_line` (Distributed) or `log_line_local` (one server).
     private let lineTable: String
 
@@ -60,6 +68,10 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
     public init(store: ClickHouseStore) {
         self.store = store
         client = ClickHouseClient(endpoint: store.endpoint, settings: ["insert_distributed_sync": "1"])
+        // The server parses the lines as they stream in, while the ingest reads on; it stores them
+        // when the INSERT ends (blocks of up to a million rows: smaller ones made more parts to merge
+        // and measured slower).
+        lineClient = ClickHouseClient(endpoint: store.endpoint, settings: ["insert_distributed_sync": "1"])
         lineTable = store.table("log_line")
         body.reserveCapacity(1 << 24)
     }
@@ -141,12 +153,19 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
     /// (`ms << 16 | random`), so two ingests into one cluster at once hand out disjoint ranges;
     /// never below an id this writer saw.
     public func maxSourceID() throws -> Int64 {
-        if sourceIDBase == nil {
-            let milliseconds = Int64(Date().timeIntervalSince1970 * 1000)
-            let stored = try client.rows("SELECT max(id) FROM source").first?.first.flatMap { $0.flatMap { Int64($0) } } ?? 0
-            sourceIDBase = max(milliseconds << 16 | Int64.random(in: 0..<(1 << 16)), stored + 1)
-        }
+        try readStoredSources()
         return max(sourceIDBase! - 1, largestSourceID)
+    }
+
+    /// Reads, once, the largest source id and `version` stored: ids and versions go on above them
+    /// (versions are microseconds of the clock otherwise, so a clock set back changes nothing).
+    private func readStoredSources() throws {
+        guard sourceIDBase == nil else { return }
+        let row = try client.rows("SELECT max(id), max(version) FROM source").first ?? []
+        let storedID = row.first.flatMap { $0.flatMap { Int64($0) } } ?? 0
+        version = max(version, row.count > 1 ? row[1].flatMap { UInt64($0) } ?? 0 : 0)
+        let milliseconds = Int64(Date().timeIntervalSince1970 * 1000)
+        sourceIDBase = max(milliseconds << 16 | Int64.random(in: 0..<(1 << 16)), storedID + 1)
     }
 
     public func olderCopy(of id: Int64, contentHash: Int64) throws -> Int64? {
@@ -179,6 +198,23 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
     /// Nothing to do: the summaries are kept by materialized views on the lines.
     public func rebuildSummaries(source id: Int64) throws {}
 
+    /// Stores a first row (`partial`, nothing read) for the sources begun in the open transaction,
+    /// before any of their lines: a run stopped after some lines were stored finds the source and
+    /// resumes it, skipping what is stored.
+    private func storeBegun() throws {
+        let begun = sources.values.filter { storedSources[$0.id] == nil }.sorted { $0.id < $1.id }
+        guard !begun.isEmpty else { return }
+        let empty = begun.map { row -> SourceRow in
+            var first = row
+            first.state = .partial
+            first.linesRead = 0; first.records = 0; first.rejected = 0; first.skipped = 0
+            first.contentHash = nil; first.error = nil
+            return first
+        }
+        try insertSources(empty)
+        for row in empty { storedSources[row.id] = row }
+    }
+
     /// Writes the row of every source that changed since it was last stored (a new version).
     private func storeSources() throws {
         let changed = sources.values.filter { storedSources[$0.id] != $0 }.sorted { $0.id < $1.id }
@@ -189,6 +225,7 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
 
     /// Inserts rows into `source` under a new version.
     func insertSources(_ rows: [SourceRow]) throws {
+        try readStoredSources()
         version = max(version + 1, UInt64(Date().timeIntervalSince1970 * 1_000_000))
         var out: [UInt8] = []
         for row in rows {
@@ -216,24 +253,15 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
     public func commit() throws {
         guard open else { return }
         open = false
-        // Sources begun since the last commit get a row before their lines: a run stopped after
-        // the lines finds the source (partial, nothing read) and resumes it, skipping what is stored.
-        let begun = sources.values.filter { storedSources[$0.id] == nil }.sorted { $0.id < $1.id }
-        if !begun.isEmpty {
-            let empty = begun.map { row -> SourceRow in
-                var first = row
-                first.state = .partial
-                first.linesRead = 0; first.records = 0; first.rejected = 0; first.skipped = 0
-                first.contentHash = nil; first.error = nil
-                return first
-            }
-            try insertSources(empty)
-            for row in empty { storedSources[row.id] = row }
+        try storeBegun()
+        if streaming {
+            try lineClient.sendInsertData(body)
+            streaming = false
+            try lineClient.endInsert()
+        } else if !body.isEmpty {
+            try lineClient.insert(into: lineTable, columns: ClickHouseSchema.logLineColumns.map(\.name), body: body)
         }
-        if !body.isEmpty {
-            try client.insert(into: lineTable, columns: ClickHouseSchema.logLineColumns.map(\.name), body: body)
-            body.removeAll(keepingCapacity: true)
-        }
+        body.removeAll(keepingCapacity: true)
         if !rejectedBody.isEmpty {
             try client.insert(into: "rejected", columns: ["source_id", "line", "reason", "text"], body: rejectedBody)
             rejectedBody.removeAll(keepingCapacity: true)
@@ -247,6 +275,8 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
 
     public func rollback() {
         open = false
+        if streaming { lineClient.abandonInsert() }
+        streaming = false
         body.removeAll(keepingCapacity: true)
         rejectedBody.removeAll(keepingCapacity: true)
         podBodies.removeAll(keepingCapacity: true)
@@ -266,7 +296,17 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
             storedLines[id] = try storedLineNumbers(lineTable, source: id, after: from)
             storedRejects[id] = try storedLineNumbers("rejected", source: id, after: from)
         }
+        if sources[id] != nil, storedSources[id] == nil { try storeBegun() }
         try appendLines(batch, skipping: storedLines[id])
+        if body.count >= Self.pieceBytes {
+            // Lines go out while the ingest reads on; a source's row is stored before its first line.
+            if !streaming {
+                try lineClient.beginInsert(into: lineTable, columns: ClickHouseSchema.logLineColumns.map(\.name))
+                streaming = true
+            }
+            try lineClient.sendInsertData(body)
+            body.removeAll(keepingCapacity: true)
+        }
         let skipRejects = storedRejects[id]
         for r in batch.rejected where skipRejects?.contains(Int64(r.line)) != true {
             RowBinary.int64(id, &rejectedBody)

@@ -65,6 +65,79 @@ public final class ClickHouseClient {
         _ = try request(sql: sql, query: sql, body: body, database: true)
     }
 
+    // MARK: - Streamed inserts
+
+    /// The statement of the streamed insert under way, if any.
+    private var streaming: String?
+
+    /// Starts an INSERT whose `format` body follows in pieces (``sendInsertData(_:)``), on a fresh
+    /// connection, so the server stores rows while the rest are being produced;
+    /// ``endInsert()`` finishes it. Blocks of rows the server has stored stay stored when the
+    /// insert fails or is abandoned.
+    public func beginInsert(into table: String, columns: [String], format: String = "RowBinary", settings extra: [String: String] = [:]) throws {
+        let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) FORMAT \(format)"
+        close()
+        try connect(statement: sql)
+        var parameters: [(String, String)] = [("database", endpoint.database), ("query", sql), ("wait_end_of_query", "1")]
+        for (key, value) in settings.merging(extra, uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) { parameters.append((key, value)) }
+        let path = "/?" + parameters.map { "\($0.0)=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
+        var head = "POST \(path) HTTP/1.1\r\nHost: \(endpoint.host):\(endpoint.port)\r\n"
+        if let user = endpoint.user { head += "X-ClickHouse-User: \(user)\r\n" }
+        if let password = endpoint.password { head += "X-ClickHouse-Key: \(password)\r\n" }
+        head += "Transfer-Encoding: chunked\r\nContent-Type: application/octet-stream\r\nConnection: keep-alive\r\n\r\n"
+        streaming = sql
+        try streamed { try send(Array(head.utf8)) }
+    }
+
+    /// Sends the next piece of the streamed insert's body.
+    public func sendInsertData(_ bytes: [UInt8]) throws {
+        guard !bytes.isEmpty else { return }
+        try streamed {
+            try send(Array((String(bytes.count, radix: 16) + "\r\n").utf8))
+            try send(bytes)
+            try send([13, 10])
+        }
+    }
+
+    /// Ends the streamed insert and waits for the server to have stored it.
+    public func endInsert() throws {
+        guard let sql = streaming else { return }
+        try streamed {
+            try send(Array("0\r\n\r\n".utf8))
+            let (status, content) = try readResponse()
+            streaming = nil
+            guard status == 200 else {
+                close()
+                throw ClickHouseError.server(status: status, body: String(decoding: content, as: UTF8.self), statement: sql)
+            }
+        }
+    }
+
+    /// Abandons the streamed insert (its connection is closed).
+    public func abandonInsert() {
+        streaming = nil
+        close()
+    }
+
+    /// Runs a step of a streamed insert; when the connection breaks, reads the server's answer
+    /// if it sent one (it stops reading after an error) so the error says what went wrong.
+    private func streamed(_ body: () throws -> Void) throws {
+        guard let sql = streaming else { return }
+        do {
+            try body()
+        } catch let error as ClickHouseError where error.isConnectionLost {
+            let answer = try? readResponse()
+            abandonInsert()
+            if let (status, content) = answer, status != 200 {
+                throw ClickHouseError.server(status: status, body: String(decoding: content, as: UTF8.self), statement: sql)
+            }
+            throw error
+        } catch {
+            abandonInsert()
+            throw error
+        }
+    }
+
     /// Whether the server answers `/ping`.
     public func ping() -> Bool {
         do {

@@ -93,7 +93,9 @@ public enum ClickHouseSchema {
     /// `source`: one marked `duplicate` (same content as an older finished source), or one `done`
     /// while a smaller `done` id has the same content hash (two runs that read the same content at
     /// once, neither seeing the other finished). Rows are never deleted; this is the one rule.
-    /// For example `SELECT count() FROM log_line WHERE source_id NOT IN (\(excludedSources))`.
+    /// `source` is on the first server only: over a `Distributed` table use `GLOBAL NOT IN`, so the
+    /// subquery runs there and its ids go to the shards, e.g.
+    /// `SELECT count() FROM log_line WHERE source_id GLOBAL NOT IN (\(excludedSources))`.
     public static let excludedSources = """
         SELECT id FROM (\(latestSources)) WHERE state = 'duplicate' OR (state = 'done' AND isNotNull(content_hash) AND \
         (assumeNotNull(content_hash), id) NOT IN (SELECT assumeNotNull(content_hash), min(id) FROM (\(latestSources)) \
@@ -214,6 +216,7 @@ public enum ClickHouseSchema {
                 ) ENGINE = SummingMergeTree(requests) PARTITION BY intDiv(minute, 1440)
                 ORDER BY (minute, reporter, cluster, direction, service, namespace, subset, caller, status, flags, details, route, source_id)
                 """,
+                // WHERE sees the SELECT's aliases: `status` is ifNull(status, -1), `flags` ifNull(flags, null).
                 """
                 CREATE MATERIALIZED VIEW IF NOT EXISTS summary_error_mv TO summary_error_local AS
                 SELECT \(destinationSelect(minute: minuteOf)),

@@ -72,7 +72,7 @@ public final class ClickHouseStore {
                     }
                 }
                 try c.execute("INSERT INTO schema_migrations (name) VALUES ('\(migration.name)')")
-                if index == 0 { applied.append(migration.name) }
+                if !applied.contains(migration.name) { applied.append(migration.name) }
             }
         }
         return applied

@@ -4,14 +4,9 @@
 /// USING` with explicit column lists, as ClickHouse 18.16 needs: the source's path, the reporter's
 /// workload, the callee's workload (`pod_address`) and the caller's (`pod_ip`, else `pod_address`).
 public enum ClickHouseViews {
-    /// The ids of the sources readers leave out: those marked `duplicate`, and of finished sources
-    /// with the same content, all but the one with the smallest id (two ingests of one file at once).
-    public static let excludedSources = """
-        SELECT id FROM (SELECT id, argMax(state, version) AS st, argMax(content_hash, version) AS h FROM source GROUP BY id)
-        WHERE st = 'duplicate' OR (st = 'done' AND isNotNull(h) AND id NOT IN (
-          SELECT min(id) FROM (SELECT id, argMax(state, version) AS st, argMax(content_hash, version) AS h FROM source GROUP BY id)
-          WHERE st = 'done' AND isNotNull(h) GROUP BY h))
-        """
+    /// The ids of the sources readers leave out (``ClickHouseSchema/excludedSources``, the one rule
+    /// the writer and the readers share).
+    public static var excludedSources: String { ClickHouseSchema.excludedSources }
 
     static func list(_ columns: [String]) -> String { columns.joined(separator: ", ") }
 
