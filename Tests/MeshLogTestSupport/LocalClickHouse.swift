@@ -97,7 +97,7 @@ public final class LocalClickHouse: @unchecked Sendable {
         // Output to a file, not a pipe: the servers and the watchdog the script leaves running
         // would hold a pipe open, and reading it to its end would never return.
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("meshlog-clickhouse-script-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
         let handle = try FileHandle(forWritingTo: log)
         p.standardOutput = handle
