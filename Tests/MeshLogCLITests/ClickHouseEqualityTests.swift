@@ -184,4 +184,38 @@ struct ClickHouseEqualityTests {
         }
         #expect(check.status == 0, "\(check.stdout)")
     }
+
+    /// Each command that reads a store takes `--store` (the equality tests above add it to every
+    /// run); listed here one by one, with `init`, and the benchmark's ClickHouse ingest and answers.
+    @Test func everyCommandTakesAStoreURL() throws {
+        let url = try cluster.url
+        let id = try #require(try MeshLogBinary.run(["traces", "--limit", "2", "--csv", "--store", url]).stdout
+            .components(separatedBy: .newlines).dropFirst().first?.split(separator: ",").first.map(String.init))
+        let runs = [
+            try MeshLogBinary.run(["init", "--store", url]),
+            try MeshLogBinary.run(["status", "--store", url]), try MeshLogBinary.run(["hops", "--store", url]),
+            try MeshLogBinary.run(["timeline", "--store", url]), try MeshLogBinary.run(["slow", "--store", url]),
+            try MeshLogBinary.run(["graph", "--store", url]), try MeshLogBinary.run(["query", "error_edges", "--store", url]),
+            try MeshLogBinary.run(["trace", id, "--store", url]), try MeshLogBinary.run(["traces", "--store", url]),
+            try MeshLogBinary.run(["report", "--store", url]),
+            try MeshLogBinary.run(["compare", "--baseline-until", "2026-11-26T10:00:00Z", "--candidate-since", "2026-11-26T10:00:00Z", "--store", url]),
+            try MeshLogBinary.run(["diff", id, id, "--store", url]), try MeshLogBinary.run(["critical-path", "--store", url]),
+            try MeshLogBinary.run(["sql", "SELECT count() AS lines FROM access_log", "--store", url]),
+        ]
+        for run in runs { #expect(run.status == 0, "\(run.stderr.prefix(300))") }
+        #expect(runs[0].stdout.contains("up to date"))
+        // ClickHouse SQL passes through read-only.
+        let write = try MeshLogBinary.run(["sql", "DROP TABLE access_log", "--store", url])
+        #expect(write.status == 1)
+        #expect(write.stderr.contains("readonly") || write.stderr.contains("read-only") || write.stderr.contains("Cannot execute query in readonly mode"),
+                "\(write.stderr)")
+        // The benchmark ingests into a store of its own (a database it drops first) and times the answers there.
+        let own = url.replacingOccurrences(of: "/meshlog?", with: "/meshlog_bench?")
+        let bench = try MeshLogBinary.runBench(["--lines", "3000", "--workdir", try dir.path("bench"), "--store", own, "--json"])
+        #expect(bench.status == 0, "\(bench.stderr.prefix(400))")
+        #expect(bench.stdout.contains("\"compressed_bytes_per_line\""))
+        let answers = try MeshLogBinary.runBench(["--answers", own])
+        #expect(answers.status == 0, "\(answers.stderr.prefix(400))")
+        #expect(answers.stdout.contains("trace_by_request_id_s"))
+    }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import MeshLogStore
 
 /// A ClickHouse cluster on loopback for one test suite: `scripts/clickhouse-cluster` starts one
@@ -87,26 +90,32 @@ public final class LocalClickHouse: @unchecked Sendable {
             + "\n"
     }
 
+    /// Runs the script with posix_spawn and waitpid: Foundation's Process sometimes never saw this
+    /// script exit (its servers and watchdog live on in new sessions), and the suite hung.
     private static func script(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [Repository.path("scripts/clickhouse-cluster")] + arguments
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("meshlog-clickhouse-script-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let argv = ["/bin/bash", Repository.path("scripts/clickhouse-cluster")] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["CLICKHOUSE_CLUSTER_OWNER"] = String(ProcessInfo.processInfo.processIdentifier)
-        p.environment = environment
-        // Output to a file, not a pipe: the servers and the watchdog the script leaves running
-        // would hold a pipe open, and reading it to its end would never return.
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("meshlog-clickhouse-script-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: log) }
-        let handle = try FileHandle(forWritingTo: log)
-        p.standardOutput = handle
-        p.standardError = handle
-        try p.run()
-        p.waitUntilExit()
-        try handle.close()
-        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        return (p.terminationStatus, output)
+        let envp = environment.map { "\($0.key)=\($0.value)" }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var pid: pid_t = 0
+        let cArgs = argv.map { strdup($0) } + [nil]
+        let cEnv = envp.map { strdup($0) } + [nil]
+        defer { for p in cArgs + cEnv { free(p) } }
+        let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, cArgs, cEnv)
+        guard spawned == 0 else { throw LocalClickHouseError(message: "cannot run scripts/clickhouse-cluster: \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let exited = (status & 0x7f) == 0
+        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
     }
 }
 

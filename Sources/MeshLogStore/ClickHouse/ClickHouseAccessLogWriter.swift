@@ -22,16 +22,17 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
     /// The writer's connection for sources, rejects, pods and queries …
     let client: ClickHouseClient
     /// … and the one the lines stream through (both insert synchronously on every shard).
-    private let lineClient: ClickHouseClient
-    /// Whether the open transaction's lines INSERT is under way on `lineClient`.
-    private var streaming = false
+    /// Each shard's share of the open transaction's lines, sent straight to its `log_line_local`
+    /// (``ClickHouseSchema/shard(ofRequest:shards:)``, as the Distributed table would place them):
+    /// the servers store their shares in parallel, and no server forwards another's rows.
+    private var shardStreams: [ShardStream] = []
     /// Bytes of lines gathered before they are sent on as a piece of the INSERT.
     static let pieceBytes = 4 << 20
     /// `log_line` (Distributed) or `log_line_local` (one server).
     private let lineTable: String
 
-    /// The `RowBinary` body of the open transaction's lines, and how many it holds.
-    private var body: [UInt8] = []
+    /// The row being encoded, before it joins its shard's body.
+    private var row: [UInt8] = []
     private var rejectedBody: [UInt8] = []
     private var podBodies: [String: [UInt8]] = [:]
     private var open = false
@@ -71,9 +72,8 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
         // The server parses the lines as they stream in, while the ingest reads on; it stores them
         // when the INSERT ends (blocks of up to a million rows: smaller ones made more parts to merge
         // and measured slower).
-        lineClient = ClickHouseClient(endpoint: store.endpoint, settings: ["insert_distributed_sync": "1"])
+        row.reserveCapacity(4096)
         lineTable = store.table("log_line")
-        body.reserveCapacity(1 << 24)
     }
 
     deinit { staging?.remove() }
@@ -254,14 +254,17 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
         guard open else { return }
         open = false
         try storeBegun()
-        if streaming {
-            try lineClient.sendInsertData(body)
-            streaming = false
-            try lineClient.endInsert()
-        } else if !body.isEmpty {
-            try lineClient.insert(into: lineTable, columns: ClickHouseSchema.logLineColumns.map(\.name), body: body)
+        // Every shard's rest first, then every answer: the servers finish their shares together.
+        for stream in shardStreams where stream.streaming || !stream.body.isEmpty {
+            if !stream.streaming { try stream.begin() }
+            try stream.client.sendInsertData(stream.body)
+            try stream.client.sendInsertEnd()
+            stream.body.removeAll(keepingCapacity: true)
         }
-        body.removeAll(keepingCapacity: true)
+        for stream in shardStreams where stream.streaming {
+            stream.streaming = false
+            try stream.client.awaitInsert()
+        }
         if !rejectedBody.isEmpty {
             try client.insert(into: "rejected", columns: ["source_id", "line", "reason", "text"], body: rejectedBody)
             rejectedBody.removeAll(keepingCapacity: true)
@@ -275,9 +278,11 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
 
     public func rollback() {
         open = false
-        if streaming { lineClient.abandonInsert() }
-        streaming = false
-        body.removeAll(keepingCapacity: true)
+        for stream in shardStreams {
+            if stream.streaming { stream.client.abandonInsert() }
+            stream.streaming = false
+            stream.body.removeAll(keepingCapacity: true)
+        }
         rejectedBody.removeAll(keepingCapacity: true)
         podBodies.removeAll(keepingCapacity: true)
         // What the store does not have is forgotten (a begun source that was never stored too).
@@ -298,14 +303,11 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
         }
         if sources[id] != nil, storedSources[id] == nil { try storeBegun() }
         try appendLines(batch, skipping: storedLines[id])
-        if body.count >= Self.pieceBytes {
+        for stream in shardStreams where stream.body.count >= Self.pieceBytes {
             // Lines go out while the ingest reads on; a source's row is stored before its first line.
-            if !streaming {
-                try lineClient.beginInsert(into: lineTable, columns: ClickHouseSchema.logLineColumns.map(\.name))
-                streaming = true
-            }
-            try lineClient.sendInsertData(body)
-            body.removeAll(keepingCapacity: true)
+            if !stream.streaming { try stream.begin() }
+            try stream.client.sendInsertData(stream.body)
+            stream.body.removeAll(keepingCapacity: true)
         }
         let skipRejects = storedRejects[id]
         for r in batch.rejected where skipRejects?.contains(Int64(r.line)) != true {
@@ -354,6 +356,11 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
     /// Appends the batch's rows (but those in `stored`) to the transaction's body, in
     /// `ClickHouseSchema.logLineColumns` order.
     private func appendLines(_ batch: AccessLogBatch, skipping stored: Set<Int64>?) throws {
+        if shardStreams.isEmpty {
+            let shards = store.shards.isEmpty ? try store.discoverShards() : store.shards
+            shardStreams = shards.map { ShardStream(client: ClickHouseClient(endpoint: $0)) }
+        }
+        let streams = shardStreams
         typealias C = AccessLogBatch.Column
         let columns = AccessLogBatch.columnCount
         let values = batch.values, kinds = batch.kinds, arena = batch.arena
@@ -366,9 +373,9 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
         requests.cells.withUnsafeBufferPointer { requestCells in
         destinations.withUnsafeBufferPointer { destinationTable in
         variants.withUnsafeBufferPointer { variantTable in
-            var out = body
-            body = []
-            defer { body = out }
+            var out = row
+            row = []
+            defer { row = out }
             @inline(__always) func dictString(_ id: Int64) {
                 guard id >= 0, Int(id) < dictCells.count, case let cell = dictCells[Int(id)], cell >= 0 else {
                     missing = missing ?? ("dictionary string", id)
@@ -385,8 +392,10 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
             @inline(__always) func arenaBytes(_ v: Int64) -> UnsafeBufferPointer<UInt8> {
                 UnsafeBufferPointer(start: arena + Int(v >> 24), count: Int(v & 0xFF_FFFF))
             }
-            for row in 0..<batch.rowCount {
-                let base = row * columns
+            for index in 0..<batch.rowCount {
+                let base = index * columns
+                out.removeAll(keepingCapacity: true)
+                var shardKey: UInt64 = 0
                 @inline(__always) func kind(_ c: C) -> UInt8 { kinds[base + c.rawValue] }
                 @inline(__always) func value(_ c: C) -> Int64 { values[base + c.rawValue] }
                 if let stored, stored.contains(value(.line)) { continue }
@@ -453,10 +462,13 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
                 integer(.upstreamTime)
                 if kind(.requestID) == 1, case let id = Int(value(.requestID)), id < requestCells.count, requestCells[id] >= 0 {
                     let cell = requestCells[id]
-                    RowBinary.string(UnsafeBufferPointer(rebasing: requestArena[Int(cell >> 24)..<Int(cell >> 24) + Int(cell & 0xFF_FFFF)]), &out)
+                    let bytes = UnsafeBufferPointer(rebasing: requestArena[Int(cell >> 24)..<Int(cell >> 24) + Int(cell & 0xFF_FFFF)])
+                    shardKey = ClickHouseSchema.shardKey(bytes)
+                    RowBinary.string(bytes, &out)
                     RowBinary.uint8(requests.flags[id], &out)
                 } else {
                     if kind(.requestID) == 1 { missing = missing ?? ("request", value(.requestID)) }
+                    if kind(.requestID) == 2 || kind(.requestID) == 3 { shardKey = ClickHouseSchema.shardKey(arenaBytes(value(.requestID))) }
                     rawID(.requestID)
                 }
                 rawID(.traceID)
@@ -465,9 +477,25 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
                 text(.downstreamLocal)
                 address(.downstreamRemote)
                 text(.extra)
+                streams[Int(shardKey % UInt64(streams.count))].body.append(contentsOf: out)
             }
         }}}}}}
         if let (what, id) = missing { throw ClickHouseWriterError.unknownID(what: what, id: id) }
+    }
+
+    /// One shard's share of a transaction's lines and its streamed INSERT into `log_line_local`.
+    final class ShardStream {
+        let client: ClickHouseClient
+        var body: [UInt8] = []
+        /// Whether the INSERT is under way.
+        var streaming = false
+
+        init(client: ClickHouseClient) { self.client = client }
+
+        func begin() throws {
+            try client.beginInsert(into: "log_line_local", columns: ClickHouseSchema.logLineColumns.map(\.name))
+            streaming = true
+        }
     }
 
     // MARK: - Pods

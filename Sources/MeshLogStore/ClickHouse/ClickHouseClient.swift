@@ -101,9 +101,19 @@ public final class ClickHouseClient {
 
     /// Ends the streamed insert and waits for the server to have stored it.
     public func endInsert() throws {
+        try sendInsertEnd()
+        try awaitInsert()
+    }
+
+    /// Sends the end of the streamed insert's body (``awaitInsert()`` then waits for the server).
+    public func sendInsertEnd() throws {
+        try streamed { try send(Array("0\r\n\r\n".utf8)) }
+    }
+
+    /// Waits for the server to have stored the streamed insert whose end was sent.
+    public func awaitInsert() throws {
         guard let sql = streaming else { return }
         try streamed {
-            try send(Array("0\r\n\r\n".utf8))
             let (status, content) = try readResponse()
             streaming = nil
             guard status == 200 else {

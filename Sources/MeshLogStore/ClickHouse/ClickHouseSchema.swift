@@ -12,7 +12,7 @@ import MeshLogCore
 ///   `SummingMergeTree` counts), so that `status`, `hops` and `timeline` over a day read
 ///   thousands of rows instead of billions;
 /// - on every shard, a `Distributed` table over each local one, named `_all` for `_local`, sharded by
-///   a hash of the request id, so a request's lines sit on one shard;
+///   the request id (its first 8 bytes, random in a UUID), so a request's lines sit on one shard;
 /// - on the first server (the store URL's), small tables: `source`, `rejected` and the pods
 ///   (`pod`, `pod_address`, `pod_ip`, `pod_fact`), and the public views `access_log` and `span`
 ///   (``ClickHouseViews``).
@@ -162,10 +162,20 @@ public enum ClickHouseSchema {
     /// id) on one shard; summaries anywhere (readers add them up).
     static func shardingKey(_ table: String) -> String {
         switch table {
-        case "log_line": "cityHash64(req)"
-        case "span": "cityHash64(if(req_kind = 0, trace, req))"
+        case "log_line": "reinterpretAsUInt64(req)"
+        case "span": "reinterpretAsUInt64(if(req_kind = 0, trace, req))"
         default: "rand()"
         }
+    }
+
+    /// The sharding key of a request id as stored (16 UUID bytes, or text): its first 8 bytes as a
+    /// little-endian integer, zero-padded, as `reinterpretAsUInt64(req)` reads them. The writer
+    /// sends a line to shard `key % shards` itself, where the Distributed table would put it.
+    @inline(__always)
+    public static func shardKey(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var key: UInt64 = 0
+        for i in 0..<min(8, bytes.count) { key |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        return key
     }
 
     /// The migrations, in order.
