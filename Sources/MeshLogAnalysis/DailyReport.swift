@@ -188,6 +188,6 @@ public struct DailyReport: Sendable {
             guard longest >= 10 else { return nil }
             return Gap(reporter: reporter, minutesCovered: list.count, longestGapMinutes: Int(longest),
                        gapStart: AnswerFormat.timestamp(at * 60_000_000, fraction: false))
-        }.sorted { $0.longestGapMinutes > $1.longestGapMinutes }
+        }.sorted { ($1.longestGapMinutes, $0.reporter, $0.gapStart) < ($0.longestGapMinutes, $1.reporter, $1.gapStart) }
     }
 }

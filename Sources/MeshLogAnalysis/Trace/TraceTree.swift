@@ -125,6 +125,15 @@ public struct TraceNode: Sendable {
 
 /// A request or trace as a tree of ``TraceNode``s (flat storage: `nodes[i].children` hold indexes).
 public struct TraceTree: Sendable {
+    /// The tree with each node's access-log line ids replaced through `map` (ids missing from it kept):
+    /// a ClickHouse store's copy numbers lines its own way, and shows the ids of the store's view.
+    public func mappingLineIDs(_ map: [Int64: Int64]) -> TraceTree {
+        guard !map.isEmpty else { return self }
+        var tree = self
+        for i in tree.nodes.indices { tree.nodes[i].logLines = tree.nodes[i].logLines.map { map[$0] ?? $0 } }
+        return tree
+    }
+
     public var nodes: [TraceNode] = []
     public var roots: [Int] = []
     public var traceIDs: [String] = []

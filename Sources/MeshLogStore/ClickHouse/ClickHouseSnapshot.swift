@@ -28,6 +28,8 @@ public final class ClickHouseSnapshot {
     /// Each source's rank by id: a copied line's `log_row.id` is `(rank + 1) << 32 | line`, so
     /// line ids keep ingest order (SQLite breaks ties by them) whatever order lines are copied in.
     private var sourceRank: [Int64: Int64] = [:]
+    /// The id each copied line has in the ClickHouse store's `access_log` view, by its id in the copy.
+    public private(set) var viewIDs: [Int64: Int64] = [:]
     private var basicsLoaded = false
     private let insertDict: Statement
     private let insertDestination: Statement
@@ -138,7 +140,8 @@ public final class ClickHouseSnapshot {
         source_id, line, start_us, logged_us, reporter, cluster, direction, service, namespace, subset, method, protocol,
         authority, termination, transport_failure, sni, route_name, user_agent, xff, path, route, status, flags, details,
         bytes_received, bytes_sent, duration_ms, upstream_ms, hex(req), req_kind, hex(tid), tid_kind, upstream_host,
-        upstream_local_int, upstream_local_text, downstream_local, downstream_remote_int, downstream_remote_text, extra
+        upstream_local_int, upstream_local_text, downstream_local, downstream_remote_int, downstream_remote_text, extra,
+        toInt64(cityHash64(source_id, line))
         """
 
     /// Copies the lines matching `condition` (SQL on `log_line`) unless lines under `key` were copied
@@ -179,8 +182,10 @@ public final class ClickHouseSnapshot {
                     }
                 }
                 let rank = sourceRank[sourceID] ?? Int64(sourceRank.count)
+                let localID = (rank + 1) << 32 | (line & 0xFFFF_FFFF)
+                if let viewID = Self.int(r[39]) { viewIDs[localID] = viewID }
                 let values: [SQLValue] = [
-                    .integer((rank + 1) << 32 | (line & 0xFFFF_FFFF)), .integer(sourceID), .integer(line), Self.value(int: r[2]), try dictValue(r[4]), .integer(dest), .integer(variant),
+                    .integer(localID), .integer(sourceID), .integer(line), Self.value(int: r[2]), try dictValue(r[4]), .integer(dest), .integer(variant),
                     Self.value(text: r[19]), try dictValue(r[20]), Self.value(int: r[21]), flags, try dictValue(r[23]),
                     Self.value(int: r[24]), Self.value(int: r[25]), Self.value(int: r[26]), Self.value(int: r[27]),
                     try requestValue(hex: r[28], kind: r[29]), Self.raw(hex: r[30], kind: r[31]), try dictValue(r[32]),

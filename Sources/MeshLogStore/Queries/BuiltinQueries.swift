@@ -1,7 +1,7 @@
 /// The named queries shipped with meshlog, built into the binary so `meshlog query NAME` works from any
 /// directory, in two dialects: SQLite's (`all`) and ClickHouse's (`clickhouse`). Each text is
 /// byte-identical to `queries/NAME.sql` or `queries/NAME.clickhouse.sql` at the top of the repository (a
-/// test checks it); edit the `.sql` file and copy it here.
+/// test checks it); edit the `.sql` file and run `scripts/builtin-queries`.
 public enum BuiltinQueries {
     /// Query text by name (the file name without `.sql`).
     public static let all: [String: String] = [
@@ -187,8 +187,8 @@ public enum BuiltinQueries {
               p99_ms - first_p99 AS p99_vs_first_ms
             FROM (
               SELECT service, subset, requests, error_pct,
-                if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.5)) + 1] + ((length(d) - 1) * 0.5 - floor((length(d) - 1) * 0.5)) * (d[toUInt64(least(floor((length(d) - 1) * 0.5) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.5)) + 1])) AS p50_ms,
-                if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.99)) + 1] + ((length(d) - 1) * 0.99 - floor((length(d) - 1) * 0.99)) * (d[toUInt64(least(floor((length(d) - 1) * 0.99) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.99)) + 1])) AS p99_ms
+                if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.5)) + 1] + ((length(d) - 1) * 0.5 - floor((length(d) - 1) * 0.5)) * (d[toUInt64(least(toUInt64(floor((length(d) - 1) * 0.5)) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.5)) + 1])) AS p50_ms,
+                if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.99)) + 1] + ((length(d) - 1) * 0.99 - floor((length(d) - 1) * 0.99)) * (d[toUInt64(least(toUInt64(floor((length(d) - 1) * 0.99)) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.99)) + 1])) AS p99_ms
               FROM (
                 SELECT assumeNotNull(service) AS service, assumeNotNull(subset) AS subset, count() AS requests,
                   round(100.0 * sum(ifNull(status >= 500 OR status = 0, 0)) / count(), 2) AS error_pct,
@@ -207,7 +207,7 @@ public enum BuiltinQueries {
               FROM (
                 SELECT assumeNotNull(service) AS service, assumeNotNull(subset) AS subset, count() AS requests,
                   arraySort(groupArray(duration_ms)) AS d,
-                  if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.99)) + 1] + ((length(d) - 1) * 0.99 - floor((length(d) - 1) * 0.99)) * (d[toUInt64(least(floor((length(d) - 1) * 0.99) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.99)) + 1])) AS p99
+                  if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.99)) + 1] + ((length(d) - 1) * 0.99 - floor((length(d) - 1) * 0.99)) * (d[toUInt64(least(toUInt64(floor((length(d) - 1) * 0.99)) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.99)) + 1])) AS p99
                 FROM access_log
                 WHERE direction = 'outbound' AND isNotNull(service) AND isNotNull(subset)
                   AND (:since_us IS NULL OR start_us >= :since_us)
@@ -239,7 +239,7 @@ public enum BuiltinQueries {
                 -- (the caller is the workload of the pod that wrote the line; its pod name if ingest recorded none)
                 SELECT ifNull(workload, reporter) AS source, service, subset, status, flags, count() AS n,
                   ifNull(status >= 500 OR status = 0, 0) = 1 AS is_error,
-                  concat(toString(status), ifNull(concat(' ', flags), '')) AS what
+                  concat(toString(assumeNotNull(status)), ifNull(concat(' ', flags), '')) AS what
                 FROM access_log
                 WHERE (direction = 'outbound' OR isNull(direction))
                   AND (:since_us IS NULL OR start_us >= :since_us)
@@ -284,13 +284,13 @@ public enum BuiltinQueries {
             -- callee's line chosen as there (the latest attempt within the caller's span on its connection, else the
             -- latest on its connection), percentiles interpolated linearly between closest ranks.
             SELECT source, service, subset, hops,
-              if(length(o) = 0, NULL, o[toUInt64(floor((length(o) - 1) * 0.5)) + 1] + ((length(o) - 1) * 0.5 - floor((length(o) - 1) * 0.5)) * (o[toUInt64(least(floor((length(o) - 1) * 0.5) + 2, length(o)))] - o[toUInt64(floor((length(o) - 1) * 0.5)) + 1])) AS overhead_p50,
-              if(length(o) = 0, NULL, o[toUInt64(floor((length(o) - 1) * 0.9)) + 1] + ((length(o) - 1) * 0.9 - floor((length(o) - 1) * 0.9)) * (o[toUInt64(least(floor((length(o) - 1) * 0.9) + 2, length(o)))] - o[toUInt64(floor((length(o) - 1) * 0.9)) + 1])) AS overhead_p90,
-              if(length(o) = 0, NULL, o[toUInt64(floor((length(o) - 1) * 0.99)) + 1] + ((length(o) - 1) * 0.99 - floor((length(o) - 1) * 0.99)) * (o[toUInt64(least(floor((length(o) - 1) * 0.99) + 2, length(o)))] - o[toUInt64(floor((length(o) - 1) * 0.99)) + 1])) AS overhead_p99,
+              if(length(o) = 0, NULL, o[toUInt64(floor((length(o) - 1) * 0.5)) + 1] + ((length(o) - 1) * 0.5 - floor((length(o) - 1) * 0.5)) * (o[toUInt64(least(toUInt64(floor((length(o) - 1) * 0.5)) + 2, length(o)))] - o[toUInt64(floor((length(o) - 1) * 0.5)) + 1])) AS overhead_p50,
+              if(length(o) = 0, NULL, o[toUInt64(floor((length(o) - 1) * 0.9)) + 1] + ((length(o) - 1) * 0.9 - floor((length(o) - 1) * 0.9)) * (o[toUInt64(least(toUInt64(floor((length(o) - 1) * 0.9)) + 2, length(o)))] - o[toUInt64(floor((length(o) - 1) * 0.9)) + 1])) AS overhead_p90,
+              if(length(o) = 0, NULL, o[toUInt64(floor((length(o) - 1) * 0.99)) + 1] + ((length(o) - 1) * 0.99 - floor((length(o) - 1) * 0.99)) * (o[toUInt64(least(toUInt64(floor((length(o) - 1) * 0.99)) + 2, length(o)))] - o[toUInt64(floor((length(o) - 1) * 0.99)) + 1])) AS overhead_p99,
               overhead_max,
-              if(length(a) = 0, NULL, a[toUInt64(floor((length(a) - 1) * 0.5)) + 1] + ((length(a) - 1) * 0.5 - floor((length(a) - 1) * 0.5)) * (a[toUInt64(least(floor((length(a) - 1) * 0.5) + 2, length(a)))] - a[toUInt64(floor((length(a) - 1) * 0.5)) + 1])) AS app_p50,
-              if(length(a) = 0, NULL, a[toUInt64(floor((length(a) - 1) * 0.99)) + 1] + ((length(a) - 1) * 0.99 - floor((length(a) - 1) * 0.99)) * (a[toUInt64(least(floor((length(a) - 1) * 0.99) + 2, length(a)))] - a[toUInt64(floor((length(a) - 1) * 0.99)) + 1])) AS app_p99,
-              if(length(c) = 0, NULL, c[toUInt64(floor((length(c) - 1) * 0.99)) + 1] + ((length(c) - 1) * 0.99 - floor((length(c) - 1) * 0.99)) * (c[toUInt64(least(floor((length(c) - 1) * 0.99) + 2, length(c)))] - c[toUInt64(floor((length(c) - 1) * 0.99)) + 1])) AS client_p99
+              if(length(a) = 0, NULL, a[toUInt64(floor((length(a) - 1) * 0.5)) + 1] + ((length(a) - 1) * 0.5 - floor((length(a) - 1) * 0.5)) * (a[toUInt64(least(toUInt64(floor((length(a) - 1) * 0.5)) + 2, length(a)))] - a[toUInt64(floor((length(a) - 1) * 0.5)) + 1])) AS app_p50,
+              if(length(a) = 0, NULL, a[toUInt64(floor((length(a) - 1) * 0.99)) + 1] + ((length(a) - 1) * 0.99 - floor((length(a) - 1) * 0.99)) * (a[toUInt64(least(toUInt64(floor((length(a) - 1) * 0.99)) + 2, length(a)))] - a[toUInt64(floor((length(a) - 1) * 0.99)) + 1])) AS app_p99,
+              if(length(c) = 0, NULL, c[toUInt64(floor((length(c) - 1) * 0.99)) + 1] + ((length(c) - 1) * 0.99 - floor((length(c) - 1) * 0.99)) * (c[toUInt64(least(toUInt64(floor((length(c) - 1) * 0.99)) + 2, length(c)))] - c[toUInt64(floor((length(c) - 1) * 0.99)) + 1])) AS client_p99
             FROM (
               SELECT source, service, subset, count() AS hops,
                 arraySort(groupArray(client_ms - server_ms)) AS o, max(client_ms - server_ms) AS overhead_max,
@@ -345,9 +345,9 @@ public enum BuiltinQueries {
             -- :min_requests = 20  only routes with at least this many requests
             -- The ClickHouse version of slowest_routes.sql: percentiles interpolated linearly between closest ranks, as there.
             SELECT service, route, requests, error_pct,
-              if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.5)) + 1] + ((length(d) - 1) * 0.5 - floor((length(d) - 1) * 0.5)) * (d[toUInt64(least(floor((length(d) - 1) * 0.5) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.5)) + 1])) AS p50_ms,
-              if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.9)) + 1] + ((length(d) - 1) * 0.9 - floor((length(d) - 1) * 0.9)) * (d[toUInt64(least(floor((length(d) - 1) * 0.9) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.9)) + 1])) AS p90_ms,
-              if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.99)) + 1] + ((length(d) - 1) * 0.99 - floor((length(d) - 1) * 0.99)) * (d[toUInt64(least(floor((length(d) - 1) * 0.99) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.99)) + 1])) AS p99_ms,
+              if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.5)) + 1] + ((length(d) - 1) * 0.5 - floor((length(d) - 1) * 0.5)) * (d[toUInt64(least(toUInt64(floor((length(d) - 1) * 0.5)) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.5)) + 1])) AS p50_ms,
+              if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.9)) + 1] + ((length(d) - 1) * 0.9 - floor((length(d) - 1) * 0.9)) * (d[toUInt64(least(toUInt64(floor((length(d) - 1) * 0.9)) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.9)) + 1])) AS p90_ms,
+              if(length(d) = 0, NULL, d[toUInt64(floor((length(d) - 1) * 0.99)) + 1] + ((length(d) - 1) * 0.99 - floor((length(d) - 1) * 0.99)) * (d[toUInt64(least(toUInt64(floor((length(d) - 1) * 0.99)) + 2, length(d)))] - d[toUInt64(floor((length(d) - 1) * 0.99)) + 1])) AS p99_ms,
               max_ms
             FROM (
               SELECT service, route, count() AS requests,

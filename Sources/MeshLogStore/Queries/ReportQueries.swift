@@ -47,7 +47,7 @@ public enum ReportQueries {
             LEFT JOIN caller c ON c.ip = s.caller AND d.direction = 1
             WHERE \(minutes(since, until)) AND (d.direction = 2 OR d.direction IS NULL OR (d.direction = 1 AND c.ip IS NULL))
             GROUP BY 1, 2, 3, 4, 5
-            ORDER BY requests DESC
+            ORDER BY requests DESC, 1, 2, 3, 4, 5
             """
     }
 
@@ -58,13 +58,13 @@ public enum ReportQueries {
         WITH top AS (
           SELECT s.slowest_req AS req, max(s.slowest_ms) AS ms FROM \(table(since, until)) s
           WHERE \(minutes(since, until)) AND s.slowest_req IS NOT NULL
-          GROUP BY s.slowest_req ORDER BY ms DESC LIMIT \(limit)
+          GROUP BY s.slowest_req ORDER BY ms DESC, (SELECT r.rid FROM request r WHERE r.id = s.slowest_req) LIMIT \(limit)
         )
         SELECT (SELECT \(StoreSchema.uuid("r.rid")) FROM request r WHERE r.id = t.req) AS request_id, t.ms AS duration_ms,
           (SELECT min(e.start_us) FROM log_row e WHERE e.req = t.req) AS start_us,
           (SELECT v.value FROM log_row e JOIN dict v ON v.id = e.route WHERE e.req = t.req ORDER BY e.start_us, e.duration_ms DESC LIMIT 1) AS route,
           (SELECT e.status FROM log_row e WHERE e.req = t.req ORDER BY e.start_us, e.duration_ms DESC LIMIT 1) AS status
-        FROM top t ORDER BY t.ms DESC
+        FROM top t ORDER BY t.ms DESC, request_id
         """
     }
 

@@ -50,7 +50,8 @@ extension MeshLog {
                     return tree
                 }
             }
-            let diff = TraceDiff(trees[0], trees[1])
+            let map = store.snapshot?.viewIDs ?? [:]
+            let diff = TraceDiff(trees[0].mappingLineIDs(map), trees[1].mappingLineIDs(map))
             Terminal.out(json ? TraceDiffRenderer.json(diff) : TraceDiffRenderer.text(diff))
         }
     }

@@ -46,8 +46,9 @@ extension MeshLog {
             guard let tree = try explainOptions.explaining(store, { try TraceLoader(reader: store.traceReader).load(id) }) else {
                 throw CommandFailure("no span or access-log line in \(database.path) has trace id or x-request-id '\(id)'")
             }
+            let shown = tree.mappingLineIDs(store.snapshot?.viewIDs ?? [:])
             let renderer = TraceRenderer(full: full)
-            Terminal.out(json ? renderer.json(tree) : renderer.text(tree))
+            Terminal.out(json ? renderer.json(shown) : renderer.text(shown))
         }
     }
 }
