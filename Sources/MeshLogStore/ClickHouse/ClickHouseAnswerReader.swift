@@ -66,9 +66,12 @@ public final class ClickHouseAnswerReader: AnswerReader {
 
     /// Copies the latency summaries an answer over `filter` with buckets of `bucket` reads, merged
     /// by `granularity` minutes, and the lines of the window's partial first and last minute.
-    private func loadLatency(_ filter: AnswerFilter, bucket: Int64 = 3_600_000_000, granularity: Int64?) throws {
+    private func loadLatency(_ filter: AnswerFilter, bucket: Int64 = 3_600_000_000, granularity: Int64?,
+                             reduced: ClickHouseSnapshot.ReducedKeys? = nil) throws {
         let table = SummaryQueries.latencyTable(filter, bucketMicros: bucket)
-        try snapshot.loadLatency(table, minuteRange(filter, granularity: granularity))
+        var range = minuteRange(filter, granularity: granularity)
+        range.reduced = reduced
+        try snapshot.loadLatency(table, range)
         if !SummaryQueries.wholeMinutes(filter) {
             var partial: [String] = []
             let firstWhole = filter.sinceMicros.map { ($0 + Self.minute - 1) / Self.minute * Self.minute }
@@ -122,7 +125,9 @@ public final class ClickHouseAnswerReader: AnswerReader {
         if filter.exact || !SummaryQueries.canServe(filter: filter, bucketMicros: bucketMicros) {
             try loadWindowLines(filter)
         } else {
-            try loadLatency(filter, bucket: bucketMicros, granularity: bucketMicros / Self.minute)
+            // A timeline groups by time alone: the rows merge down to one per bucket, direction and caller kind.
+            let reduced = ClickHouseSnapshot.ReducedKeys(keepService: filter.services != nil, knownCallers: try snapshot.podIPs())
+            try loadLatency(filter, bucket: bucketMicros, granularity: bucketMicros / Self.minute, reduced: reduced)
         }
         return try inner.timeline(bucketMicros: bucketMicros, side: side, filter: filter)
     }

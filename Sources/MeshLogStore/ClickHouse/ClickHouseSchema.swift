@@ -6,8 +6,8 @@ import MeshLogCore
 /// Layout, for a cluster of N shards (`remote_servers`):
 /// - on every shard, local `MergeTree` tables: `log_line_local` (one row per access-log line,
 ///   names as text, partitioned by day, ordered by hour and request id so that a day's answers
-///   read whole hours and `trace` reads one granule per hour), `span_local` (ordered by hour and
-///   trace id), and the per-minute and per-hour summaries kept by materialized views on
+///   read whole hours and `trace` reads one granule of 1,024 lines per hour), `span_local` (ordered
+///   by hour and trace id), and the per-minute and per-hour summaries kept by materialized views on
 ///   `log_line_local` (`AggregatingMergeTree` with exact `sumMap` histograms of durations, and
 ///   `SummingMergeTree` counts), so that `status`, `hops` and `timeline` over a day read
 ///   thousands of rows instead of billions;
@@ -190,13 +190,13 @@ public enum ClickHouseSchema {
                 CREATE TABLE IF NOT EXISTS log_line_local (
                 \(columnList(logLineColumns))
                 ) ENGINE = MergeTree() PARTITION BY toYYYYMMDD(\(startTime))
-                ORDER BY (toStartOfHour(\(startTime)), req, source_id, line)
+                ORDER BY (toStartOfHour(\(startTime)), req, source_id, line) SETTINGS index_granularity = 1024
                 """,
                 """
                 CREATE TABLE IF NOT EXISTS span_local (
                 \(columnList(spanColumns))
                 ) ENGINE = MergeTree() PARTITION BY toYYYYMMDD(\(startTime))
-                ORDER BY (toStartOfHour(\(startTime)), trace, source_id, line)
+                ORDER BY (toStartOfHour(\(startTime)), trace, source_id, line) SETTINGS index_granularity = 1024
                 """,
                 """
                 CREATE TABLE IF NOT EXISTS summary_minute_local (\(destinationKey),

@@ -78,18 +78,30 @@ public final class ClickHouseSnapshot {
     public func loadBasics() throws {
         guard !basicsLoaded else { return }
         basicsLoaded = true
-        let sources = try rows("""
-            SELECT id, argMax(path, version), argMax(size, version), argMax(fingerprint, version), argMax(content_hash, version),
-              argMax(format, version), argMax(state, version), argMax(lines_read, version), argMax(records, version),
-              argMax(rejected, version), argMax(skipped, version), argMax(error, version)
-            FROM source GROUP BY id ORDER BY id
+        // One round trip for the five small tables: each row tagged with its table, cells as text.
+        func cells(_ expressions: [String]) -> String {
+            (expressions + Array(repeating: "NULL", count: 12 - expressions.count))
+                .map { "toNullable(toString(\($0)))" }.joined(separator: ", ")
+        }
+        let sourceColumns = ["id", "path", "size", "fingerprint", "content_hash", "format", "state", "lines_read", "records",
+                             "rejected", "skipped", "error"]
+        let all = try rows("""
+            SELECT 's', \(cells(sourceColumns)) FROM (\(ClickHouseSchema.latestSources))
+            UNION ALL SELECT 'p', \(cells(["reporter", "any(name)", "any(workload)", "any(namespace)"])) FROM pod GROUP BY reporter
+            UNION ALL SELECT 'a', \(cells(["ip", "any(reporter)"])) FROM pod_address GROUP BY ip
+            UNION ALL SELECT 'i', \(cells(["ip", "any(reporter)"])) FROM pod_ip GROUP BY ip
+            UNION ALL SELECT 'f', \(cells(["reporter", "any(namespace)", "any(ip)", "any(workload)", "any(app)", "any(version)", "any(origin)"]))
+              FROM pod_fact GROUP BY reporter
             """)
+        func table(_ tag: String) -> [[String?]] {
+            all.filter { $0.first == tag }.map { Array($0.dropFirst()) }.sorted { ($0[0] ?? "") < ($1[0] ?? "") }
+        }
         let insertSource = try db.prepare("""
             INSERT INTO source(id, path, size, fingerprint, content_hash, format, state, lines_read, records, rejected, skipped, error)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         var firstDone: [Int64: Int64] = [:]
-        for r in sources {
+        for r in table("s").sorted(by: { (Self.int($0[0]) ?? 0) < (Self.int($1[0]) ?? 0) }) {
             guard let id = Self.int(r[0]) else { continue }
             sourceRank[id] = Int64(sourceRank.count)
             let state = r[6] ?? "partial"
@@ -101,20 +113,17 @@ public final class ClickHouseSnapshot {
                                       Self.value(text: r[5]), .text(state), Self.value(int: r[7]), Self.value(int: r[8]),
                                       Self.value(int: r[9]), Self.value(int: r[10]), Self.value(text: r[11])])
         }
-        for r in try rows("SELECT reporter, any(name), any(workload), any(namespace) FROM pod GROUP BY reporter ORDER BY reporter") {
+        for r in table("p") {
             try db.execute("INSERT OR REPLACE INTO pod(reporter, name, workload, namespace) VALUES (?, ?, ?, ?)",
                            [try dictValue(r[0]), .text(r[1] ?? ""), .text(r[2] ?? ""), Self.value(text: r[3])])
         }
-        for r in try rows("SELECT ip, any(reporter) FROM pod_address GROUP BY ip ORDER BY ip") {
+        for r in table("a") {
             try db.execute("INSERT OR REPLACE INTO pod_address(ip, reporter) VALUES (?, ?)", [.text(r[0] ?? ""), try dictValue(r[1])])
         }
-        for r in try rows("SELECT ip, any(reporter) FROM pod_ip GROUP BY ip ORDER BY ip") {
+        for r in table("i") {
             try db.execute("INSERT OR REPLACE INTO pod_ip(ip, reporter) VALUES (?, ?)", [Self.value(int: r[0]), try dictValue(r[1])])
         }
-        for r in try rows("""
-            SELECT reporter, any(namespace), any(ip), any(workload), any(app), any(version), any(origin)
-            FROM pod_fact GROUP BY reporter ORDER BY reporter
-            """) {
+        for r in table("f") {
             try db.execute("""
                 INSERT OR REPLACE INTO pod_fact(reporter, namespace, ip, workload, app, version, origin) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, [try dictValue(r[0]), .text(r[1] ?? ""), Self.value(text: r[2]), .text(r[3] ?? ""), Self.value(text: r[4]),
@@ -289,11 +298,15 @@ public final class ClickHouseSnapshot {
         /// multiples of it); nil keeps every unit.
         public var granularity: Int64?
 
-        public init(from: Int64?, until: Int64?, untimed: Bool, granularity: Int64?) {
+        /// Key columns merged away (nil keeps them all), for answers that group by time alone.
+        public var reduced: ReducedKeys?
+
+        public init(from: Int64?, until: Int64?, untimed: Bool, granularity: Int64?, reduced: ReducedKeys? = nil) {
             self.from = from
             self.until = until
             self.untimed = untimed
             self.granularity = granularity
+            self.reduced = reduced
         }
 
         var conditions: String {
@@ -312,6 +325,42 @@ public final class ClickHouseSnapshot {
         }
     }
 
+    /// What an answer that groups by time alone (`timeline`) keeps of a summary row's key: the
+    /// direction, the service when it filters by service, and whether the caller is a pod of the
+    /// store (its IP one of `knownCallers`, kept as the first of them, else 0). The reporter and the
+    /// rest of the destination merge away: a day is one row per bucket, direction and service.
+    public struct ReducedKeys: Equatable, Sendable {
+        public var keepService: Bool
+        public var knownCallers: [Int64]
+
+        public init(keepService: Bool, knownCallers: [Int64]) {
+            self.keepService = keepService
+            self.knownCallers = knownCallers
+        }
+    }
+
+    /// The pods' IPv4 addresses (`pod_ip`), for ``ReducedKeys``.
+    public func podIPs() throws -> [Int64] {
+        try loadBasics()
+        return try db.rows("SELECT ip FROM pod_ip ORDER BY ip").compactMap { $0[0].int64 }
+    }
+
+    /// The key columns of a summary row as `range` keeps them.
+    static func keyColumns(_ range: SummaryRange) -> String {
+        guard let reduced = range.reduced else { return "reporter, cluster, direction, service, namespace, subset, caller" }
+        let null = "'\(ClickHouseSchema.null)'"
+        let known = reduced.knownCallers
+        let caller = known.isEmpty ? "toInt64(0)" : "if(has([\(known.map(String.init).joined(separator: ", "))], caller), toInt64(\(known[0])), toInt64(0))"
+        return "\(null) AS r_reporter, \(null) AS r_cluster, direction AS r_direction, \(reduced.keepService ? "service" : null) AS r_service, "
+            + "\(null) AS r_namespace, \(null) AS r_subset, \(caller) AS r_caller"
+    }
+
+    /// The GROUP BY list matching ``keyColumns(_:)``.
+    static func keyGroup(_ range: SummaryRange) -> String {
+        range.reduced == nil ? "reporter, cluster, direction, service, namespace, subset, caller"
+            : "r_reporter, r_cluster, r_direction, r_service, r_namespace, r_subset, r_caller"
+    }
+
     /// Copies `summary_minute` or `summary_hour_latency` rows over `range` (replacing what that table held).
     public func loadLatency(_ table: String, _ range: SummaryRange) throws {
         let key = "\(range)"
@@ -320,13 +369,13 @@ public final class ClickHouseSnapshot {
         try db.execute("DELETE FROM \(table)")
         loadedTables[table] = key
         let found = try rows("""
-            SELECT \(range.unit) AS m, reporter, cluster, direction, service, namespace, subset, caller,
+            SELECT \(range.unit) AS m, \(Self.keyColumns(range)),
               sumMerge(requests), sumMerge(errors), sumMerge(no_response), sumMerge(c1xx), sumMerge(c2xx), sumMerge(c3xx),
               sumMerge(c4xx), sumMerge(c5xx), sumMerge(unflagged), sumMapMerge(duration), sumMapMerge(upstream),
               maxMerge(slowest_ms), hex(argMaxMerge(slowest_req))
             FROM \(store.table(table)) WHERE \(range.conditions)\(sourceCondition)
-            GROUP BY m, reporter, cluster, direction, service, namespace, subset, caller
-            ORDER BY m, reporter, cluster, direction, service, namespace, subset, caller
+            GROUP BY m, \(Self.keyGroup(range))
+            ORDER BY m, \(Self.keyGroup(range))
             """)
         let insert = try db.prepare("""
             INSERT INTO \(table)(minute, reporter, dest, caller, requests, errors, no_response, c1xx, c2xx, c3xx, c4xx, c5xx,
