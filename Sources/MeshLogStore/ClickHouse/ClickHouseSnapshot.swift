@@ -156,15 +156,22 @@ public final class ClickHouseSnapshot {
     /// Copies the lines matching `condition` (SQL on `log_line`) unless lines under `key` were copied
     /// before; returns how many were copied. Lines copied twice under different keys are skipped.
     @discardableResult
-    public func loadLines(where condition: String, key: String? = nil) throws -> Int {
+    public func loadLines(where condition: String, key: String? = nil, prewhere: String? = nil, shard: Int? = nil) throws -> Int {
         try loadBasics()
-        let key = key ?? condition
+        let key = key ?? ((prewhere.map { $0 + " AND " } ?? "") + condition)
         guard !loadedLineKeys.contains(key) else { return 0 }
         loadedLineKeys.insert(key)
-        let found = try rows("""
-            SELECT \(Self.lineSelect) FROM \(store.table("log_line"))
+        let sql = """
+            SELECT \(Self.lineSelect) FROM \(shard == nil ? store.table("log_line") : "log_line_local")\(prewhere.map { " PREWHERE " + $0 } ?? "")
             WHERE (\(condition))\(sourceCondition) ORDER BY source_id, line
-            """)
+            """
+        let found: [[String?]]
+        if let shard {
+            statements.append("-- on shard \(shard + 1) of \(store.shards.count), which holds the request's lines:\n" + sql)
+            found = try shardClient(shard).rows(sql)
+        } else {
+            found = try rows(sql)
+        }
         var copied = 0
         try db.inTransaction(.immediate) {
             let exists = try db.prepare("SELECT 1 FROM log_row WHERE source_id = ? AND line = ?")
@@ -215,6 +222,36 @@ public final class ClickHouseSnapshot {
         if let since { parts.append("start_us >= \(since)") }
         if let until { parts.append("start_us < \(until)") }
         return parts.joined(separator: " AND ")
+    }
+
+    private var shardClients: [Int: ClickHouseClient] = [:]
+
+    /// A connection to shard `index` (0-based, in `system.clusters` order).
+    private func shardClient(_ index: Int) throws -> ClickHouseClient {
+        if let client = shardClients[index] { return client }
+        let shards = store.shards.isEmpty ? try store.discoverShards() : store.shards
+        let client = shards[index] == store.endpoint ? store.client : ClickHouseClient(endpoint: shards[index])
+        shardClients[index] = client
+        return client
+    }
+
+    /// The shard that holds request `request`'s lines (as the writer and the Distributed table place them).
+    public func shard(ofRequest request: String) throws -> Int {
+        let shards = store.shards.isEmpty ? try store.discoverShards() : store.shards
+        let bytes: [UInt8] = switch SpanKeys.request(request) {
+        case .blob(let b): b
+        default: Array(request.utf8)
+        }
+        let key = bytes.withUnsafeBufferPointer { ClickHouseSchema.shardKey($0) }
+        return Int(key % UInt64(max(1, shards.count)))
+    }
+
+    /// The PREWHERE condition for request id `request` as stored (the column the lines are ordered by).
+    public static func requestPrewhere(_ request: String) -> String {
+        switch SpanKeys.request(request) {
+        case .blob(let bytes): "req = unhex('\(SpanKeys.hex(bytes))')"
+        default: "req = \(ClickHouseStore.literal(request))"
+        }
     }
 
     /// The SQL condition on `log_line` for request id `request` as stored (16 UUID bytes, or text).

@@ -43,7 +43,9 @@ public final class ClickHouseTraceReader: TraceReader {
     }
 
     public func logLines(request: String) throws -> [TraceLogLine] {
-        try snapshot.loadLines(where: ClickHouseSnapshot.requestCondition(request))
+        // A request's lines sit on one shard: read that shard alone, through the request-id index.
+        try snapshot.loadLines(where: ClickHouseSnapshot.requestCondition(request), prewhere: ClickHouseSnapshot.requestPrewhere(request),
+                               shard: try snapshot.shard(ofRequest: request))
         return try inner.logLines(request: request)
     }
 
