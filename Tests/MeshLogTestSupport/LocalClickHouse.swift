@@ -30,17 +30,24 @@ public final class LocalClickHouse: @unchecked Sendable {
     public init(shards: Int = 3, database: String = "meshlog", cluster: Bool = true) throws {
         self.shards = shards
         directory = try TemporaryDirectory(prefix: "meshlog-clickhouse")
-        let base = Self.lock.withLock { () -> Int in
-            if Self.nextBase == 0 { Self.nextBase = 20000 + Int(ProcessInfo.processInfo.processIdentifier % 200) * 150 }
-            defer { Self.nextBase += 40 }
-            return Self.nextBase
+        Self.registerExitHandler()
+        // Ports below Linux's ephemeral range (32768 on), so no outgoing connection holds one; a
+        // start that fails (a port taken after all) is tried again on the next range.
+        var attempt = 0
+        var base = 0
+        while true {
+            base = Self.lock.withLock { () -> Int in
+                if Self.nextBase == 0 || Self.nextBase > 32_000 { Self.nextBase = 20_000 + Int(ProcessInfo.processInfo.processIdentifier % 60) * 200 }
+                defer { Self.nextBase += 40 }
+                return Self.nextBase
+            }
+            let result = try Self.script(["start", directory.path, String(shards), String(base)])
+            if result.status == 0 { break }
+            _ = try? Self.script(["kill", directory.path])
+            attempt += 1
+            guard attempt < 3 else { throw LocalClickHouseError(message: "scripts/clickhouse-cluster start failed: \(result.output)") }
         }
         basePort = base
-        Self.registerExitHandler()
-        let result = try Self.script(["start", directory.path, String(shards), String(base)])
-        guard result.status == 0 else {
-            throw LocalClickHouseError(message: "scripts/clickhouse-cluster start failed: \(result.output)")
-        }
         url = "clickhouse://127.0.0.1:\(base)/\(database)" + (cluster ? "?cluster=meshlog" : "")
         let folder = directory.path
         Self.lock.withLock { _ = Self.running.insert(folder) }
