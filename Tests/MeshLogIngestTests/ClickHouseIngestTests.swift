@@ -285,4 +285,40 @@ struct ClickHouseIngestTests {
         #expect(Int64(try Self.count(client, "SELECT count() FROM span_all")) == stored)
         #expect(try Self.count(client, "SELECT count() FROM (\(ClickHouseSchema.excludedSources))") == 1)
     }
+
+    /// Three ingests at once into one cluster, as three log shippers would run them: each of its own
+    /// hour of pod files. Every line is there once, and the answers (from the summaries) equal
+    /// SQLite's of the same files.
+    @Test func ingestsAtOnceIntoOneClusterStoreEachLineOnce() throws {
+        let cluster = try LocalClickHouse(shards: 3)
+        defer { cluster.stop() }
+        let dir = try TemporaryDirectory()
+        let pods = try Self.generatedPods(dir, lines: 12_000, seed: 31)
+        let otherDir = try TemporaryDirectory()
+        let other = try Self.generatedPods(otherDir, lines: 8_000, seed: 32)
+        let thirdDir = try TemporaryDirectory()
+        let third = try Self.generatedPods(thirdDir, lines: 8_000, seed: 33)
+        let db = dir.path("reference.db")
+        try ingest([pods, other, third], db: db)
+        let endpoint = try Self.endpoint(cluster)
+        try ClickHouseStore(endpoint: endpoint).migrate()
+        let runs = [
+            try MeshLogBinary.start(["ingest", pods, "--store", cluster.url, "--quiet"]),
+            try MeshLogBinary.start(["ingest", other, "--store", cluster.url, "--quiet"]),
+            try MeshLogBinary.start(["ingest", third, "--store", cluster.url, "--quiet"]),
+        ]
+        for run in runs {
+            run.waitUntilExit()
+            #expect(run.terminationStatus == 0)
+        }
+        let client = ClickHouseClient(endpoint: endpoint)
+        #expect(try Self.clickhouseLines(client) == Self.sqliteLines(db))
+        for arguments in [["status", "--by", "service,code", "--json"], ["hops", "--json"]] {
+            let a = try MeshLogBinary.run(arguments + ["--db", db])
+            let b = try MeshLogBinary.run(arguments + ["--store", cluster.url])
+            #expect(a.status == 0 && b.status == 0, "\(b.stderr)")
+            #expect(a.stdout == b.stdout, "\(arguments) differs")
+        }
+    }
 }
+
