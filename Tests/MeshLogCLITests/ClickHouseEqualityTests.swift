@@ -132,6 +132,9 @@ struct ClickHouseEqualityTests {
             + "trace_id, upstream_local, downstream_remote, source, line, workload, source_workload, destination_workload"
         try same(["sql", "SELECT \(columns) FROM access_log ORDER BY source, line LIMIT 300", "--json"])
         try same(["sql", "SELECT trace_id, span_id, parent_id, service, name, kind, start_us, status, request_id FROM span ORDER BY source, line LIMIT 300", "--json"])
+        // Each span keeps its own file as its source (a span file's source id once met a log file's).
+        try same(["sql", "SELECT source, count(*) AS spans FROM span GROUP BY source ORDER BY source", "--csv"])
+        try same(["sql", "SELECT source, count(*) AS lines FROM access_log GROUP BY source ORDER BY source", "--csv"])
     }
 
     @Test func tracesAreTheSameOnBoth() throws {

@@ -45,7 +45,7 @@ extension ClickHouseAccessLogWriter: SpanSink {
             ORDER BY state = 'done' DESC, id LIMIT 1
             """).first.map(Self.sourceRow)
         if !failed, let older = sameContent, older.state == .done {
-            row.id = try maxSourceID() + 1
+            row.id = try spanSourceID()
             row.state = .duplicate
             row.error = "same content as source \(older.id)"
             try record(row)
@@ -63,7 +63,7 @@ extension ClickHouseAccessLogWriter: SpanSink {
                 if let line = r.first.flatMap({ $0.flatMap { Int64($0) } }) { storedRejects[line, default: 0] += 1 }
             }
         } else {
-            row.id = try maxSourceID() + 1
+            row.id = try spanSourceID()
             try record(row)
         }
         try copySpans(of: staged, as: row.id, skipping: &storedSpans)

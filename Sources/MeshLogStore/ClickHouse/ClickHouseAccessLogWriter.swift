@@ -58,6 +58,8 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
 
     /// The last `source.version` written.
     private var version: UInt64 = 0
+    /// The next span file's source id (see `spanSourceID`).
+    private var nextSpanSourceID: Int64?
     /// The first source id this writer hands out (see `maxSourceID`).
     private var sourceIDBase: Int64?
     /// The largest source id this writer has seen or handed out.
@@ -155,6 +157,16 @@ public final class ClickHouseAccessLogWriter: AccessLogWriter, @unchecked Sendab
     public func maxSourceID() throws -> Int64 {
         try readStoredSources()
         return max(sourceIDBase! - 1, largestSourceID)
+    }
+
+    /// The next id for a span file's source. The ingest hands out the ids of its files itself,
+    /// upwards from ``maxSourceID()`` + 1, before this writer sees them; span files take theirs
+    /// from 2²⁰ above that, so the two never meet (a run of fewer than a million files).
+    func spanSourceID() throws -> Int64 {
+        try readStoredSources()
+        let id = nextSpanSourceID ?? (sourceIDBase! + (1 << 20))
+        nextSpanSourceID = id + 1
+        return id
     }
 
     /// Reads, once, the largest source id and `version` stored: ids and versions go on above them
