@@ -18,6 +18,8 @@ public final class ClickHouseClient {
     public var settings: [String: String]
     private var socket: Int32 = -1
     private var buffer: [UInt8] = []
+    /// Where each `recv` lands, reused for the life of the client.
+    private var receiveBuffer = [UInt8](repeating: 0, count: 65536)
     private var position = 0
 
     public init(endpoint: ClickHouseEndpoint, settings: [String: String] = [:]) {
@@ -258,13 +260,12 @@ public final class ClickHouseClient {
             buffer.removeAll(keepingCapacity: true)
             position = 0
         }
-        var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+            let n = receiveBuffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
             if n < 0 && errno == EINTR { continue }
             if n < 0 { throw ClickHouseError.connectionLost(url: endpoint.description, reason: String(cString: strerror(errno))) }
             if n == 0 { return false }
-            buffer.append(contentsOf: chunk[0..<n])
+            buffer.append(contentsOf: receiveBuffer[0..<n])
             return true
         }
     }

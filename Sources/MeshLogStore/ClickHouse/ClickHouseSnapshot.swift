@@ -28,7 +28,8 @@ public final class ClickHouseSnapshot {
     /// Each source's rank by id: a copied line's `log_row.id` is `(rank + 1) << 32 | line`, so
     /// line ids keep ingest order (SQLite breaks ties by them) whatever order lines are copied in.
     private var sourceRank: [Int64: Int64] = [:]
-    /// The id each copied line has in the ClickHouse store's `access_log` view, by its id in the copy.
+    /// The id each copied line has in the ClickHouse store's `access_log` view, by its id in the copy
+    /// (also which lines the copy holds).
     public private(set) var viewIDs: [Int64: Int64] = [:]
     private var basicsLoaded = false
     private let insertDict: Statement
@@ -174,32 +175,17 @@ public final class ClickHouseSnapshot {
         }
         var copied = 0
         try db.inTransaction(.immediate) {
-            let exists = try db.prepare("SELECT 1 FROM log_row WHERE source_id = ? AND line = ?")
             for r in found {
                 let sourceID = Self.int(r[0]) ?? 0, line = Self.int(r[1]) ?? 0
-                exists.reset()
-                try exists.bind([.integer(sourceID), .integer(line)])
-                if try exists.step() { continue }
-                exists.reset()
+                let rank = sourceRank[sourceID] ?? Int64(sourceRank.count)
+                let localID = (rank + 1) << 32 | (line & 0xFFFF_FFFF)
+                // A line copied before (by another window or request) is there already.
+                guard viewIDs.updateValue(Self.int(r[39]) ?? localID, forKey: localID) == nil else { continue }
                 let s = insertLine
                 s.reset()
                 let dest = try destinationID(r[5], r[6], r[7], r[8], r[9])
                 let variant = try variantID(Array(r[10...18]))
-                var flags: SQLValue = .null
-                if let text = r[22] {
-                    let id = try dictID(text)
-                    flags = .integer(id)
-                    if !flagSets.contains(id) {
-                        flagSets.insert(id)
-                        for flag in text.split(separator: ",") {
-                            insertFlagSet.reset()
-                            try insertFlagSet.execute([.integer(id), .text(String(flag))])
-                        }
-                    }
-                }
-                let rank = sourceRank[sourceID] ?? Int64(sourceRank.count)
-                let localID = (rank + 1) << 32 | (line & 0xFFFF_FFFF)
-                if let viewID = Self.int(r[39]) { viewIDs[localID] = viewID }
+                let flags: SQLValue = r[22] == nil ? .null : try flagsID(r[22])
                 let values: [SQLValue] = [
                     .integer(localID), .integer(sourceID), .integer(line), Self.value(int: r[2]), try dictValue(r[4]), .integer(dest), .integer(variant),
                     Self.value(text: r[19]), try dictValue(r[20]), Self.value(int: r[21]), flags, try dictValue(r[23]),
@@ -214,6 +200,29 @@ public final class ClickHouseSnapshot {
             }
         }
         return copied
+    }
+
+    /// Copies every line of the requests given as (hex of the stored id, kind), 500 to a query.
+    public func loadRequests(_ ids: [(hex: String, kind: String)]) throws {
+        try forEachChunk(ids) { part in
+            try loadLines(where: part.map { "(req = unhex('\($0.hex)') AND req_kind = \($0.kind))" }.joined(separator: " OR "))
+        }
+    }
+
+    /// Copies every span of the traces given as (hex of the stored id, kind), 500 to a query.
+    public func loadTraces(_ ids: [(hex: String, kind: String)]) throws {
+        try forEachChunk(ids) { part in
+            try loadSpans(where: part.map { "(trace = unhex('\($0.hex)') AND trace_kind = \($0.kind))" }.joined(separator: " OR "))
+        }
+    }
+
+    private func forEachChunk<T>(_ items: [T], _ body: (ArraySlice<T>) throws -> Void) throws {
+        var start = 0
+        while start < items.count {
+            let end = min(start + 500, items.count)
+            try body(items[start..<end])
+            start = end
+        }
     }
 
     /// The lines that started in `[since, until)` (either bound may be missing), as a condition on `log_line`.
@@ -255,11 +264,9 @@ public final class ClickHouseSnapshot {
     }
 
     /// The SQL condition on `log_line` for request id `request` as stored (16 UUID bytes, or text).
-    public static func requestCondition(_ request: String, column: String = "req", kind: String = "req_kind") -> String {
-        switch SpanKeys.request(request) {
-        case .blob(let bytes): "\(column) = unhex('\(SpanKeys.hex(bytes))') AND \(kind) = 3"
-        default: "\(column) = \(ClickHouseStore.literal(request)) AND \(kind) = 2"
-        }
+    public static func requestCondition(_ request: String) -> String {
+        let kind = if case .blob = SpanKeys.request(request) { 3 } else { 2 }
+        return "\(requestPrewhere(request)) AND req_kind = \(kind)"
     }
 
     /// The SQL condition for trace id `trace` as stored (16 bytes, or text).
@@ -384,7 +391,7 @@ public final class ClickHouseSnapshot {
 
     /// The key columns of a summary row as `range` keeps them.
     static func keyColumns(_ range: SummaryRange) -> String {
-        guard let reduced = range.reduced else { return "reporter, cluster, direction, service, namespace, subset, caller" }
+        guard let reduced = range.reduced else { return destinationKeyColumns }
         let null = "'\(ClickHouseSchema.null)'"
         let known = reduced.knownCallers
         let caller = known.isEmpty ? "toInt64(0)" : "if(has([\(known.map(String.init).joined(separator: ", "))], caller), toInt64(\(known[0])), toInt64(0))"
@@ -394,96 +401,74 @@ public final class ClickHouseSnapshot {
 
     /// The GROUP BY list matching ``keyColumns(_:)``.
     static func keyGroup(_ range: SummaryRange) -> String {
-        range.reduced == nil ? "reporter, cluster, direction, service, namespace, subset, caller"
+        range.reduced == nil ? destinationKeyColumns
             : "r_reporter, r_cluster, r_direction, r_service, r_namespace, r_subset, r_caller"
     }
 
     /// Copies `summary_minute` or `summary_hour_latency` rows over `range` (replacing what that table held).
     public func loadLatency(_ table: String, _ range: SummaryRange) throws {
+        try replaceSummary(table, range, keys: Self.keyColumns(range), group: Self.keyGroup(range), values: """
+            sumMerge(requests), sumMerge(errors), sumMerge(no_response), sumMerge(c1xx), sumMerge(c2xx), sumMerge(c3xx),
+              sumMerge(c4xx), sumMerge(c5xx), sumMerge(unflagged), sumMapMerge(duration), sumMapMerge(upstream),
+              maxMerge(slowest_ms), hex(argMaxMerge(slowest_req))
+            """, columns: "minute, reporter, dest, caller, requests, errors, no_response, c1xx, c2xx, c3xx, c4xx, c5xx, unflagged, "
+                + "duration, upstream, slowest_ms, slowest_req") { r in
+            var values = (8...16).map { Self.value(int: r[$0]) } + [Self.histogram(r[17]), Self.histogram(r[18])]
+            let slowest = Self.int(r[19]) ?? -1
+            if slowest >= 0, let encoded = r[20], let bytes = Self.bytes(hex: encoded), let kind = bytes.first {
+                values.append(.integer(slowest))
+                values.append(try requestValue(raw: Array(bytes.dropFirst()), kind: kind == UInt8(ascii: "3") ? 3 : 2))
+            } else {
+                values += [.null, .null]
+            }
+            return values
+        }
+    }
+
+    /// Copies `summary_hour` rows (`range` in hours).
+    public func loadHours(_ range: SummaryRange) throws {
+        try replaceSummary("summary_hour", range, group: Self.destinationKeyColumns + ", status, flags", values: "status, flags, sum(requests)",
+                           columns: "hour, reporter, dest, caller, status, flags, requests") { r in
+            [Self.value(int: r[8]), try flagsID(r[9]), Self.value(int: r[10])]
+        }
+    }
+
+    /// Copies `summary_error` rows (`range` in minutes, kept per minute).
+    public func loadErrors(_ range: SummaryRange) throws {
+        try replaceSummary("summary_error", range, group: Self.destinationKeyColumns + ", status, flags, details, route",
+                           values: "status, flags, details, route, sum(requests)",
+                           columns: "minute, reporter, dest, caller, status, flags, details, route, requests") { r in
+            [Self.value(int: r[8]), try flagsID(r[9]), try keyID(r[10]), try keyID(r[11]), Self.value(int: r[12])]
+        }
+    }
+
+    static let destinationKeyColumns = "reporter, cluster, direction, service, namespace, subset, caller"
+
+    /// Replaces the copy's `table` with the ClickHouse summary rows of `range`, merged by their
+    /// time unit (`range.unit`) and `group` (the key columns `keys` select, and any after them),
+    /// unless it holds them already. Each result row starts with the unit and the seven key columns; `rest` turns
+    /// the columns after them (from index 8) into the values after `time, reporter, dest, caller`.
+    private func replaceSummary(_ table: String, _ range: SummaryRange, keys: String = destinationKeyColumns,
+                                group: String, values: String, columns: String,
+                                rest: ([String?]) throws -> [SQLValue]) throws {
         let key = "\(range)"
         guard loadedTables[table] != key else { return }
         try loadBasics()
         try db.execute("DELETE FROM \(table)")
         loadedTables[table] = key
         let found = try rows("""
-            SELECT \(range.unit) AS m, \(Self.keyColumns(range)),
-              sumMerge(requests), sumMerge(errors), sumMerge(no_response), sumMerge(c1xx), sumMerge(c2xx), sumMerge(c3xx),
-              sumMerge(c4xx), sumMerge(c5xx), sumMerge(unflagged), sumMapMerge(duration), sumMapMerge(upstream),
-              maxMerge(slowest_ms), hex(argMaxMerge(slowest_req))
+            SELECT \(range.unit) AS m, \(keys), \(values)
             FROM \(store.table(table)) WHERE \(range.conditions)\(sourceCondition)
-            GROUP BY m, \(Self.keyGroup(range))
-            ORDER BY m, \(Self.keyGroup(range))
+            GROUP BY m, \(group)
+            ORDER BY m, \(group)
             """)
-        let insert = try db.prepare("""
-            INSERT INTO \(table)(minute, reporter, dest, caller, requests, errors, no_response, c1xx, c2xx, c3xx, c4xx, c5xx,
-              unflagged, duration, upstream, slowest_ms, slowest_req) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        try db.inTransaction(.immediate) {
-            for r in found {
-                var values: [SQLValue] = [Self.value(int: r[0]), try keyID(r[1]),
-                                          .integer(try destinationID(key: r[2], r[3], r[4], r[5], r[6])), Self.value(int: r[7])]
-                for i in 8...16 { values.append(Self.value(int: r[i])) }
-                values.append(Self.histogram(r[17]))
-                values.append(Self.histogram(r[18]))
-                let slowest = Self.int(r[19]) ?? -1
-                if slowest >= 0, let encoded = r[20], let bytes = Self.bytes(hex: encoded), let kind = bytes.first {
-                    values.append(.integer(slowest))
-                    values.append(try requestValue(raw: Array(bytes.dropFirst()), kind: kind == UInt8(ascii: "3") ? 3 : 2))
-                } else {
-                    values += [.null, .null]
-                }
-                insert.reset()
-                try insert.execute(values)
-            }
-        }
-    }
-
-    /// Copies `summary_hour` rows (`range` in hours).
-    public func loadHours(_ range: SummaryRange) throws {
-        let key = "\(range)"
-        guard loadedTables["summary_hour"] != key else { return }
-        try loadBasics()
-        try db.execute("DELETE FROM summary_hour")
-        loadedTables["summary_hour"] = key
-        let found = try rows("""
-            SELECT \(range.unit) AS m, reporter, cluster, direction, service, namespace, subset, caller, status, flags, sum(requests)
-            FROM \(store.table("summary_hour")) WHERE \(range.conditions)\(sourceCondition)
-            GROUP BY m, reporter, cluster, direction, service, namespace, subset, caller, status, flags
-            ORDER BY m, reporter, cluster, direction, service, namespace, subset, caller, status, flags
-            """)
-        let insert = try db.prepare("INSERT INTO summary_hour(hour, reporter, dest, caller, status, flags, requests) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        let count = columns.split(separator: ",").count
+        let insert = try db.prepare("INSERT INTO \(table)(\(columns)) VALUES (\(Array(repeating: "?", count: count).joined(separator: ", ")))")
         try db.inTransaction(.immediate) {
             for r in found {
                 insert.reset()
                 try insert.execute([Self.value(int: r[0]), try keyID(r[1]), .integer(try destinationID(key: r[2], r[3], r[4], r[5], r[6])),
-                                    Self.value(int: r[7]), Self.value(int: r[8]), try flagsID(r[9]), Self.value(int: r[10])])
-            }
-        }
-    }
-
-    /// Copies `summary_error` rows (`range` in minutes, kept per minute).
-    public func loadErrors(_ range: SummaryRange) throws {
-        let key = "\(range)"
-        guard loadedTables["summary_error"] != key else { return }
-        try loadBasics()
-        try db.execute("DELETE FROM summary_error")
-        loadedTables["summary_error"] = key
-        let found = try rows("""
-            SELECT \(range.unit) AS m, reporter, cluster, direction, service, namespace, subset, caller, status, flags, details, route,
-              sum(requests)
-            FROM \(store.table("summary_error")) WHERE \(range.conditions)\(sourceCondition)
-            GROUP BY m, reporter, cluster, direction, service, namespace, subset, caller, status, flags, details, route
-            ORDER BY m, reporter, cluster, direction, service, namespace, subset, caller, status, flags, details, route
-            """)
-        let insert = try db.prepare("""
-            INSERT INTO summary_error(minute, reporter, dest, caller, status, flags, details, route, requests) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        try db.inTransaction(.immediate) {
-            for r in found {
-                insert.reset()
-                try insert.execute([Self.value(int: r[0]), try keyID(r[1]), .integer(try destinationID(key: r[2], r[3], r[4], r[5], r[6])),
-                                    Self.value(int: r[7]), Self.value(int: r[8]), try flagsID(r[9]), try keyID(r[10]),
-                                    try keyID(r[11]), Self.value(int: r[12])])
+                                    Self.value(int: r[7])] + rest(r))
             }
         }
     }
