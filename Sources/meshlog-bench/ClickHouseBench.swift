@@ -39,15 +39,7 @@ extension MeshLogBench {
     func benchClickHouseAnswers(_ endpoint: ClickHouseEndpoint) throws {
         let location = StoreLocation.clickhouse(endpoint)
         let store = ClickHouseStore(endpoint: endpoint)
-        func best(_ body: () throws -> Void) rethrows -> Double {
-            var times: [Double] = []
-            for _ in 0..<3 {
-                let start = Date()
-                try body()
-                times.append(Date().timeIntervalSince(start))
-            }
-            return times.min() ?? 0
-        }
+        let best = Self.bestOfThree
         func session(since: String? = nil, until: String? = nil) throws -> AnswerSession {
             try AnswerSession(location: location, since: since, until: until, services: [])
         }

@@ -189,17 +189,20 @@ struct MeshLogBench: ParsableCommand {
         }
     }
 
+    /// The shortest of three runs of `body`, in seconds.
+    static func bestOfThree(_ body: () throws -> Void) rethrows -> Double {
+        var times: [Double] = []
+        for _ in 0..<3 {
+            let start = Date()
+            try body()
+            times.append(Date().timeIntervalSince(start))
+        }
+        return times.min() ?? 0
+    }
+
     /// Times each answer on the store at `path`: the best of three fresh sessions, in seconds.
     private func benchAnswers(_ path: String) throws {
-        func best(_ body: () throws -> Void) rethrows -> Double {
-            var times: [Double] = []
-            for _ in 0..<3 {
-                let start = Date()
-                try body()
-                times.append(Date().timeIntervalSince(start))
-            }
-            return times.min() ?? 0
-        }
+        let best = Self.bestOfThree
         func session(since: String? = nil, until: String? = nil) throws -> AnswerSession {
             try AnswerSession(path: path, since: since, until: until, services: [])
         }

@@ -149,16 +149,7 @@ public final class ClickHouseAnswerReader: AnswerReader {
                 WHERE req_kind <> 0 AND isNotNull(duration_ms) AND \(window)\(snapshot.sourceCondition)
                 GROUP BY req, req_kind ORDER BY longest DESC, req LIMIT \(candidates)
                 """)
-            let ids = top.compactMap { r -> String? in
-                guard let hex = r[0], let kind = r[1] else { return nil }
-                return "(req = unhex('\(hex)') AND req_kind = \(kind))"
-            }
-            var chunk = 0
-            while chunk < ids.count {
-                let part = ids[chunk..<min(chunk + 500, ids.count)]
-                try snapshot.loadLines(where: part.joined(separator: " OR "))
-                chunk += part.count
-            }
+            try snapshot.loadRequests(top.compactMap { r in r[0].flatMap { hex in r[1].map { (hex, $0) } } })
             let found = try inner.slowRequests(limit: limit, filter: filter)
             let threshold = ClickHouseSnapshot.int(top.last?[2] ?? nil) ?? 0
             if top.count < candidates { return found }

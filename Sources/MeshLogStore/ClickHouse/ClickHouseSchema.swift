@@ -158,6 +158,24 @@ public enum ClickHouseSchema {
 
     static let destinationOrder = "(minute, reporter, cluster, direction, service, namespace, subset, caller, source_id)"
 
+    /// A latency summary table (`summary_minute`, `summary_hour_latency`) and the view that keeps it,
+    /// its time key `minute` (the hour's first minute for the hourly one).
+    static func latencySummary(_ table: String, minute: String) -> [String] {
+        [
+            """
+            CREATE TABLE IF NOT EXISTS \(table)_local (\(destinationKey),
+            \(latencyColumns)
+            ) ENGINE = AggregatingMergeTree() PARTITION BY intDiv(minute, 1440) ORDER BY \(destinationOrder)
+            """,
+            """
+            CREATE MATERIALIZED VIEW IF NOT EXISTS \(table)_mv TO \(table)_local AS
+            SELECT \(destinationSelect(minute: minute)),
+            \(latencyStates)
+            FROM log_line_local GROUP BY source_id, minute, reporter, cluster, direction, service, namespace, subset, caller
+            """,
+        ]
+    }
+
     /// How a table's rows are spread over the shards: a request's lines (and spans that carry its
     /// id) on one shard; summaries anywhere (readers add them up).
     static func shardingKey(_ table: String) -> String {
@@ -198,28 +216,7 @@ public enum ClickHouseSchema {
                 ) ENGINE = MergeTree() PARTITION BY toYYYYMMDD(\(startTime))
                 ORDER BY (toStartOfHour(\(startTime)), trace, source_id, line) SETTINGS index_granularity = 1024
                 """,
-                """
-                CREATE TABLE IF NOT EXISTS summary_minute_local (\(destinationKey),
-                \(latencyColumns)
-                ) ENGINE = AggregatingMergeTree() PARTITION BY intDiv(minute, 1440) ORDER BY \(destinationOrder)
-                """,
-                """
-                CREATE MATERIALIZED VIEW IF NOT EXISTS summary_minute_mv TO summary_minute_local AS
-                SELECT \(destinationSelect(minute: minuteOf)),
-                \(latencyStates)
-                FROM log_line_local GROUP BY source_id, minute, reporter, cluster, direction, service, namespace, subset, caller
-                """,
-                """
-                CREATE TABLE IF NOT EXISTS summary_hour_latency_local (\(destinationKey),
-                \(latencyColumns)
-                ) ENGINE = AggregatingMergeTree() PARTITION BY intDiv(minute, 1440) ORDER BY \(destinationOrder)
-                """,
-                """
-                CREATE MATERIALIZED VIEW IF NOT EXISTS summary_hour_latency_mv TO summary_hour_latency_local AS
-                SELECT \(destinationSelect(minute: hourMinuteOf)),
-                \(latencyStates)
-                FROM log_line_local GROUP BY source_id, minute, reporter, cluster, direction, service, namespace, subset, caller
-                """,
+            ] + latencySummary("summary_minute", minute: minuteOf) + latencySummary("summary_hour_latency", minute: hourMinuteOf) + [
                 """
                 CREATE TABLE IF NOT EXISTS summary_error_local (\(destinationKey),
                   status Int64, flags String, details String, route String, requests UInt64

@@ -85,18 +85,8 @@ public final class ClickHouseTraceReader: TraceReader {
             GROUP BY req, req_kind\(having.isEmpty ? "" : " HAVING " + having.joined(separator: " AND "))
             ORDER BY s, req LIMIT \(filter.limit + 16)
             """)
-        try copyRequests(rows.compactMap { r in r[0].flatMap { hex in r[1].map { (hex, $0) } } })
+        try snapshot.loadRequests(rows.compactMap { r in r[0].flatMap { hex in r[1].map { (hex, $0) } } })
         return try inner.searchRequests(filter)
-    }
-
-    /// Copies every line of the requests given as (hex of the stored id, kind).
-    private func copyRequests(_ ids: [(hex: String, kind: String)]) throws {
-        var start = 0
-        while start < ids.count {
-            let part = ids[start..<min(start + 500, ids.count)]
-            try snapshot.loadLines(where: part.map { "(req = unhex('\($0.hex)') AND req_kind = \($0.kind))" }.joined(separator: " OR "))
-            start += part.count
-        }
     }
 
     public func searchSpanTraces(_ filter: TraceFilter) throws -> [TraceSummary] {
@@ -121,22 +111,17 @@ public final class ClickHouseTraceReader: TraceReader {
                 GROUP BY trace, trace_kind\(having.isEmpty ? "" : " HAVING " + having.joined(separator: " AND "))
                 ORDER BY st, trace LIMIT \(wanted)
                 """)
-            var traceConditions: [String] = []
+            var traces: [(hex: String, kind: String)] = []
             var requests: [(hex: String, kind: String)] = []
             for r in rows {
                 guard let hex = r[0], let kind = r[1] else { continue }
-                traceConditions.append("(trace = unhex('\(hex)') AND trace_kind = \(kind))")
+                traces.append((hex, kind))
                 for match in (r[3] ?? "").matches(of: /\('([0-9A-F]*)',(\d)\)/) where match.2 != "0" {
                     requests.append((String(match.1), String(match.2)))
                 }
             }
-            var start = 0
-            while start < traceConditions.count {
-                let part = traceConditions[start..<min(start + 500, traceConditions.count)]
-                try snapshot.loadSpans(where: part.joined(separator: " OR "))
-                start += part.count
-            }
-            try copyRequests(requests)
+            try snapshot.loadTraces(traces)
+            try snapshot.loadRequests(requests)
             let found = try inner.searchSpanTraces(filter)
             if found.count >= filter.limit || rows.count < wanted { return found }
             wanted *= 4
