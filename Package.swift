@@ -18,6 +18,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `meshlog serve`'s HTTP server: BSD sockets and Swift concurrency, no further dependencies.
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
@@ -36,10 +38,14 @@ let package = Package(
         // answers' renderers apply to every value they show (MeshLogAnalysis never writes to a terminal itself).
         .target(name: "MeshLogTerminal"),
         .target(name: "MeshLogAnalysis", dependencies: ["MeshLogCore", "MeshLogStore", "MeshLogTerminal"]),
+        // `meshlog serve`'s pages and Jaeger-compatible API: requests in, responses out, no sockets (tested in process).
+        .target(name: "MeshLogWeb", dependencies: ["MeshLogCore", "MeshLogStore", "MeshLogAnalysis", "MeshLogTerminal"]),
+        // The HTTP transport in front of MeshLogWeb (FlyingFox); only `meshlog serve` reaches it.
+        .target(name: "MeshLogServe", dependencies: ["MeshLogWeb", .product(name: "FlyingFox", package: "FlyingFox")]),
         .executableTarget(
             name: "meshlog",
             dependencies: [
-                "MeshLogCore", "MeshLogStore", "MeshLogIngest", "MeshLogAnalysis", "MeshLogGenerate", "MeshLogTerminal",
+                "MeshLogCore", "MeshLogStore", "MeshLogIngest", "MeshLogAnalysis", "MeshLogGenerate", "MeshLogTerminal", "MeshLogServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -60,6 +66,7 @@ let package = Package(
         .testTarget(name: "MeshLogStoreTests", dependencies: ["MeshLogStore", "MeshLogTestSupport"]),
         .testTarget(name: "MeshLogIngestTests", dependencies: ["MeshLogIngest", "MeshLogStore", "MeshLogCore", "MeshLogGenerate", "MeshLogTestSupport"]),
         .testTarget(name: "MeshLogAnalysisTests", dependencies: ["MeshLogAnalysis", "MeshLogStore", "MeshLogIngest", "MeshLogCore", "MeshLogGenerate", "MeshLogTerminal", "MeshLogTestSupport"]),
+        .testTarget(name: "MeshLogWebTests", dependencies: ["MeshLogWeb", "MeshLogServe", "MeshLogAnalysis", "MeshLogStore", "MeshLogIngest", "MeshLogCore", "MeshLogGenerate", "MeshLogTestSupport"]),
         .testTarget(name: "MeshLogTraceTests", dependencies: ["MeshLogAnalysis", "MeshLogStore", "MeshLogIngest", "MeshLogCore", "MeshLogGenerate", "MeshLogTestSupport"]),
     ]
 )

@@ -86,6 +86,18 @@ public struct DailyReport: Sendable {
     /// Hop statistics of the window, per edge (for gates on one edge).
     public let edges: [HopStats]
 
+    /// One UTC day, µs.
+    public static let dayMicros: Int64 = 86_400_000_000
+
+    /// The window `report` answers without `--day` or `--since`: the last full UTC day before the newest
+    /// line's day, unless the store holds less than that (then the first line's day).
+    public static func defaultWindow(span: (first: Int64, last: Int64)) -> (start: Int64, end: Int64) {
+        let lastDay = span.last / dayMicros * dayMicros
+        let start = lastDay - dayMicros >= span.first / dayMicros * dayMicros && span.first <= lastDay - dayMicros
+            ? lastDay - dayMicros : span.first / dayMicros * dayMicros
+        return (start, start + dayMicros)
+    }
+
     /// Builds the report of `[window)` against `[baseline)` (µs; rounded out to whole minutes).
     public init(path: String, window: (start: Int64, end: Int64), baseline: (start: Int64, end: Int64)) throws {
         try self.init(location: .sqlite(path: path), window: window, baseline: baseline)

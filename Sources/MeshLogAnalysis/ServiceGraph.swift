@@ -84,7 +84,7 @@ public struct ServiceGraph: Sendable {
     }
 
     /// `120 rps`, `12.5 rps`, `0.16 rps`, `0.45 rpm`, `3 req` (rates too small to read).
-    static func rate(_ r: Double, requests: Int) -> String {
+    public static func rate(_ r: Double, requests: Int) -> String {
         if r >= 100 { return String(format: "%.0f rps", r) }
         if r >= 10 { return String(format: "%.1f rps", r) }
         if r >= 0.01 { return String(format: "%.2f rps", r) }

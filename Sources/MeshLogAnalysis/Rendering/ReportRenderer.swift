@@ -230,8 +230,23 @@ public enum ReportRenderer {
         return out + "</tbody></table>\n"
     }
 
-    /// The report as one self-contained HTML page.
-    public static func html(_ r: DailyReport) -> String {
+    /// The report's style sheet (also served by `meshlog serve`, whose pages allow no inline style).
+    public static let css = """
+            body{font:14px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1d2330;margin:24px auto;max-width:900px;padding:0 12px}
+            h1{font-size:22px;margin:0}h2{font-size:16px;margin:26px 0 8px;border-bottom:1px solid #dde2ea;padding-bottom:4px}
+            .sub,.note{color:#5b6577;margin:4px 0 12px}.cards{display:flex;gap:10px;flex-wrap:wrap}
+            .card{border:1px solid #dde2ea;border-radius:6px;padding:8px 12px;min-width:180px}.k{color:#5b6577;font-size:12px}
+            .v{font-size:22px;font-weight:600}.d{font-size:12px;color:#2e7d32}.d.bad{color:#c0392b}.d span{color:#5b6577}
+            table{border-collapse:collapse;width:100%;font-size:12.5px}th,td{border-bottom:1px solid #eef1f5;padding:3px 6px;text-align:left;vertical-align:top}
+            th{background:#f5f7fa}.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px}
+            svg{width:100%;height:auto;display:block;margin:6px 0}.axis{stroke:#9aa5b5;stroke-width:1}.tick,.title{font-size:11px;fill:#5b6577}
+            .node{fill:#f5f7fa;stroke:#5b6577}.nlabel{font-size:12px;fill:#1d2330}.edge{stroke:#7f8a9c;stroke-width:1.3}
+            .edge.failing{stroke:#c0392b;stroke-dasharray:5 3;stroke-width:1.8}.elabel{font-size:10px;fill:#5b6577}.elabel.failing{fill:#c0392b}
+            @media print{body{margin:0;max-width:none}h2{break-after:avoid}table,svg{break-inside:avoid}}
+            """
+
+    /// The report's sections as HTML, without the page around them.
+    public static func htmlBody(_ r: DailyReport) -> String {
         let h = r.headline, b = r.baselineHeadline
         func card(_ title: String, _ now: String, _ before: String, _ delta: String, bad: Bool) -> String {
             "<div class=\"card\"><div class=\"k\">\(escape(title))</div><div class=\"v\">\(escape(now))</div><div class=\"d\(bad ? " bad" : "")\">\(escape(delta)) <span>vs \(escape(before))</span></div></div>"
@@ -261,23 +276,18 @@ public enum ReportRenderer {
         body += r.rejected.isEmpty ? "<li>No rejected lines.</li>" : r.rejected.map { "<li>\($0.rejected) of \($0.lines) lines rejected in <code>\(escape($0.path))</code></li>" }.joined()
         body += r.gaps.isEmpty ? "<li>Every reporter logged throughout the window.</li>" : r.gaps.map { "<li>\(escape($0.reporter)): no lines for \($0.longestGapMinutes) min from \(escape($0.gapStart))</li>" }.joined()
         body += "</ul>\n"
-        return """
+        return body
+    }
+
+    /// The report as one self-contained HTML page.
+    public static func html(_ r: DailyReport) -> String {
+        """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>meshlog report \(escape(day(r.window)))</title>
             <style>
-            body{font:14px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1d2330;margin:24px auto;max-width:900px;padding:0 12px}
-            h1{font-size:22px;margin:0}h2{font-size:16px;margin:26px 0 8px;border-bottom:1px solid #dde2ea;padding-bottom:4px}
-            .sub,.note{color:#5b6577;margin:4px 0 12px}.cards{display:flex;gap:10px;flex-wrap:wrap}
-            .card{border:1px solid #dde2ea;border-radius:6px;padding:8px 12px;min-width:180px}.k{color:#5b6577;font-size:12px}
-            .v{font-size:22px;font-weight:600}.d{font-size:12px;color:#2e7d32}.d.bad{color:#c0392b}.d span{color:#5b6577}
-            table{border-collapse:collapse;width:100%;font-size:12.5px}th,td{border-bottom:1px solid #eef1f5;padding:3px 6px;text-align:left;vertical-align:top}
-            th{background:#f5f7fa}.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px}
-            svg{width:100%;height:auto;display:block;margin:6px 0}.axis{stroke:#9aa5b5;stroke-width:1}.tick,.title{font-size:11px;fill:#5b6577}
-            .node{fill:#f5f7fa;stroke:#5b6577}.nlabel{font-size:12px;fill:#1d2330}.edge{stroke:#7f8a9c;stroke-width:1.3}
-            .edge.failing{stroke:#c0392b;stroke-dasharray:5 3;stroke-width:1.8}.elabel{font-size:10px;fill:#5b6577}.elabel.failing{fill:#c0392b}
-            @media print{body{margin:0;max-width:none}h2{break-after:avoid}table,svg{break-inside:avoid}}
+            \(css)
             </style></head><body>
-            \(body)
+            \(htmlBody(r))
             <p class="note">Made by meshlog from the store's summaries; every figure can be taken further with <code>meshlog sql</code>.</p>
             </body></html>
 

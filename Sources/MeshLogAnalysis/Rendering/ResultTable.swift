@@ -19,7 +19,7 @@ public struct ResultTable: Sendable {
     }
 
     /// Formats a cell for humans: integers with thousands separators off (ids stay copyable), reals rounded.
-    static func display(_ v: SQLValue) -> String {
+    public static func display(_ v: SQLValue) -> String {
         switch v {
         case .null: return ""
         case .integer(let i): return String(i)

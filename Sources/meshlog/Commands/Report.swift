@@ -82,7 +82,7 @@ extension MeshLog {
                 throw CommandFailure(e.description)
             }
             guard let span = probe.span else { throw CommandFailure("\(path) holds no timed line; ingest some logs first") }
-            let dayMicros: Int64 = 86_400_000_000
+            let dayMicros = DailyReport.dayMicros
             var window: (start: Int64, end: Int64)
             if let day {
                 guard let start = TimeExpression.parseRFC3339(day + "T00:00:00Z") else {
@@ -93,11 +93,7 @@ extension MeshLog {
                 let bounds = try resolve(since, until, newest: span.last)
                 window = (bounds.sinceMicros ?? span.first, bounds.untilMicros ?? span.last + 1)
             } else {
-                // The last full day: the day before the newest line's, unless the store holds less than that.
-                let lastDay = span.last / dayMicros * dayMicros
-                let start = lastDay - dayMicros >= span.first / dayMicros * dayMicros && span.first <= lastDay - dayMicros
-                    ? lastDay - dayMicros : span.first / dayMicros * dayMicros
-                window = (start, start + dayMicros)
+                window = DailyReport.defaultWindow(span: span)
             }
             guard window.end > window.start else { throw ValidationError("the window is empty") }
             var baseline = (start: window.start - (window.end - window.start), end: window.start)

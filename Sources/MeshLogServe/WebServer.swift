@@ -1,0 +1,112 @@
+import FlyingFox
+import FlyingSocks
+import Foundation
+import MeshLogWeb
+
+/// `meshlog serve`'s HTTP server: FlyingFox on one address, every request handed to a ``WebApp`` on a
+/// background queue (the pages' SQLite and ClickHouse reads block, and must not hold Swift's cooperative threads).
+public final class WebServer: Sendable {
+    /// The application every request goes to.
+    public let app: WebApp
+    /// Where to listen.
+    public let address: ListenAddress
+
+    public init(app: WebApp, address: ListenAddress) {
+        self.app = app
+        self.address = address
+    }
+
+    /// Listens and serves until the task is cancelled; `ready` gets the address actually bound (port 0 picks one).
+    public func run(ready: @escaping @Sendable (String) -> Void) async throws {
+        let socketAddress: any SocketAddress = address.isIPv6
+            ? try sockaddr_in6.inet6(ip6: address.host, port: address.port)
+            : try sockaddr_in.inet(ip4: address.host, port: address.port)
+        let server = HTTPServer(config: .init(address: socketAddress, timeout: 60, logger: .disabled), handler: AppHandler(app: app))
+        let task = Task { try await server.run() }
+        try await server.waitUntilListening()
+        var bound = address
+        if case .ip4(_, let port)? = await server.listeningAddress { bound.port = port }
+        if case .ip6(_, let port)? = await server.listeningAddress { bound.port = port }
+        ready(bound.description)
+        try await withTaskCancellationHandler {
+            try await task.value
+        } onCancel: {
+            task.cancel()
+        }
+    }
+}
+
+/// Adapts FlyingFox's requests and responses to the application's.
+struct AppHandler: HTTPHandler {
+    let app: WebApp
+
+    func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let webRequest = WebRequest(method: request.method.rawValue, target: request.target.rawValue)
+        let app = self.app
+        let response = await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: app.respond(webRequest)) }
+        }
+        var headers = HTTPHeaders()
+        headers[.contentType] = response.contentType
+        for (name, value) in response.headers { headers.addValue(value, for: HTTPHeader(name)) }
+        return HTTPResponse(statusCode: HTTPStatusCode(response.status, phrase: Self.phrase(response.status)), headers: headers,
+                            body: Data(response.body))
+    }
+
+    static func phrase(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 303: "See Other"
+        case 400: "Bad Request"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 500: "Internal Server Error"
+        default: "Status"
+        }
+    }
+}
+
+/// `--listen HOST:PORT`: an IPv4 or bracketed IPv6 address and a port (127.0.0.1:8080 by default).
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: UInt16
+
+    public init(host: String, port: UInt16) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Reads `127.0.0.1:8080`, `[::1]:8080`, `:8080` (loopback) or `8080`; nil when unreadable.
+    public init?(parsing text: String) {
+        var host = "127.0.0.1"
+        var portText = text
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { return nil }
+            portText = String(rest.dropFirst())
+        } else if let colon = text.lastIndex(of: ":") {
+            let h = String(text[..<colon])
+            if !h.isEmpty { host = h == "localhost" ? "127.0.0.1" : h }
+            portText = String(text[text.index(after: colon)...])
+        }
+        guard let port = UInt16(portText) else { return nil }
+        if host.contains(":") {
+            var a = in6_addr()
+            guard inet_pton(AF_INET6, host, &a) == 1 else { return nil }
+        } else {
+            var a = in_addr()
+            guard inet_pton(AF_INET, host, &a) == 1 else { return nil }
+        }
+        self.host = host
+        self.port = port
+    }
+
+    var isIPv6: Bool { host.contains(":") }
+
+    /// Whether only this machine can connect (127.0.0.0/8 or ::1).
+    public var isLoopback: Bool { host == "::1" || host.hasPrefix("127.") }
+
+    public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}

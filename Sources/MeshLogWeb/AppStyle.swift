@@ -1,0 +1,45 @@
+/// The style sheet every page uses.
+enum AppStyle {
+    static let css = """
+        :root{--ink:#1d2330;--dim:#5b6577;--line:#dde2ea;--soft:#f5f7fa;--bad:#c0392b;--warn:#b7791f;--ok:#2e7d32;--blue:#2c5d8f}
+        *{box-sizing:border-box}
+        body{font:14px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:var(--ink);margin:0;max-width:none;padding:0}
+        header{display:flex;align-items:center;gap:18px;padding:8px 18px;border-bottom:1px solid var(--line);background:var(--soft)}
+        header .brand{font-weight:700;color:var(--ink);text-decoration:none}
+        nav a{margin-right:12px;color:var(--blue);text-decoration:none}nav a.current{color:var(--ink);font-weight:600;border-bottom:2px solid var(--blue)}
+        main{padding:12px 18px 40px;max-width:1280px}
+        h1{font-size:20px;margin:6px 0 10px}h2{font-size:15px;margin:22px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
+        a{color:var(--blue)}.dim,.note,.sub{color:var(--dim)}.error{color:var(--bad);font-weight:600;white-space:pre-wrap}
+        form{margin:6px 0 12px}form label{margin-right:10px;color:var(--dim)}input,select,textarea{font:inherit;padding:2px 4px}
+        textarea{width:100%;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px}
+        table.data{border-collapse:collapse;width:100%;font-size:12.5px;margin:4px 0 10px}
+        table.data th,table.data td{border-bottom:1px solid #eef1f5;padding:3px 6px;text-align:left;vertical-align:top}
+        table.data th{background:var(--soft);position:sticky;top:0}.n{text-align:right;font-variant-numeric:tabular-nums}
+        tr.bad td{color:var(--bad)}tr.injected td{color:var(--warn)}.empty{color:var(--dim)}
+        code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+        pre{background:var(--soft);padding:8px;overflow:auto}
+        svg.graph{width:100%;height:auto;display:block;margin:6px 0}
+        svg.graph .node rect{fill:var(--soft);stroke:var(--dim)}svg.graph .node text{font-size:12px;fill:var(--ink)}
+        svg.graph .edge path{fill:none;stroke:#7f8a9c;stroke-width:1.4}svg.graph .edge text{font-size:10.5px;fill:var(--dim);paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
+        svg.graph .edge.warn path{stroke:var(--warn);stroke-width:1.8}svg.graph .edge.warn text{fill:var(--warn)}
+        svg.graph .edge.bad path{stroke:var(--bad);stroke-width:2.2;stroke-dasharray:6 3}svg.graph .edge.bad text{fill:var(--bad);font-weight:600}
+        svg.graph a:hover path{stroke-width:3.2}svg.graph a:hover text{text-decoration:underline}
+        svg.brush{width:100%;height:auto;display:block;margin:4px 0 8px;cursor:crosshair;user-select:none}
+        svg.brush .bar{fill:#9fb6d0}svg.brush .bar.err{fill:var(--bad)}svg.brush .in .bar{fill:var(--blue)}svg.brush .in .bar.err{fill:var(--bad)}
+        svg.brush .axis{stroke:#9aa5b5}svg.brush .tick{font-size:10px;fill:var(--dim)}svg.brush .selection{fill:rgba(44,93,143,.18);stroke:var(--blue)}
+        .legend span{margin-right:14px}.sw{display:inline-block;width:18px;height:3px;vertical-align:middle;margin-right:4px;background:#7f8a9c}
+        .sw.warn{background:var(--warn)}.sw.bad{background:var(--bad)}
+        .cards{display:flex;gap:10px;flex-wrap:wrap}.card{border:1px solid var(--line);border-radius:6px;padding:8px 12px;min-width:160px}
+        .verdict-worse td{background:#fdecea}.verdict-better td{background:#eaf6ec}
+        .wf{font-size:12px;border-top:1px solid var(--line)}
+        .wf .row{display:flex;align-items:center;height:22px;border-bottom:1px solid #f0f2f6;cursor:pointer;white-space:nowrap}
+        .wf .row:hover{background:#f7f9fc}.wf .row.sel{background:#eef3fa}
+        .wf .name{flex:0 0 42%;overflow:hidden;text-overflow:ellipsis;padding-right:6px}
+        .wf .lane{flex:1 1 auto;position:relative;height:14px}
+        .wf .bar{position:absolute;top:2px;height:10px;min-width:1px;background:#7aa0c8;border-radius:2px}
+        .wf .bar.err{background:var(--bad)}.wf .bar.crit{outline:2px solid #f0b429}.wf .dur{flex:0 0 80px;text-align:right;color:var(--dim)}
+        .wf .tog{display:inline-block;width:14px;color:var(--dim)}.wf .svc{font-weight:600;margin-right:4px}
+        .wf .group .name{color:var(--dim);font-style:italic}.attrs{margin:4px 0 8px 24px;font-size:12px}
+        .attrs td{padding:1px 8px;border-bottom:1px solid #f0f2f6}
+        """
+}
