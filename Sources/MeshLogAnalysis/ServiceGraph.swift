@@ -83,6 +83,29 @@ public struct ServiceGraph: Sendable {
         self.edges = edges
     }
 
+    /// The nodes in columns by distance from the callers nothing calls (calls to itself aside); nodes no
+    /// such caller reaches go in the last column.
+    public func columns() -> [Int: [Node]] {
+        var depth: [String: Int] = [:]
+        let targets = Set(edges.filter { $0.from != $0.to }.map(\.to))
+        var frontier = nodes.map(\.id).filter { !targets.contains($0) }
+        if frontier.isEmpty { frontier = nodes.prefix(1).map(\.id) }
+        for id in frontier { depth[id] = 0 }
+        var round = 0
+        while !frontier.isEmpty, round < 32 {
+            round += 1
+            var next: [String] = []
+            for e in edges where frontier.contains(e.from) && depth[e.to] == nil {
+                depth[e.to] = round
+                next.append(e.to)
+            }
+            frontier = next
+        }
+        var columns: [Int: [Node]] = [:]
+        for n in nodes { columns[depth[n.id] ?? round, default: []].append(n) }
+        return columns
+    }
+
     /// `120 rps`, `12.5 rps`, `0.16 rps`, `0.45 rpm`, `3 req` (rates too small to read).
     public static func rate(_ r: Double, requests: Int) -> String {
         if r >= 100 { return String(format: "%.0f rps", r) }

@@ -53,28 +53,16 @@ struct AppHandler: HTTPHandler {
                             body: Data(response.body))
     }
 
-    static func phrase(_ status: Int) -> String {
-        switch status {
-        case 200: "OK"
-        case 303: "See Other"
-        case 400: "Bad Request"
-        case 404: "Not Found"
-        case 405: "Method Not Allowed"
-        case 500: "Internal Server Error"
-        default: "Status"
-        }
-    }
+    static let phrases = [200: "OK", 303: "See Other", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
+                          500: "Internal Server Error"]
+
+    static func phrase(_ status: Int) -> String { phrases[status] ?? "Status" }
 }
 
 /// `--listen HOST:PORT`: an IPv4 or bracketed IPv6 address and a port (127.0.0.1:8080 by default).
 public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: UInt16
-
-    public init(host: String, port: UInt16) {
-        self.host = host
-        self.port = port
-    }
 
     /// Reads `127.0.0.1:8080`, `[::1]:8080`, `:8080` (loopback) or `8080`; nil when unreadable.
     public init?(parsing text: String) {

@@ -26,6 +26,6 @@ import Testing
         #expect(escaped.hasPrefix("&quot;&gt;&lt;img"))
         let json = HTML.jsonString("</script><!--\u{2028}")
         #expect(json == "\"\\u003c/script\\u003e\\u003c!--\\u2028\"")
-        #expect(TracePage.scriptSafe("{\"p\":\"</script>&\"}") == "{\"p\":\"\\u003c/script\\u003e\\u0026\"}")
+        #expect(HTML.scriptSafe("{\"p\":\"</script>&\"}") == "{\"p\":\"\\u003c/script\\u003e\\u0026\"}")
     }
 }

@@ -181,24 +181,7 @@ public enum ReportRenderer {
 
     /// The service graph as SVG: nodes in columns by distance from the callers that nothing calls.
     static func graphSVG(_ g: ServiceGraph) -> String {
-        var depth: [String: Int] = [:]
-        let targets = Set(g.edges.map(\.to))
-        var frontier = g.nodes.map(\.id).filter { !targets.contains($0) }
-        if frontier.isEmpty { frontier = g.nodes.prefix(1).map(\.id) }
-        for id in frontier { depth[id] = 0 }
-        var round = 0
-        while !frontier.isEmpty, round < 16 {
-            round += 1
-            var next: [String] = []
-            for e in g.edges where frontier.contains(e.from) && depth[e.to] == nil {
-                depth[e.to] = round
-                next.append(e.to)
-            }
-            frontier = next
-        }
-        for n in g.nodes where depth[n.id] == nil { depth[n.id] = round }
-        var columns: [Int: [ServiceGraph.Node]] = [:]
-        for n in g.nodes { columns[depth[n.id] ?? 0, default: []].append(n) }
+        let columns = g.columns()
         let colWidth = 190.0, rowHeight = 54.0, boxW = 150.0, boxH = 30.0
         var position: [String: (Double, Double)] = [:]
         for (c, nodes) in columns { for (i, n) in nodes.enumerated() { position[n.id] = (20 + Double(c) * colWidth, 20 + Double(i) * rowHeight) } }

@@ -40,24 +40,7 @@ enum GraphPage {
 
     /// Columns by distance from the callers nothing calls; edges as curves from the right of one box to the left of the next.
     static func svg(_ g: ServiceGraph, request: WebRequest) -> String {
-        var depth: [String: Int] = [:]
-        let targets = Set(g.edges.filter { $0.from != $0.to }.map(\.to))
-        var frontier = g.nodes.map(\.id).filter { !targets.contains($0) }
-        if frontier.isEmpty { frontier = g.nodes.prefix(1).map(\.id) }
-        for id in frontier { depth[id] = 0 }
-        var round = 0
-        while !frontier.isEmpty, round < 32 {
-            round += 1
-            var next: [String] = []
-            for e in g.edges where frontier.contains(e.from) && depth[e.to] == nil {
-                depth[e.to] = round
-                next.append(e.to)
-            }
-            frontier = next
-        }
-        for n in g.nodes where depth[n.id] == nil { depth[n.id] = round }
-        var columns: [Int: [ServiceGraph.Node]] = [:]
-        for n in g.nodes { columns[depth[n.id] ?? 0, default: []].append(n) }
+        let columns = g.columns()
         let colWidth = 330.0, rowHeight = 70.0, boxW = 150.0, boxH = 30.0, margin = 20.0
         let tallest = Double(columns.values.map(\.count).max() ?? 1)
         var position: [String: (x: Double, y: Double)] = [:]

@@ -21,28 +21,10 @@ enum TracePage {
         body += "<form method=\"get\" action=\"/diff\"><input type=\"hidden\" name=\"a\" value=\"\(HTML.escape(id))\">"
             + "<label>diff with <input name=\"b\" size=\"38\" placeholder=\"another trace id or x-request-id\"></label><button>Diff</button></form>\n"
         body += "<div class=\"wf\" id=\"waterfall\" data-source=\"trace-data\"></div>\n"
-        body += "<script type=\"application/json\" id=\"trace-data\">" + scriptSafe(TraceRenderer(full: true).json(tree)) + "</script>\n"
+        body += "<script type=\"application/json\" id=\"trace-data\">" + HTML.scriptSafe(TraceRenderer(full: true).json(tree)) + "</script>\n"
         body += "<noscript><pre>\(HTML.escape(TraceRenderer().text(tree)))</pre></noscript>\n"
         var layout = PageLayout(title: "Request \(id)", section: "/traces", request: request)
         layout.scripts = ["/static/waterfall.js"]
         return .html(layout.render(body))
-    }
-
-    /// JSON made safe inside `<script type="application/json">`: `<`, `>` and `&` (only ever inside strings in
-    /// JSON) and U+2028/2029 become `\u` escapes, so no log value can close the block.
-    static func scriptSafe(_ json: String) -> String {
-        var out = ""
-        out.reserveCapacity(json.utf8.count)
-        for ch in json.unicodeScalars {
-            switch ch {
-            case "<": out += "\\u003c"
-            case ">": out += "\\u003e"
-            case "&": out += "\\u0026"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default: out.unicodeScalars.append(ch)
-            }
-        }
-        return out
     }
 }
