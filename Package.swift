@@ -13,6 +13,9 @@ let package = Package(
     products: [
         .executable(name: "meshlog", targets: ["meshlog"]),
         .executable(name: "meshlog-bench", targets: ["meshlog-bench"]),
+        // `meshlog serve` runs it: the HTTP server's package (and the Foundation networking it links) stays out
+        // of every other command's start-up.
+        .executable(name: "meshlog-serve", targets: ["meshlog-serve"]),
         .library(name: "MeshLogCore", targets: ["MeshLogCore"]),
         .library(name: "MeshLogStore", targets: ["MeshLogStore"]),
     ],
@@ -40,12 +43,13 @@ let package = Package(
         .target(name: "MeshLogAnalysis", dependencies: ["MeshLogCore", "MeshLogStore", "MeshLogTerminal"]),
         // `meshlog serve`'s pages and Jaeger-compatible API: requests in, responses out, no sockets (tested in process).
         .target(name: "MeshLogWeb", dependencies: ["MeshLogCore", "MeshLogStore", "MeshLogAnalysis", "MeshLogTerminal"]),
-        // The HTTP transport in front of MeshLogWeb (FlyingFox); only `meshlog serve` reaches it.
+        // The HTTP transport in front of MeshLogWeb (FlyingFox), and the executable `meshlog serve` hands over to.
         .target(name: "MeshLogServe", dependencies: ["MeshLogWeb", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .executableTarget(name: "meshlog-serve", dependencies: ["MeshLogServe", "MeshLogWeb", "MeshLogStore", "MeshLogTerminal"]),
         .executableTarget(
             name: "meshlog",
             dependencies: [
-                "MeshLogCore", "MeshLogStore", "MeshLogIngest", "MeshLogAnalysis", "MeshLogGenerate", "MeshLogTerminal", "MeshLogServe",
+                "MeshLogCore", "MeshLogStore", "MeshLogIngest", "MeshLogAnalysis", "MeshLogGenerate", "MeshLogTerminal", "MeshLogWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -43,6 +43,14 @@ extension DocExample {
             p.waitUntilExit()
             return MeshLogBinary.Result(status: p.terminationStatus, stdout: "", stderr: "")
         }
+        if subcommand == "serve" {
+            // A server runs until stopped: on a free port (a later --listen wins), until it answers a page.
+            let server = try ServeProcess(Array(arguments.dropFirst()) + ["--listen", "127.0.0.1:0"], environment: environment,
+                                          directory: directory)
+            defer { server.stop() }
+            let page = try String(contentsOf: URL(string: server.baseURL + "/graph")!, encoding: .utf8)
+            return MeshLogBinary.Result(status: page.contains("<svg class=\"graph\"") ? 0 : 1, stdout: page, stderr: "")
+        }
         let stdin = readsPipe ? FileManager.default.contents(atPath: Repository.samples + "/course-v1-czdtkp4px-2jkfm.log") : nil
         var result = runsBench ? try MeshLogBinary.runBench(arguments, directory: directory)
             : try MeshLogBinary.run(arguments, environment: environment, stdin: stdin, directory: directory)

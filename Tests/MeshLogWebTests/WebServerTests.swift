@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MeshLogServe
+import MeshLogStore
 @testable import MeshLogWeb
 
 /// The HTTP transport: a real socket on loopback, raw HTTP/1.1 requests, the app's answers and headers.

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import MeshLogServe
 import MeshLogStore
 import MeshLogTerminal
 import MeshLogWeb
@@ -16,11 +15,12 @@ extension MeshLog {
                 /api/ answers Jaeger's query API (services, operations, trace search, traces by id), so Grafana's \
                 Jaeger data source or Jaeger's UI can browse the store. It listens on 127.0.0.1 unless --listen \
                 names another address: log content is shown escaped and the pages run no inline script, but \
-                anyone who can connect can read every line.
+                anyone who can connect can read every line. The server is the meshlog-serve executable beside \
+                meshlog (swift build builds both).
 
                 Example:
-                  meshlog serve --db meshlog.db
-                  meshlog serve --listen 127.0.0.1:0 --db meshlog.db
+                  meshlog serve
+                  meshlog serve --listen 127.0.0.1:9090 --queries queries
                 """
         )
 
@@ -39,36 +39,28 @@ extension MeshLog {
         }
 
         func run() throws {
-            let address = ListenAddress(parsing: listen)!
-            // Fail now, not on the first page, when the store cannot be opened.
+            // Fail here, not on the first page, when the store cannot be opened.
             if case .sqlite = database.location { _ = try database.openForReading() }
-            let app = WebApp(store: WebStore(location: database.location, queriesDirectory: queries))
-            if !address.isLoopback {
+            if let address = ListenAddress(parsing: listen), !address.isLoopback {
                 Terminal.err("meshlog: listening on \(address), not loopback: anyone who can reach it can read the store\n")
             }
-            let server = WebServer(app: app, address: address)
-            let failure = ServeFailure()
-            let done = DispatchSemaphore(value: 0)
-            Task.detached {
-                do {
-                    try await server.run { bound in
-                        Terminal.err("meshlog: serving \(database.path) on http://\(bound)/ (Ctrl-C stops)\n")
-                    }
-                } catch {
-                    failure.set("cannot listen on \(address): \(error)")
-                }
-                done.signal()
+            let server = try Self.serverExecutable()
+            var arguments = [server, "--listen", listen]
+            if let store = database.store { arguments += ["--store", store] } else if let db = database.db { arguments += ["--db", db] }
+            if let queries { arguments += ["--queries", queries] }
+            let argv = arguments.map { strdup($0) } + [nil]
+            execv(server, argv)
+            throw CommandFailure("cannot run \(server): \(String(cString: strerror(errno)))")
+        }
+
+        /// `meshlog-serve` in the folder this `meshlog` runs from.
+        static func serverExecutable() throws -> String {
+            let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            let path = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("meshlog-serve").path
+            guard FileManager.default.isExecutableFile(atPath: path) else {
+                throw CommandFailure("meshlog serve runs meshlog-serve, which is not beside this meshlog (\(path)); build it: swift build -c release --product meshlog-serve")
             }
-            done.wait()
-            if let message = failure.message { throw CommandFailure(message) }
+            return path
         }
     }
-}
-
-/// The server task's error, read by the command once the task ends.
-final class ServeFailure: @unchecked Sendable {
-    private let lock = NSLock()
-    private var text: String?
-    func set(_ message: String) { lock.lock(); text = message; lock.unlock() }
-    var message: String? { lock.lock(); defer { lock.unlock() }; return text }
 }
