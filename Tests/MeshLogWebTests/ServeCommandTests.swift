@@ -43,17 +43,7 @@ import MeshLogTestSupport
     @Test func onlyTheServerLinksNetworking() throws {
         guard let meshlog = MeshLogBinary.url else { Issue.record("meshlog is not built"); return }
         let serve = meshlog.deletingLastPathComponent().appendingPathComponent("meshlog-serve")
-        func libraries(_ url: URL) throws -> String {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
-            p.arguments = [url.path]
-            let out = Pipe()
-            p.standardOutput = out
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
-        }
+        func libraries(_ url: URL) throws -> String { try runTool("/usr/bin/ldd", [url.path]).stdout }
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/ldd") else { print("skipped: no ldd"); return }
         #expect(!(try libraries(meshlog)).contains("libFoundationNetworking"))
         #expect(try libraries(serve).contains("libFoundationNetworking"))
