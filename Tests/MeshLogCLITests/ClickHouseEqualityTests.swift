@@ -196,6 +196,27 @@ struct ClickHouseEqualityTests {
         #expect(check.status == 0, "\(check.stdout)")
     }
 
+    /// `meshlog serve` over each store shows the same pages (the trees' line ids aside).
+    @Test func pagesAreTheSameOnBoth() throws {
+        let a = try ServeProcess(["--db", try sqlite])
+        let b = try ServeProcess(["--store", try cluster.url])
+        defer { a.stop(); b.stop() }
+        func page(_ server: ServeProcess, _ target: String) throws -> String {
+            Self.withoutLineIDs(try String(contentsOf: URL(string: server.baseURL + target)!, encoding: .utf8))
+        }
+        let search = try MeshLogBinary.run(["traces", "--status", "5xx", "--limit", "1", "--csv", "--db", try sqlite])
+        let id = try #require(search.stdout.components(separatedBy: .newlines).filter { !$0.isEmpty }.dropFirst().first?
+            .split(separator: ",").first.map(String.init), "\(search.stdout) \(search.stderr)")
+        for target in ["/graph", "/status?by=edge,code", "/status?by=code,flag&since=30m", "/hops?since=2026-11-26T09:30:00Z",
+                       "/timeline?bucket=5m", "/traces?limit=10&status=5xx", "/trace/\(id)", "/report",
+                       "/compare?baseline_subset=v1&candidate_subset=v2", "/sql?query=error_edges",
+                       "/edge?source=enrollment-v1&service=payment"] {
+            let (x, y) = (try page(a, target), try page(b, target))
+            #expect(x.contains("<table") || x.contains("<svg") || x.contains("trace-data"), "\(target): \(x.prefix(300))")
+            #expect(x == y, "\(target) differs")
+        }
+    }
+
     /// Each command that reads a store takes `--store` (the equality tests above add it to every
     /// run); listed here one by one, with `init`, and the benchmark's ClickHouse ingest and answers.
     @Test func everyCommandTakesAStoreURL() throws {
