@@ -17,7 +17,8 @@ enum AppStyle {
         table.data th{background:var(--soft);position:sticky;top:0}.n{text-align:right;font-variant-numeric:tabular-nums}
         tr.bad td{color:var(--bad)}tr.injected td{color:var(--warn)}.empty{color:var(--dim)}
         code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
-        pre{background:var(--soft);padding:8px;overflow:auto}
+        pre{background:var(--soft);padding:8px;overflow:auto;white-space:pre-wrap}
+        .report{max-width:900px}
         svg.graph{width:100%;height:auto;display:block;margin:6px 0}
         svg.graph .node rect{fill:var(--soft);stroke:var(--dim)}svg.graph .node text{font-size:12px;fill:var(--ink)}
         svg.graph .edge path{fill:none;stroke:#7f8a9c;stroke-width:1.4}svg.graph .edge text{font-size:10.5px;fill:var(--dim);paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}

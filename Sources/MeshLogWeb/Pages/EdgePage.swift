@@ -18,7 +18,9 @@ enum EdgePage {
         var body = try TimelineStrip(target: "/edge", request: request, store: store).render()
         let hops = try HopsReport(session: session).table()
         body += "<h2>Hops</h2>\n<p class=\"dim\">Client is the caller's sidecar, server the callee's; overhead is client − server (sidecars, mTLS, network); upstream is the app's own time. Milliseconds, exact percentiles.</p>\n"
-        body += HTMLTable(ResultTable(columns: hops.columns, rows: hops.rows.filter(isEdge))).render(id: "hops")
+        let edgeRows = hops.rows.filter(isEdge)
+        if edgeRows.isEmpty { body += "<p class=\"empty\">No call over this edge in the window.</p>\n" }
+        body += HTMLTable(ResultTable(columns: hops.columns, rows: edgeRows)).render(id: "hops")
         let status = try StatusReport(session: session, by: [.edge, .code, .flag], side: .hop).table()
         body += "<h2>Codes and flags</h2>\n"
         body += HTMLTable(ResultTable(columns: status.columns, rows: status.rows.filter(isEdge)), rowClass: { row in
