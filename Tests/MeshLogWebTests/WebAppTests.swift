@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import MeshLogTestSupport
+import MeshLogAnalysis
+import MeshLogStore
 @testable import MeshLogWeb
 
 /// Every page over a generated store, in process: what it shows against the CLI's `--json` for the same
@@ -119,6 +121,20 @@ import MeshLogTestSupport
         }
         #expect(sql.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         #expect(trace.text.contains("\\u003cscript\\u003ealert(1)\\u003c/script\\u003e") || trace.text.contains("courses/\\u003cscript"))
+    }
+
+    @Test func consoleShowsAtMostItsLimitAndStopsRunawayStatements() throws {
+        let all = fixture.get("/sql?q=" + WebURL.encode("SELECT id, path FROM access_log"))
+        #expect(PageTables.rows(all.text, id: "result")?.count == SQLPage.rowLimit)
+        #expect(all.text.contains("The first \(SQLPage.rowLimit) rows; add a LIMIT"))
+        let few = fixture.get("/sql?q=" + WebURL.encode("SELECT id FROM access_log LIMIT 3"))
+        #expect(PageTables.rows(few.text, id: "result")?.count == 3 && few.text.contains(">3 rows.<"))
+        // A statement that never ends is interrupted.
+        let db = try SQLiteStore.openForReading(path: fixture.database)
+        let forever = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+        let started = Date()
+        #expect(throws: (any Error).self) { try SQLQuery.run(db, sql: forever, limit: 10, timeout: 0.3) }
+        #expect(Date().timeIntervalSince(started) < 20)
     }
 
     @Test func readOnlyAndErrors() {

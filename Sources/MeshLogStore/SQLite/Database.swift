@@ -200,11 +200,19 @@ public final class Database: @unchecked Sendable {
     /// Runs one statement a user wrote, only if it reads (`sqlite3_stmt_readonly`), with named
     /// parameters; nil when it would write.
     public func readOnlyRows(_ sql: String, named: [String: SQLValue] = [:]) throws -> (columns: [String], rows: [[SQLValue]])? {
+        try readOnlyRows(sql, named: named, limit: nil).map { ($0.columns, $0.rows) }
+    }
+
+    /// The rows of a read-only statement, at most `limit` of them (`more` says whether any were left); nil
+    /// when the statement would write.
+    public func readOnlyRows(_ sql: String, named: [String: SQLValue] = [:], limit: Int?) throws
+        -> (columns: [String], rows: [[SQLValue]], more: Bool)? {
         let statement = try prepare(sql)
         guard statement.isReadOnly else { return nil }
         try statement.bind(named: named)
         let columns = (0..<statement.columnCount).map { statement.columnName($0) }
-        return (columns, try Self.collect(statement))
+        let rows = try Self.collect(statement, limit: limit)
+        return (columns, rows, limit.map { rows.count == $0 } == true ? try statement.step() : false)
     }
 
     public func rows(_ sql: String, named: [String: SQLValue]) throws -> (columns: [String], rows: [[SQLValue]]) {
@@ -214,10 +222,10 @@ public final class Database: @unchecked Sendable {
         return (statement.columnNames, rows)
     }
 
-    private static func collect(_ statement: Statement) throws -> [[SQLValue]] {
+    private static func collect(_ statement: Statement, limit: Int? = nil) throws -> [[SQLValue]] {
         var rows: [[SQLValue]] = []
         let count = statement.columnCount
-        while try statement.step() {
+        while rows.count < limit ?? .max, try statement.step() {
             var row: [SQLValue] = []
             row.reserveCapacity(Int(count))
             for i in 0..<count { row.append(statement.value(i)) }

@@ -4,6 +4,11 @@ import MeshLogStore
 /// `/sql?q=` and `/sql?query=NAME`: a read-only SQL console over the views, and the named queries with
 /// their parameters (`p.NAME=value`); statements that write are refused, as `meshlog sql` refuses them.
 enum SQLPage {
+    /// At most this many rows are shown.
+    static let rowLimit = 5_000
+    /// A console statement is stopped after this many seconds (it must not hold the server).
+    static let timeout = 30.0
+
     static func respond(_ request: WebRequest, store: WebStore) throws -> WebResponse {
         let queries = try NamedQueryCatalog.load(directory: store.queriesDirectory)
         let statement = request.value("q")
@@ -17,6 +22,7 @@ enum SQLPage {
             + HTML.escape(statement ?? "") + "</textarea><br><button>Run</button> <span class=\"dim\">Read-only: the views <code>access_log</code> and "
             + "<code>span</code> are the stable interface; <code>percentile(value, fraction)</code> is available on SQLite.</span></form>\n"
         var result: ResultTable?
+        var more = false
         var failure: String?
         do {
             if let named {
@@ -35,7 +41,8 @@ enum SQLPage {
             } else if let statement {
                 switch store.location {
                 case .sqlite(let path):
-                    result = try SQLQuery.run(SQLiteStore.openForReading(path: path), sql: statement)
+                    (result, more) = try SQLQuery.run(SQLiteStore.openForReading(path: path), sql: statement, limit: Self.rowLimit,
+                                                      timeout: Self.timeout)
                 case .clickhouse(let endpoint):
                     let rows = try ClickHouseAnswerReader(store: ClickHouseStore(endpoint: endpoint)).runOnServer(sql: statement)
                     result = ResultTable(columns: rows.columns, rows: rows.rows)
@@ -47,7 +54,10 @@ enum SQLPage {
             failure = String(describing: error)
         }
         if let failure { body += "<p class=\"error\">\(HTML.escape(failure))</p>\n" }
-        if let result { body += HTMLTable(result).render(id: "result") + "<p class=\"dim\">\(result.rows.count) rows.</p>\n" }
+        if let result {
+            body += HTMLTable(result).render(id: "result") + "<p class=\"dim\">\(more ? "The first " : "")\(result.rows.count) rows"
+                + (more ? "; add a LIMIT or use <code>meshlog sql</code> for all of them." : ".") + "</p>\n"
+        }
         body += "<h2>Named queries</h2>\n"
         body += HTMLTable(NamedQueryCatalog.listing(queries), link: { column, row in
             column == "name" ? row[0].string.map { WebURL.link("/sql", [("query", $0)] + PageLayout.windowQuery(request)) } : nil
