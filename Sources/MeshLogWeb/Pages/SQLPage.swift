@@ -18,7 +18,7 @@ enum SQLPage {
             }
             return q
         }
-        var body = "<form method=\"get\" action=\"/sql\" id=\"console\"><textarea name=\"q\" rows=\"5\" spellcheck=\"false\" placeholder=\"SELECT status, count(*) AS n FROM access_log GROUP BY 1\">"
+        var body = "<form method=\"get\" action=\"/sql\" id=\"console\"><textarea name=\"q\" rows=\"5\" spellcheck=\"false\" placeholder=\"one read-only statement over the views access_log and span\">"
             + HTML.escape(statement ?? "") + "</textarea><br><button>Run</button> <span class=\"dim\">Read-only: the views <code>access_log</code> and "
             + "<code>span</code> are the stable interface; <code>percentile(value, fraction)</code> is available on SQLite.</span></form>\n"
         var result: ResultTable?
