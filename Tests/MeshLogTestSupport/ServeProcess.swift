@@ -44,6 +44,12 @@ public final class ServeProcess: @unchecked Sendable {
     /// The port it listens on.
     public var port: UInt16 { UInt16(baseURL.split(separator: ":").last ?? "") ?? 0 }
 
+    /// GETs `target` (`/graph?since=1h`): the status code and the body.
+    public func get(_ target: String) throws -> (status: Int, body: String) {
+        let r = try RawHTTP.get(port: port, target: target)
+        return (Int(r.head.split(separator: " ").dropFirst().first ?? "") ?? 0, r.body)
+    }
+
     /// Stops it (SIGTERM) and waits.
     public func stop() {
         if process.isRunning { process.terminate() }

@@ -221,10 +221,16 @@ public final class ClickHouseAnswerReader: AnswerReader {
 
     /// Runs ClickHouse SQL read-only on the server (`meshlog sql`, the ClickHouse named queries);
     /// `--explain` shows `shown` (the text before parameters were written in) and the parameters.
-    public func runOnServer(sql: String, shown: String? = nil, parameters: [String: SQLValue] = [:]) throws -> StatementResult {
+    /// With `limit`, the server sends at most that many rows (`result_overflow_mode=break`); with `timeout`, it
+    /// stops the statement after that many seconds.
+    public func runOnServer(sql: String, shown: String? = nil, parameters: [String: SQLValue] = [:], limit: Int? = nil,
+                            timeout: Double? = nil) throws -> StatementResult {
         let header = parameters.sorted { $0.key < $1.key }.map { "-- :\($0.key) = \($0.value)" }.joined(separator: "\n")
         snapshot.record((header.isEmpty ? "" : header + "\n") + (shown ?? sql))
-        let client = ClickHouseClient(endpoint: snapshot.store.endpoint, settings: ["readonly": "1"])
+        var settings = ["readonly": "1"]
+        if let limit { settings["max_result_rows"] = String(limit); settings["result_overflow_mode"] = "break" }
+        if let timeout { settings["max_execution_time"] = String(Int(timeout.rounded(.up))) }
+        let client = ClickHouseClient(endpoint: snapshot.store.endpoint, settings: settings)
         let result = try client.table(sql)
         let rows = result.rows.map { row in
             zip(row, result.columns).map { cell, column -> SQLValue in

@@ -44,8 +44,11 @@ enum SQLPage {
                     (result, more) = try SQLQuery.run(SQLiteStore.openForReading(path: path), sql: statement, limit: Self.rowLimit,
                                                       timeout: Self.timeout)
                 case .clickhouse(let endpoint):
-                    let rows = try ClickHouseAnswerReader(store: ClickHouseStore(endpoint: endpoint)).runOnServer(sql: statement)
-                    result = ResultTable(columns: rows.columns, rows: rows.rows)
+                    let rows = try ClickHouseAnswerReader(store: ClickHouseStore(endpoint: endpoint))
+                        .runOnServer(sql: statement, limit: Self.rowLimit, timeout: Self.timeout)
+                    // The server stops at a block boundary past the limit: shown as cut at the limit.
+                    more = rows.rows.count >= Self.rowLimit
+                    result = ResultTable(columns: rows.columns, rows: Array(rows.rows.prefix(Self.rowLimit)))
                 }
             }
         } catch let error as WebError {
