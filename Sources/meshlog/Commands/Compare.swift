@@ -26,8 +26,14 @@ extension MeshLog {
                 Edges and services come from the per-minute/per-hour summaries when the windows fall on whole \
                 minutes (days always do); --by route and --exact read the lines.
 
+                With --expect SUBSET=WEIGHT,… it checks a rollout's traffic split instead: per service routing to \
+                those subsets, the share of hops each received over the window against the weights, with an exact \
+                two-sided binomial test per subset (Benjamini-Hochberg adjusted); "off" means the split is not the \
+                one configured (a stuck or skewed rollout).
+
                 Example:
                   meshlog compare --baseline 2026-11-24 --candidate 2026-11-25
+                  meshlog compare --expect v1=90,v2=10 --service course
                   meshlog compare --service course --baseline-subset v1 --candidate-subset v2
                   meshlog compare --baseline-until 30m --candidate-since 30m --by service
                   meshlog compare --baseline 2026-11-24 --candidate 2026-11-25 --by route --json
@@ -61,13 +67,30 @@ extension MeshLog {
         var confidence: Double = 0.95
         @Option(help: "Rows with fewer hops than this on either side say \"too few\" and are not tested.")
         var minRequests: Int = 30
+        @Option(help: ArgumentHelp("Check the traffic split over the window against these weights (v1=90,v2=10) instead of comparing two sides.",
+                                   valueName: "weights"))
+        var expect: String?
 
         func validate() throws {
             guard confidence > 0, confidence < 1 else { throw ValidationError("--confidence must be between 0 and 1 (got \(confidence)).") }
             guard minRequests >= 1 else { throw ValidationError("--min-requests must be at least 1.") }
+            if let expect {
+                if case .failure(let e) = CanarySplit.parseWeights(expect) { throw ValidationError(e.description) }
+                let sides = [baseline, candidate, baselineSince, baselineUntil, candidateSince, candidateUntil].compactMap { $0 }
+                if !sides.isEmpty || !baselineSubset.isEmpty || !candidateSubset.isEmpty {
+                    throw ValidationError("--expect checks one window's split (--since/--until): give it without the baseline and candidate options")
+                }
+            }
         }
 
         func run() throws {
+            if let expect, case .success(let weights) = CanarySplit.parseWeights(expect) {
+                return try answer.answer { session in
+                    let split = try CanarySplit(session: session, weights: weights, confidence: confidence, minRequests: minRequests)
+                    if split.rows.isEmpty { throw CommandFailure("no service routes to the subsets \(weights.map(\.subset).joined(separator: ", ")) in the window") }
+                    Terminal.out(output.render(split.table()))
+                }
+            }
             let request = CompareRequest(
                 baselineDay: baseline, candidateDay: candidate, baselineSince: baselineSince, baselineUntil: baselineUntil,
                 candidateSince: candidateSince, candidateUntil: candidateUntil,
