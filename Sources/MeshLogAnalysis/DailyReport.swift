@@ -85,6 +85,13 @@ public struct DailyReport: Sendable {
     public let gaps: [Gap]
     /// Hop statistics of the window, per edge (for gates on one edge).
     public let edges: [HopStats]
+    /// Edges whose median client − server time (both sidecars, mTLS, network) is over ``sidecarBudgetMs``,
+    /// worst first.
+    public var overBudget: [HopStats] {
+        edges.filter { ($0.overhead.p50 ?? 0) > Self.sidecarBudgetMs }.sorted { ($0.overhead.p50 ?? 0) > ($1.overhead.p50 ?? 0) }
+    }
+    /// The time a mesh budgets for its two sidecars, mTLS and the network on one hop (ms).
+    public static let sidecarBudgetMs = 2.0
 
     /// One UTC day, µs.
     public static let dayMicros: Int64 = 86_400_000_000

@@ -1,15 +1,29 @@
 import Foundation
+import MeshLogStore
 
 /// A CI gate for `meshlog report --fail-if`: `error_rate > 1%`, `p99 > 500ms`, `new_errors > 0`.
 ///
 /// Metrics: `error_rate` (percent of hops failing: 5xx or no response), `p99` and `p50` (ms, of
 /// requests entering the mesh, or of the `--edge`'s caller side), `requests`, `errors`,
-/// `new_errors` (failure signatures not seen in the baseline), `vanished_edges`, `new_edges`.
+/// `new_errors` (failure signatures not seen in the baseline), `vanished_edges`, `new_edges`, and
+/// `overhead_p50`, `overhead_p90`, `overhead_p99` (ms of client − server time: both sidecars, mTLS and the
+/// network; the worst edge's, or the `--edge`'s).
 /// Operators `>`, `>=`, `<`, `<=`; values may carry `%`, `ms` or `s`.
 public struct ReportGate: Sendable, Equatable {
     public enum Metric: String, CaseIterable, Sendable {
         case errorRate = "error_rate", p99, p50, requests, errors, newErrors = "new_errors"
         case vanishedEdges = "vanished_edges", newEdges = "new_edges"
+        case overheadP50 = "overhead_p50", overheadP90 = "overhead_p90", overheadP99 = "overhead_p99"
+
+        /// The overhead percentile this metric reads, for the three overhead metrics.
+        var overhead: KeyPath<LatencySummary, Double?>? {
+            switch self {
+            case .overheadP50: \.p50
+            case .overheadP90: \.p90
+            case .overheadP99: \.p99
+            default: nil
+            }
+        }
     }
 
     public var metric: Metric
@@ -46,8 +60,10 @@ public struct ReportGate: Sendable, Equatable {
             case .newErrors:
                 return Double(report.newSignatures.filter { $0.signature.service == e.service }.reduce(0) { $0 + $1.requests })
             case .vanishedEdges, .newEdges: return nil
+            case .overheadP50, .overheadP90, .overheadP99: return e.overhead[keyPath: metric.overhead!]
             }
         }
+        if let path = metric.overhead { return worstOverhead(in: report, path)?.value }
         let h = report.headline
         switch metric {
         case .errorRate: return h.errorRate
@@ -58,7 +74,18 @@ public struct ReportGate: Sendable, Equatable {
         case .newErrors: return Double(report.newSignatures.reduce(0) { $0 + $1.requests })
         case .vanishedEdges: return Double(report.vanishedEdges.count)
         case .newEdges: return Double(report.newEdges.count)
+        case .overheadP50, .overheadP90, .overheadP99: return nil
         }
+    }
+
+    /// The edge with the largest overhead percentile `path`, and its value.
+    func worstOverhead(in report: DailyReport, _ path: KeyPath<LatencySummary, Double?>) -> (edge: String, value: Double)? {
+        report.edges.compactMap { e in e.overhead[keyPath: path].map { (HopsReport.label(e), $0) } }.max { $0.1 < $1.1 }
+    }
+
+    /// The edge a gate's value comes from when no `--edge` was given (the worst edge, for the overhead metrics).
+    public func edge(in report: DailyReport) -> String? {
+        metric.overhead.flatMap { worstOverhead(in: report, $0)?.edge }
     }
 
     /// Whether the gate holds (the job should fail), with the value it saw.

@@ -91,13 +91,38 @@ struct ReportTests {
         #expect(throws: ReportGateError.self) { try ReportGate(parsing: "error_rate = 1%") }
     }
 
+    @Test("the sidecar budget: overhead gates read the worst edge (or --edge's), the report lists the edges over 2 ms")
+    func overheadGatesAndBudget() throws {
+        let (window, baseline) = halves()
+        let report = try DailyReport(path: fixture.dbPath, window: window, baseline: baseline)
+        let hops = try HopsReport(session: AnswerSession(path: fixture.dbPath, since: AnswerFormat.timestamp(window.start),
+                                                         until: AnswerFormat.timestamp(window.end), services: []))
+        for (name, path) in [("p50", \LatencySummary.p50), ("p90", \LatencySummary.p90), ("p99", \LatencySummary.p99)] {
+            let worst = try #require(hops.edges.compactMap { e in e.overhead[keyPath: path].map { (HopsReport.label(e), $0) } }.max { $0.1 < $1.1 })
+            let gate = try ReportGate(parsing: "overhead_\(name) > \(max(0, worst.1 - 0.5))ms")
+            #expect(gate.holds(in: report, edge: nil) == (true, worst.1))
+            #expect(gate.edge(in: report) == worst.0)
+            #expect(try !ReportGate(parsing: "overhead_\(name) > \(worst.1)ms").holds(in: report, edge: nil).holds)
+            // On one edge, that edge's value.
+            let other = try #require(hops.edges.first { $0.overhead[keyPath: path] != nil })
+            #expect(gate.holds(in: report, edge: HopsReport.label(other)).value == other.overhead[keyPath: path])
+        }
+        let over = hops.edges.filter { ($0.overhead.p50 ?? 0) > 2 }.map(HopsReport.label)
+        #expect(Set(report.overBudget.map(HopsReport.label)) == Set(over))
+        let markdown = ReportRenderer.markdown(report)
+        #expect(markdown.contains("## Sidecar budget"))
+        for edge in over { #expect(markdown.contains("| \(edge) |")) }
+        let json = try JSONSerialization.jsonObject(with: Data(ReportRenderer.json(report).utf8)) as? [String: Any]
+        #expect((json?["over_sidecar_budget"] as? [Any])?.count == over.count)
+    }
+
     @Test("Markdown, JSON and HTML carry every section; the HTML loads nothing from elsewhere")
     func renderings() throws {
         let (window, baseline) = halves()
         let report = try DailyReport(path: fixture.dbPath, window: window, baseline: baseline)
         let markdown = ReportRenderer.markdown(report)
         for section in ["## Headline", "## Timeline", "## Service graph", "## Top failing edges", "## New error signatures",
-                        "## New and vanished edges", "## Largest latency shifts", "## Slowest requests", "## Data health"] {
+                        "## New and vanished edges", "## Largest latency shifts", "## Sidecar budget", "## Slowest requests", "## Data health"] {
             #expect(markdown.contains(section), "\(section)")
         }
         let json = try JSONSerialization.jsonObject(with: Data(ReportRenderer.json(report).utf8)) as? [String: Any]

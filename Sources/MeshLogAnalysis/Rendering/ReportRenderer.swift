@@ -88,6 +88,16 @@ public enum ReportRenderer {
             out += "\n"
         }
 
+        out += "## Sidecar budget\n\nEdges whose median client − server time (both sidecars, mTLS, network) is over "
+            + "\(AnswerFormat.ms(DailyReport.sidecarBudgetMs)) ms; gate with `--fail-if 'overhead_p50 > 2ms'`.\n\n"
+        if r.overBudget.isEmpty { out += "None.\n\n" } else {
+            out += "| edge | matched hops | overhead p50 | p90 | p99 |\n|---|---:|---:|---:|---:|\n"
+            for e in r.overBudget {
+                out += "| \(HopsReport.label(e)) | \(e.matched) | \(ms(e.overhead.p50)) | \(ms(e.overhead.p90)) | \(ms(e.overhead.p99)) |\n"
+            }
+            out += "\n"
+        }
+
         out += "## Slowest requests\n\nThe slowest request of each minute and edge, the ten slowest of those; `meshlog trace ID` shows one.\n\n"
         if r.slowest.isEmpty { out += "None.\n\n" } else {
             out += "| request id | ms | start | route | status |\n|---|---:|---|---|---:|\n"
@@ -134,6 +144,10 @@ public enum ReportRenderer {
             "latency_shifts": r.shifts.map {
                 ["edge": $0.edge, "requests": $0.requests, "p50_ms": num($0.p50), "baseline_p50_ms": num($0.baselineP50),
                  "p99_ms": num($0.p99), "baseline_p99_ms": num($0.baselineP99), "impact": num($0.impact)]
+            },
+            "over_sidecar_budget": r.overBudget.map {
+                ["edge": HopsReport.label($0), "matched": $0.matched, "overhead_p50_ms": num($0.overhead.p50),
+                 "overhead_p90_ms": num($0.overhead.p90), "overhead_p99_ms": num($0.overhead.p99)]
             },
             "slowest_requests": r.slowest.map { ["request_id": $0.requestID, "duration_ms": $0.durationMs, "start": $0.start, "route": $0.route as Any, "status": $0.status as Any] },
             "rejected": r.rejected.map { ["source": $0.path, "rejected": $0.rejected, "lines": $0.lines] },
@@ -253,6 +267,9 @@ public enum ReportRenderer {
             + r.vanishedEdges.map { "<li>vanished: \(escape(HopsReport.label($0))) (\($0.requests) in the baseline)</li>" }).joined() + "</ul>\n"
         body += "<h2>Largest latency shifts</h2>\n" + (r.shifts.isEmpty ? "<p>None.</p>\n" : table(["edge", "requests", "p50", "p50 before", "p99", "p99 before", "p99 change"],
             r.shifts.map { [$0.edge, "\($0.requests)", ms($0.p50), ms($0.baselineP50), ms($0.p99), ms($0.baselineP99), change($0.p99, $0.baselineP99)] }, numeric: [1, 2, 3, 4, 5, 6]))
+        body += "<h2>Sidecar budget</h2>\n<p class=\"note\">Edges whose median client − server time (both sidecars, mTLS, network) is over \(escape(AnswerFormat.ms(DailyReport.sidecarBudgetMs))) ms.</p>\n"
+            + (r.overBudget.isEmpty ? "<p>None.</p>\n" : table(["edge", "matched hops", "overhead p50", "p90", "p99"],
+                r.overBudget.map { [HopsReport.label($0), "\($0.matched)", ms($0.overhead.p50), ms($0.overhead.p90), ms($0.overhead.p99)] }, numeric: [1, 2, 3, 4]))
         body += "<h2>Slowest requests</h2>\n" + (r.slowest.isEmpty ? "<p>None.</p>\n" : table(["request id (meshlog trace ID)", "ms", "start", "route", "status"],
             r.slowest.map { [$0.requestID, String(format: "%.0f", $0.durationMs), $0.start, $0.route ?? "-", $0.status.map(String.init) ?? "-"] }, numeric: [1, 4]))
         body += "<h2>Data health</h2>\n<ul>"

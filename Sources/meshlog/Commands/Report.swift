@@ -24,6 +24,7 @@ extension MeshLog {
                   meshlog report --day 2026-11-25 --html report.html
                   meshlog report --fail-if 'error_rate > 5%' --fail-if 'p99 > 2s'
                   meshlog report --edge 'frontend-v1 → course v2' --fail-if 'p99 > 500ms'
+                  meshlog report --edge 'frontend-v1 → user' --fail-if 'overhead_p50 > 2ms'
                 """
         )
 
@@ -116,7 +117,7 @@ extension MeshLog {
                 }
                 if holds {
                     let shown = value.map { gate.metric == .errorRate ? String(format: "%.2f%%", $0) : String(format: "%g", $0) } ?? "?"
-                    failures.append("\(gate.text) (it is \(shown)\(edge.map { " on \($0)" } ?? ""))")
+                    failures.append("\(gate.text) (it is \(shown)\((edge ?? gate.edge(in: report)).map { " on \($0)" } ?? ""))")
                 }
             }
             if !failures.isEmpty {
