@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "meshlog-bench",
             dependencies: [
-                "MeshLogCore", "MeshLogStore", "MeshLogIngest", "MeshLogAnalysis", "MeshLogGenerate", "MeshLogTerminal",
+                "MeshLogCore", "MeshLogStore", "MeshLogIngest", "MeshLogAnalysis", "MeshLogGenerate", "MeshLogTerminal", "MeshLogWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -31,6 +31,9 @@ struct MeshLogBench: ParsableCommand {
             a trace by x-request-id, and critical-path over 10:00 to 13:20 of that day (about 100,000 requests \
             on the 10M-line store; best of three runs each).
 
+            --pages STORE times `meshlog serve`'s pages on an existing store (a file or a clickhouse:// URL), in \
+            process without the socket: each page's whole response, best of three.
+
             --store clickhouse://HOST:8123/DATABASE?cluster=NAME ingests into that ClickHouse store instead of \
             SQLite (its database is dropped and created again on every shard first), and --answers with such a URL \
             times the answers there (status, hops and timeline over the first day, graph, a trace).
@@ -39,6 +42,7 @@ struct MeshLogBench: ParsableCommand {
               meshlog-bench --lines 20000 --workdir bench-data --json
               meshlog-bench --bundle --lines 20000 --workdir bench-data
               meshlog-bench --answers meshlog.db
+              meshlog-bench --pages meshlog.db
             """
     )
 
@@ -75,6 +79,9 @@ struct MeshLogBench: ParsableCommand {
     @Option(help: ArgumentHelp("Time the answers on this existing store (a SQLite file or a clickhouse:// URL) instead of ingesting.", valueName: "store"))
     var answers: String?
 
+    @Option(help: ArgumentHelp("Time meshlog serve's pages on this existing store (a SQLite file or a clickhouse:// URL).", valueName: "store"))
+    var pages: String?
+
     @Option(help: ArgumentHelp("Ingest into this ClickHouse store (clickhouse://HOST:8123/DATABASE?cluster=NAME; its database is dropped first) instead of SQLite.", valueName: "url"))
     var store: String?
 
@@ -84,6 +91,7 @@ struct MeshLogBench: ParsableCommand {
     }
 
     func run() throws {
+        if let pages { return try PageBench(location: StoreLocation.parse(pages)).run(json: json) }
         if let answers {
             if case .clickhouse(let endpoint) = try StoreLocation.parse(answers) { return try benchClickHouseAnswers(endpoint) }
             return try benchAnswers(answers)
