@@ -27,13 +27,15 @@ enum EdgePage {
             (row.count > 3 && ((row[3].int64 ?? 0) >= 500 || row[3] == .null)) ? "bad" : nil
         }).render(id: "codes")
         var filter = TraceFilter()
-        filter.services = [service].compactMap { $0 }
+        // Requests the caller's service and the callee both take part in (the caller's service by its workload).
+        let callerService = try session.reader.workloadServices(filter: session.filter)[source]
+        filter.services = Array(Set([service, callerService].compactMap { $0 })).sorted()
         filter.status = "5xx"
         filter.limit = 50
         if let w = session.window { filter.sinceUs = w.start; filter.untilUs = w.end }
         let (reader, _) = try store.traceReader()
         let rows = try TraceSearch(reader: reader).run(filter)
-        body += "<h2>Failing requests through \(HTML.escape(service ?? "this service"))</h2>\n"
+        body += "<h2>Failing requests through \(HTML.escape([callerService, service].compactMap { $0 }.joined(separator: " and ")))</h2>\n"
         body += SearchPage.results(rows, request: request)
         return .html(PageLayout(title: title, section: "/graph", request: request).render(body))
     }

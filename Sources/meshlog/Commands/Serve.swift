@@ -16,7 +16,7 @@ extension MeshLog {
                 Jaeger data source or Jaeger's UI can browse the store. It listens on 127.0.0.1 unless --listen \
                 names another address: log content is shown escaped and the pages run no inline script, but \
                 anyone who can connect can read every line. The server is the meshlog-serve executable beside \
-                meshlog (swift build builds both).
+                meshlog (in a SwiftPM checkout, `swift run meshlog serve` builds it on first use).
 
                 Example:
                   meshlog serve
@@ -53,14 +53,39 @@ extension MeshLog {
             throw CommandFailure("cannot run \(server): \(String(cString: strerror(errno)))")
         }
 
-        /// `meshlog-serve` in the folder this `meshlog` runs from.
+        /// `meshlog-serve` in the folder this `meshlog` runs from; in a SwiftPM build folder (`swift run meshlog serve`
+        /// builds only `meshlog`), it is built there first.
         static func serverExecutable() throws -> String {
             let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-            let path = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("meshlog-serve").path
-            guard FileManager.default.isExecutableFile(atPath: path) else {
-                throw CommandFailure("meshlog serve runs meshlog-serve, which is not beside this meshlog (\(path)); build it: swift build -c release --product meshlog-serve")
+            let folder = URL(fileURLWithPath: me).deletingLastPathComponent()
+            let path = folder.appendingPathComponent("meshlog-serve").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+            if let package = packageRoot(of: folder) {
+                let configuration = folder.lastPathComponent
+                Terminal.err("meshlog: building meshlog-serve (swift build -c \(configuration) --product meshlog-serve)…\n")
+                let build = Process()
+                build.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                build.arguments = ["swift", "build", "-c", configuration, "--product", "meshlog-serve"]
+                build.currentDirectoryURL = package
+                build.standardOutput = FileHandle.standardError
+                try build.run()
+                build.waitUntilExit()
+                if build.terminationStatus == 0, FileManager.default.isExecutableFile(atPath: path) { return path }
             }
-            return path
+            throw CommandFailure("meshlog serve runs meshlog-serve, which is not beside this meshlog (\(path)); build it: swift build -c release --product meshlog-serve")
+        }
+
+        /// The package whose `.build` holds `folder` (`ROOT/.build/TRIPLE/CONFIGURATION`), if any.
+        static func packageRoot(of folder: URL) -> URL? {
+            var dir = folder
+            for _ in 0..<3 {
+                dir = dir.deletingLastPathComponent()
+                if dir.lastPathComponent == ".build" {
+                    let root = dir.deletingLastPathComponent()
+                    return FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) ? root : nil
+                }
+            }
+            return nil
         }
     }
 }
