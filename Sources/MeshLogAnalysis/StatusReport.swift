@@ -2,7 +2,7 @@ import MeshLogStore
 
 /// What `meshlog status --by` accepts.
 public enum StatusGrouping: String, CaseIterable, Sendable {
-    case service, edge, route, reporter, subset, flag, code, minute, hour
+    case service, edge, route, reporter, subset, flag, code, minute, hour, tls
 
     /// The store's group keys for this grouping (`edge` is source, service and subset).
     public var keys: [GroupKey] {
@@ -16,6 +16,7 @@ public enum StatusGrouping: String, CaseIterable, Sendable {
         case .code: [.code]
         case .minute: [.minute]
         case .hour: [.hour]
+        case .tls: [.tls]
         }
     }
 
@@ -102,7 +103,8 @@ public struct StatusReport: Sendable {
             if show1xx { columns.append("c1xx") }
             columns += ["c2xx", "c3xx", "c4xx", "c5xx", "no_response"]
         }
-        if hasCode || hasFlag { columns.append("meaning") }
+        let hasTLS = keys.contains(.tls)
+        if hasCode || hasFlag || hasTLS { columns.append("meaning") }
 
         let rows: [[SQLValue]] = orderedGroups.map { g in
             var row: [SQLValue] = []
@@ -128,7 +130,11 @@ public struct StatusReport: Sendable {
                 if show1xx { row.append(.integer(Int64(g.classes[1]))) }
                 row += (2...5).map { .integer(Int64(g.classes[$0])) } + [.integer(Int64(g.classes[0]))]
             }
-            if hasCode || hasFlag { row.append(meaning(g).map(SQLValue.text) ?? .null) }
+            if hasCode || hasFlag {
+                row.append(meaning(g).map(SQLValue.text) ?? .null)
+            } else if hasTLS {
+                row.append(g.keys[.tls]?.string.flatMap(TLSClass.meaning).map(SQLValue.text) ?? .null)
+            }
             return row
         }
         return ResultTable(columns: columns, rows: rows)

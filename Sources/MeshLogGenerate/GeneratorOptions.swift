@@ -46,6 +46,9 @@ public struct GeneratorOptions: Sendable {
     public var droppedEdges: Set<Edge> = []
     /// Edges whose callee answers an extra status (e.g. 501) at some rate: a new error signature. Empty by default.
     public var injectedErrors: [Edge: InjectedError] = [:]
+    /// Edges whose calls arrive in plaintext, not over the mesh's mTLS (the callee's inbound lines carry no SNI,
+    /// as with a PERMISSIVE port and a caller that skips its sidecar). Empty by default.
+    public var plaintextEdges: Set<Edge> = []
 
     /// A caller → callee edge of the topology: the caller by workload (`frontend-v1`) or service
     /// (`frontend`, meaning every version of it; `istio-ingressgateway` for the gateway), the callee by service.

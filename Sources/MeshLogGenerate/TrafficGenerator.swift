@@ -680,8 +680,14 @@ extension TrafficGenerator {
                 upstreamLocalAddress: nil,
                 downstreamLocalAddress: GeneratedAddress(ip: podIP, port: service.targetPort),
                 downstreamRemoteAddress: upstreamLocal,
-                requestedServerName: version.serverName, routeName: "default"
+                requestedServerName: isPlaintext(caller: caller, service: service) ? nil : version.serverName, routeName: "default"
             )
+        }
+
+        /// Whether calls from `caller` to `service` arrive in plaintext (`options.plaintextEdges`).
+        func isPlaintext(caller: Caller, service: GeneratorModel.Service) -> Bool {
+            !options.plaintextEdges.isEmpty && !caller.isGateway
+                && options.plaintextEdges.contains { $0.matches(callerWorkload: model.pods[caller.pod].workload, service: service.name) }
         }
 
         func inboundLocalAddress(port: Int) -> GeneratedAddress {

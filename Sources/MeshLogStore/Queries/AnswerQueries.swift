@@ -121,6 +121,14 @@ public enum AnswerQueries {
         case .code: return "e.status"
         case .minute: return "(e.start_us / 60000000) * 60000000"
         case .hour: return "(e.start_us / 3600000000) * 3600000000"
+        case .tls:
+            return """
+                CASE WHEN e.direction = 1 THEN CASE WHEN e.sni IS NULL THEN '\(TLSClass.plaintext)'
+                  WHEN (SELECT value FROM dict WHERE id = e.sni) LIKE 'outbound\\_.%' ESCAPE '\\' THEN '\(TLSClass.mesh)'
+                  ELSE '\(TLSClass.otherSNI)' END
+                WHEN e.transport_failure IS NOT NULL THEN '\(TLSClass.failurePrefix)' || (SELECT value FROM dict WHERE id = e.transport_failure)
+                ELSE '\(TLSClass.outbound)' END
+                """
         }
     }
 

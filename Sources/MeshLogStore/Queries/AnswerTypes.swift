@@ -55,6 +55,10 @@ public enum GroupKey: String, CaseIterable, Sendable {
     case minute
     /// The start of the hour the request started in (µs since the epoch).
     case hour
+    /// How the call arrived: on inbound lines `mTLS` (the SNI is Istio's `outbound_.PORT_.SUBSET_.HOST`),
+    /// `plaintext` (no SNI) or `TLS, other SNI`; on outbound lines `TLS failure: REASON` when the upstream
+    /// connection's TLS failed, else `outbound`. Read from the lines (the summaries keep no SNI).
+    case tls
 
     /// Whether the key is stored as a `dict` id in `log_entry`.
     var isDictionaryID: Bool {

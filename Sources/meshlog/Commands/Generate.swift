@@ -56,6 +56,11 @@ extension MeshLog {
             "Never make calls over this edge (course->grading), as if the dependency were removed. Repeatable.", valueName: "edge"))
         var dropEdge: [String] = []
 
+        @Option(name: .customLong("plaintext"), help: ArgumentHelp(
+            "Calls over this edge (frontend->user) arrive in plaintext, not over the mesh's mTLS: no SNI on the callee's lines. Repeatable.",
+            valueName: "edge"))
+        var plaintext: [String] = []
+
         @Option(name: .customLong("error"), help: ArgumentHelp(
             "The callee on CALLER->SERVICE also answers STATUS with probability RATE (frontend->user=501:0.03): a new error signature. Repeatable.",
             valueName: "edge=status:rate"))
@@ -99,6 +104,7 @@ extension MeshLog {
                 throw ValidationError("Unknown --span-format '\(spanFormat)'. Use zipkin or otlp.")
             }
             _ = try edgeChanges()
+            _ = try plaintextEdges()
             if splitByPod != nil, output != nil {
                 throw ValidationError("Use just one of --output or --split-by-pod.")
             }
@@ -113,6 +119,7 @@ extension MeshLog {
             )
             if let incident { options.incident = .standard(service: incident, windowSeconds: seconds) }
             (options.slowEdges, options.droppedEdges, options.injectedErrors) = try edgeChanges()
+            options.plaintextEdges = try plaintextEdges()
             let generator = TrafficGenerator(topology: .learningPlatform, options: options)
             if let spans {
                 let parent = (spans as NSString).deletingLastPathComponent
@@ -145,19 +152,27 @@ extension MeshLog {
             if let output, output != "-" { printSummary(generator, to: output) }
         }
 
+        /// `CALLER->SERVICE` given to `option`, checked against the topology's services.
+        private static func edge(_ text: String, _ option: String) throws -> GeneratorOptions.Edge {
+            let topology = MeshTopology.learningPlatform
+            guard let edge = GeneratorOptions.Edge(parsing: text) else {
+                throw ValidationError("Cannot read \(option) '\(text)'. Name an edge as CALLER->SERVICE, e.g. frontend->course.")
+            }
+            guard topology.service(named: edge.service) != nil else {
+                let names = topology.services.map(\.name).joined(separator: ", ")
+                throw ValidationError("Unknown service in \(option) '\(text)'. Use one of: \(names).")
+            }
+            return edge
+        }
+
+        /// `--plaintext`, parsed and checked against the topology's services.
+        private func plaintextEdges() throws -> Set<GeneratorOptions.Edge> {
+            Set(try plaintext.map { try Self.edge($0, "--plaintext") })
+        }
+
         /// `--slow`, `--drop-edge` and `--error`, parsed and checked against the topology's services.
         private func edgeChanges() throws -> ([GeneratorOptions.Edge: Double], Set<GeneratorOptions.Edge>, [GeneratorOptions.Edge: GeneratorOptions.InjectedError]) {
-            let topology = MeshTopology.learningPlatform
-            func edge(_ text: String, _ option: String) throws -> GeneratorOptions.Edge {
-                guard let edge = GeneratorOptions.Edge(parsing: text) else {
-                    throw ValidationError("Cannot read \(option) '\(text)'. Name an edge as CALLER->SERVICE, e.g. frontend->course.")
-                }
-                guard topology.service(named: edge.service) != nil else {
-                    let names = topology.services.map(\.name).joined(separator: ", ")
-                    throw ValidationError("Unknown service in \(option) '\(text)'. Use one of: \(names).")
-                }
-                return edge
-            }
+            func edge(_ text: String, _ option: String) throws -> GeneratorOptions.Edge { try Self.edge(text, option) }
             func split(_ text: String, _ option: String) throws -> (String, String) {
                 guard let at = text.lastIndex(of: "=") else {
                     throw ValidationError("Cannot read \(option) '\(text)': expected EDGE=VALUE.")

@@ -14,22 +14,26 @@ extension MeshLog {
                 the mesh); --side picks inbound or outbound lines only, or both (a hop logged by both sidecars \
                 counts twice). Grouping by code explains each code (a 503 with no flag was sent by the upstream \
                 app); grouping by flag gives each Envoy response flag's long name and meaning (a line with UF,URX \
-                counts under both).
+                counts under both). Grouping by tls says how calls arrived, from the callee's inbound lines: mTLS (the \
+                SNI is Istio's outbound_.PORT_.SUBSET_.HOST), plaintext (no SNI) or TLS with another SNI; outbound \
+                lines show TLS failures with Envoy's reason.
 
                 Example:
                   meshlog status --by service
                   meshlog status --by edge,code --since 30m
                   meshlog status --by code,flag --service payment --json
+                  meshlog status --by edge,tls
                 """
         )
 
         @Option(name: .long, help: ArgumentHelp(
-            "Group by one or more of service, edge, route, reporter, subset, flag, code, minute, hour (comma-separated or repeated).",
+            "Group by one or more of service, edge, route, reporter, subset, flag, code, minute, hour, tls (comma-separated or repeated).",
             valueName: "key"))
         var by: [String] = []
 
-        @Option(help: ArgumentHelp("Which lines count: inbound, outbound or both.", valueName: "side"))
-        var side: TrafficSide = .hop
+        @Option(help: ArgumentHelp("Which lines count: inbound, outbound or both (default: each hop once; inbound with --by tls).",
+                                   valueName: "side"))
+        var side: TrafficSide?
 
         @OptionGroup var answer: AnswerOptions
         @OptionGroup var output: OutputOptions
@@ -42,7 +46,8 @@ extension MeshLog {
             var groupings = (try? StatusGrouping.parse(by).get()) ?? []
             if groupings.isEmpty { groupings = [.service] }
             try answer.answer { session in
-                let report = try StatusReport(session: session, by: groupings, side: side)
+                // How a call arrived is on the callee's inbound line.
+                let report = try StatusReport(session: session, by: groupings, side: side ?? (groupings.contains(.tls) ? .inbound : .hop))
                 Terminal.out(output.render(report.table()))
             }
         }
