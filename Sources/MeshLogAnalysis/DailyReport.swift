@@ -184,7 +184,7 @@ public struct DailyReport: Sendable {
         }
         gaps = try Self.gaps(now, window)
         plaintextEdges = try now.reader.status(keys: [.source, .service, .tls], side: .inbound, filter: now.filter).groups.compactMap { g in
-            guard g.keys[.tls]?.string == TLSClass.plaintext, let source = g.keys[.source]?.string, source != AnswerQueries.outsideMesh
+            guard g.keys[.tls]?.string == TLSClass.plaintext.rawValue, let source = g.keys[.source]?.string, source != AnswerQueries.outsideMesh
             else { return nil }
             return PlaintextEdge(edge: "\(source) → \(g.keys[.service]?.string ?? "(unknown)")", requests: g.requests)
         }.sorted { ($0.requests, $1.edge) > ($1.requests, $0.edge) }

@@ -25,12 +25,12 @@ import MeshLogStore
         #expect(generated.status == 0, "\(generated.stderr)")
         _ = try Self.cli(["ingest", dir.path("pods"), "--db", db, "--quiet"])
         let byTLS = try Self.rows(try Self.cli(["status", "--by", "edge,tls", "--json", "--db", db]))
-        let plaintext = byTLS.filter { $0["tls"] as? String == TLSClass.plaintext }
+        let plaintext = byTLS.filter { $0["tls"] as? String == TLSClass.plaintext.rawValue }
         #expect(plaintext.count == 1)
         #expect(plaintext.first?["source"] as? String == "frontend-v1" && plaintext.first?["service"] as? String == "user")
         // Every other inbound line arrived over the mesh's mTLS; the counts are the edge's inbound lines.
         let classes = Set(byTLS.compactMap { $0["tls"] as? String })
-        #expect(classes == [TLSClass.plaintext, TLSClass.mesh])
+        #expect(classes == [TLSClass.plaintext.rawValue, TLSClass.mesh.rawValue])
         let inbound = try Self.rows(try Self.cli(["sql", "SELECT count(*) AS n FROM access_log WHERE direction = 'inbound' AND service = 'user' AND downstream_remote IN (SELECT upstream_local FROM access_log WHERE source_workload = 'frontend-v1')", "--json", "--db", db]))
         #expect(plaintext.first?["requests"] as? Int == inbound.first?["n"] as? Int)
         // The report names the edge, with the same count.
@@ -42,7 +42,7 @@ import MeshLogStore
         _ = try Self.cli(["generate", "--lines", "8000", "--seed", "9", "--output", log])
         _ = try Self.cli(["ingest", log, "--db", clean, "--quiet"])
         let cleanRows = try Self.rows(try Self.cli(["status", "--by", "tls", "--json", "--db", clean]))
-        #expect(cleanRows.count == 1 && cleanRows.first?["tls"] as? String == TLSClass.mesh)
+        #expect(cleanRows.count == 1 && cleanRows.first?["tls"] as? String == TLSClass.mesh.rawValue)
         #expect(try Self.cli(["report", "--since", "2026-11-25T00:00:00Z", "--db", clean]).contains("## Plaintext inside the mesh\n\nEdges between the mesh's workloads whose calls arrived without its mTLS (no SNI on the callee's line); `meshlog status --by edge,tls` shows every edge.\n\nNone."))
     }
 

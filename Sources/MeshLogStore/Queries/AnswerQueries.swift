@@ -123,11 +123,11 @@ public enum AnswerQueries {
         case .hour: return "(e.start_us / 3600000000) * 3600000000"
         case .tls:
             return """
-                CASE WHEN e.direction = 1 THEN CASE WHEN e.sni IS NULL THEN '\(TLSClass.plaintext)'
-                  WHEN (SELECT value FROM dict WHERE id = e.sni) LIKE 'outbound\\_.%' ESCAPE '\\' THEN '\(TLSClass.mesh)'
-                  ELSE '\(TLSClass.otherSNI)' END
+                CASE WHEN e.direction = 1 THEN CASE WHEN e.sni IS NULL THEN '\(TLSClass.plaintext.rawValue)'
+                  WHEN (SELECT value FROM dict WHERE id = e.sni) LIKE 'outbound\\_.%' ESCAPE '\\' THEN '\(TLSClass.mesh.rawValue)'
+                  ELSE '\(TLSClass.otherSNI.rawValue)' END
                 WHEN e.transport_failure IS NOT NULL THEN '\(TLSClass.failurePrefix)' || (SELECT value FROM dict WHERE id = e.transport_failure)
-                ELSE '\(TLSClass.outbound)' END
+                ELSE '\(TLSClass.outbound.rawValue)' END
                 """
         }
     }
