@@ -32,7 +32,7 @@ import MeshLogStore
     }
 
     @Test func statusTableIsTheCLIsAnswer() throws {
-        for by in ["service", "code,flag", "edge,code"] {
+        for by in ["service", "code,flag", "edge,code", "edge,tls"] {
             let page = fixture.get("/status?by=\(by)")
             let shown = try #require(PageTables.rows(page.text, id: "status"))
             let cli = PageTables.json(try fixture.cli(["status", "--by", by, "--json"]))

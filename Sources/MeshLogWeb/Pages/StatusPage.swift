@@ -10,7 +10,8 @@ enum StatusPage {
         case .success(let g): groupings = g.isEmpty ? [.service] : g
         case .failure(let e): throw WebError.badRequest(e.description)
         }
-        let side = try TrafficSideParameter.parse(request)
+        // As the CLI: how a call arrived is on the callee's inbound line.
+        let side = try TrafficSideParameter.parse(request, default: groupings.contains(.tls) ? .inbound : .hop)
         let session = try store.session(request)
         let table = try StatusReport(session: session, by: groupings, side: side).table()
         var body = try TimelineStrip(target: "/status", request: request, store: store).render()
@@ -32,8 +33,8 @@ enum StatusPage {
 
 /// `side=inbound|outbound|both` on the status and timeline pages (default: each hop once, as the CLI).
 enum TrafficSideParameter {
-    static func parse(_ request: WebRequest) throws -> TrafficSide {
-        guard let raw = request.value("side") else { return .hop }
+    static func parse(_ request: WebRequest, default fallback: TrafficSide = .hop) throws -> TrafficSide {
+        guard let raw = request.value("side") else { return fallback }
         guard let side = TrafficSide(rawValue: raw) else {
             throw WebError.badRequest("side must be inbound, outbound or both (got \(raw))")
         }
