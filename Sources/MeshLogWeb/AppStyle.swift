@@ -53,6 +53,10 @@ enum AppStyle {
         .wf .badge{margin-left:6px;padding:0 4px;border-radius:3px;background:#eef1f5;color:var(--dim);font-size:11px}
         .wf .badge.err{background:#fdecea;color:var(--bad)}.wf .badge.flag{background:#fff4e0;color:var(--warn)}
         .wf .group .name{color:var(--dim);font-style:italic}.wf .group .bar{background:#b9cbe0}.wf .group .bar.err{background:#e59a92}
+        #diff tr.only-a td{background:#fdf1f0;color:#8a3b33}#diff tr.only-b td{background:#eef7ee;color:#2f6b34}
+        #diff td.changed{color:var(--bad);font-weight:700}#diff th.bars,#diff td.bars{width:28%}
+        svg.dbar{display:block;width:100%;height:16px;background:#f7f9fc}svg.dbar .a{fill:#7aa0c8}svg.dbar .b{fill:#e0a050}
+        svg.dbar .err{fill:var(--bad)}.sw.a{background:#7aa0c8;height:8px}.sw.b{background:#e0a050;height:8px}
         .attrs{margin:4px 0 8px 24px;font-size:12px}.attrs h2{font-size:13px}
         .attrs th{text-align:left;color:var(--dim);font-weight:400;padding:1px 8px}
         .attrs td{padding:1px 8px;border-bottom:1px solid #f0f2f6;white-space:pre-wrap;word-break:break-all}
