@@ -126,6 +126,11 @@ public struct ResultTable: Sendable {
     /// A JSON string literal. U+0000–U+001F are escaped as JSON requires; DEL, the C1 controls and the bidi
     /// overrides too (`\u009b`), so that the JSON is safe to print on a terminal and still parses to the exact string.
     public static func jsonString(_ s: String) -> String {
+        // Most values (names, routes, ids) are printable ASCII without quote or backslash: nothing to escape.
+        let plain = s.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }
+        }
+        if plain == true { return "\"" + s + "\"" }
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
