@@ -119,7 +119,7 @@ enum WaterfallScript {
           attrs.id = "attrs";
           var scale = el("div", "lane");
           ruler.append(el("div", "name", "call"), scale, el("div", "dur", "duration"));
-          var step = Math.pow(10, Math.floor(Math.log10(total / 4)));
+          var step = Math.max(1, Math.pow(10, Math.floor(Math.log10(total / 4))));
           if (total / step > 10) step *= total / step > 20 ? 5 : 2;
           for (var t = 0; t < total * 0.93; t += step) {
             var tick = el("span", "tick", t ? dur(t) : "0");
