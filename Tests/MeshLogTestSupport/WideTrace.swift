@@ -10,10 +10,14 @@ public struct WideTrace {
     /// The trace id (32 hex digits).
     public static let traceID = "00000000000000000000000000b19b19"
 
+    /// Chunk spans under the root.
     public var chunks = 100
+    /// Calls alike (`user get /users/{id}`) at the start of each chunk.
     public var repeats = 300
+    /// Calls with an operation of their own after them, in each chunk.
     public var distinct = 499
 
+    /// The 80,001-span shape.
     public init() {}
 
     /// Spans in the trace: the root, the chunks and their calls.

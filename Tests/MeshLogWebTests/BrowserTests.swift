@@ -13,9 +13,12 @@ import Testing
         #"[2026-11-25T00:30:00.100Z] "GET /search?q=<script>alert(1)</script> HTTP/1.1" 200 - via_upstream - "-" 0 91 12 11 "-" ""><img src=x onerror=alert(2)>" "hostile-0001-<script>alert(3)</script>" "course.lms.svc.cluster.local:8080" "10.244.2.7:8080" outbound|8080|v1|course.lms.svc.cluster.local 10.244.1.9:31000 10.96.14.22:8080 10.244.1.9:40112 - default"#,
         #"[2026-11-25T00:30:00.200Z] "GET /lessons/"><img src=x onerror=alert(2)> HTTP/1.1" 200 - via_upstream - "-" 0 91 12 11 "-" "frontend/1.0" "hostile-0002" "course.lms.svc.cluster.local:8080" "10.244.2.7:8080" outbound|8080|v1|course.lms.svc.cluster.local 10.244.1.9:31001 10.96.14.22:8080 10.244.1.9:40112 - default"#,
     ]
+    /// The values of those lines that must show as text.
     static let hostileValues = ["/search?q=<script>alert(1)</script>", "\"><img src=x onerror=alert(2)>", "/lessons/\"><img src=x onerror=alert(2)>"]
+    /// The lines' request ids (markup in one), each opened as a waterfall.
     static let hostileIDs = ["hostile-0001-<script>alert(3)</script>", "hostile-0002"]
 
+    /// The whole walk, the CLI comparisons and the 80,001-span timing, on generated traffic with the payment incident.
     @Test func clickThroughMatchesTheCLI() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
             print("skipped: no Chromium (apt-get install chromium chromium-driver; pip install selenium)")
@@ -72,9 +75,12 @@ import Testing
 
     /// `meshlog serve --listen 127.0.0.1:0` on a store, its address read from its stderr; stopped by its PID.
     final class Server {
+        /// The running `meshlog serve`.
         let process: Process
+        /// `http://127.0.0.1:PORT`, as it printed.
         let url: String
 
+        /// Starts the server on `db`, its stderr in `dir`, and waits (30 s at most) for its address.
         init(db: String, in dir: TemporaryDirectory) throws {
             let log = dir.path("serve.err")
             guard let binary = MeshLogBinary.url, FileManager.default.createFile(atPath: log, contents: nil) else {

@@ -8,6 +8,7 @@ import Testing
 /// `/trace/ID` on an 80,001-span trace: the page carries every span for the waterfall, and the page path
 /// (load, adjust, JSON) prints its time (a speed floor belongs in the benchmarks; this bound is loose).
 @Suite struct WideTracePageTests {
+    /// The page's JSON block holds all 80,001 nodes; the time it took is printed.
     @Test func wideTracePageCarriesEverySpan() throws {
         let dir = try TemporaryDirectory(prefix: "wide-trace")
         let wide = WideTrace()
