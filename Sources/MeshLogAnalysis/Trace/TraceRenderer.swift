@@ -194,7 +194,7 @@ public struct TraceRenderer {
         out.reserveCapacity(out.utf8.count + tree.nodes.count * 320)
         func string(_ key: String, _ value: String) {
             out += key
-            out += ResultTable.jsonString(value)
+            ResultTable.appendJSONString(value, to: &out)
         }
         func int(_ key: String, _ value: Int64) {
             out += key
