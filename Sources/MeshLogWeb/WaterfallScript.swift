@@ -88,7 +88,7 @@ enum WaterfallScript {
             body.style.height = (rowItem.length * ROW) + "px";
             scroller.style.height = Math.min(rowItem.length + 1, Math.max(10, Math.floor(window.innerHeight * 0.7 / ROW))) * ROW + 2 + "px";
             host.dataset.rows = rowItem.length;
-            count.textContent = nodes.length + " spans and lines, " + rowItem.length + " rows shown";
+            count.textContent = nodes.length.toLocaleString("en-US") + " spans and lines, " + rowItem.length.toLocaleString("en-US") + " rows shown";
           }
 
           function dur(us) {

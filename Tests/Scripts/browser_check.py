@@ -239,7 +239,9 @@ try:
         driver.find_element(By.CSS_SELECTOR, "#waterfall .wf-body .row[data-i='0']").click()
         text = driver.execute_script("return document.body.textContent")
         check(rid in text, "hostile trace: request id %r not shown as text" % rid)
-    visit("/traces?service=course&limit=500", "hostile-search")
+    visit("/traces?service=course&since=2026-11-25T00:30:00Z&until=2026-11-25T00:30:01Z", "hostile-search")
+    text = driver.execute_script("return document.body.textContent")
+    check(config["hostile_ids"][0] in text, "search: the hostile request id is not shown as text")
     sql = "SELECT request_id, path, user_agent FROM access_log WHERE request_id LIKE 'hostile%'"
     visit("/sql?q=" + urllib.parse.quote(sql), "hostile-sql")
     text = driver.execute_script("return document.body.textContent")
