@@ -33,14 +33,33 @@ enum AppStyle {
         .cards{display:flex;gap:10px;flex-wrap:wrap}.card{border:1px solid var(--line);border-radius:6px;padding:8px 12px;min-width:160px}
         .verdict-worse td{background:#fdecea}.verdict-better td{background:#eaf6ec}
         .wf{font-size:12px;border-top:1px solid var(--line)}
+        .wf-tools{display:flex;gap:8px;align-items:center;margin:6px 0}
+        .wf .legend-crit{border-left:3px solid #f0b429;padding-left:5px;color:var(--dim)}
+        .wf .legend-err{border-left:10px solid var(--bad);padding-left:5px;color:var(--dim)}
+        .wf-scroll{overflow:auto;position:relative;border:1px solid var(--line)}
+        .wf-scroll:focus{outline:2px solid var(--blue);outline-offset:-2px}
+        .wf-body{position:relative}
         .wf .row{display:flex;align-items:center;height:22px;border-bottom:1px solid #f0f2f6;cursor:pointer;white-space:nowrap}
-        .wf .row:hover{background:#f7f9fc}.wf .row.sel{background:#eef3fa}
+        .wf-body .row{position:absolute;left:0;right:0}
+        .wf .row.ruler{position:sticky;top:0;z-index:2;background:var(--soft);cursor:default;color:var(--dim);font-weight:600}
+        .wf .ruler .lane{height:22px;border-left:1px solid #c5ccd8}
+        .wf .ruler .tick{position:absolute;top:4px;padding-left:3px;border-left:1px solid #c5ccd8;font-weight:400;font-size:10.5px;height:18px}
+        .wf .row:hover{background:#f7f9fc}.wf .row.sel{background:#e3ecf7}.wf .row.ruler:hover{background:var(--soft)}
+        .wf .row.crit{box-shadow:inset 3px 0 0 #f0b429}.wf .row.err .svc,.wf .row.err .op{color:var(--bad)}
         .wf .name{flex:0 0 42%;overflow:hidden;text-overflow:ellipsis;padding-right:6px}
         .wf .lane{flex:1 1 auto;position:relative;height:14px}
         .wf .bar{position:absolute;top:2px;height:10px;min-width:1px;background:#7aa0c8;border-radius:2px}
-        .wf .bar.err{background:var(--bad)}.wf .bar.crit{outline:2px solid #f0b429}.wf .dur{flex:0 0 80px;text-align:right;color:var(--dim)}
-        .wf .tog{display:inline-block;width:14px;color:var(--dim)}.wf .svc{font-weight:600;margin-right:4px}
-        .wf .group .name{color:var(--dim);font-style:italic}.attrs{margin:4px 0 8px 24px;font-size:12px}
-        .attrs td{padding:1px 8px;border-bottom:1px solid #f0f2f6}
+        .wf .bar.err{background:var(--bad)}.wf .bar.crit{box-shadow:0 0 0 1px #d69e2e}.wf .dur{flex:0 0 80px;text-align:right;color:var(--dim);padding-right:6px}
+        .wf .tog{display:inline-block;width:14px;color:var(--dim)}.wf .svc{font-weight:600;margin-right:4px}.wf .caller{color:var(--dim)}
+        .wf .badge{margin-left:6px;padding:0 4px;border-radius:3px;background:#eef1f5;color:var(--dim);font-size:11px}
+        .wf .badge.err{background:#fdecea;color:var(--bad)}.wf .badge.flag{background:#fff4e0;color:var(--warn)}
+        .wf .group .name{color:var(--dim);font-style:italic}.wf .group .bar{background:#b9cbe0}.wf .group .bar.err{background:#e59a92}
+        #diff tr.only-a td{background:#fdf1f0;color:#8a3b33}#diff tr.only-b td{background:#eef7ee;color:#2f6b34}
+        #diff td.changed{color:var(--bad);font-weight:700}#diff th.bars,#diff td.bars{width:28%}
+        svg.dbar{display:block;width:100%;height:16px;background:#f7f9fc}svg.dbar .a{fill:#7aa0c8}svg.dbar .b{fill:#e0a050}
+        svg.dbar .err{fill:var(--bad)}.sw.a{background:#7aa0c8;height:8px}.sw.b{background:#e0a050;height:8px}
+        .attrs{margin:4px 0 8px 24px;font-size:12px}.attrs h2{font-size:13px}
+        .attrs th{text-align:left;color:var(--dim);font-weight:400;padding:1px 8px}
+        .attrs td{padding:1px 8px;border-bottom:1px solid #f0f2f6;white-space:pre-wrap;word-break:break-all}
         """
 }

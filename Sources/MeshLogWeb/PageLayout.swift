@@ -38,7 +38,7 @@ struct PageLayout {
         return """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(HTML.escape(title)) · meshlog</title>
+            <title>\(HTML.escape(title)) · meshlog</title><link rel="icon" href="data:,">
             \(styles.map { "<link rel=\"stylesheet\" href=\"\(HTML.escape($0))\">" }.joined())<link rel="stylesheet" href="/static/meshlog.css">\(scriptTags)
             </head><body>
             <header><a class="brand" href="/">meshlog</a><nav>\(nav)</nav></header>

@@ -126,7 +126,23 @@ public struct ResultTable: Sendable {
     /// A JSON string literal. U+0000–U+001F are escaped as JSON requires; DEL, the C1 controls and the bidi
     /// overrides too (`\u009b`), so that the JSON is safe to print on a terminal and still parses to the exact string.
     public static func jsonString(_ s: String) -> String {
-        var out = "\""
+        var out = ""
+        appendJSONString(s, to: &out)
+        return out
+    }
+
+    /// Appends ``jsonString(_:)`` of `s` to `out`, without a temporary string (large JSON is built this way).
+    public static func appendJSONString(_ s: String, to out: inout String) {
+        out += "\""
+        // Most values (names, routes, ids) are printable ASCII without quote or backslash: nothing to escape.
+        let plain = s.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }
+        }
+        if plain == true {
+            out += s
+            out += "\""
+            return
+        }
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""
@@ -142,6 +158,6 @@ public struct ResultTable: Sendable {
                 }
             }
         }
-        return out + "\""
+        out += "\""
     }
 }

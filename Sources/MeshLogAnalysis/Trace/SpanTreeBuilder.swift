@@ -11,13 +11,17 @@ public struct SpanTreeBuilder {
     public init() {}
 
     public func build(spans: [TraceSpan], lines: [TraceLogLine], into tree: inout TraceTree) {
-        let spans = spans.sorted { ($0.startUs, $0.spanID, $0.kind) < ($1.startUs, $1.spanID, $1.kind) }
+        // Indexes sorted rather than the spans themselves (each span is a large value).
+        let order = spans.indices.sorted { a, b in
+            spans[a].startUs != spans[b].startUs ? spans[a].startUs < spans[b].startUs : (spans[a].spanID, spans[a].kind) < (spans[b].spanID, spans[b].kind)
+        }
         var linesByRequest: [String: [Int]] = [:]
         for (k, line) in lines.enumerated() { if let r = line.requestID { linesByRequest[r, default: []].append(k) } }
         var used = Set<Int>()
         let base = tree.nodes.count
 
-        for span in spans {
+        for k in order {
+            let span = spans[k]
             let isError = span.status == "error"
             var node = TraceNode(kind: .span, service: span.service, operation: span.name, startUs: span.startUs,
                                  durationUs: span.durationUs,
@@ -55,6 +59,8 @@ public struct SpanTreeBuilder {
         var clientByID: [String: Int] = [:]
         var serverByID: [String: Int] = [:]
         var anyByID: [String: Int] = [:]
+        anyByID.reserveCapacity(spans.count)
+        serverByID.reserveCapacity(spans.count)
         for i in base..<tree.nodes.count {
             guard let id = tree.nodes[i].spanID else { continue }
             if tree.nodes[i].spanKind == "server" || tree.nodes[i].shared { serverByID[id] = serverByID[id] ?? i }

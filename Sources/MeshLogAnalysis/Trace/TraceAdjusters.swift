@@ -21,9 +21,10 @@ public struct SortAdjuster: TraceAdjuster {
     public init() {}
     public var name: String { "sort" }
     public func adjust(_ tree: inout TraceTree) -> String? {
-        let nodes = tree.nodes
+        // The keys apart: holding `tree.nodes` itself while sorting would copy every node on the first write.
+        let keys = tree.nodes.map { ($0.startUs, $0.attempt ?? 0) }
         func less(_ a: Int, _ b: Int) -> Bool {
-            (nodes[a].startUs, nodes[a].attempt ?? 0, a) < (nodes[b].startUs, nodes[b].attempt ?? 0, b)
+            (keys[a].0, keys[a].1, a) < (keys[b].0, keys[b].1, b)
         }
         tree.roots.sort(by: less)
         for i in tree.nodes.indices where tree.nodes[i].children.count > 1 { tree.nodes[i].children.sort(by: less) }
@@ -48,6 +49,7 @@ public struct DedupeAdjuster: TraceAdjuster {
 
     public func adjust(_ tree: inout TraceTree) -> String? {
         var seen: [Key: Int] = [:]
+        seen.reserveCapacity(tree.nodes.count)
         var removed = Set<Int>()
         for i in tree.nodes.indices {
             let n = tree.nodes[i]
@@ -116,10 +118,13 @@ public struct CriticalPathMarker: TraceAdjuster {
 
     public func adjust(_ tree: inout TraceTree) -> String? {
         guard let root = tree.roots.max(by: { tree.nodes[$0].durationUs < tree.nodes[$1].durationUs }) else { return nil }
-        let nodes = tree.nodes
         var onPath: [Int] = []
-        Self.walk(root: root, start: { nodes[$0].startUs }, end: { nodes[$0].endUs }, children: { nodes[$0].children }) { n, _ in
-            onPath.append(n)
+        do {
+            // Released before the writes below, so that they do not copy every node.
+            let nodes = tree.nodes
+            Self.walk(root: root, start: { nodes[$0].startUs }, end: { nodes[$0].endUs }, children: { nodes[$0].children }) { n, _ in
+                onPath.append(n)
+            }
         }
         for n in onPath { tree.nodes[n].critical = true }
         return nil

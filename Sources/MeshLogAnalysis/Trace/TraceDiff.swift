@@ -44,11 +44,15 @@ public struct TraceDiff: Sendable {
     public private(set) var rows: [Row] = []
     /// Top-level rows (indexes into ``rows``).
     public private(set) var roots: [Int] = []
+    /// Each tree's first start, kept: a tree computes it by a pass over its nodes, and every level aligns with it.
+    private let a0: Int64, b0: Int64
 
     /// Aligns `a` and `b`.
     public init(_ a: TraceTree, _ b: TraceTree) {
         self.a = a
         self.b = b
+        a0 = a.startUs
+        b0 = b.startUs
         roots = align(a.roots, b.roots, depth: 0)
     }
 
@@ -78,7 +82,6 @@ public struct TraceDiff: Sendable {
         var used: [String: Int] = [:]
         var pairs: [(a: Int?, b: Int?, offset: Int64)] = []
         var matchedB = Set<Int>()
-        let a0 = a.startUs, b0 = b.startUs
         for i in left {
             let k = Self.key(a.nodes[i])
             let n = used[k, default: 0]

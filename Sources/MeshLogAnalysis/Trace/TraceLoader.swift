@@ -31,10 +31,13 @@ public struct TraceLoader {
     public func load(_ raw: String) throws -> TraceTree? {
         var traceIDs: [String] = []
         var requestIDs: [String] = []
+        var read: [String: [TraceSpan]] = [:]
         switch Self.classify(raw) {
         case .trace(let t):
             traceIDs = [t]
-            if try reader.spans(trace: t).isEmpty, try reader.logLines(trace: t).isEmpty {
+            // Kept for the first round below (a trace can hold 80,000 spans: read them once).
+            read[t] = try reader.spans(trace: t)
+            if read[t]!.isEmpty, try reader.logLines(trace: t).isEmpty {
                 traceIDs = []
                 requestIDs = [raw]  // a request id that happens to look like hex
             }
@@ -56,7 +59,7 @@ public struct TraceLoader {
         while rounds < 3, traceIDs.contains(where: { !seenTraces.contains($0) }) || requestIDs.contains(where: { !seenRequests.contains($0) }) {
             rounds += 1
             for t in traceIDs where seenTraces.insert(t).inserted {
-                let found = try reader.spans(trace: t)
+                let found = try read.removeValue(forKey: t) ?? reader.spans(trace: t)
                 spans += found
                 for s in found { if let r = s.requestID, !requestIDs.contains(r) { requestIDs.append(r) } }
                 for l in try reader.logLines(trace: t) where lineIDs.insert(l.id).inserted {

@@ -190,31 +190,47 @@ public struct TraceRenderer {
         out += ",\"basis\":" + ResultTable.jsonString(tree.basis) + ",\"adjustments\":" + strings(tree.adjustments)
         out += ",\"start_us\":\(tree.startUs),\"duration_us\":\(tree.endUs - tree.startUs),\"roots\":["
         let t0 = tree.startUs
+        // Appended piece by piece, never through a temporary string: a trace can have 80,000 rows.
+        out.reserveCapacity(out.utf8.count + tree.nodes.count * 320)
+        func string(_ key: String, _ value: String) {
+            out += key
+            ResultTable.appendJSONString(value, to: &out)
+        }
+        func int(_ key: String, _ value: Int64) {
+            out += key
+            out += String(value)
+        }
         func node(_ i: Int) {
-            let n = tree.nodes[i]
-            out += "{\"kind\":\"\(n.kind.rawValue)\",\"service\":" + ResultTable.jsonString(n.service)
-            if let c = n.caller { out += ",\"caller\":" + ResultTable.jsonString(c) }
-            out += ",\"operation\":" + ResultTable.jsonString(n.operation)
-            out += ",\"start_us\":\(n.startUs),\"offset_us\":\(n.startUs - t0),\"duration_us\":\(n.durationUs)"
-            out += ",\"status\":" + ResultTable.jsonString(n.status) + ",\"error\":\(n.isError)"
-            out += ",\"flags\":" + ResultTable.jsonString(n.flags)
-            if let v = n.clientUs { out += ",\"client_us\":\(v)" }
-            if let v = n.serverUs { out += ",\"server_us\":\(v)" }
-            if let v = n.overheadUs { out += ",\"overhead_us\":\(v)" }
-            if let v = n.upstreamUs { out += ",\"upstream_us\":\(v)" }
-            if n.kind == .hop { out += ",\"inbound_lines\":\(n.inboundLines)" }
-            if let a = n.attempt { out += ",\"attempt\":\(a)" }
-            if let s = n.spanID { out += ",\"span_id\":" + ResultTable.jsonString(s) }
-            if let s = n.parentSpanID { out += ",\"parent_id\":" + ResultTable.jsonString(s) }
-            if let s = n.spanKind { out += ",\"span_kind\":" + ResultTable.jsonString(s) }
-            if n.shared { out += ",\"shared\":true" }
-            if let r = n.requestID { out += ",\"request_id\":" + ResultTable.jsonString(r) }
-            if !n.logLines.isEmpty { out += ",\"access_log_ids\":[" + n.logLines.map(String.init).joined(separator: ",") + "]" }
-            if n.skewUs != 0 { out += ",\"skew_shift_us\":\(n.skewUs)" }
-            out += ",\"critical\":\(n.critical)"
-            if !n.notes.isEmpty { out += ",\"notes\":" + strings(n.notes) }
-            out += ",\"children\":["
-            for (k, c) in n.children.enumerated() {
+            tree.nodes.withUnsafeBufferPointer { nodes in
+                let n = UnsafePointer(nodes.baseAddress! + i)
+                string("{\"kind\":", n.pointee.kind.rawValue)
+                string(",\"service\":", n.pointee.service)
+                if let c = n.pointee.caller { string(",\"caller\":", c) }
+                string(",\"operation\":", n.pointee.operation)
+                int(",\"start_us\":", n.pointee.startUs)
+                int(",\"offset_us\":", n.pointee.startUs - t0)
+                int(",\"duration_us\":", n.pointee.durationUs)
+                string(",\"status\":", n.pointee.status)
+                out += n.pointee.isError ? ",\"error\":true" : ",\"error\":false"
+                string(",\"flags\":", n.pointee.flags)
+                if let v = n.pointee.clientUs { int(",\"client_us\":", v) }
+                if let v = n.pointee.serverUs { int(",\"server_us\":", v) }
+                if let v = n.pointee.overheadUs { int(",\"overhead_us\":", v) }
+                if let v = n.pointee.upstreamUs { int(",\"upstream_us\":", v) }
+                if n.pointee.kind == .hop { int(",\"inbound_lines\":", Int64(n.pointee.inboundLines)) }
+                if let a = n.pointee.attempt { int(",\"attempt\":", Int64(a)) }
+                if let s = n.pointee.spanID { string(",\"span_id\":", s) }
+                if let s = n.pointee.parentSpanID { string(",\"parent_id\":", s) }
+                if let s = n.pointee.spanKind { string(",\"span_kind\":", s) }
+                if n.pointee.shared { out += ",\"shared\":true" }
+                if let r = n.pointee.requestID { string(",\"request_id\":", r) }
+                if !n.pointee.logLines.isEmpty { out += ",\"access_log_ids\":[" + n.pointee.logLines.map(String.init).joined(separator: ",") + "]" }
+                if n.pointee.skewUs != 0 { int(",\"skew_shift_us\":", n.pointee.skewUs) }
+                out += n.pointee.critical ? ",\"critical\":true" : ",\"critical\":false"
+                if !n.pointee.notes.isEmpty { out += ",\"notes\":" + strings(n.pointee.notes) }
+                out += ",\"children\":["
+            }
+            for (k, c) in tree.nodes[i].children.enumerated() {
                 if k > 0 { out += "," }
                 node(c)
             }

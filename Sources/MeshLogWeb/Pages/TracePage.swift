@@ -4,6 +4,9 @@ import MeshLogStore
 /// `/trace/ID`: one request or trace as a waterfall: spans and access-log lines merged, retries as attempts,
 /// the critical path marked (``WaterfallScript`` draws it from the tree's JSON).
 enum TracePage {
+    /// The largest tree the page also prints as text for browsers without scripts.
+    static let noscriptLimit = 5_000
+
     static func respond(_ request: WebRequest, store: WebStore, id raw: String) throws -> WebResponse {
         let id = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !id.isEmpty else { throw WebError.badRequest("give a trace id or an x-request-id: /trace/ID") }
@@ -22,7 +25,10 @@ enum TracePage {
             + "<label>diff with <input name=\"b\" size=\"38\" placeholder=\"another trace id or x-request-id\"></label><button>Diff</button></form>\n"
         body += "<div class=\"wf\" id=\"waterfall\" data-source=\"trace-data\"></div>\n"
         body += "<script type=\"application/json\" id=\"trace-data\">" + HTML.scriptSafe(TraceRenderer(full: true).json(tree)) + "</script>\n"
-        body += "<noscript><pre>\(HTML.escape(TraceRenderer().text(tree)))</pre></noscript>\n"
+        // Without scripts, the terminal's tree (it costs as much again as the JSON, so not for huge traces).
+        body += tree.nodes.count <= noscriptLimit
+            ? "<noscript><pre>\(HTML.escape(TraceRenderer().text(tree)))</pre></noscript>\n"
+            : "<noscript><p>\(tree.nodes.count) rows: <code>meshlog trace \(HTML.escape(id))</code> prints them in a terminal.</p></noscript>\n"
         var layout = PageLayout(title: "Request \(id)", section: "/traces", request: request)
         layout.scripts = ["/static/waterfall.js"]
         return .html(layout.render(body))
