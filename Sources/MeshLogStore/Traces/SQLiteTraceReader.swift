@@ -66,7 +66,7 @@ public final class SQLiteTraceReader: TraceReader {
 
     static let lineColumns = """
         id, start_us, duration_ms, upstream_ms, reporter, direction, method, path, route, status, flags, service,
-        upstream_local, downstream_local, downstream_remote, request_id, trace_id
+        upstream_local, downstream_local, downstream_remote, request_id, trace_id, upstream_host, upstream_cluster
         """
 
     public func logLines(request: String) throws -> [TraceLogLine] {
@@ -88,7 +88,8 @@ public final class SQLiteTraceReader: TraceReader {
                          method: r[6].string ?? "", path: r[7].string ?? "", route: r[8].string,
                          status: r[9].int64 ?? 0, flags: r[10].string ?? "", service: r[11].string,
                          upstreamLocal: r[12].string, downstreamLocal: r[13].string, downstreamRemote: r[14].string,
-                         requestID: r[15].string, traceID: r[16].string)
+                         requestID: r[15].string, traceID: r[16].string, upstreamHost: r[17].string,
+                         upstreamCluster: r[18].string)
         }
     }
 
