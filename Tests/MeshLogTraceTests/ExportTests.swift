@@ -159,6 +159,15 @@ import Testing
         otherLine.requestID = "rid-2"
         let c = TraceExporter().spans(LoadedTrace(tree: other, spans: [], lines: [otherLine]))
         #expect(c.first?.traceID != span.traceID && c.first?.spanID != span.spanID)
+        // A UUID request id is the trace id, and leads back to the request.
+        var uuidLine = line
+        uuidLine.requestID = "9f371e44-8937-419d-bd12-44d8a12c3280"
+        var uuidTree = tree
+        uuidTree.requestIDs = [uuidLine.requestID!]
+        let u = try #require(TraceExporter().spans(LoadedTrace(tree: uuidTree, spans: [], lines: [uuidLine])).first)
+        let hex = u.traceID.map { String(format: "%02x", $0) }.joined()
+        #expect(hex == "9f371e448937419dbd1244d8a12c3280")
+        #expect(TraceExporter.requestID(fromTraceID: hex) == uuidLine.requestID)
         // A trace id on the line wins.
         var traced = line
         traced.traceID = "0af7651916cd43dd8448eb211c80319c"

@@ -101,6 +101,12 @@ public struct TraceExporter {
     /// - Returns: how many traces were passed to `body`.
     @discardableResult
     public func export(from reader: any TraceReader, filter: TraceFilter, _ body: ([ExportSpan]) throws -> Void) throws -> Int {
+        try export(from: reader, filter: filter) { try body($0); return true }
+    }
+
+    /// As ``export(from:filter:_:)``, until `body` returns false.
+    @discardableResult
+    func export(from reader: any TraceReader, filter: TraceFilter, while body: ([ExportSpan]) throws -> Bool) throws -> Int {
         let loader = TraceLoader(reader: reader)
         var seenTraces = Set<[UInt8]>()
         var seenRequests = Set<String>()
@@ -110,22 +116,39 @@ public struct TraceExporter {
             seenRequests.formUnion(loaded.tree.requestIDs)
             let spans = spans(loaded)
             guard let first = spans.first, seenTraces.insert(first.traceID).inserted else { continue }
-            try body(spans)
             count += 1
+            guard try body(spans) else { break }
         }
         return count
     }
 
     private static func key(_ id: String, _ kind: String, _ shared: Bool) -> String { "\(id)|\(kind)|\(shared)" }
 
-    /// The trace id of the log-built spans: the lines' trace id, else the spans', else a hash of the request id.
+    /// The trace id of the log-built spans: the lines' trace id, else the spans', else the request id's 16 bytes
+    /// when it is a UUID (Envoy's x-request-id is a UUID v4, so the trace id leads back to the request), else a
+    /// hash of the request id.
     static func logTraceID(_ trace: LoadedTrace) -> [UInt8] {
         for line in trace.lines {
             if let t = line.traceID, let bytes = HexID.bytes(t, width: 16) { return bytes }
         }
         if let t = trace.tree.traceIDs.first, let bytes = HexID.bytes(t, width: 16) { return bytes }
         let request = trace.tree.requestIDs.first ?? trace.lines.compactMap(\.requestID).min() ?? ""
-        return StableHash.traceID("x-request-id:" + request)
+        return uuidBytes(request) ?? StableHash.traceID("x-request-id:" + request)
+    }
+
+    /// The 16 bytes of a UUID written 8-4-4-4-12 (any case), nil for anything else.
+    static func uuidBytes(_ text: String) -> [UInt8]? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.map(\.count) == [8, 4, 4, 4, 12] else { return nil }
+        return HexID.bytes(parts.joined(), width: 16)
+    }
+
+    /// The UUID text (8-4-4-4-12, lowercase) of 32 hex digits, nil for anything else: the request id behind a
+    /// trace id that ``logTraceID(_:)`` took from a UUID.
+    public static func requestID(fromTraceID hex: String) -> String? {
+        let h = Array(hex.lowercased())
+        guard h.count == 32, h.allSatisfy(\.isHexDigit) else { return nil }
+        return [h[0..<8], h[8..<12], h[12..<16], h[16..<20], h[20..<32]].map { String($0) }.joined(separator: "-")
     }
 
     /// OpenTelemetry semantic-convention and Envoy attributes of an access-log line.

@@ -11,6 +11,24 @@ public final class SQLiteTraceReader: TraceReader {
         try db.scalar(AnswerQueries.newestStart).int64 ?? 0
     }
 
+    public func services() throws -> [String] {
+        try db.rows("""
+            SELECT value FROM dict WHERE id IN (SELECT DISTINCT service FROM log_entry)
+            UNION SELECT value FROM span_dict WHERE id IN (SELECT DISTINCT service FROM span_entry) ORDER BY 1
+            """).compactMap { $0[0].string }
+    }
+
+    public func operations(service: String, limit: Int) throws -> [String] {
+        try db.rows("""
+            SELECT op FROM (
+              SELECT DISTINCT method || ' ' || coalesce(route, path) AS op FROM access_log
+              WHERE service = ?1 AND method IS NOT NULL
+              UNION SELECT (SELECT value FROM span_dict WHERE id = s.name) FROM span_entry s
+              WHERE s.service IN (SELECT id FROM span_dict WHERE value = ?1))
+            WHERE op IS NOT NULL ORDER BY op LIMIT ?2
+            """, [.text(service), .integer(Int64(limit))]).compactMap { $0[0].string }
+    }
+
     static let spanColumns = """
         s.trace_id, s.span_id, s.parent_id, s.service, s.name, s.kind, s.shared, s.start_us, s.duration_us, s.status,
         s.http_status, s.req, s.attributes
