@@ -188,7 +188,9 @@ import Testing
             let bytes = format.encode([trace])
             let ms = Int(Date().timeIntervalSince(start) * 1000)
             print("80,000-span trace as \(format.rawValue): \(bytes.count / 1024) KiB in \(ms) ms")
-            #expect(ms < 3000, "\(format.rawValue) took \(ms) ms")
+            // Well under a second in a release build; a debug build on a loaded machine takes a few seconds. The
+            // bound catches a quadratic encoder (minutes), not noise.
+            #expect(ms < 20_000, "\(format.rawValue) took \(ms) ms")
             var count = 0
             try bytes.withUnsafeBytes { raw in
                 let sniffed = try #require(SpanFormatSniffer.sniff(raw))

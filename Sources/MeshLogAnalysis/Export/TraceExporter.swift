@@ -55,7 +55,9 @@ public struct TraceExporter {
             return tree.nodes[parent].service
         }
 
-        tree.forEachPreOrder { i, _ in
+        var visited = Array(repeating: false, count: tree.nodes.count)
+        func emit(_ i: Int) {
+            visited[i] = true
             let node = tree.nodes[i]
             let parentAnchor = node.parent.flatMap { anchor[$0] }
             switch node.kind {
@@ -92,6 +94,9 @@ public struct TraceExporter {
                 anchor[i] = serverID
             }
         }
+        tree.forEachPreOrder { i, _ in emit(i) }
+        // Rows no root reaches (spans whose parent links form a cycle, as some test fixtures' do) are exported too.
+        for i in tree.nodes.indices where !visited[i] { emit(i) }
         return out
     }
 

@@ -51,7 +51,7 @@ public final class ClickHouseTraceReader: TraceReader {
               SELECT DISTINCT concat(method, ' ', ifNull(route, ifNull(path, ''))) AS op FROM \(lines)
               WHERE service = \(literal) AND isNotNull(method)\(condition)
               UNION ALL SELECT DISTINCT name AS op FROM \(spansTable) WHERE service = \(literal)\(condition))
-            ORDER BY op LIMIT \(max(0, limit))
+            WHERE op != '' ORDER BY op LIMIT \(max(0, limit))
             """).compactMap { $0[0] }
     }
 

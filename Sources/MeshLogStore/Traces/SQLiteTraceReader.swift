@@ -21,11 +21,11 @@ public final class SQLiteTraceReader: TraceReader {
     public func operations(service: String, limit: Int) throws -> [String] {
         try db.rows("""
             SELECT op FROM (
-              SELECT DISTINCT method || ' ' || coalesce(route, path) AS op FROM access_log
+              SELECT DISTINCT method || ' ' || coalesce(route, path, '') AS op FROM access_log
               WHERE service = ?1 AND method IS NOT NULL
               UNION SELECT (SELECT value FROM span_dict WHERE id = s.name) FROM span_entry s
               WHERE s.service IN (SELECT id FROM span_dict WHERE value = ?1))
-            WHERE op IS NOT NULL ORDER BY op LIMIT ?2
+            WHERE op IS NOT NULL AND op != '' ORDER BY op LIMIT ?2
             """, [.text(service), .integer(Int64(limit))]).compactMap { $0[0].string }
     }
 
