@@ -1,7 +1,8 @@
 import MeshLogAnalysis
 import MeshLogStore
 
-/// `/api/…`: the Jaeger-compatible query API, and `/api/meshlog/trace/ID` (a tree as `meshlog trace --json` prints it).
+/// `/api/…`: the Jaeger-compatible query API (``JaegerQueryAPI``), and `/api/meshlog/trace/ID` (a tree as
+/// `meshlog trace --json` prints it).
 enum APIRoutes {
     static func respond(_ request: WebRequest, store: WebStore, path: String) throws -> WebResponse {
         if path.hasPrefix("/api/meshlog/trace/") {
@@ -13,6 +14,9 @@ enum APIRoutes {
             let shown = tree.mappingLineIDs((reader as? ClickHouseTraceReader)?.snapshot.viewIDs ?? [:])
             return .json(TraceRenderer(full: true).json(shown))
         }
-        throw WebError.notFound("no API at \(path)")
+        // Jaeger's query API (services, operations, trace search, traces by id), on a reader of this request's own.
+        let (reader, _) = try store.traceReader()
+        let answer = JaegerQueryAPI(reader: reader).respond(path: path, query: request.query.map { ($0.name, $0.value) })
+        return WebResponse(status: answer.status, contentType: answer.contentType + "; charset=utf-8", body: answer.body)
     }
 }

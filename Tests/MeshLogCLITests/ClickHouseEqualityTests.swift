@@ -159,6 +159,31 @@ struct ClickHouseEqualityTests {
         try same(["trace", "0000000000000000ffffffffffffffff"])
     }
 
+    /// `meshlog export` writes the same bytes from both stores (its ids do not depend on the store's line ids), and
+    /// the Jaeger API's service and operation lists are the same.
+    @Test func exportAndJaegerListsAreTheSameOnBoth() throws {
+        for format in ["jaeger", "otlp", "zipkin"] {
+            let a = try MeshLogBinary.run(["export", "--format", format, "--limit", "60", "--status", "5xx", "--db", sqlite])
+            let b = try MeshLogBinary.run(["export", "--format", format, "--limit", "60", "--status", "5xx", "--store", try cluster.url])
+            #expect(a.status == 0 && b.status == 0, "\(format): \(a.stderr.prefix(300)) \(b.stderr.prefix(300))")
+            #expect(a.stdout.count > 1000)
+            #expect(a.stdout == b.stdout, "\(format) export differs")
+        }
+        let db = try SQLiteStore.openForReading(path: sqlite)
+        let local = SQLiteTraceReader(db: db)
+        guard case .clickhouse(let endpoint) = try StoreLocation.resolve(try cluster.url) else {
+            Issue.record("\(try cluster.url) is not a ClickHouse URL")
+            return
+        }
+        let remote = try ClickHouseTraceReader(store: ClickHouseStore(endpoint: endpoint))
+        let services = try local.services()
+        #expect(services.count > 5)
+        #expect(try remote.services() == services)
+        for service in services {
+            #expect(try remote.operations(service: service, limit: 1000) == local.operations(service: service, limit: 1000), "\(service)")
+        }
+    }
+
     /// Every statement the readers ran on 18.16 here also runs on current ClickHouse (chdb-core,
     /// 26.x in process), with the schema: skipped when chdb is not installed.
     @Test func statementsRunOnCurrentClickHouse() throws {

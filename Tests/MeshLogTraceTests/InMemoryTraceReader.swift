@@ -25,6 +25,16 @@ final class InMemoryTraceReader: TraceReader {
 
     func logLines(trace: String) -> [TraceLogLine] { lines.filter { $0.traceID == trace } }
 
+    func services() -> [String] {
+        Set(lines.compactMap(\.service) + allSpans.map(\.service)).sorted()
+    }
+
+    func operations(service: String, limit: Int) -> [String] {
+        let ops = lines.filter { $0.service == service && !$0.method.isEmpty }.map { "\($0.method) \($0.route ?? $0.path)" }
+            + allSpans.filter { $0.service == service }.map(\.name)
+        return Array(Set(ops).sorted().prefix(limit))
+    }
+
     func newestStart() -> Int64 {
         max(lines.map(\.startUs).max() ?? 0, allSpans.map(\.startUs).max() ?? 0)
     }

@@ -137,6 +137,27 @@ import MeshLogStore
         #expect(Date().timeIntervalSince(started) < 20)
     }
 
+    /// The Jaeger query API beside the pages: services, operations, search and a trace by id, in jaeger-query's envelope.
+    @Test func jaegerAPIBesideThePages() throws {
+        func json(_ target: String) throws -> (Int, [String: Any]) {
+            let r = fixture.get(target)
+            #expect(r.contentType.hasPrefix("application/json"))
+            return (r.status, try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] ?? [:])
+        }
+        let (status, services) = try json("/api/services")
+        #expect(status == 200 && (services["data"] as? [String] ?? []).contains("payment"))
+        let operations = try json("/api/services/payment/operations").1["data"] as? [String] ?? []
+        #expect(!operations.isEmpty)
+        let found = try json("/api/traces?service=payment&limit=3").1["data"] as? [[String: Any]] ?? []
+        #expect(found.count == 3)
+        let id = try #require(found.first?["traceID"] as? String)
+        let one = try json("/api/traces/\(id)")
+        #expect(one.0 == 200 && (one.1["data"] as? [[String: Any]])?.first?["traceID"] as? String == id)
+        let missing = try json("/api/traces?limit=1")
+        #expect(missing.0 == 400 && ((missing.1["errors"] as? [[String: Any]])?.first?["code"] as? Int) == 400)
+        #expect(fixture.get("/api/traces/00000000000000000000000000000001").status == 404)
+    }
+
     @Test func readOnlyAndErrors() {
         #expect(fixture.get("/graph", method: "POST").status == 405)
         #expect(fixture.get("/sql?q=DROP%20VIEW%20access_log").status == 400)

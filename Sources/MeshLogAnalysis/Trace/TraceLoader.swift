@@ -28,7 +28,11 @@ public struct TraceLoader {
     }
 
     /// Loads everything the store holds about `id` and builds the adjusted tree; nil when nothing matches.
-    public func load(_ raw: String) throws -> TraceTree? {
+    public func load(_ raw: String) throws -> TraceTree? { try loadRecords(raw)?.tree }
+
+    /// Loads everything the store holds about `id`: the adjusted tree with the spans and lines it was built from
+    /// (what an export needs); nil when nothing matches.
+    public func loadRecords(_ raw: String) throws -> LoadedTrace? {
         var traceIDs: [String] = []
         var requestIDs: [String] = []
         var read: [String: [TraceSpan]] = [:]
@@ -84,6 +88,23 @@ public struct TraceLoader {
             SpanTreeBuilder().build(spans: spans, lines: lines, into: &tree)
         }
         tree.applyStandardAdjusters()
-        return tree
+        return LoadedTrace(tree: tree, spans: spans, lines: lines)
+    }
+}
+
+/// A request or trace as ``TraceLoader`` found it: the adjusted tree and the records it was built from.
+public struct LoadedTrace: Sendable {
+    /// The adjusted tree (`logLines` name ids of `lines`).
+    public var tree: TraceTree
+    /// The spans of its traces.
+    public var spans: [TraceSpan]
+    /// The access-log lines of its requests and traces.
+    public var lines: [TraceLogLine]
+
+    /// The records and the tree built from them.
+    public init(tree: TraceTree, spans: [TraceSpan], lines: [TraceLogLine]) {
+        self.tree = tree
+        self.spans = spans
+        self.lines = lines
     }
 }

@@ -32,6 +32,29 @@ public final class ClickHouseTraceReader: TraceReader {
         return ClickHouseSnapshot.int(row?[0] ?? nil) ?? 0
     }
 
+    public func services() throws -> [String] {
+        try snapshot.loadBasics()
+        let condition = snapshot.sourceCondition
+        return try snapshot.rows("""
+            SELECT DISTINCT s FROM (
+              SELECT DISTINCT service AS s FROM \(lines) WHERE isNotNull(service)\(condition)
+              UNION ALL SELECT DISTINCT service AS s FROM \(spansTable) WHERE isNotNull(service)\(condition))
+            ORDER BY s
+            """).compactMap { $0[0] }
+    }
+
+    public func operations(service: String, limit: Int) throws -> [String] {
+        try snapshot.loadBasics()
+        let condition = snapshot.sourceCondition, literal = ClickHouseStore.literal(service)
+        return try snapshot.rows("""
+            SELECT DISTINCT op FROM (
+              SELECT DISTINCT concat(method, ' ', ifNull(route, ifNull(path, ''))) AS op FROM \(lines)
+              WHERE service = \(literal) AND isNotNull(method)\(condition)
+              UNION ALL SELECT DISTINCT name AS op FROM \(spansTable) WHERE service = \(literal)\(condition))
+            WHERE op != '' ORDER BY op LIMIT \(max(0, limit))
+            """).compactMap { $0[0] }
+    }
+
     public func spans(trace: String) throws -> [TraceSpan] {
         try snapshot.loadSpans(where: ClickHouseSnapshot.traceCondition(trace, column: "trace", kind: "trace_kind"))
         return try inner.spans(trace: trace)

@@ -11,6 +11,24 @@ public final class SQLiteTraceReader: TraceReader {
         try db.scalar(AnswerQueries.newestStart).int64 ?? 0
     }
 
+    public func services() throws -> [String] {
+        try db.rows("""
+            SELECT value FROM dict WHERE id IN (SELECT DISTINCT service FROM log_entry)
+            UNION SELECT value FROM span_dict WHERE id IN (SELECT DISTINCT service FROM span_entry) ORDER BY 1
+            """).compactMap { $0[0].string }
+    }
+
+    public func operations(service: String, limit: Int) throws -> [String] {
+        try db.rows("""
+            SELECT op FROM (
+              SELECT DISTINCT method || ' ' || coalesce(route, path, '') AS op FROM access_log
+              WHERE service = ?1 AND method IS NOT NULL
+              UNION SELECT (SELECT value FROM span_dict WHERE id = s.name) FROM span_entry s
+              WHERE s.service IN (SELECT id FROM span_dict WHERE value = ?1))
+            WHERE op IS NOT NULL AND op != '' ORDER BY op LIMIT ?2
+            """, [.text(service), .integer(Int64(limit))]).compactMap { $0[0].string }
+    }
+
     static let spanColumns = """
         s.trace_id, s.span_id, s.parent_id, s.service, s.name, s.kind, s.shared, s.start_us, s.duration_us, s.status,
         s.http_status, s.req, s.attributes
@@ -66,7 +84,7 @@ public final class SQLiteTraceReader: TraceReader {
 
     static let lineColumns = """
         id, start_us, duration_ms, upstream_ms, reporter, direction, method, path, route, status, flags, service,
-        upstream_local, downstream_local, downstream_remote, request_id, trace_id
+        upstream_local, downstream_local, downstream_remote, request_id, trace_id, upstream_host, upstream_cluster
         """
 
     public func logLines(request: String) throws -> [TraceLogLine] {
@@ -88,7 +106,8 @@ public final class SQLiteTraceReader: TraceReader {
                          method: r[6].string ?? "", path: r[7].string ?? "", route: r[8].string,
                          status: r[9].int64 ?? 0, flags: r[10].string ?? "", service: r[11].string,
                          upstreamLocal: r[12].string, downstreamLocal: r[13].string, downstreamRemote: r[14].string,
-                         requestID: r[15].string, traceID: r[16].string)
+                         requestID: r[15].string, traceID: r[16].string, upstreamHost: r[17].string,
+                         upstreamCluster: r[18].string)
         }
     }
 

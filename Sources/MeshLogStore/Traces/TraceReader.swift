@@ -16,6 +16,11 @@ public protocol TraceReader: AnyObject {
     func searchSpanTraces(_ filter: TraceFilter) throws -> [TraceSummary]
     /// The newest start time of an access-log line or a span, µs (0 when the store is empty).
     func newestStart() throws -> Int64
+    /// The services of the store, sorted: the callee services of access-log lines and the services of spans.
+    func services() throws -> [String]
+    /// The operations of `service`, sorted, at most `limit`: `METHOD route` (the path when no route) of its
+    /// access-log lines, and the names of its spans.
+    func operations(service: String, limit: Int) throws -> [String]
 }
 
 /// The filters of a trace search; all must hold.

@@ -17,11 +17,15 @@ public struct TraceLogLine: Sendable, Equatable {
     public var downstreamRemote: String?
     public var requestID: String?
     public var traceID: String?
+    /// The upstream host (`ip:port`) an outbound line called; nil when not logged.
+    public var upstreamHost: String?
+    /// The Envoy cluster an outbound line went through (`outbound|8080||course.lms.svc.cluster.local`).
+    public var upstreamCluster: String?
 
     public init(id: Int64, startUs: Int64, durationMs: Int64, upstreamMs: Int64?, reporter: String, inbound: Bool,
                 method: String, path: String, route: String?, status: Int64, flags: String, service: String?,
                 upstreamLocal: String?, downstreamLocal: String?, downstreamRemote: String?, requestID: String?,
-                traceID: String?) {
+                traceID: String?, upstreamHost: String? = nil, upstreamCluster: String? = nil) {
         self.id = id
         self.startUs = startUs
         self.durationMs = durationMs
@@ -39,6 +43,8 @@ public struct TraceLogLine: Sendable, Equatable {
         self.downstreamRemote = downstreamRemote
         self.requestID = requestID
         self.traceID = traceID
+        self.upstreamHost = upstreamHost
+        self.upstreamCluster = upstreamCluster
     }
 }
 
