@@ -30,6 +30,16 @@ public enum ReportRenderer {
 
     // MARK: Markdown
 
+    /// A Markdown section: `## title`, the intro, then a table whose first column is left-aligned and the others
+    /// right-aligned, or `None.`.
+    static func section(_ title: String, _ intro: String, _ header: [String], _ rows: [[String]]) -> String {
+        var out = "## \(title)\n\n\(intro)\n\n"
+        guard !rows.isEmpty else { return out + "None.\n\n" }
+        out += "| " + header.joined(separator: " | ") + " |\n|---|" + String(repeating: "---:|", count: header.count - 1) + "\n"
+        for row in rows { out += "| " + row.joined(separator: " | ") + " |\n" }
+        return out + "\n"
+    }
+
     /// The report as Markdown (the default output), control characters in its values shown escaped (`\x1b`).
     public static func markdown(_ r: DailyReport) -> String {
         var out = "# meshlog report\n\n"
@@ -79,32 +89,18 @@ public enum ReportRenderer {
             out += "\n"
         }
 
-        out += "## Largest latency shifts\n\nPer edge, p99 change times requests (client side; server side for calls from outside the mesh).\n\n"
-        if r.shifts.isEmpty { out += "None.\n\n" } else {
-            out += "| edge | requests | p50 | p50 before | p99 | p99 before | p99 change |\n|---|---:|---:|---:|---:|---:|---:|\n"
-            for s in r.shifts {
-                out += "| \(s.edge) | \(s.requests) | \(ms(s.p50)) | \(ms(s.baselineP50)) | \(ms(s.p99)) | \(ms(s.baselineP99)) | \(change(s.p99, s.baselineP99)) |\n"
-            }
-            out += "\n"
-        }
-
-        out += "## Sidecar budget\n\nEdges whose median client − server time (both sidecars, mTLS, network) is over "
-            + "\(AnswerFormat.ms(DailyReport.sidecarBudgetMs)) ms; gate with `--fail-if 'overhead_p50 > 2ms'`.\n\n"
-        if r.overBudget.isEmpty { out += "None.\n\n" } else {
-            out += "| edge | matched hops | overhead p50 | p90 | p99 |\n|---|---:|---:|---:|---:|\n"
-            for e in r.overBudget {
-                out += "| \(HopsReport.label(e)) | \(e.matched) | \(ms(e.overhead.p50)) | \(ms(e.overhead.p90)) | \(ms(e.overhead.p99)) |\n"
-            }
-            out += "\n"
-        }
-
-        out += "## Plaintext inside the mesh\n\nEdges between the mesh's workloads whose calls arrived without its mTLS (no SNI on the "
-            + "callee's line); `meshlog status --by edge,tls` shows every edge.\n\n"
-        if r.plaintextEdges.isEmpty { out += "None.\n\n" } else {
-            out += "| edge | plaintext calls |\n|---|---:|\n"
-            for e in r.plaintextEdges { out += "| \(e.edge) | \(e.requests) |\n" }
-            out += "\n"
-        }
+        out += section("Largest latency shifts", "Per edge, p99 change times requests (client side; server side for calls from outside the mesh).",
+                       ["edge", "requests", "p50", "p50 before", "p99", "p99 before", "p99 change"], r.shifts.map {
+            [$0.edge, "\($0.requests)", ms($0.p50), ms($0.baselineP50), ms($0.p99), ms($0.baselineP99), change($0.p99, $0.baselineP99)]
+        })
+        out += section("Sidecar budget", "Edges whose median client − server time (both sidecars, mTLS, network) is over "
+                       + "\(AnswerFormat.ms(DailyReport.sidecarBudgetMs)) ms; gate with `--fail-if 'overhead_p50 > 2ms'`.",
+                       ["edge", "matched hops", "overhead p50", "p90", "p99"], r.overBudget.map {
+            [HopsReport.label($0), "\($0.matched)", ms($0.overhead.p50), ms($0.overhead.p90), ms($0.overhead.p99)]
+        })
+        out += section("Plaintext inside the mesh", "Edges between the mesh's workloads whose calls arrived without its mTLS (no SNI on the "
+                       + "callee's line); `meshlog status --by edge,tls` shows every edge.", ["edge", "plaintext calls"],
+                       r.plaintextEdges.map { [$0.edge, "\($0.requests)"] })
 
         out += "## Slowest requests\n\nThe slowest request of each minute and edge, the ten slowest of those; `meshlog trace ID` shows one.\n\n"
         if r.slowest.isEmpty { out += "None.\n\n" } else {
