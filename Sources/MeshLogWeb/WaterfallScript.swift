@@ -14,18 +14,28 @@ enum WaterfallScript {
           var data = JSON.parse(document.getElementById(host.dataset.source).textContent);
           var t0 = data.start_us, total = Math.max(1, data.duration_us);
 
-          // The tree, flattened once in pre-order: nodes[i] is the JSON object, kids[i] its children's indexes.
+          // The rows come flat in pre-order (WaterfallData): each expands back into the object `meshlog trace --json`
+          // prints for it, by the same names; kids[i] are its children's indexes.
           var nodes = [], depthOf = [], parentOf = [], kids = [], rootKids = [];
           (function () {
-            var stack = [];
-            for (var r = data.roots.length - 1; r >= 0; r--) stack.push([data.roots[r], -1]);
-            while (stack.length) {
-              var top = stack.pop(), n = top[0], p = top[1], i = nodes.length;
+            var S = data.strings, rows = data.nodes;
+            for (var i = 0; i < rows.length; i++) {
+              var r = rows[i], p = r[0], x = r[11], n = {kind: S[r[1]], service: S[r[2]]};
+              if (r[3] >= 0) n.caller = S[r[3]];
+              n.operation = S[r[4]]; n.start_us = t0 + r[5]; n.offset_us = r[5]; n.duration_us = r[6];
+              n.status = S[r[7]]; n.error = r[8] === 1; n.flags = S[r[9]];
+              if (x) {
+                for (var k in x) {
+                  if (k === "notes") continue;
+                  if (k === "pp") { n.parent_id = nodes[p].span_id; continue; }
+                  n[k] = x[k];
+                }
+              }
+              n.critical = r[10] === 1;
+              if (x && x.notes) n.notes = x.notes;
               nodes.push(n); parentOf.push(p); kids.push([]);
               depthOf.push(p < 0 ? 0 : depthOf[p] + 1);
               (p < 0 ? rootKids : kids[p]).push(i);
-              var c = n.children || [];
-              for (var k = c.length - 1; k >= 0; k--) stack.push([c[k], i]);
             }
           })();
           var closed = new Uint8Array(nodes.length);

@@ -24,7 +24,7 @@ enum TracePage {
         body += "<form method=\"get\" action=\"/diff\"><input type=\"hidden\" name=\"a\" value=\"\(HTML.escape(id))\">"
             + "<label>diff with <input name=\"b\" size=\"38\" placeholder=\"another trace id or x-request-id\"></label><button>Diff</button></form>\n"
         body += "<div class=\"wf\" id=\"waterfall\" data-source=\"trace-data\"></div>\n"
-        body += "<script type=\"application/json\" id=\"trace-data\">" + HTML.scriptSafe(TraceRenderer(full: true).json(tree)) + "</script>\n"
+        body += "<script type=\"application/json\" id=\"trace-data\">" + HTML.scriptSafe(WaterfallData.json(tree)) + "</script>\n"
         // Without scripts, the terminal's tree (it costs as much again as the JSON, so not for huge traces).
         body += tree.nodes.count <= noscriptLimit
             ? "<noscript><pre>\(HTML.escape(TraceRenderer().text(tree)))</pre></noscript>\n"
