@@ -13,7 +13,7 @@ struct TimelineStrip {
 
     func render() throws -> String {
         let whole = try store.session(request, whole: true)
-        guard let span = whole.window else { return "<p class=\"empty\">The store holds no timed line.</p>\n" }
+        guard let span = whole.window else { return "<p class=\"empty\">The store holds no access-log line: the answers read access logs; Requests and the waterfalls read spans too.</p>\n" }
         let current = try store.session(request).window ?? span
         let bucket = TimelineReport.autoBucket(span: max(1, span.end - span.start - 1), target: 120)
         let timeline = try TimelineReport(session: whole, bucketMicros: bucket, side: .hop)

@@ -5,7 +5,7 @@ import MeshLogStore
 enum ReportPage {
     static func respond(_ request: WebRequest, store: WebStore) throws -> WebResponse {
         let probe = try store.session(request, whole: true)
-        guard let span = probe.span else { throw WebError.notFound("The store holds no timed line; ingest some logs first.") }
+        guard let span = probe.span else { throw WebError.notFound("The store holds no access-log line; ingest some logs first (the report reads access logs).") }
         let window: (start: Int64, end: Int64)
         if let day = request.value("day") {
             guard let start = TimeExpression.parseRFC3339(day + "T00:00:00Z") else { throw WebError.badRequest("day must be YYYY-MM-DD (got \(day))") }
