@@ -10,7 +10,7 @@ struct MeshLog: ParsableCommand {
         commandName: "meshlog",
         abstract: "Answer what failed, where, since when, and how slow each hop was in an Istio/Envoy mesh.",
         version: "0.1.0",
-        subcommands: [Init.self, Ingest.self, SQL.self, Formats.self, Generate.self, Status.self, Hops.self, Timeline.self, Slow.self, Graph.self, Query.self, Trace.self, Traces.self, Export.self, Report.self, Compare.self, Diff.self, CriticalPath.self, Serve.self]
+        subcommands: [Init.self, Ingest.self, SQL.self, Formats.self, Generate.self, Status.self, Hops.self, Timeline.self, Slow.self, Graph.self, Query.self, Trace.self, Traces.self, Why.self, Export.self, Report.self, Compare.self, Diff.self, CriticalPath.self, Serve.self]
     )
 
     /// ArgumentParser's `main()`, except that an error message goes to stderr with its control characters

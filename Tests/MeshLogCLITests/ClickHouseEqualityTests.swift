@@ -105,6 +105,7 @@ struct ClickHouseEqualityTests {
                 try same(["slow", "--limit", "7"] + window + format)
             }
             try same(["compare", "--expect", "v1=90,v2=10", "--json"] + window)
+            try same(["why", "--json"] + window)
             try same(["hops", "--service", "payment", "--csv"] + window)
             try same(["hops", "--exact", "--json"] + window)
             try same(["status", "--exact", "--by", "service", "--json"] + window)

@@ -24,6 +24,13 @@ final class InMemoryTraceReader: TraceReader {
     func logLines(request: String) -> [TraceLogLine] { lines.filter { $0.requestID == request } }
 
     func logLines(trace: String) -> [TraceLogLine] { lines.filter { $0.traceID == trace } }
+    func failingRequests(sinceUs: Int64?, untilUs: Int64?, limit: Int) -> [String] {
+        var seen: [String] = []
+        for l in lines where (l.status >= 500 || l.status == 0) && l.startUs >= (sinceUs ?? .min) && l.startUs < (untilUs ?? .max) {
+            if let r = l.requestID, !seen.contains(r) { seen.append(r) }
+        }
+        return Array(seen.prefix(limit))
+    }
 
     func services() -> [String] {
         Set(lines.compactMap(\.service) + allSpans.map(\.service)).sorted()

@@ -37,7 +37,12 @@ public struct SpanTreeBuilder {
             if let r = span.requestID, span.kind == "client" || span.kind == "server",
                let candidates = linesByRequest[r] {
                 let wantInbound = span.kind == "server"
-                let best = candidates.filter { !used.contains($0) && lines[$0].inbound == wantInbound }.min {
+                // The line of the same call: same direction, and the same callee when both say (a server span's
+                // service; a client span's cluster), so concurrent calls of one request do not swap their lines.
+                let callee = wantInbound ? span.service : Self.destination(span.attribute("upstream_cluster"))
+                let best = candidates.filter {
+                    !used.contains($0) && lines[$0].inbound == wantInbound && Self.sameService(lines[$0].service, callee)
+                }.min {
                     cost(span, lines[$0]) < cost(span, lines[$1])
                 }
                 if let best, abs(lines[best].startUs - span.startUs) <= 1_000_000 {
@@ -100,6 +105,20 @@ public struct SpanTreeBuilder {
             LogTreeBuilder().build(rest, into: &tree)
             for r in tree.roots[before...] { tree.nodes[r].notes.append("access logs only (no matching span)") }
         }
+    }
+
+    /// Whether a line's service and a span's name for the callee can be the same service: either unknown, equal,
+    /// or the span's `service.namespace` form of the line's (`frontend.lms`, as Istio names a proxy's spans).
+    static func sameService(_ line: String?, _ span: String?) -> Bool {
+        guard let line, let span, !line.isEmpty, !span.isEmpty, span != "?" else { return true }
+        return line == span || span.hasPrefix(line + ".")
+    }
+
+    /// The service an Envoy cluster name points at (`outbound|8080|v1|user.lms.svc.cluster.local` → `user`).
+    static func destination(_ cluster: String?) -> String? {
+        guard let parts = cluster?.split(separator: "|", omittingEmptySubsequences: false), parts.count == 4, parts[0] == "outbound"
+        else { return nil }
+        return parts[3].split(separator: ".").first.map(String.init)
     }
 
     private func cost(_ span: TraceSpan, _ line: TraceLogLine) -> Int64 {

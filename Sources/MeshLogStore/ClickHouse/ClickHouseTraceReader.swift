@@ -94,6 +94,20 @@ public final class ClickHouseTraceReader: TraceReader {
         return having
     }
 
+    public func failingRequests(sinceUs: Int64?, untilUs: Int64?, limit: Int) throws -> [String] {
+        try snapshot.loadBasics()
+        var wheres = ["req_kind <> 0", "(status >= 500 OR status = 0)"]
+        if let s = sinceUs { wheres.append("start_us >= \(s)") }
+        if let u = untilUs { wheres.append("start_us < \(u)") }
+        let rows = try snapshot.rows("""
+            SELECT DISTINCT hex(req), req_kind FROM \(lines)
+            WHERE \(wheres.joined(separator: " AND "))\(snapshot.sourceCondition)
+            LIMIT \(limit)
+            """)
+        try snapshot.loadRequests(rows.compactMap { r in r[0].flatMap { hex in r[1].map { (hex, $0) } } })
+        return try inner.failingRequests(sinceUs: sinceUs, untilUs: untilUs, limit: limit)
+    }
+
     public func searchRequests(_ filter: TraceFilter) throws -> [TraceSummary] {
         guard filter.limit > 0 else { return [] }
         try snapshot.loadBasics()

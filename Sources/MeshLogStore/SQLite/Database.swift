@@ -194,6 +194,15 @@ public final class Database: @unchecked Sendable {
         return try Self.collect(statement)
     }
 
+    /// All rows of a query run through the statement cache (``cachedStatement(_:)``): for queries run once per
+    /// request or trace, thousands of times by `meshlog why` and `export`.
+    public func cachedRows(_ sql: String, _ arguments: [SQLValue] = []) throws -> [[SQLValue]] {
+        let statement = try cachedStatement(sql)
+        defer { statement.reset() }
+        try statement.bind(arguments)
+        return try Self.collect(statement)
+    }
+
     /// The column names and all rows of a query with named parameters (`:name`, `@name`, `$name`).
     ///
     /// A parameter missing from `named` throws an error naming it.

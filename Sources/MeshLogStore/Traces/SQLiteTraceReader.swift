@@ -39,7 +39,7 @@ public final class SQLiteTraceReader: TraceReader {
     }
 
     public func traces(request: String) throws -> [String] {
-        try db.rows("SELECT DISTINCT trace_id FROM span_entry WHERE req = ?", [SpanKeys.request(request)])
+        try db.cachedRows("SELECT DISTINCT trace_id FROM span_entry WHERE req = ?", [SpanKeys.request(request)])
             .compactMap { SpanKeys.traceText($0[0]) }
     }
 
@@ -47,9 +47,11 @@ public final class SQLiteTraceReader: TraceReader {
         // Step the statement directly and resolve names through a small cache: a trace can hold
         // tens of thousands of spans that share a handful of services, names and one trace id.
         let statuses = ["unset", "ok", "error"]
-        let stmt = try db.prepare(sql)
+        let stmt = try db.cachedStatement(sql)
+        defer { stmt.reset() }
         try stmt.bind(args)
-        let nameLookup = try db.prepare("SELECT value FROM span_dict WHERE id = ?")
+        let nameLookup = try db.cachedStatement("SELECT value FROM span_dict WHERE id = ?")
+        defer { nameLookup.reset() }
         var names: [Int64: String] = [:]
         func name(_ id: Int64) throws -> String? {
             if let n = names[id] { return n }
@@ -84,7 +86,7 @@ public final class SQLiteTraceReader: TraceReader {
 
     static let lineColumns = """
         id, start_us, duration_ms, upstream_ms, reporter, direction, method, path, route, status, flags, service,
-        upstream_local, downstream_local, downstream_remote, request_id, trace_id, upstream_host, upstream_cluster
+        upstream_local, downstream_local, downstream_remote, request_id, trace_id, upstream_host, upstream_cluster, details, subset
         """
 
     public func logLines(request: String) throws -> [TraceLogLine] {
@@ -100,15 +102,37 @@ public final class SQLiteTraceReader: TraceReader {
     }
 
     private func lineRows(_ sql: String, _ args: [SQLValue]) throws -> [TraceLogLine] {
-        try db.rows(sql, args).map { r in
+        try db.cachedRows(sql, args).map { r in
             TraceLogLine(id: r[0].int64 ?? 0, startUs: r[1].int64 ?? 0, durationMs: r[2].int64 ?? 0,
                          upstreamMs: r[3].int64, reporter: r[4].string ?? "", inbound: r[5].string == "inbound",
                          method: r[6].string ?? "", path: r[7].string ?? "", route: r[8].string,
                          status: r[9].int64 ?? 0, flags: r[10].string ?? "", service: r[11].string,
                          upstreamLocal: r[12].string, downstreamLocal: r[13].string, downstreamRemote: r[14].string,
                          requestID: r[15].string, traceID: r[16].string, upstreamHost: r[17].string,
-                         upstreamCluster: r[18].string)
+                         upstreamCluster: r[18].string, details: r[19].string, subset: r[20].string)
         }
+    }
+
+    public func failingRequests(sinceUs: Int64?, untilUs: Int64?, limit: Int) throws -> [String] {
+        var wheres = ["e.req IS NOT NULL", "(e.status >= 500 OR e.status = 0)"]
+        var args: [SQLValue] = []
+        if let s = sinceUs { wheres.append("e.start_us >= ?"); args.append(.integer(s)) }
+        if let u = untilUs { wheres.append("e.start_us < ?"); args.append(.integer(u)) }
+        return try db.rows("""
+            SELECT r.rid FROM request r WHERE r.id IN (SELECT DISTINCT e.req FROM log_entry e WHERE \(wheres.joined(separator: " AND ")))
+            LIMIT \(limit)
+            """, args).compactMap { SpanKeys.requestText($0[0]) }
+    }
+
+    public func failingTraces(sinceUs: Int64?, untilUs: Int64?, limit: Int) throws -> [String] {
+        var wheres = ["(http_status >= 500 OR http_status = 0 OR (http_status IS NULL AND status = 2))"]
+        var args: [SQLValue] = []
+        if let s = sinceUs { wheres.append("start_us >= ?"); args.append(.integer(s)) }
+        if let u = untilUs { wheres.append("start_us < ?"); args.append(.integer(u)) }
+        return try db.rows("""
+            SELECT DISTINCT CASE typeof(trace_id) WHEN 'blob' THEN lower(hex(trace_id)) ELSE trace_id END FROM span_entry
+            WHERE \(wheres.joined(separator: " AND ")) LIMIT \(limit)
+            """, args).compactMap { $0[0].string }
     }
 
     public func searchRequests(_ filter: TraceFilter) throws -> [TraceSummary] {

@@ -9,6 +9,12 @@ public protocol TraceReader: AnyObject {
     func logLines(request: String) throws -> [TraceLogLine]
     /// The access-log lines that carry trace id `trace`.
     func logLines(trace: String) throws -> [TraceLogLine]
+    /// The x-request-ids with a failing access-log line (5xx or no response) that started in the window, at most
+    /// `limit`: the candidates `meshlog why` builds trees for (whether the request failed is its entry line's say).
+    func failingRequests(sinceUs: Int64?, untilUs: Int64?, limit: Int) throws -> [String]
+    /// The trace ids with a failing span (HTTP 5xx, or status error without an HTTP status) that started in the
+    /// window, at most `limit`.
+    func failingTraces(sinceUs: Int64?, untilUs: Int64?, limit: Int) throws -> [String]
     /// Requests from the access logs that match `filter`, by start, at most `filter.limit`.
     func searchRequests(_ filter: TraceFilter) throws -> [TraceSummary]
     /// Traces known only from spans (no access-log line shares their request ids) that match
@@ -21,6 +27,18 @@ public protocol TraceReader: AnyObject {
     /// The operations of `service`, sorted, at most `limit`: `METHOD route` (the path when no route) of its
     /// access-log lines, and the names of its spans.
     func operations(service: String, limit: Int) throws -> [String]
+}
+
+extension TraceReader {
+    /// By default, the span-only traces with a 5xx span (``searchSpanTraces(_:)``).
+    public func failingTraces(sinceUs: Int64?, untilUs: Int64?, limit: Int) throws -> [String] {
+        var filter = TraceFilter()
+        filter.status = "5xx"
+        filter.sinceUs = sinceUs
+        filter.untilUs = untilUs
+        filter.limit = limit
+        return try searchSpanTraces(filter).map(\.id)
+    }
 }
 
 /// The filters of a trace search; all must hold.

@@ -21,11 +21,16 @@ public struct TraceLogLine: Sendable, Equatable {
     public var upstreamHost: String?
     /// The Envoy cluster an outbound line went through (`outbound|8080||course.lms.svc.cluster.local`).
     public var upstreamCluster: String?
+    /// Envoy's `%RESPONSE_CODE_DETAILS%` (`upstream_reset_before_response_started{connection_failure}`).
+    public var details: String?
+    /// The destination subset the caller's cluster names (`v2`).
+    public var subset: String?
 
     public init(id: Int64, startUs: Int64, durationMs: Int64, upstreamMs: Int64?, reporter: String, inbound: Bool,
                 method: String, path: String, route: String?, status: Int64, flags: String, service: String?,
                 upstreamLocal: String?, downstreamLocal: String?, downstreamRemote: String?, requestID: String?,
-                traceID: String?, upstreamHost: String? = nil, upstreamCluster: String? = nil) {
+                traceID: String?, upstreamHost: String? = nil, upstreamCluster: String? = nil, details: String? = nil,
+                subset: String? = nil) {
         self.id = id
         self.startUs = startUs
         self.durationMs = durationMs
@@ -45,6 +50,8 @@ public struct TraceLogLine: Sendable, Equatable {
         self.traceID = traceID
         self.upstreamHost = upstreamHost
         self.upstreamCluster = upstreamCluster
+        self.details = details
+        self.subset = subset
     }
 }
 

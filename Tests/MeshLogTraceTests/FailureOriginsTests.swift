@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+import MeshLogStore
+import MeshLogTestSupport
+@testable import MeshLogAnalysis
+
+/// `meshlog why` on generated cascades with a known origin, from access logs alone, spans alone and both; and on
+/// hand-built trees for what must not be forced: a retry that succeeded below the failure, a timeout whose callee
+/// answered, and a fault injected on purpose.
+@Suite struct FailureOriginsTests {
+    /// A generated hour (clean apart from `options`) as three stores: its access logs, its spans, both.
+    final class Cascade: @unchecked Sendable {
+        let dir: TemporaryDirectory
+        let logs: String, spans: String, both: String
+
+        init(_ options: [String], lines: Int = 20_000) throws {
+            dir = try TemporaryDirectory(prefix: "meshlog-why")
+            let generated = try MeshLogBinary.run(["generate", "--lines", "\(lines)", "--seed", "4", "--error-rate-scale", "0",
+                                                   "--split-by-pod", dir.path("pods"), "--spans", dir.path("spans.json")] + options)
+            guard generated.status == 0 else { throw CocoaError(.fileWriteUnknown) }
+            logs = dir.path("logs.db"); spans = dir.path("spans.db"); both = dir.path("both.db")
+            for (inputs, db) in [([dir.path("pods")], logs), ([dir.path("spans.json")], spans), ([dir.path("pods"), dir.path("spans.json")], both)] {
+                guard try MeshLogBinary.run(["ingest"] + inputs + ["--db", db, "--quiet"]).status == 0 else { throw CocoaError(.fileWriteUnknown) }
+            }
+        }
+
+        func why(_ db: String) throws -> FailureOrigins {
+            try FailureOrigins(reader: SQLiteTraceReader(db: SQLiteStore.openForReading(path: db)), sinceUs: nil, untilUs: nil)
+        }
+
+        /// Requests with a line of `status` from `service`, counted in SQL (independently of the trees).
+        func requests(_ db: String, status: Int, service: String) throws -> Int {
+            let rows = try SQLiteStore.openForReading(path: db).rows(
+                "SELECT count(DISTINCT request_id) FROM access_log WHERE status = ? AND service = ?", [.integer(Int64(status)), .text(service)])
+            return Int(rows.first?[0].int64 ?? -1)
+        }
+
+        /// Requests the gateway answered with a failure (5xx or none), counted in SQL: the failing requests.
+        func failingAtTheGateway(_ db: String) throws -> Int {
+            let rows = try SQLiteStore.openForReading(path: db).rows(
+                "SELECT count(DISTINCT request_id) FROM access_log WHERE reporter LIKE 'istio-ingressgateway%' AND (status >= 500 OR status = 0)", [])
+            return Int(rows.first?[0].int64 ?? -1)
+        }
+    }
+
+    @Test func aNewErrorSignatureIsItsOwnOriginOnEveryBasis() throws {
+        let c = try Cascade(["--error", "frontend->user=501:0.05"])
+        // Every request the gateway answered with a failure, and only those (frontend tolerates some of user's 501s).
+        let expected = try c.failingAtTheGateway(c.logs)
+        let with501 = try c.requests(c.logs, status: 501, service: "user")
+        #expect(expected > 30 && expected <= with501)
+        var perPod: [[String: Int]] = []
+        for db in [c.logs, c.spans, c.both] {
+            let o = try c.why(db)
+            #expect(o.failing == expected, "\(db): \(o.rows.map { "\($0.origin.service) \($0.origin.status) \($0.requests) \($0.chain)" })")
+            #expect(o.ambiguous.isEmpty && o.injected == 0)
+            #expect(o.rows.allSatisfy { $0.origin.service == "user" && $0.origin.status == "501" && $0.chain == ["user 501", "frontend 502"] })
+            #expect(o.rows.reduce(0) { $0 + $1.requests } == expected)
+            perPod.append(Dictionary(o.rows.map { ($0.origin.pod ?? "-", $0.requests) }, uniquingKeysWith: +))
+        }
+        // The pods come from the callee's inbound lines, or its server spans' node ids: the same split.
+        #expect(perPod[0] == perPod[1] && perPod[1] == perPod[2] && perPod[0].count == 3)
+    }
+
+    @Test func aCrashedServiceIsTheOriginOfItsCascade() throws {
+        let c = try Cascade(["--incident", "payment", "--error", "frontend->user=501:0.02"], lines: 60_000)
+        for db in [c.logs, c.spans, c.both] {
+            let o = try c.why(db)
+            let payment = o.rows.filter { $0.origin.service == "payment" }
+            let user = o.rows.filter { $0.origin.service == "user" }
+            #expect(!payment.isEmpty && !user.isEmpty)
+            #expect(payment.allSatisfy { $0.origin.status == "503" && $0.chain.first?.hasPrefix("payment 503") == true })
+            // The crash travels up through enrollment to the entry.
+            #expect(payment.allSatisfy { $0.chain.count == 3 && $0.chain[1].hasPrefix("enrollment 5") && $0.chain[2].hasPrefix("frontend 5") })
+            #expect(o.rows.reduce(0) { $0 + $1.requests } + o.ambiguous.values.reduce(0, +) == o.failing)
+            let with501 = try c.requests(c.logs, status: 501, service: "user")
+            #expect(user.reduce(0) { $0 + $1.requests } <= with501)
+        }
+    }
+
+    /// `meshlog why` as a user runs it, with each of its options.
+    @Test func theCommand() throws {
+        let c = try Cascade(["--error", "frontend->user=501:0.05"], lines: 8_000)
+        let csv = try MeshLogBinary.run(["why", "--limit", "5", "--since", "2026-11-25T00:00:00Z", "--until", "2026-11-25T01:00:00Z",
+                                         "--service", "user", "--csv", "--explain", "--db", c.logs])
+        #expect(csv.status == 0 && csv.stdout.hasPrefix("service,subset,pod,status,flags,details,requests,share_pct,first,last,chain"), "\(csv.stdout.prefix(300))")
+        #expect(csv.stderr.contains("SELECT r.rid FROM request r") && csv.stderr.contains("only the first 5 failing requests"))
+        let markdown = try MeshLogBinary.run(["why", "--markdown", "--store", "sqlite:" + c.both])
+        #expect(markdown.status == 0 && markdown.stdout.contains("| user "))
+        let json = try MeshLogBinary.run(["why", "--json", "--db", c.spans])
+        let rows = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(!rows.isEmpty && rows.allSatisfy { $0["chain"] as? String == "user 501 → frontend 502" })
+        let none = try MeshLogBinary.run(["why", "--until", "2026-11-24T00:00:00Z", "--db", c.logs])
+        #expect(none.status == 0 && none.stdout == "no failing request in the window\n")
+    }
+
+    // MARK: hand-built trees
+
+    static func line(_ id: Int64, _ start: Int64, _ inbound: Bool, _ service: String, _ status: Int64, _ flags: String = "-",
+                     reporter: String, details: String? = nil) -> TraceLogLine {
+        TraceLogLine(id: id, startUs: start, durationMs: 10, upstreamMs: nil, reporter: reporter, inbound: inbound, method: "GET",
+                     path: "/x", route: nil, status: status, flags: flags, service: service, upstreamLocal: nil, downstreamLocal: nil,
+                     downstreamRemote: nil, requestID: "r", traceID: nil, details: details)
+    }
+
+    static func node(_ service: String, _ status: String, _ start: Int64, flags: String = "", lines: [Int64] = [], kind: TraceNode.Kind = .hop) -> TraceNode {
+        var n = TraceNode(kind: kind, service: service, operation: "GET /x", startUs: start, durationUs: 10_000, status: status,
+                          isError: (Int(status) ?? 0) >= 500 || status == "0", flags: flags)
+        n.logLines = lines
+        return n
+    }
+
+    @Test func aRetryThatSucceededBelowIsAmbiguous() {
+        var tree = TraceTree()
+        let root = tree.add(Self.node("frontend", "500", 0), parent: nil)
+        tree.add(Self.node("user", "503", 100), parent: root)
+        tree.add(Self.node("user", "200", 200), parent: root)
+        #expect(FailureOrigins.outcome(LoadedTrace(tree: tree, spans: [], lines: [])) == .ambiguous(.retrySucceeded))
+        // Without the successful retry, the user call is the origin.
+        var plain = TraceTree()
+        let r = plain.add(Self.node("frontend", "500", 0), parent: nil)
+        plain.add(Self.node("user", "503", 100, flags: "UF"), parent: r)
+        guard case .origin(let o, let chain) = FailureOrigins.outcome(LoadedTrace(tree: plain, spans: [], lines: [])) else {
+            Issue.record("no origin"); return
+        }
+        #expect(o.service == "user" && o.status == "503" && o.flags == "UF" && chain == ["user 503 UF", "frontend 500"])
+    }
+
+    @Test func aTimeoutWhoseCalleeAnsweredIsAmbiguous() {
+        var tree = TraceTree()
+        let root = tree.add(Self.node("frontend", "504", 0, flags: "UT", lines: [1, 2]), parent: nil)
+        _ = root
+        let lines = [Self.line(1, 0, false, "frontend", 504, "UT", reporter: "gateway-1"), Self.line(2, 5, true, "frontend", 200, reporter: "frontend-1")]
+        #expect(FailureOrigins.outcome(LoadedTrace(tree: tree, spans: [], lines: lines)) == .ambiguous(.slowCallee))
+        // A timeout whose callee never answered is the callee's.
+        let unanswered = [Self.line(1, 0, false, "frontend", 504, "UT", reporter: "gateway-1")]
+        guard case .origin(let o, _) = FailureOrigins.outcome(LoadedTrace(tree: tree, spans: [], lines: unanswered)) else {
+            Issue.record("no origin"); return
+        }
+        #expect(o.service == "frontend" && o.status == "504" && o.pod == nil)
+    }
+
+    @Test func anInjectedFaultIsKeptApart() throws {
+        var tree = TraceTree()
+        let root = tree.add(Self.node("frontend", "503", 0, lines: [1]), parent: nil)
+        tree.add(Self.node("user", "503", 100, flags: "FI", lines: [2]), parent: root)
+        let lines = [Self.line(1, 0, false, "frontend", 503, reporter: "gateway-1"),
+                     Self.line(2, 100, false, "user", 503, "FI", reporter: "frontend-1", details: "fault_filter_abort")]
+        let loaded = LoadedTrace(tree: tree, spans: [], lines: lines)
+        guard case .injected(let o) = FailureOrigins.outcome(loaded) else { Issue.record("not kept apart"); return }
+        #expect(o.service == "user" && o.details == "fault_filter_abort")
+        let all = FailureOrigins(trees: [loaded])
+        #expect(all.failing == 1 && all.injected == 1 && all.rows.isEmpty)
+        #expect(all.table().rows.first?.first == .text("(injected fault)"))
+    }
+}
