@@ -155,6 +155,14 @@ import MeshLogStore
         let missing = try json("/api/traces?limit=1")
         #expect(missing.0 == 400 && ((missing.1["errors"] as? [[String: Any]])?.first?["code"] as? Int) == 400)
         #expect(fixture.get("/api/traces/00000000000000000000000000000001").status == 404)
+        // Dependencies: the graph's calls per caller and callee service, as many in all as the graph's edges carry.
+        let deps = try json("/api/dependencies").1["data"] as? [[String: Any]] ?? []
+        let graph = try JSONSerialization.jsonObject(with: Data(try fixture.cli(["graph", "--format", "json"]).utf8)) as? [String: Any]
+        let edges = (graph?["edges"] as? [[String: Any]] ?? []).filter { $0["service"] is String }
+        #expect(deps.reduce(0) { $0 + ($1["callCount"] as? Int ?? 0) } == edges.reduce(0) { $0 + ($1["requests"] as? Int ?? 0) })
+        #expect(deps.contains { $0["parent"] as? String == "frontend" && $0["child"] as? String == "user" })
+        #expect(try json("/api/dependencies?endTs=1&lookback=1").1["data"] as? [Any] != nil)
+        #expect(fixture.get("/api/dependencies?lookback=soon").status == 400)
     }
 
     @Test func readOnlyAndErrors() {
