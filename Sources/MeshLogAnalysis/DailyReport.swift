@@ -92,17 +92,6 @@ public struct DailyReport: Sendable {
     }
     /// The time a mesh budgets for its two sidecars, mTLS and the network on one hop (ms).
     public static let sidecarBudgetMs = 2.0
-    /// Edges between workloads of the mesh whose calls arrived without the mesh's mTLS (inbound lines with no
-    /// SNI from a caller whose sidecar logged too), most calls first.
-    public let plaintextEdges: [PlaintextEdge]
-
-    /// An edge inside the mesh with plaintext calls.
-    public struct PlaintextEdge: Sendable, Equatable {
-        /// `frontend-v1 → user`.
-        public var edge: String
-        /// Inbound lines that arrived in plaintext.
-        public var requests: Int
-    }
 
     /// One UTC day, µs.
     public static let dayMicros: Int64 = 86_400_000_000
@@ -183,11 +172,6 @@ public struct DailyReport: Sendable {
             ($0[0].string ?? "", Int($0[1].int64 ?? 0), Int($0[2].int64 ?? 0))
         }
         gaps = try Self.gaps(now, window)
-        plaintextEdges = try now.reader.status(keys: [.source, .service, .tls], side: .inbound, filter: now.filter).groups.compactMap { g in
-            guard g.keys[.tls]?.string == TLSClass.plaintext.rawValue, let source = g.keys[.source]?.string, source != AnswerQueries.outsideMesh
-            else { return nil }
-            return PlaintextEdge(edge: "\(source) → \(g.keys[.service]?.string ?? "(unknown)")", requests: g.requests)
-        }.sorted { ($0.requests, $1.edge) > ($1.requests, $0.edge) }
     }
 
     static func headline(_ session: AnswerSession, _ w: (start: Int64, end: Int64)) throws -> Headline {

@@ -98,9 +98,6 @@ public enum ReportRenderer {
                        ["edge", "matched hops", "overhead p50", "p90", "p99"], r.overBudget.map {
             [HopsReport.label($0), "\($0.matched)", ms($0.overhead.p50), ms($0.overhead.p90), ms($0.overhead.p99)]
         })
-        out += section("Plaintext inside the mesh", "Edges between the mesh's workloads whose calls arrived without its mTLS (no SNI on the "
-                       + "callee's line); `meshlog status --by edge,tls` shows every edge.", ["edge", "plaintext calls"],
-                       r.plaintextEdges.map { [$0.edge, "\($0.requests)"] })
 
         out += "## Slowest requests\n\nThe slowest request of each minute and edge, the ten slowest of those; `meshlog trace ID` shows one.\n\n"
         if r.slowest.isEmpty { out += "None.\n\n" } else {
@@ -153,7 +150,6 @@ public enum ReportRenderer {
                 ["edge": HopsReport.label($0), "matched": $0.matched, "overhead_p50_ms": num($0.overhead.p50),
                  "overhead_p90_ms": num($0.overhead.p90), "overhead_p99_ms": num($0.overhead.p99)]
             },
-            "plaintext_edges": r.plaintextEdges.map { ["edge": $0.edge, "requests": $0.requests] },
             "slowest_requests": r.slowest.map { ["request_id": $0.requestID, "duration_ms": $0.durationMs, "start": $0.start, "route": $0.route as Any, "status": $0.status as Any] },
             "rejected": r.rejected.map { ["source": $0.path, "rejected": $0.rejected, "lines": $0.lines] },
             "reporter_gaps": r.gaps.map { ["reporter": $0.reporter, "longest_gap_minutes": $0.longestGapMinutes, "from": $0.gapStart] },
@@ -275,8 +271,6 @@ public enum ReportRenderer {
         body += "<h2>Sidecar budget</h2>\n<p class=\"note\">Edges whose median client − server time (both sidecars, mTLS, network) is over \(escape(AnswerFormat.ms(DailyReport.sidecarBudgetMs))) ms.</p>\n"
             + (r.overBudget.isEmpty ? "<p>None.</p>\n" : table(["edge", "matched hops", "overhead p50", "p90", "p99"],
                 r.overBudget.map { [HopsReport.label($0), "\($0.matched)", ms($0.overhead.p50), ms($0.overhead.p90), ms($0.overhead.p99)] }, numeric: [1, 2, 3, 4]))
-        body += "<h2>Plaintext inside the mesh</h2>\n<p class=\"note\">Edges between the mesh's workloads whose calls arrived without its mTLS.</p>\n"
-            + (r.plaintextEdges.isEmpty ? "<p>None.</p>\n" : table(["edge", "plaintext calls"], r.plaintextEdges.map { [$0.edge, "\($0.requests)"] }, numeric: [1]))
         body += "<h2>Slowest requests</h2>\n" + (r.slowest.isEmpty ? "<p>None.</p>\n" : table(["request id (meshlog trace ID)", "ms", "start", "route", "status"],
             r.slowest.map { [$0.requestID, String(format: "%.0f", $0.durationMs), $0.start, $0.route ?? "-", $0.status.map(String.init) ?? "-"] }, numeric: [1, 4]))
         body += "<h2>Data health</h2>\n<ul>"
