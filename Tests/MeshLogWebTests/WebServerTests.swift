@@ -27,7 +27,8 @@ import MeshLogStore
         let task = Task { try await server.run { bound.set($0) } }
         defer { task.cancel() }
         var port: UInt16?
-        for _ in 0..<200 where port == nil {
+        // Up to 30 s: the whole suite runs in parallel on two cores, and binding can wait its turn.
+        for _ in 0..<1500 where port == nil {
             try await Task.sleep(nanoseconds: 20_000_000)
             port = bound.value.flatMap { ListenAddress(parsing: $0)?.port }
         }
