@@ -24,7 +24,9 @@ public final class ServeProcess: @unchecked Sendable {
         try p.run()
         process = p
         var found: String?
-        for _ in 0..<300 where found == nil && p.isRunning {
+        // By the clock, up to 60 s: a loaded CI machine can take seconds to start a process.
+        let deadline = Date().addingTimeInterval(60)
+        while found == nil && p.isRunning && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.02)
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             if let start = text.range(of: "http://127.0.0.1:"), let end = text[start.upperBound...].firstIndex(of: "/") {
