@@ -29,9 +29,11 @@ public final class AnswerSession {
     public let span: (first: Int64, last: Int64)?
 
     /// Opens the store at `path` read-only.
-    public convenience init(path: String, since: String?, until: String?, services: [String], exact: Bool = false) throws {
+    public convenience init(path: String, since: String?, until: String?, services: [String], exact: Bool = false,
+                            includeInjected: Bool = false) throws {
         let db = try SQLiteStore.openForReading(path: path)
-        try self.init(reader: SQLiteAnswerReader(db: db), since: since, until: until, services: services, exact: exact)
+        try self.init(reader: SQLiteAnswerReader(db: db), since: since, until: until, services: services, exact: exact,
+                      includeInjected: includeInjected)
     }
 
     /// Resolves the options against `reader`'s store.
@@ -40,7 +42,9 @@ public final class AnswerSession {
     ///   - since, until: RFC 3339 times or spans before the newest line (see ``TimeExpression``).
     ///   - services: destination services to keep; each element may hold several names separated by commas.
     ///   - exact: read every line even where the summary tables could answer.
-    public init(reader: any AnswerReader, since: String?, until: String?, services: [String], exact: Bool = false) throws {
+    ///   - includeInjected: count the faults Envoy injected on purpose as errors.
+    public init(reader: any AnswerReader, since: String?, until: String?, services: [String], exact: Bool = false,
+                includeInjected: Bool = false) throws {
         self.reader = reader
         span = try reader.span()
         let window = try TimeWindow(since: since, until: until, newest: span?.last ?? 0)
@@ -51,18 +55,20 @@ public final class AnswerSession {
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         filter.services = names.isEmpty ? nil : names
         filter.exact = exact
+        filter.includeInjected = includeInjected
         self.filter = filter
         (reader as? ClickHouseAnswerReader)?.window = filter
     }
 
     /// Opens the store at `location` (a SQLite file or a ClickHouse store) read-only.
-    public convenience init(location: StoreLocation, since: String?, until: String?, services: [String], exact: Bool = false) throws {
+    public convenience init(location: StoreLocation, since: String?, until: String?, services: [String], exact: Bool = false,
+                            includeInjected: Bool = false) throws {
         switch location {
         case .sqlite(let path):
-            try self.init(path: path, since: since, until: until, services: services, exact: exact)
+            try self.init(path: path, since: since, until: until, services: services, exact: exact, includeInjected: includeInjected)
         case .clickhouse(let endpoint):
             try self.init(reader: ClickHouseAnswerReader(store: ClickHouseStore(endpoint: endpoint)), since: since, until: until,
-                          services: services, exact: exact)
+                          services: services, exact: exact, includeInjected: includeInjected)
         }
     }
 

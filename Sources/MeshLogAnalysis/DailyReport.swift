@@ -38,6 +38,25 @@ public struct DailyReport: Sendable {
         public var meaning: String
     }
 
+    /// A fault Envoy injected on purpose (`FI` abort, `DI` delay) on one edge and route, with the
+    /// status it answered: counted apart from the failures.
+    public struct InjectedFault: Sendable, Codable, Equatable {
+        public var edge: String
+        public var route: String?
+        public var status: Int?
+        public var flags: String
+        public var requests: Int
+        /// The share of the edge's hops in the window, percent.
+        public var sharePct: Double?
+        /// For a delay: how many delayed lines were read for the figures below.
+        public var delayedLines: Int?
+        /// For a delay: the delayed lines' median and p99 duration (ms).
+        public var delayedP50: Double?
+        public var delayedP99: Double?
+        /// For a delay: the delay actually added, the delayed lines' median less the edge's (ms).
+        public var addedMs: Double?
+    }
+
     /// An edge's latency in both windows.
     public struct Shift: Sendable, Codable {
         public var edge: String
@@ -85,6 +104,10 @@ public struct DailyReport: Sendable {
     public let gaps: [Gap]
     /// Hop statistics of the window, per edge (for gates on one edge).
     public let edges: [HopStats]
+    /// The faults Envoy injected on purpose in the window, most frequent first.
+    public let injectedFaults: [InjectedFault]
+    /// Whether the injected faults count as errors (`--include-injected`).
+    public let includesInjected: Bool
     /// Edges whose median client − server time (both sidecars, mTLS, network) is over ``sidecarBudgetMs``,
     /// worst first.
     public var overBudget: [HopStats] {
@@ -106,12 +129,15 @@ public struct DailyReport: Sendable {
     }
 
     /// Builds the report of `[window)` against `[baseline)` (µs; rounded out to whole minutes).
-    public init(path: String, window: (start: Int64, end: Int64), baseline: (start: Int64, end: Int64)) throws {
-        try self.init(location: .sqlite(path: path), window: window, baseline: baseline)
+    public init(path: String, window: (start: Int64, end: Int64), baseline: (start: Int64, end: Int64),
+                includeInjected: Bool = false) throws {
+        try self.init(location: .sqlite(path: path), window: window, baseline: baseline, includeInjected: includeInjected)
     }
 
-    /// Builds the report of `[window)` against `[baseline)` from the store at `location`.
-    public init(location: StoreLocation, window: (start: Int64, end: Int64), baseline: (start: Int64, end: Int64)) throws {
+    /// Builds the report of `[window)` against `[baseline)` from the store at `location`; the faults
+    /// Envoy injected on purpose count as errors only with `includeInjected`.
+    public init(location: StoreLocation, window: (start: Int64, end: Int64), baseline: (start: Int64, end: Int64),
+                includeInjected: Bool = false) throws {
         let minute: Int64 = 60_000_000
         func round(_ w: (start: Int64, end: Int64)) -> (start: Int64, end: Int64) {
             (w.start / minute * minute, (w.end + minute - 1) / minute * minute)
@@ -120,11 +146,13 @@ public struct DailyReport: Sendable {
         self.window = window
         self.baseline = baseline
         func session(_ w: (start: Int64, end: Int64)) throws -> AnswerSession {
-            try AnswerSession(location: location, since: AnswerFormat.timestamp(w.start), until: AnswerFormat.timestamp(w.end), services: [])
+            try AnswerSession(location: location, since: AnswerFormat.timestamp(w.start), until: AnswerFormat.timestamp(w.end), services: [],
+                              includeInjected: includeInjected)
         }
+        includesInjected = includeInjected
         let now = try session(window), before = try session(baseline)
-        headline = try Self.headline(now, window)
-        baselineHeadline = try Self.headline(before, baseline)
+        headline = try Self.headline(now, window, includeInjected: includeInjected)
+        baselineHeadline = try Self.headline(before, baseline, includeInjected: includeInjected)
 
         let span = window.end - window.start
         let bucket = max(minute, span / 96 / minute * minute)
@@ -133,7 +161,9 @@ public struct DailyReport: Sendable {
         graph = try ServiceGraph(session: now)
 
         let status = try StatusReport(session: now, by: [.edge, .code, .flag], side: .hop)
-        failingEdges = status.result.groups.filter { $0.errors > 0 || ($0.keys[.flag]?.string ?? "-") != "-" }.prefix(12).map { g in
+        // A flagged group fails when it has errors, or a flag that is not an injected fault (a DI-delayed 200 never fails).
+        failingEdges = status.result.groups.filter { $0.errors > 0 || (($0.keys[.flag]?.string ?? "-") != "-" && $0.injected == 0) }
+            .prefix(12).map { g in
             let source = g.keys[.source]?.string ?? AnswerQueries.outsideMesh
             let service = g.keys[.service]?.string ?? "(unknown)"
             let subset = g.keys[.subset]?.string.map { " \($0)" } ?? ""
@@ -144,8 +174,8 @@ public struct DailyReport: Sendable {
             return FailingEdge(edge: "\(source) → \(service)\(subset)", code: code, flag: flag, requests: g.requests, meaning: meaning)
         }
 
-        let signaturesNow = try Self.signatures(now, window)
-        let signaturesBefore = Set(try Self.signatures(before, baseline).map(\.signature))
+        let signaturesNow = try Self.signatures(now, window, includeInjected: includeInjected)
+        let signaturesBefore = Set(try Self.signatures(before, baseline, includeInjected: includeInjected).map(\.signature))
         newSignatures = signaturesNow.filter { !signaturesBefore.contains($0.signature) }
 
         let hopsNow = try HopsReport(session: now).edges
@@ -168,14 +198,16 @@ public struct DailyReport: Sendable {
             return SlowRequest(requestID: id, durationMs: ms, start: r[2].int64.map { AnswerFormat.timestamp($0) } ?? "",
                                route: r[3].string, status: r[4].int64.map(Int.init))
         }
+        injectedFaults = try Self.injectedFaults(now, window, edges: hopsNow)
         rejected = try now.reader.run(sql: ReportQueries.rejectedSources, parameters: [:]).rows.map {
             ($0[0].string ?? "", Int($0[1].int64 ?? 0), Int($0[2].int64 ?? 0))
         }
         gaps = try Self.gaps(now, window)
     }
 
-    static func headline(_ session: AnswerSession, _ w: (start: Int64, end: Int64)) throws -> Headline {
-        let rows = try session.reader.run(sql: ReportQueries.headline(since: w.start, until: w.end), parameters: [:]).rows
+    static func headline(_ session: AnswerSession, _ w: (start: Int64, end: Int64), includeInjected: Bool) throws -> Headline {
+        let rows = try session.reader.run(sql: ReportQueries.headline(since: w.start, until: w.end, includeInjected: includeInjected),
+                                          parameters: [:]).rows
         let entry = rows.first { $0[0] == .text("entry") } ?? []
         let all = rows.first { $0[0] == .text("all") } ?? []
         func int(_ r: [SQLValue], _ i: Int) -> Int { r.count > i ? Int(r[i].int64 ?? 0) : 0 }
@@ -183,8 +215,39 @@ public struct DailyReport: Sendable {
                         entryP50: entry.count > 3 ? entry[3].double : nil, entryP99: entry.count > 4 ? entry[4].double : nil)
     }
 
-    static func signatures(_ session: AnswerSession, _ w: (start: Int64, end: Int64)) throws -> [(signature: Signature, requests: Int)] {
-        try session.reader.run(sql: ReportQueries.errorSignatures(since: w.start, until: w.end), parameters: [:]).rows.map { r in
+    /// The injected faults of the window, with each delay's figures measured on its lines.
+    static func injectedFaults(_ session: AnswerSession, _ w: (start: Int64, end: Int64), edges: [HopStats]) throws -> [InjectedFault] {
+        func label(_ source: String?, _ service: String?, _ subset: String?) -> String {
+            "\(source ?? AnswerQueries.outsideMesh) → \(service ?? "(unknown)")" + (subset.map { " \($0)" } ?? "")
+        }
+        let byEdge = Dictionary(edges.map { (HopsReport.label($0), $0) }, uniquingKeysWith: { a, _ in a })
+        var delays: [String: (lines: Int, p50: Double?, p99: Double?)] = [:]
+        for r in try session.reader.run(sql: ReportQueries.injectedDelays(since: w.start, until: w.end), parameters: [:]).rows {
+            delays[label(r[0].string, r[1].string, r[2].string) + "\u{0}" + (r[3].string ?? "")] = (Int(r[4].int64 ?? 0), r[5].double, r[6].double)
+        }
+        return try session.reader.run(sql: ReportQueries.injectedFaults(since: w.start, until: w.end), parameters: [:]).rows.map { r in
+            let edge = label(r[0].string, r[1].string, r[2].string)
+            let flags = r[5].string ?? "-"
+            let requests = Int(r[6].int64 ?? 0)
+            var fault = InjectedFault(edge: edge, route: r[3].string, status: r[4].int64.map(Int.init), flags: flags, requests: requests)
+            if let hops = byEdge[edge], hops.requests > 0 {
+                fault.sharePct = AnswerFormat.round(100 * Double(requests) / Double(hops.requests))
+            }
+            if flags.split(separator: ",").contains("DI"), let d = delays[edge + "\u{0}" + (r[3].string ?? "")] {
+                fault.delayedLines = d.lines
+                fault.delayedP50 = d.p50
+                fault.delayedP99 = d.p99
+                if let p50 = d.p50, let usual = byEdge[edge].flatMap({ $0.client.p50 ?? $0.server.p50 }) {
+                    fault.addedMs = AnswerFormat.round(p50 - usual, 1)
+                }
+            }
+            return fault
+        }
+    }
+
+    static func signatures(_ session: AnswerSession, _ w: (start: Int64, end: Int64), includeInjected: Bool) throws -> [(signature: Signature, requests: Int)] {
+        try session.reader.run(sql: ReportQueries.errorSignatures(since: w.start, until: w.end, includeInjected: includeInjected),
+                               parameters: [:]).rows.map { r in
             (Signature(service: r[0].string, status: r[1].int64.map(Int.init), flags: r[2].string, details: r[3].string, route: r[4].string),
              Int(r[5].int64 ?? 0))
         }

@@ -34,17 +34,18 @@ public struct HopsReport: Sendable {
 
     /// One row per edge with every figure in its own column, for `--json`, `--csv` and `--markdown`.
     ///
-    /// Columns: `source, service, subset, requests, errors, error_pct, matched`, then
+    /// Columns: `source, service, subset, requests, errors, error_pct, injected, matched`, then
     /// `<measure>_p50, _p90, _p99, _max` for client, server, overhead and upstream, then `flags`.
     public func table() -> ResultTable {
-        var columns = ["source", "service", "subset", "requests", "errors", "error_pct", "matched"]
+        var columns = ["source", "service", "subset", "requests", "errors", "error_pct", "injected", "matched"]
         for (name, _, _) in Self.measures {
             columns += ["\(name)_p50", "\(name)_p90", "\(name)_p99", "\(name)_max"]
         }
         columns.append("flags")
         let rows: [[SQLValue]] = edges.map { e in
             var row: [SQLValue] = [.text(e.source), SQLValue(e.service), SQLValue(e.subset), .integer(Int64(e.requests)),
-                                   .integer(Int64(e.errors)), .real(errorRate(e)), .integer(Int64(e.matched))]
+                                   .integer(Int64(e.errors)), .real(errorRate(e)), .integer(Int64(e.injected)),
+                                   .integer(Int64(e.matched))]
             for (_, _, path) in Self.measures {
                 let s = e[keyPath: path]
                 row += [s.p50, s.p90, s.p99, s.max].map { SQLValue($0.map { AnswerFormat.round($0, 6) }) }

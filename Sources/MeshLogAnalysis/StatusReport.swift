@@ -86,7 +86,8 @@ public struct StatusReport: Sendable {
     /// The breakdown as a table.
     ///
     /// Columns: the keys (`source`, `service`, `subset`, `route`, `reporter`, `flag` with `long_name`,
-    /// `code` with `class`, `minute`, `hour`), then `requests, share_pct, errors, error_pct`; without
+    /// `code` with `class`, `minute`, `hour`), then `requests, share_pct, errors, error_pct, injected`
+    /// (lines with a fault Envoy injected on purpose, counted apart from `errors`); without
     /// `code`, the status classes `c2xx c3xx c4xx c5xx no_response` (and `c1xx` when present); with
     /// `code` or `flag`, a last column `meaning` in plain words.
     public func table() -> ResultTable {
@@ -96,7 +97,7 @@ public struct StatusReport: Sendable {
             if key == .flag { columns.append("long_name") }
             if key == .code { columns.append("class") }
         }
-        columns += ["requests", "share_pct", "errors", "error_pct"]
+        columns += ["requests", "share_pct", "errors", "error_pct", "injected"]
         let hasCode = keys.contains(.code), hasFlag = keys.contains(.flag)
         let show1xx = result.groups.contains { $0.classes[1] > 0 }
         if !hasCode {
@@ -125,7 +126,7 @@ public struct StatusReport: Sendable {
             }
             let share = result.total > 0 ? AnswerFormat.round(100 * Double(g.requests) / Double(result.total)) : 0
             let errorRate = g.requests > 0 ? AnswerFormat.round(100 * Double(g.errors) / Double(g.requests)) : 0
-            row += [.integer(Int64(g.requests)), .real(share), .integer(Int64(g.errors)), .real(errorRate)]
+            row += [.integer(Int64(g.requests)), .real(share), .integer(Int64(g.errors)), .real(errorRate), .integer(Int64(g.injected))]
             if !hasCode {
                 if show1xx { row.append(.integer(Int64(g.classes[1]))) }
                 row += (2...5).map { .integer(Int64(g.classes[$0])) } + [.integer(Int64(g.classes[0]))]

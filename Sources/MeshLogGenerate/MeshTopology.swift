@@ -269,6 +269,29 @@ public struct MeshTopology: Sendable {
 
         /// No fault injection.
         public static let none = FaultInjection()
+
+        /// Parses `abort:RATE` (503 `FI`) or `delay:RATE:DURATION` (`DI`, e.g. `delay:0.1:5s`); nil when malformed.
+        public init?(parsing text: String) {
+            let parts = text.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count >= 2, let rate = Double(parts[1]), rate >= 0, rate <= 1 else { return nil }
+            switch parts[0].lowercased() {
+            case "abort" where parts.count == 2:
+                self.init(abortRate: rate)
+            case "delay" where parts.count == 3:
+                guard let seconds = GeneratorOptions.parseDuration(parts[2]), seconds > 0 else { return nil }
+                self.init(delayRate: rate, delayMicros: Int64(seconds * 1_000_000))
+            default:
+                return nil
+            }
+        }
+
+        /// This policy with `other`'s non-zero parts laid over it.
+        public func merging(_ other: FaultInjection) -> FaultInjection {
+            var out = self
+            if other.abortRate > 0 { out.abortRate = other.abortRate }
+            if other.delayRate > 0 { out.delayRate = other.delayRate; out.delayMicros = other.delayMicros }
+            return out
+        }
     }
 
     /// How an operation issues its downstream calls.

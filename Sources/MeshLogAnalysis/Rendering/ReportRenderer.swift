@@ -40,6 +40,24 @@ public enum ReportRenderer {
         return out + "\n"
     }
 
+    /// What the injected-faults section says before its table.
+    static func injectedIntro(_ r: DailyReport) -> String {
+        "Faults Envoy injected on purpose (`FI` aborts, `DI` delays: chaos experiments, not outages), "
+            + (r.includesInjected ? "counted as errors above (`--include-injected`)" : "left out of the errors, failing edges and gates above")
+            + "; a delay's figures are measured on up to \(ReportQueries.delaySampleMinutes) minutes of its lines, "
+            + "and the delay added is their median less the edge's."
+    }
+
+    static let injectedHeader = ["edge", "route", "status", "flags", "requests", "% of edge", "delayed p50", "delayed p99", "delay added"]
+
+    /// The injected-faults section's rows, as text.
+    static func injectedRows(_ r: DailyReport) -> [[String]] {
+        r.injectedFaults.map {
+            [$0.edge, $0.route ?? "-", $0.status.map(String.init) ?? "-", $0.flags, "\($0.requests)", $0.sharePct.map { pct($0) } ?? "-",
+             ms($0.delayedP50), ms($0.delayedP99), $0.addedMs.map { ms($0) } ?? "-"]
+        }
+    }
+
     /// The report as Markdown (the default output), control characters in its values shown escaped (`\x1b`).
     public static func markdown(_ r: DailyReport) -> String {
         var out = "# meshlog report\n\n"
@@ -81,6 +99,8 @@ public enum ReportRenderer {
             }
             out += "\n"
         }
+
+        out += section("Injected faults", injectedIntro(r), injectedHeader, injectedRows(r))
 
         out += "## New and vanished edges\n\n"
         if r.newEdges.isEmpty && r.vanishedEdges.isEmpty { out += "None.\n\n" } else {
@@ -140,6 +160,12 @@ public enum ReportRenderer {
                 ["service": $0.signature.service as Any, "status": $0.signature.status as Any, "flags": $0.signature.flags as Any,
                  "details": $0.signature.details as Any, "route": $0.signature.route as Any, "requests": $0.requests]
             },
+            "injected_faults": r.injectedFaults.map {
+                ["edge": $0.edge, "route": $0.route as Any, "status": $0.status as Any, "flags": $0.flags, "requests": $0.requests,
+                 "edge_share_pct": num($0.sharePct), "delayed_lines": $0.delayedLines as Any, "delayed_p50_ms": num($0.delayedP50),
+                 "delayed_p99_ms": num($0.delayedP99), "delay_added_ms": num($0.addedMs)]
+            },
+            "includes_injected": r.includesInjected,
             "new_edges": r.newEdges.map(edge),
             "vanished_edges": r.vanishedEdges.map(edge),
             "latency_shifts": r.shifts.map {
@@ -263,6 +289,8 @@ public enum ReportRenderer {
         body += "<h2>New error signatures</h2>\n" + (r.newSignatures.isEmpty ? "<p>None.</p>\n" : table(["service", "status", "flags", "details", "route", "requests"],
             r.newSignatures.prefix(20).map { [$0.signature.service ?? "(unknown)", $0.signature.status.map(String.init) ?? "-", $0.signature.flags ?? "-",
                                                $0.signature.details ?? "-", $0.signature.route ?? "-", "\($0.requests)"] }, numeric: [1, 5]))
+        body += "<h2>Injected faults</h2>\n<p class=\"note\">\(escape(injectedIntro(r).replacingOccurrences(of: "`", with: "")))</p>\n"
+            + (r.injectedFaults.isEmpty ? "<p>None.</p>\n" : table(injectedHeader, injectedRows(r), numeric: [2, 4, 5, 6, 7, 8]))
         body += "<h2>New and vanished edges</h2>\n"
         body += (r.newEdges.isEmpty && r.vanishedEdges.isEmpty) ? "<p>None.</p>\n" : "<ul>" + (r.newEdges.map { "<li>new: \(escape(HopsReport.label($0))) (\($0.requests))</li>" }
             + r.vanishedEdges.map { "<li>vanished: \(escape(HopsReport.label($0))) (\($0.requests) in the baseline)</li>" }).joined() + "</ul>\n"

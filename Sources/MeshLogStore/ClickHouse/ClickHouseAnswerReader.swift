@@ -72,6 +72,8 @@ public final class ClickHouseAnswerReader: AnswerReader {
         var range = minuteRange(filter, granularity: granularity)
         range.reduced = reduced
         try snapshot.loadLatency(table, range)
+        // Injected faults are counted from the error signatures (``SummaryQueries/minuteRows(_:bucketMicros:)``).
+        try snapshot.loadErrors(range)
         if !SummaryQueries.wholeMinutes(filter) {
             var partial: [String] = []
             let firstWhole = filter.sinceMicros.map { ($0 + Self.minute - 1) / Self.minute * Self.minute }

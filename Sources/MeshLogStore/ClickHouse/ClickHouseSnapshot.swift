@@ -433,9 +433,9 @@ public final class ClickHouseSnapshot {
         }
     }
 
-    /// Copies `summary_error` rows (`range` in minutes, kept per minute).
+    /// Copies `summary_error` rows (`range` in minutes, merged by its granularity and keys as the latency rows are).
     public func loadErrors(_ range: SummaryRange) throws {
-        try replaceSummary("summary_error", range, group: Self.destinationKeyColumns + ", status, flags, details, route",
+        try replaceSummary("summary_error", range, keys: Self.keyColumns(range), group: Self.keyGroup(range) + ", status, flags, details, route",
                            values: "status, flags, details, route, sum(requests)",
                            columns: "minute, reporter, dest, caller, status, flags, details, route, requests") { r in
             [Self.value(int: r[8]), try flagsID(r[9]), try keyID(r[10]), try keyID(r[11]), Self.value(int: r[12])]

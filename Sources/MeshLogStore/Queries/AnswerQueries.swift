@@ -35,8 +35,19 @@ public enum AnswerQueries {
     /// The label for callers that logged nothing (requests from outside the mesh or from pods without a sidecar).
     public static let outsideMesh = "(outside mesh)"
 
-    /// Errors: 5xx, and 0 (no response was ever sent).
-    static func isError(_ e: String) -> String { "(\(e).status >= 500 OR \(e).status = 0)" }
+    /// The `flags` ids whose set holds a fault Envoy injected on purpose: `FI` (an abort, details
+    /// `fault_filter_abort`) or `DI` (a delay).
+    static let injectedFlagIDs = "(SELECT flags FROM flag_set WHERE flag IN ('FI', 'DI'))"
+
+    /// Whether line `e` carries a fault Envoy injected on purpose (0 or 1).
+    public static func isInjected(_ e: String) -> String { "coalesce(\(e).flags IN \(injectedFlagIDs), 0)" }
+
+    /// Errors: 5xx, and 0 (no response was ever sent); not the faults Envoy injected on purpose unless
+    /// the filter includes them.
+    static func isError(_ e: String, _ filter: AnswerFilter) -> String {
+        filter.includeInjected ? "(\(e).status >= 500 OR \(e).status = 0)"
+            : "((\(e).status >= 500 OR \(e).status = 0) AND NOT \(isInjected(e)))"
+    }
 
     /// SQL for the host part of an address: the IP of a packed IPv4 address (`ip << 16 | port`),
     /// or the text without its `:port` (`[2001:db8::1]:5000` → `[2001:db8::1]`).
@@ -135,7 +146,7 @@ public enum AnswerQueries {
     /// Requests, errors and status classes grouped by `keys`.
     ///
     /// Columns: one per key (`k0`, `k1`, …), then `requests, errors, no_response, c1xx, c2xx,
-    /// c3xx, c4xx, c5xx, unflagged`.
+    /// c3xx, c4xx, c5xx, unflagged, injected`.
     public static func status(keys: [GroupKey], side: TrafficSide, filter: AnswerFilter, serviceIDs: [Int64]?,
                               check: PartnerCheck = .allCallers) -> String {
         let needsWorkload = keys.contains(.source)
@@ -145,7 +156,7 @@ public enum AnswerQueries {
         }
         select += [
             "count(*) AS requests",
-            "sum(\(isError("e"))) AS errors",
+            "sum(\(isError("e", filter))) AS errors",
             "sum(e.status = 0) AS no_response",
             "sum(e.status BETWEEN 100 AND 199) AS c1xx",
             "sum(e.status BETWEEN 200 AND 299) AS c2xx",
@@ -153,6 +164,7 @@ public enum AnswerQueries {
             "sum(e.status BETWEEN 400 AND 499) AS c4xx",
             "sum(e.status BETWEEN 500 AND 599) AS c5xx",
             "sum(e.flags IS NULL) AS unflagged",
+            "sum(\(isInjected("e"))) AS injected",
         ]
         var sql = needsWorkload ? "WITH \(workloadCTE)\n" : ""
         sql += "SELECT " + select.joined(separator: ",\n  ") + "\nFROM log_entry e"
@@ -194,7 +206,7 @@ public enum AnswerQueries {
     /// hop once (``side(_:_:_:)`` `.hop`). The summaries give the same numbers (``SummaryQueries``).
     ///
     /// Rows of `kind = 'edge'`: `kind, source, service, subset, flags` (NULL), `requests, errors,
-    /// matched`, then `client_*`, `server_*`, `overhead_*`, `upstream_*` (`p50, p90, p99, max`).
+    /// matched`, then `client_*`, `server_*`, `overhead_*`, `upstream_*` (`p50, p90, p99, max`), then `injected`.
     /// Rows of `kind = 'flags'`: the same first five columns and `requests`, the rest NULL.
     /// Service, subset and flags are dictionary ids, or text with `byValue`. Hops from outside the
     /// mesh (inbound lines whose caller logged nothing) have source `(outside mesh)` and no client side.
@@ -211,12 +223,14 @@ public enum AnswerQueries {
                       "sum(CASE WHEN inbound AND known THEN 0 ELSE error END) AS errors",
                       "sum(inbound) AS matched"]
             + percentiles(client) + percentiles(server) + overhead + percentiles("CASE WHEN inbound THEN upstream_ms END")
+            + ["sum(CASE WHEN inbound AND known THEN 0 ELSE injected END) AS injected"]
         return """
             WITH \(workloadCTE),
             \(SummaryQueries.callerCTE),
             hop AS MATERIALIZED (
               SELECT CASE WHEN e.direction = 1 THEN coalesce(c.name, '\(outsideMesh)') ELSE \(workloadName("w", reporter: "e.reporter")) END AS source,
-                \(column("e.service")) AS service, \(column("e.subset")) AS subset, \(column("e.flags")) AS flags, \(isError("e")) AS error,
+                \(column("e.service")) AS service, \(column("e.subset")) AS subset, \(column("e.flags")) AS flags, \(isError("e", filter)) AS error,
+                \(isInjected("e")) AS injected,
                 coalesce(e.direction = 1, 0) AS inbound, c.ip IS NOT NULL AS known, e.duration_ms AS duration_ms, e.upstream_ms AS upstream_ms
               FROM log_entry e
               LEFT JOIN workload w ON w.id = e.reporter
@@ -228,7 +242,7 @@ public enum AnswerQueries {
             FROM hop GROUP BY hop.source, hop.service, hop.subset
             HAVING sum(CASE WHEN inbound AND known THEN 0 ELSE 1 END) > 0
             UNION ALL
-            SELECT 'flags', source, service, subset, flags, count(*)\(String(repeating: ", NULL", count: 18))
+            SELECT 'flags', source, service, subset, flags, count(*)\(String(repeating: ", NULL", count: 19))
             FROM hop
             WHERE flags IS NOT NULL AND NOT (inbound AND known)
             GROUP BY hop.source, hop.service, hop.subset, hop.flags
@@ -245,7 +259,7 @@ public enum AnswerQueries {
         """
         SELECT (e.start_us / \(bucketMicros)) * \(bucketMicros) AS bucket_us,
           count(*) AS requests,
-          sum(\(isError("e"))) AS errors,
+          sum(\(isError("e", filter))) AS errors,
           percentile(e.duration_ms, 0.99) AS p99_ms
         FROM log_entry e
         \(whereClause([Self.side(side, check), "e.start_us IS NOT NULL"] + conditions(filter, serviceIDs: serviceIDs)))
@@ -323,13 +337,13 @@ public enum AnswerQueries {
         return """
             WITH \(workloadCTE)
             SELECT \(workloadName("w", reporter: "e.reporter")) AS source, \(service) AS service, \(subset) AS subset,
-              count(*) AS requests, sum(\(isError("e"))) AS errors, percentile(e.duration_ms, 0.99) AS p99_ms
+              count(*) AS requests, sum(\(isError("e", filter))) AS errors, percentile(e.duration_ms, 0.99) AS p99_ms
             FROM log_entry e LEFT JOIN workload w ON w.id = e.reporter
             \(whereClause(["(e.direction = 2 OR e.direction IS NULL)"] + conditions(filter, serviceIDs: serviceIDs)))
             GROUP BY 1, 2, 3
             UNION ALL
             SELECT '\(outsideMesh)', \(service), \(subset),
-              count(*), sum(\(isError("e"))), percentile(e.duration_ms, 0.99)
+              count(*), sum(\(isError("e", filter))), percentile(e.duration_ms, 0.99)
             FROM log_entry e
             \(whereClause(["e.direction = 1", hasNoPartner("e", check)] + conditions(filter, serviceIDs: serviceIDs)))
             GROUP BY 2, 3

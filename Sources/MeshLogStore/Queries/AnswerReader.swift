@@ -185,12 +185,14 @@ public final class SQLiteAnswerReader: AnswerReader {
             let counts = row[k...].map { Int($0.int64 ?? 0) }
             let group = StatusGroup(
                 keys: Dictionary(uniqueKeysWithValues: zip(keys, key)), requests: counts[0], errors: counts[1],
-                classes: [counts[2], counts[3], counts[4], counts[5], counts[6], counts[7]], unflagged: counts[8])
+                classes: [counts[2], counts[3], counts[4], counts[5], counts[6], counts[7]], unflagged: counts[8],
+                injected: counts.count > 9 ? counts[9] : 0)
             if var existing = merged[key] {
                 existing.requests += group.requests
                 existing.errors += group.errors
                 existing.classes = zip(existing.classes, group.classes).map(+)
                 existing.unflagged += group.unflagged
+                existing.injected += group.injected
                 merged[key] = existing
             } else {
                 merged[key] = group
@@ -233,11 +235,13 @@ public final class SQLiteAnswerReader: AnswerReader {
             let key = [row[1], name(row[2]), name(row[3])]
             let edgeFlags = (flags[key] ?? [:]).map { (flags: $0.key, count: $0.value) }
                 .sorted { $0.count != $1.count ? $0.count > $1.count : $0.flags < $1.flags }
-            return HopStats(
+            var stats = HopStats(
                 source: row[1].string ?? AnswerQueries.outsideMesh, service: key[1].string, subset: key[2].string,
                 requests: Int(row[5].int64 ?? 0), errors: Int(row[6].int64 ?? 0), matched: Int(row[7].int64 ?? 0),
                 client: summary(row, 8), server: summary(row, 12), overhead: summary(row, 16), upstream: summary(row, 20),
                 flags: edgeFlags)
+            stats.injected = Int(row[24].int64 ?? 0)
+            return stats
         }.sorted { a, b in
             if a.requests != b.requests { return a.requests > b.requests }
             return (a.source, a.service ?? "", a.subset ?? "") < (b.source, b.service ?? "", b.subset ?? "")

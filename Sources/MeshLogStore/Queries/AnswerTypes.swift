@@ -25,12 +25,17 @@ public struct AnswerFilter: Sendable, Equatable {
     public var services: [String]?
     /// Read every line instead of the summary tables, even where the summaries could answer.
     public var exact: Bool
+    /// Count failures Envoy injected on purpose (`FI` aborts, `DI` delays) as errors; by default they
+    /// are counted apart (``AnswerQueries/isInjected(_:)``).
+    public var includeInjected: Bool
 
-    public init(sinceMicros: Int64? = nil, untilMicros: Int64? = nil, services: [String]? = nil, exact: Bool = false) {
+    public init(sinceMicros: Int64? = nil, untilMicros: Int64? = nil, services: [String]? = nil, exact: Bool = false,
+                includeInjected: Bool = false) {
         self.sinceMicros = sinceMicros
         self.untilMicros = untilMicros
         self.services = services
         self.exact = exact
+        self.includeInjected = includeInjected
     }
 }
 
@@ -76,19 +81,22 @@ public struct StatusGroup: Sendable, Equatable {
     public var keys: [GroupKey: SQLValue]
     /// Lines (hops) in the group.
     public var requests: Int
-    /// Lines with status 5xx or 0 (no response).
+    /// Lines with status 5xx or 0 (no response), less those Envoy injected unless the filter includes them.
     public var errors: Int
     /// Lines per status class: index 1 is 1xx … index 5 is 5xx; index 0 counts status 0.
     public var classes: [Int]
     /// Lines that carry no response flag.
     public var unflagged: Int
+    /// Lines with a fault Envoy injected on purpose (`FI` abort or `DI` delay), whatever their status.
+    public var injected: Int
 
-    public init(keys: [GroupKey: SQLValue], requests: Int, errors: Int, classes: [Int], unflagged: Int) {
+    public init(keys: [GroupKey: SQLValue], requests: Int, errors: Int, classes: [Int], unflagged: Int, injected: Int = 0) {
         self.keys = keys
         self.requests = requests
         self.errors = errors
         self.classes = classes
         self.unflagged = unflagged
+        self.injected = injected
     }
 }
 
@@ -128,8 +136,10 @@ public struct HopStats: Sendable {
     /// The destination subset, if any.
     public var subset: String?
     public var requests: Int
-    /// Hops with status 5xx or 0.
+    /// Hops with status 5xx or 0, less those Envoy injected unless the filter includes them.
     public var errors: Int
+    /// Hops with a fault Envoy injected on purpose (`FI` abort or `DI` delay), whatever their status.
+    public var injected: Int = 0
     /// Hops whose callee's inbound line was found.
     public var matched: Int
     /// The caller sidecar's duration (outbound line).

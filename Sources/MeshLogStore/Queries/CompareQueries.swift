@@ -80,9 +80,9 @@ public enum CompareQueries {
     public static func groups(by: CompareGrouping, filter: AnswerFilter, serviceIDs: [Int64]?, subsetIDs: [Int64]?,
                               subsets: [String]? = nil, summaries: Bool) -> String {
         grouped(by: by, filter: filter, serviceIDs: serviceIDs, subsetIDs: subsetIDs, subsets: subsets, summaries: summaries,
-                summary: (columns: "sum(s.requests) AS requests, sum(s.errors) AS errors, hist_merge(s.duration) AS durations",
+                summary: (columns: "sum(s.requests) AS requests, sum(\(SummaryQueries.errors(filter))) AS errors, hist_merge(s.duration) AS durations",
                           from: SummaryQueries.minuteRows(filter), unit: "minute", conditions: []),
-                lines: (columns: "count(*) AS requests, sum(\(AnswerQueries.isError("e"))) AS errors, hist(e.duration_ms) AS durations",
+                lines: (columns: "count(*) AS requests, sum(\(AnswerQueries.isError("e", filter))) AS errors, hist(e.duration_ms) AS durations",
                         conditions: []),
                 extraKeys: 0)
     }
@@ -93,8 +93,8 @@ public enum CompareQueries {
                                   subsets: [String]? = nil, summaries: Bool) -> String {
         grouped(by: by, filter: filter, serviceIDs: serviceIDs, subsetIDs: subsetIDs, subsets: subsets, summaries: summaries,
                 summary: (columns: "s.status AS status, sum(s.requests) AS requests", from: "summary_hour s", unit: "hour",
-                          conditions: ["(s.status >= 500 OR s.status = 0)"]),
-                lines: (columns: "e.status AS status, count(*) AS requests", conditions: [AnswerQueries.isError("e")]),
+                          conditions: ["(s.status >= 500 OR s.status = 0)"] + (filter.includeInjected ? [] : ["NOT \(SummaryQueries.injectedFlags)"])),
+                lines: (columns: "e.status AS status, count(*) AS requests", conditions: [AnswerQueries.isError("e", filter)]),
                 extraKeys: 1)
     }
 

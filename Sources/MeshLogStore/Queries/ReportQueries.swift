@@ -17,8 +17,9 @@ public enum ReportQueries {
 
     /// Requests entering the mesh (outside callers' inbound lines and ingress gateways' outbound
     /// lines), and every hop: `scope` ('entry' or 'all'), `requests, errors, p50_ms, p99_ms`.
-    public static func headline(since: Int64, until: Int64) -> String {
-        let filter = AnswerFilter(sinceMicros: since, untilMicros: until)
+    /// Errors leave out the faults Envoy injected on purpose unless `includeInjected`.
+    public static func headline(since: Int64, until: Int64, includeInjected: Bool = false) -> String {
+        let filter = AnswerFilter(sinceMicros: since, untilMicros: until, includeInjected: includeInjected)
         return """
             WITH \(AnswerQueries.workloadCTE),
             \(SummaryQueries.callerCTE),
@@ -35,8 +36,9 @@ public enum ReportQueries {
     }
 
     /// Failed-line signatures of a window, counted on the hop side: `service, status, flags,
-    /// details, route` (text; NULL when missing) and `requests`.
-    public static func errorSignatures(since: Int64, until: Int64) -> String {
+    /// details, route` (text; NULL when missing) and `requests`. The faults Envoy injected on purpose
+    /// are left out unless `includeInjected` (and a `DI` delay that was answered is never a failure).
+    public static func errorSignatures(since: Int64, until: Int64, includeInjected: Bool = false) -> String {
         func name(_ column: String) -> String { "(SELECT value FROM dict WHERE id = nullif(\(column), 0))" }
         return """
             WITH \(AnswerQueries.workloadCTE),
@@ -46,8 +48,59 @@ public enum ReportQueries {
             FROM summary_error s JOIN destination d ON d.id = s.dest
             LEFT JOIN caller c ON c.ip = s.caller AND d.direction = 1
             WHERE \(minutes(since, until)) AND (d.direction = 2 OR d.direction IS NULL OR (d.direction = 1 AND c.ip IS NULL))
+              AND \(includeInjected ? "NOT (\(SummaryQueries.injectedFlags) AND s.status BETWEEN 1 AND 499)" : "NOT \(SummaryQueries.injectedFlags)")
             GROUP BY 1, 2, 3, 4, 5
             ORDER BY requests DESC, 1, 2, 3, 4, 5
+            """
+    }
+
+    /// The faults Envoy injected on purpose in a window (`FI` aborts, `DI` delays), counted on the
+    /// hop side: `source, service, subset, route, status, flags` (text; NULL when missing), `requests`.
+    public static func injectedFaults(since: Int64, until: Int64) -> String {
+        func name(_ column: String) -> String { "(SELECT value FROM dict WHERE id = nullif(\(column), 0))" }
+        return """
+            WITH \(AnswerQueries.workloadCTE),
+            \(SummaryQueries.callerCTE)
+            SELECT \(SummaryQueries.source) AS source, \(name("d.service")) AS service, \(name("d.subset")) AS subset,
+              \(name("s.route")) AS route, nullif(s.status, -1) AS status, \(name("s.flags")) AS flags, sum(s.requests) AS requests
+            FROM summary_error s JOIN destination d ON d.id = s.dest
+            LEFT JOIN workload w ON w.id = s.reporter
+            LEFT JOIN caller c ON c.ip = s.caller AND d.direction = 1
+            WHERE \(minutes(since, until)) AND \(SummaryQueries.side(.hop)!) AND \(SummaryQueries.injectedFlags)
+            GROUP BY 1, 2, 3, 4, 5, 6
+            ORDER BY requests DESC, 1, 2, 3, 4, 5, 6
+            """
+    }
+
+    /// How many (destination, minute) pairs ``injectedDelays(since:until:)`` reads the delayed lines of.
+    public static let delaySampleMinutes = 120
+
+    /// The durations of the lines Envoy delayed on purpose (`DI`), per hop-side edge and route:
+    /// `source, service, subset, route` (text), `lines, p50_ms, p99_ms`. Read from the lines of the
+    /// ``delaySampleMinutes`` (destination, minute) pairs with the most delayed lines (through the
+    /// `(dest, start_us)` index), so a day of a large store costs milliseconds.
+    public static func injectedDelays(since: Int64, until: Int64) -> String {
+        func name(_ column: String) -> String { "(SELECT value FROM dict WHERE id = nullif(\(column), 0))" }
+        let delayed = "(SELECT flags FROM flag_set WHERE flag = 'DI')"
+        return """
+            WITH \(AnswerQueries.workloadCTE),
+            \(SummaryQueries.callerCTE),
+            pairs AS MATERIALIZED (
+              SELECT s.dest AS dest, s.minute AS minute FROM summary_error s
+              WHERE \(minutes(since, until)) AND s.minute >= 0 AND s.flags IN \(delayed)
+              GROUP BY 1, 2 ORDER BY sum(s.requests) DESC, 2, 1 LIMIT \(delaySampleMinutes)
+            )
+            SELECT CASE WHEN d.direction = 1 THEN coalesce(c.name, '\(AnswerQueries.outsideMesh)')
+                ELSE \(AnswerQueries.workloadName("w", reporter: "e.reporter")) END AS source,
+              \(name("d.service")) AS service, \(name("d.subset")) AS subset, \(name("e.route")) AS route,
+              count(*) AS lines, percentile(e.duration_ms, 0.5) AS p50_ms, percentile(e.duration_ms, 0.99) AS p99_ms
+            FROM pairs p JOIN log_row e ON e.dest = p.dest AND e.start_us >= p.minute * 60000000 AND e.start_us < (p.minute + 1) * 60000000
+            JOIN destination d ON d.id = e.dest
+            LEFT JOIN workload w ON w.id = e.reporter
+            LEFT JOIN caller c ON c.ip = \(SummarySchema.callerKey("e", direction: "d")) AND d.direction = 1
+            WHERE e.flags IN \(delayed) AND e.start_us >= \(since) AND e.start_us < \(until)
+            GROUP BY 1, 2, 3, 4
+            ORDER BY lines DESC, 1, 2, 3, 4
             """
     }
 

@@ -47,43 +47,77 @@ public enum SummaryQueries {
         isAligned(filter.sinceMicros, to: 60_000_000) && isAligned(filter.untilMicros, to: 60_000_000)
     }
 
-    /// The latency summary rows of the window, as the FROM item `s`.
+    /// The latency summary rows of the window, as the FROM item `s`: the columns of
+    /// `summary_minute` (``SummarySchema/minuteColumns``), then `injected` and `injected_errors`.
     ///
-    /// Over whole minutes that is a summary table (the window's conditions then go on `s.minute`,
+    /// Over whole minutes the rows are a summary table's (the window's conditions then go on `s.minute`,
     /// ``conditions(_:serviceIDs:unit:)``). A window cut inside a minute (`--since 2h` counts back
     /// from the newest line's exact time) takes the summaries of its whole minutes and adds the
     /// lines of its partial first and last minute, summed the same way, already limited to the
     /// window: answers stay exact and read at most two minutes of lines.
+    ///
+    /// Faults Envoy injected on purpose are counted from `summary_error` (every line with a response
+    /// flag has its row there): rows with only `injected` (lines with `FI` or `DI`) and `injected_errors`
+    /// (those that are errors) set, which the answers subtract from `errors` (``errors(_:)``).
     static func minuteRows(_ filter: AnswerFilter, bucketMicros: Int64 = 3_600_000_000) -> String {
-        if wholeMinutes(filter) { return "\(latencyTable(filter, bucketMicros: bucketMicros)) s" }
+        let table = latencyTable(filter, bucketMicros: bucketMicros)
+        let hourly = table == "summary_hour_latency"
         let minute: Int64 = 60_000_000
-        let firstWhole = filter.sinceMicros.map { ($0 + minute - 1) / minute }
-        let endWhole = filter.untilMicros.map { $0 / minute }
         var whole: [String] = []
-        if let firstWhole { whole.append("minute >= \(firstWhole)") }
-        if let endWhole { whole.append("minute < \(endWhole)") }
         var partial: [String] = []
-        if let firstWhole, let endWhole, firstWhole > endWhole {
-            // The whole window lies inside one minute.
-            partial.append("(e.start_us >= \(filter.sinceMicros!) AND e.start_us < \(filter.untilMicros!))")
+        if wholeMinutes(filter) {
+            if let since = filter.sinceMicros { whole.append("minute >= \(since / minute)") }
+            if let until = filter.untilMicros { whole.append("minute < \(until / minute)") }
         } else {
-            if let since = filter.sinceMicros, let firstWhole, since < firstWhole * minute {
-                partial.append("(e.start_us >= \(since) AND e.start_us < \(firstWhole * minute))")
-            }
-            if let until = filter.untilMicros, let endWhole, until > endWhole * minute {
-                partial.append("(e.start_us >= \(endWhole * minute) AND e.start_us < \(until))")
+            let firstWhole = filter.sinceMicros.map { ($0 + minute - 1) / minute }
+            let endWhole = filter.untilMicros.map { $0 / minute }
+            if let firstWhole { whole.append("minute >= \(firstWhole)") }
+            if let endWhole { whole.append("minute < \(endWhole)") }
+            if let firstWhole, let endWhole, firstWhole > endWhole {
+                // The whole window lies inside one minute.
+                partial.append("(e.start_us >= \(filter.sinceMicros!) AND e.start_us < \(filter.untilMicros!))")
+            } else {
+                if let since = filter.sinceMicros, let firstWhole, since < firstWhole * minute {
+                    partial.append("(e.start_us >= \(since) AND e.start_us < \(firstWhole * minute))")
+                }
+                if let until = filter.untilMicros, let endWhole, until > endWhole * minute {
+                    partial.append("(e.start_us >= \(endWhole * minute) AND e.start_us < \(until))")
+                }
             }
         }
-        return """
-            (SELECT \(SummarySchema.minuteColumns) FROM summary_minute WHERE \(whole.isEmpty ? "1" : whole.joined(separator: " AND "))
+        let range = whole.isEmpty ? "1" : whole.joined(separator: " AND ")
+        let injectedMinute = hourly ? "CASE WHEN minute < 0 THEN -1 ELSE minute / 60 * 60 END" : "minute"
+        var sql = """
+            (SELECT \(SummarySchema.minuteColumns), 0 AS injected, 0 AS injected_errors FROM \(table) WHERE \(range)
               UNION ALL
-              SELECT e.start_us / 60000000, coalesce(e.reporter, 0), e.dest, \(SummarySchema.callerKey("e", direction: "d")),
-                \(SummarySchema.latencyAggregates("e"))
-              FROM log_row e JOIN destination d ON d.id = e.dest
-              WHERE \(partial.isEmpty ? "0" : partial.joined(separator: " OR "))
-              GROUP BY 1, 2, 3, 4) s
+              SELECT \(injectedMinute), reporter, dest, caller, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL,
+                sum(requests), sum(CASE WHEN status >= 500 OR status = 0 THEN requests ELSE 0 END)
+              FROM summary_error WHERE \(range) AND flags IN \(AnswerQueries.injectedFlagIDs)
+              GROUP BY 1, 2, 3, 4
             """
+        if !partial.isEmpty {
+            sql += """
+
+                  UNION ALL
+                  SELECT e.start_us / 60000000, coalesce(e.reporter, 0), e.dest, \(SummarySchema.callerKey("e", direction: "d")),
+                    \(SummarySchema.latencyAggregates("e")), sum(\(AnswerQueries.isInjected("e"))),
+                    sum(\(AnswerQueries.isInjected("e")) AND (e.status >= 500 OR e.status = 0))
+                  FROM log_row e JOIN destination d ON d.id = e.dest
+                  WHERE \(partial.joined(separator: " OR "))
+                  GROUP BY 1, 2, 3, 4
+                """
+        }
+        return sql + ") s"
     }
+
+    /// The errors of summary rows `s` from ``minuteRows(_:bucketMicros:)``: less the injected ones
+    /// unless the filter includes them.
+    static func errors(_ filter: AnswerFilter) -> String {
+        filter.includeInjected ? "s.errors" : "(s.errors - s.injected_errors)"
+    }
+
+    /// Whether the flags of a `summary_hour` or `summary_error` row `s` hold an injected fault (0 or 1).
+    static let injectedFlags = "coalesce(s.flags IN \(AnswerQueries.injectedFlagIDs), 0)"
 
     /// Caller workloads by IPv4 address: the pods in the store.
     static let callerCTE = """
@@ -152,9 +186,10 @@ public enum SummaryQueries {
         }
         if byHour {
             func when(_ condition: String) -> String { "sum(CASE WHEN \(condition) THEN s.requests ELSE 0 END)" }
+            let error = filter.includeInjected ? "s.status >= 500 OR s.status = 0" : "(s.status >= 500 OR s.status = 0) AND NOT \(injectedFlags)"
             select += [
                 "sum(s.requests) AS requests",
-                "\(when("s.status >= 500 OR s.status = 0")) AS errors",
+                "\(when(error)) AS errors",
                 "\(when("s.status = 0")) AS no_response",
                 "\(when("s.status BETWEEN 100 AND 199")) AS c1xx",
                 "\(when("s.status BETWEEN 200 AND 299")) AS c2xx",
@@ -162,11 +197,12 @@ public enum SummaryQueries {
                 "\(when("s.status BETWEEN 400 AND 499")) AS c4xx",
                 "\(when("s.status BETWEEN 500 AND 599")) AS c5xx",
                 "\(when("s.flags = 0")) AS unflagged",
+                "\(when(injectedFlags)) AS injected",
             ]
         } else {
-            select += ["sum(s.requests) AS requests", "sum(s.errors) AS errors", "sum(s.no_response) AS no_response",
+            select += ["sum(s.requests) AS requests", "sum(\(errors(filter))) AS errors", "sum(s.no_response) AS no_response",
                        "sum(s.c1xx) AS c1xx", "sum(s.c2xx) AS c2xx", "sum(s.c3xx) AS c3xx", "sum(s.c4xx) AS c4xx",
-                       "sum(s.c5xx) AS c5xx", "sum(s.unflagged) AS unflagged"]
+                       "sum(s.c5xx) AS c5xx", "sum(s.unflagged) AS unflagged", "sum(s.injected) AS injected"]
         }
         var sql = "WITH \(AnswerQueries.workloadCTE),\n\(callerCTE)\n"
         sql += "SELECT " + select.joined(separator: ",\n  ") + "\nFROM \(table)\n" + joins
@@ -189,14 +225,15 @@ public enum SummaryQueries {
     }
 
     /// The summary rows of the filter with their edge: `source, service, subset, inbound, known`
-    /// (inbound from a pod in the store), `requests, errors, duration, upstream`.
+    /// (inbound from a pod in the store), `requests, errors, duration, upstream, injected`.
     static func edgeRows(filter: AnswerFilter, serviceIDs: [Int64]?, byValue: Bool) -> String {
         func column(_ name: String) -> String { byValue ? "(SELECT value FROM dict WHERE id = \(name))" : name }
         return """
         rows AS MATERIALIZED (
           SELECT \(source) AS source, \(column("d.service")) AS service, \(column("d.subset")) AS subset,
             coalesce(d.direction = 1, 0) AS inbound, c.ip IS NOT NULL AS known,
-            s.requests AS requests, s.errors AS errors, s.duration AS duration, s.upstream AS upstream
+            s.requests AS requests, \(errors(filter)) AS errors, s.duration AS duration, s.upstream AS upstream,
+            s.injected AS injected
           FROM \(minuteRows(filter))
           \(joins.replacingOccurrences(of: "\n", with: "\n  "))
           \(AnswerQueries.whereClause(conditions(filter, serviceIDs: serviceIDs, unit: "minute")))
@@ -213,7 +250,7 @@ public enum SummaryQueries {
         }
         let overhead = zip(percentiles("client"), percentiles("server")).map { "\($0) - \($1)" }
         let values = (["requests", "errors", "matched"] + percentiles("client") + percentiles("server") + overhead
-            + percentiles("upstream")).joined(separator: ", ")
+            + percentiles("upstream") + ["injected"]).joined(separator: ", ")
         let hopFlags = "(d.direction = 2 OR d.direction IS NULL OR (d.direction = 1 AND c.ip IS NULL))"
         return """
             WITH \(AnswerQueries.workloadCTE),
@@ -226,13 +263,14 @@ public enum SummaryQueries {
                 sum(CASE WHEN inbound THEN requests ELSE 0 END) AS matched,
                 hist_merge(CASE WHEN inbound THEN NULL ELSE duration END) AS client,
                 hist_merge(CASE WHEN inbound THEN duration END) AS server,
-                hist_merge(CASE WHEN inbound THEN upstream END) AS upstream
+                hist_merge(CASE WHEN inbound THEN upstream END) AS upstream,
+                sum(CASE WHEN inbound AND known THEN 0 ELSE injected END) AS injected
               FROM rows GROUP BY source, service, subset
             )
             SELECT 'edge' AS kind, source, service, subset, NULL AS flags, \(values)
             FROM edge WHERE requests > 0
             UNION ALL
-            SELECT 'flags', \(source), \(column("d.service")), \(column("d.subset")), \(column("s.flags")), sum(s.requests)\(String(repeating: ", NULL", count: 18))
+            SELECT 'flags', \(source), \(column("d.service")), \(column("d.subset")), \(column("s.flags")), sum(s.requests)\(String(repeating: ", NULL", count: 19))
             FROM summary_hour s
             \(joins)
             \(AnswerQueries.whereClause([hopFlags, "s.flags <> 0"] + conditions(hourFilter(filter), serviceIDs: serviceIDs, unit: "hour")))
@@ -257,7 +295,7 @@ public enum SummaryQueries {
         \(callerCTE)
         SELECT (s.minute * 60000000 / \(bucketMicros)) * \(bucketMicros) AS bucket_us,
           sum(s.requests) AS requests,
-          sum(s.errors) AS errors,
+          sum(\(errors(filter))) AS errors,
           hist_percentile(hist_merge(s.duration), 0.99) AS p99_ms
         FROM \(minuteRows(filter, bucketMicros: bucketMicros))
         \(joins)

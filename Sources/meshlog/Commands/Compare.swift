@@ -41,6 +41,7 @@ extension MeshLog {
         )
 
         @OptionGroup var answer: AnswerOptions
+        @OptionGroup var injected: InjectedFaultOptions
         @OptionGroup var output: OutputOptions
 
         @Option(help: ArgumentHelp("Baseline: this whole UTC day (YYYY-MM-DD).", valueName: "day"))
@@ -85,7 +86,7 @@ extension MeshLog {
 
         func run() throws {
             if let expect, case .success(let weights) = CanarySplit.parseWeights(expect) {
-                return try answer.answer { session in
+                return try answer.answer(includeInjected: injected.includeInjected) { session in
                     let split = try CanarySplit(session: session, weights: weights, confidence: confidence, minRequests: minRequests)
                     if split.rows.isEmpty { throw CommandFailure("no service routes to the subsets \(weights.map(\.subset).joined(separator: ", ")) in the window") }
                     Terminal.out(output.render(split.table()))
@@ -95,7 +96,7 @@ extension MeshLog {
                 baselineDay: baseline, candidateDay: candidate, baselineSince: baselineSince, baselineUntil: baselineUntil,
                 candidateSince: candidateSince, candidateUntil: candidateUntil,
                 baselineSubsets: baselineSubset, candidateSubsets: candidateSubset)
-            try answer.answer(note: false) { session in
+            try answer.answer(note: false, includeInjected: injected.includeInjected) { session in
                 let sides: (baseline: CompareSide, candidate: CompareSide)
                 do {
                     sides = try request.resolve(session)

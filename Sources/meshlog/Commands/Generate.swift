@@ -66,6 +66,11 @@ extension MeshLog {
             valueName: "edge=status:rate"))
         var error: [String] = []
 
+        @Option(name: .customLong("fault"), help: ArgumentHelp(
+            "Istio fault injection on a service's route: SERVICE=abort:RATE (503 FI) or SERVICE=delay:RATE:DURATION (DI), e.g. payment=delay:0.1:5s. Repeatable.",
+            valueName: "service=fault"))
+        var fault: [String] = []
+
         @Flag(help: "Gzip the output.")
         var gzip = false
 
@@ -105,6 +110,7 @@ extension MeshLog {
             }
             _ = try edgeChanges()
             _ = try plaintextEdges()
+            _ = try topology()
             if splitByPod != nil, output != nil {
                 throw ValidationError("Use just one of --output or --split-by-pod.")
             }
@@ -120,7 +126,7 @@ extension MeshLog {
             if let incident { options.incident = .standard(service: incident, windowSeconds: seconds) }
             (options.slowEdges, options.droppedEdges, options.injectedErrors) = try edgeChanges()
             options.plaintextEdges = try plaintextEdges()
-            let generator = TrafficGenerator(topology: .learningPlatform, options: options)
+            let generator = TrafficGenerator(topology: try topology(), options: options)
             if let spans {
                 let parent = (spans as NSString).deletingLastPathComponent
                 if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
@@ -163,6 +169,23 @@ extension MeshLog {
                 throw ValidationError("Unknown service in \(option) '\(text)'. Use one of: \(names).")
             }
             return edge
+        }
+
+        /// The learning platform with `--fault` laid over its own fault injection.
+        private func topology() throws -> MeshTopology {
+            var topology = MeshTopology.learningPlatform
+            for text in fault {
+                guard let at = text.firstIndex(of: "="), let policy = MeshTopology.FaultInjection(parsing: String(text[text.index(after: at)...])) else {
+                    throw ValidationError("Cannot read --fault '\(text)': expected SERVICE=abort:RATE or SERVICE=delay:RATE:DURATION, e.g. payment=delay:0.1:5s.")
+                }
+                let name = String(text[..<at]).trimmingCharacters(in: .whitespaces)
+                guard let i = topology.services.firstIndex(where: { $0.name == name }) else {
+                    let names = topology.services.map(\.name).joined(separator: ", ")
+                    throw ValidationError("Unknown service in --fault '\(text)'. Use one of: \(names).")
+                }
+                topology.services[i].faults = topology.services[i].faults.merging(policy)
+            }
+            return topology
         }
 
         /// `--plaintext`, parsed and checked against the topology's services.

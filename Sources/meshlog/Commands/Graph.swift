@@ -30,10 +30,11 @@ extension MeshLog {
         var failingAbove: Double = 1
 
         @OptionGroup var answer: AnswerOptions
+        @OptionGroup var injected: InjectedFaultOptions
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            try answer.answer { session in
+            try answer.answer(includeInjected: injected.includeInjected) { session in
                 let graph = try ServiceGraph(session: session, failingAbove: failingAbove)
                 if output.json || format == .json {
                     Terminal.out(graph.json())

@@ -24,10 +24,11 @@ extension MeshLog {
         )
 
         @OptionGroup var answer: AnswerOptions
+        @OptionGroup var injected: InjectedFaultOptions
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            try answer.answer { session in
+            try answer.answer(includeInjected: injected.includeInjected) { session in
                 let report = try HopsReport(session: session)
                 if output.json || output.csv || output.markdown {
                     Terminal.out(output.render(report.table()))

@@ -18,17 +18,20 @@ extension MeshLog {
                 --fail-if makes it a CI gate: exit status 1 and a one-line reason when any condition holds. Metrics: \
                 error_rate (%, every hop), p99 and p50 (ms, requests entering the mesh), requests, errors, new_errors \
                 (failures whose signature the baseline never had), new_edges, vanished_edges. With --edge the \
-                conditions apply to that edge's numbers.
+                conditions apply to that edge's numbers. Faults Envoy injected on purpose (FI aborts, DI delays) \
+                are counted apart, in their own section, and trip no gate unless --include-injected.
 
                 Example:
                   meshlog report --day 2026-11-25 --html report.html
                   meshlog report --fail-if 'error_rate > 5%' --fail-if 'p99 > 2s'
                   meshlog report --edge 'frontend-v1 → course v2' --fail-if 'p99 > 500ms'
                   meshlog report --edge 'frontend-v1 → user' --fail-if 'overhead_p50 > 2ms'
+                  meshlog report --include-injected --fail-if 'errors > 100'
                 """
         )
 
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var injected: InjectedFaultOptions
 
         @Option(help: ArgumentHelp("The UTC day to report (YYYY-MM-DD).", valueName: "date"))
         var day: String?
@@ -102,7 +105,8 @@ extension MeshLog {
                 let bounds = try resolve(bs, bu, newest: span.last, "--baseline-since", "--baseline-until")
                 baseline = (bounds.sinceMicros!, bounds.untilMicros!)
             }
-            let report = try DailyReport(location: database.location, window: window, baseline: baseline)
+            let report = try DailyReport(location: database.location, window: window, baseline: baseline,
+                                         includeInjected: injected.includeInjected)
             if let html {
                 try ReportRenderer.html(report).write(toFile: html, atomically: true, encoding: .utf8)
                 Terminal.err("wrote \(TerminalText.escaped(html))\n")

@@ -36,6 +36,7 @@ extension MeshLog {
         var side: TrafficSide?
 
         @OptionGroup var answer: AnswerOptions
+        @OptionGroup var injected: InjectedFaultOptions
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
@@ -45,7 +46,7 @@ extension MeshLog {
         func run() throws {
             var groupings = (try? StatusGrouping.parse(by).get()) ?? []
             if groupings.isEmpty { groupings = [.service] }
-            try answer.answer { session in
+            try answer.answer(includeInjected: injected.includeInjected) { session in
                 // How a call arrived is on the callee's inbound line.
                 let report = try StatusReport(session: session, by: groupings, side: side ?? (groupings.contains(.tls) ? .inbound : .hop))
                 Terminal.out(output.render(report.table()))

@@ -26,6 +26,7 @@ extension MeshLog {
         var side: TrafficSide = .hop
 
         @OptionGroup var answer: AnswerOptions
+        @OptionGroup var injected: InjectedFaultOptions
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
@@ -38,7 +39,7 @@ extension MeshLog {
 
         func run() throws {
             let width = bucket == nil || bucket == "auto" ? nil : TimeExpression.parseSpan(bucket ?? "")
-            try answer.answer { session in
+            try answer.answer(includeInjected: injected.includeInjected) { session in
                 let report = try TimelineReport(session: session, bucketMicros: width, side: side)
                 if output.json || output.csv || output.markdown {
                     Terminal.out(output.render(report.table()))

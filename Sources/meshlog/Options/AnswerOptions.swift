@@ -13,14 +13,15 @@ struct AnswerOptions: ParsableArguments {
     var exact = false
 
     /// Opens the store and resolves the filter; option mistakes become usage errors.
-    func session() throws -> AnswerSession {
+    func session(includeInjected: Bool = false) throws -> AnswerSession {
         do {
             if let endpoint = database.clickhouse {
                 return try AnswerSession(reader: ClickHouseAnswerReader(store: ClickHouseStore(endpoint: endpoint)),
-                                         since: timeRange.since, until: timeRange.until, services: serviceFilter.service, exact: exact)
+                                         since: timeRange.since, until: timeRange.until, services: serviceFilter.service, exact: exact,
+                                         includeInjected: includeInjected)
             }
             return try AnswerSession(path: database.path, since: timeRange.since, until: timeRange.until,
-                                     services: serviceFilter.service, exact: exact)
+                                     services: serviceFilter.service, exact: exact, includeInjected: includeInjected)
         } catch let error as AnswerOptionError {
             throw ValidationError(error.description)
         } catch let error as StoreError {
@@ -30,8 +31,8 @@ struct AnswerOptions: ParsableArguments {
 
     /// Runs `body` with a session, then prints the SQL it ran when `--explain` is on (also when it fails),
     /// and the session's note on summaries unless `note` is false (the command writes its own).
-    func answer(note: Bool = true, _ body: (AnswerSession) throws -> Void) throws {
-        let session = try self.session()
+    func answer(note: Bool = true, includeInjected: Bool = false, _ body: (AnswerSession) throws -> Void) throws {
+        let session = try self.session(includeInjected: includeInjected)
         defer {
             if explainOptions.explain { Terminal.err(TerminalText.escaped(session.explanation, keepingNewlines: true)) }
         }
