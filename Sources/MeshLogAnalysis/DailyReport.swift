@@ -57,6 +57,19 @@ public struct DailyReport: Sendable {
         public var addedMs: Double?
     }
 
+    /// An edge whose calls arrived without the mesh's mTLS (no SNI on the callee's inbound lines).
+    public struct PlaintextEdge: Sendable, Codable, Equatable {
+        public var edge: String
+        /// Whether the caller is a pod of the mesh (its sidecar was bypassed or not there).
+        public var callerInMesh: Bool
+        /// Calls without SNI at pods whose other inbound lines carry one: plaintext for sure.
+        public var plaintext: Int
+        /// Calls without SNI at pods whose inbound lines never carry one (their format may not log it).
+        public var unverified: Int
+        /// Every inbound call of the edge in the window.
+        public var inbound: Int
+    }
+
     /// An edge's latency in both windows.
     public struct Shift: Sendable, Codable {
         public var edge: String
@@ -108,6 +121,14 @@ public struct DailyReport: Sendable {
     public let injectedFaults: [InjectedFault]
     /// Whether the injected faults count as errors (`--include-injected`).
     public let includesInjected: Bool
+    /// Edges whose calls arrived without the mesh's mTLS, callers inside the mesh first (empty when no inbound
+    /// line of the window carries an SNI: see ``sniLogged``).
+    public let plaintextEdges: [PlaintextEdge]
+    /// Whether any inbound line of the window carries an SNI; when none does but there are inbound lines, the
+    /// logs' format does not log it and plaintext cannot be told from mTLS.
+    public let sniLogged: Bool
+    /// Inbound lines in the window.
+    public let inboundLines: Int
     /// Edges whose median client − server time (both sidecars, mTLS, network) is over ``sidecarBudgetMs``,
     /// worst first.
     public var overBudget: [HopStats] {
@@ -199,6 +220,14 @@ public struct DailyReport: Sendable {
                                route: r[3].string, status: r[4].int64.map(Int.init))
         }
         injectedFaults = try Self.injectedFaults(now, window, edges: hopsNow)
+        let coverage = try now.reader.run(sql: ReportQueries.sniCoverage(since: window.start, until: window.end), parameters: [:]).rows.first
+        sniLogged = (coverage?[0].int64 ?? 0) > 0
+        inboundLines = Int(coverage?[1].int64 ?? 0)
+        plaintextEdges = !sniLogged ? [] : try now.reader.run(sql: ReportQueries.plaintextEdges(since: window.start, until: window.end), parameters: [:]).rows.map { r in
+            PlaintextEdge(edge: "\(r[0].string ?? AnswerQueries.outsideMesh) → \(r[1].string ?? "(unknown)")" + (r[2].string.map { " \($0)" } ?? ""),
+                          callerInMesh: (r[3].int64 ?? 0) != 0, plaintext: Int(r[4].int64 ?? 0), unverified: Int(r[5].int64 ?? 0),
+                          inbound: Int(r[6].int64 ?? 0))
+        }
         rejected = try now.reader.run(sql: ReportQueries.rejectedSources, parameters: [:]).rows.map {
             ($0[0].string ?? "", Int($0[1].int64 ?? 0), Int($0[2].int64 ?? 0))
         }

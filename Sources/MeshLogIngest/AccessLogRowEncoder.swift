@@ -24,6 +24,8 @@ final class AccessLogRowEncoder {
     @exclusivity(unchecked) private var requestKey: [UInt8] = []
     /// Direction of the last encoded line (1 inbound, 2 outbound).
     @exclusivity(unchecked) private(set) var lastDirection: Int64?
+    /// How the last inbound line arrived (``TLSClass/code``), 0 for any other line.
+    @exclusivity(unchecked) private(set) var lastTLS: Int64 = 0
     /// Dictionary id of the last encoded line's downstream_local address.
     @exclusivity(unchecked) private(set) var lastDownstreamLocal: Int64?
     /// Parsed destinations, indexed by the interner's aux slots; shared by every encoder of one
@@ -196,6 +198,7 @@ final class AccessLogRowEncoder {
             }
         }
         lastDirection = dest.direction
+        lastTLS = dest.direction == 1 ? TLSClass.inbound(sni: record.value(.serverName)).code : 0
         let null = TupleInterner.null
         destTuple[0] = clusterID
         destTuple[1] = dest.direction ?? null

@@ -447,7 +447,7 @@ final class AccessLogStream {
         }
         batch.set(.loggedAt, loggedAt)
         records += 1
-        summaries.add(batch, row: batch.rowCount - 1, direction: encoder.lastDirection)
+        summaries.add(batch, row: batch.rowCount - 1, direction: encoder.lastDirection, tls: encoder.lastTLS)
         // An inbound line's downstream_local is this pod's own address.
         if encoder.lastDirection == 1, let id = encoder.lastDownstreamLocal, let local = record.value(.downstreamLocal) {
             if !podAddresses.contains(id) {

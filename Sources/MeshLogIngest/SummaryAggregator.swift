@@ -65,6 +65,8 @@ final class SummaryAggregator {
     @exclusivity(unchecked) private var firstStatusCount: [Int64] = []
     @exclusivity(unchecked) private var statuses: [StatusKey: Int64] = [:]
     @exclusivity(unchecked) private var errors: [ErrorKey: Int64] = [:]
+    /// Inbound lines per cell by how they arrived, three per cell (``TLSClass/code`` 1…3).
+    @exclusivity(unchecked) private var tlsCounts: [Int64] = []
     @exclusivity(unchecked) private var lastKey = CellKey(minute: .min, reporter: 0, dest: 0, caller: 0)
     @exclusivity(unchecked) private var lastCell: Int32 = 0
 
@@ -74,9 +76,10 @@ final class SummaryAggregator {
     /// Whether nothing has been added since the last drain.
     var isEmpty: Bool { keys.isEmpty }
 
-    /// Adds the batch's row `row` (already encoded), of direction `direction` (1 inbound, 2 outbound).
+    /// Adds the batch's row `row` (already encoded), of direction `direction` (1 inbound, 2 outbound) and, for an
+    /// inbound line, how it arrived (`tls`: ``TLSClass/code``, 0 for none).
     @inline(__always)
-    func add(_ batch: AccessLogBatch, row: Int, direction: Int64?) {
+    func add(_ batch: AccessLogBatch, row: Int, direction: Int64?, tls: Int64 = 0) {
         @inline(__always) func integer(_ c: AccessLogBatch.Column) -> Int64? {
             let cell = batch.cell(row: row, c)
             return cell.kind == .integer ? cell.value : nil
@@ -95,6 +98,7 @@ final class SummaryAggregator {
             lastCell = cell
         }
         let c = Int(cell)
+        if tls > 0 { tlsCounts[c * 3 + Int(tls) - 1] += 1 }
         let status = integer(.status)
         let flags = integer(.flags)
         counts.withUnsafeMutableBufferPointer { all in
@@ -136,6 +140,7 @@ final class SummaryAggregator {
         let cell = Int32(keys.count)
         keys.append(key)
         counts.append(contentsOf: repeatElement(0, count: Self.countWidth))
+        tlsCounts.append(contentsOf: repeatElement(0, count: 3))
         slowestMs.append(-1)
         slowestReq.append(0)
         firstStatus.append(0)
@@ -210,6 +215,12 @@ final class SummaryAggregator {
         for (k, n) in errors {
             batch.summaryErrors.append([k.minute, k.reporter, k.dest, k.caller, k.status, k.flags, k.details, k.route, n])
         }
+        for c in 0..<cellCount {
+            for k in 0..<3 where tlsCounts[c * 3 + k] > 0 {
+                let key = keys[c]
+                batch.summaryTLS.append([key.minute, key.reporter, key.dest, key.caller, Int64(k + 1), tlsCounts[c * 3 + k]])
+            }
+        }
         reset()
     }
 
@@ -227,6 +238,7 @@ final class SummaryAggregator {
         table.clear()
         keys.removeAll(keepingCapacity: true)
         counts.removeAll(keepingCapacity: true)
+        tlsCounts.removeAll(keepingCapacity: true)
         slowestMs.removeAll(keepingCapacity: true)
         slowestReq.removeAll(keepingCapacity: true)
         durations.removeAll(keepingCapacity: true)

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import MeshLogTestSupport
-import MeshLogStore
+@testable import MeshLogStore
 @testable import MeshLogAnalysis
 
 /// The mesh's mTLS promise checked from its logs: `status --by tls` (every edge, plaintext ones by name), on
@@ -33,11 +33,50 @@ import MeshLogStore
         #expect(classes == [TLSClass.plaintext.rawValue, TLSClass.mesh.rawValue])
         let inbound = try Self.rows(try Self.cli(["sql", "SELECT count(*) AS n FROM access_log WHERE direction = 'inbound' AND service = 'user' AND downstream_remote IN (SELECT upstream_local FROM access_log WHERE source_workload = 'frontend-v1')", "--json", "--db", db]))
         #expect(plaintext.first?["requests"] as? Int == inbound.first?["n"] as? Int)
+        // The daily report lists that edge, and only it, from the summaries, with every one of its inbound calls.
+        let report = try JSONSerialization.jsonObject(with: Data(try Self.cli(["report", "--json", "--db", db]).utf8)) as? [String: Any] ?? [:]
+        let listed = report["plaintext_edges"] as? [[String: Any]] ?? []
+        #expect(listed.count == 1 && report["sni_logged"] as? Bool == true)
+        #expect(listed.first?["edge"] as? String == "frontend-v1 → user" && listed.first?["caller_in_mesh"] as? Bool == true)
+        #expect(listed.first?["plaintext"] as? Int == plaintext.first?["requests"] as? Int && listed.first?["unverified"] as? Int == 0)
+        #expect(listed.first?["inbound"] as? Int == plaintext.first?["requests"] as? Int)
+        #expect(try Self.cli(["report", "--db", db]).contains("| frontend-v1 → user | in the mesh | \(plaintext.first?["requests"] as? Int ?? -1) | 0 | 100.00% |"))
+        // The summary agrees with the lines class by class (ingest fills it as the SQL rule reads the lines).
+        let summed = try Self.rows(try Self.cli(["sql", "SELECT class, sum(requests) AS n FROM summary_tls GROUP BY class ORDER BY class", "--json", "--db", db]))
+        let exact = try Self.rows(try Self.cli(["status", "--by", "tls", "--side", "inbound", "--exact", "--json", "--db", db]))
+        for (code, name) in [(TLSClass.mesh.code, TLSClass.mesh.rawValue), (TLSClass.plaintext.code, TLSClass.plaintext.rawValue)] {
+            let n = summed.first { ($0["class"] as? Int).map(Int64.init) == code }?["n"] as? Int
+            #expect(n != nil && n == exact.first { $0["tls"] as? String == name }?["requests"] as? Int, "\(name)")
+        }
+        // An older store's migration (013) fills the same rows from its lines as the ingest did.
+        let store = try Database(path: db)
+        let ingested = try store.rows("SELECT minute, reporter, dest, caller, class, sum(requests) FROM summary_tls GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5")
+        try store.execute("DELETE FROM summary_tls")
+        try SummarySchema.fillTLS(store, where: "1")
+        #expect(try store.rows("SELECT minute, reporter, dest, caller, class, sum(requests) FROM summary_tls GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5") == ingested)
+        #expect(!ingested.isEmpty)
         // The same seed without --plaintext: every edge over mTLS.
         _ = try Self.cli(["generate", "--lines", "8000", "--seed", "9", "--output", log])
         _ = try Self.cli(["ingest", log, "--db", clean, "--quiet"])
         let cleanRows = try Self.rows(try Self.cli(["status", "--by", "tls", "--json", "--db", clean]))
         #expect(cleanRows.count == 1 && cleanRows.first?["tls"] as? String == TLSClass.mesh.rawValue)
+        let cleanReport = try JSONSerialization.jsonObject(with: Data(try Self.cli(["report", "--json", "--db", clean]).utf8)) as? [String: Any] ?? [:]
+        #expect((cleanReport["plaintext_edges"] as? [[String: Any]])?.isEmpty == true)
+    }
+
+    @Test func withoutAnySNIThePlaintextSectionSaysSo() throws {
+        let dir = try TemporaryDirectory(prefix: "meshlog-no-sni")
+        // Istio's format with the SNI field logged as `-` everywhere: a format that does not log it, in effect.
+        let generated = try Self.cli(["generate", "--lines", "3000", "--seed", "4"])
+        let lines = generated.split(separator: "\n").map { line -> String in
+            line.replacingOccurrences(of: #"outbound_\.[0-9]+_\.[^ ]*_\.[a-z.]+"#, with: "-", options: .regularExpression)
+        }
+        let file = try dir.write("mesh.log", lines.joined(separator: "\n") + "\n")
+        _ = try Self.cli(["ingest", file, "--db", dir.path("m.db"), "--quiet"])
+        let report = try JSONSerialization.jsonObject(with: Data(try Self.cli(["report", "--json", "--db", dir.path("m.db")]).utf8)) as? [String: Any] ?? [:]
+        #expect(report["sni_logged"] as? Bool == false)
+        #expect((report["plaintext_edges"] as? [[String: Any]])?.isEmpty == true)
+        #expect(try Self.cli(["report", "--db", dir.path("m.db")]).contains("No inbound line carries an SNI"))
     }
 
     @Test func tlsFailuresInPlainWords() throws {

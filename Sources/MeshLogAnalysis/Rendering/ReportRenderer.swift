@@ -48,6 +48,29 @@ public enum ReportRenderer {
             + "and the delay added is their median less the edge's."
     }
 
+    /// What the plaintext section says before its table.
+    static func plaintextIntro(_ r: DailyReport) -> String {
+        if r.inboundLines == 0 {
+            return "No line of the window is known to be a callee's inbound line, so how calls arrived cannot be told."
+        }
+        if !r.sniLogged {
+            return "No inbound line carries an SNI: the logs' format does not log `%REQUESTED_SERVER_NAME%` (Istio's default does), "
+                + "so plaintext calls cannot be told from mTLS ones."
+        }
+        return "Calls that arrived without the mesh's mTLS: no SNI on the callee's inbound lines (a caller without its sidecar, "
+            + "or a PERMISSIVE port). Unverified: pods whose inbound lines never carry an SNI (their format may not log it)."
+    }
+
+    static let plaintextHeader = ["edge", "caller", "plaintext", "unverified", "% of inbound"]
+
+    /// The plaintext section's rows, as text.
+    static func plaintextRows(_ r: DailyReport) -> [[String]] {
+        r.plaintextEdges.map {
+            [$0.edge, $0.callerInMesh ? "in the mesh" : "outside the mesh", "\($0.plaintext)", "\($0.unverified)",
+             $0.inbound > 0 ? pct(100 * Double($0.plaintext + $0.unverified) / Double($0.inbound)) : "-"]
+        }
+    }
+
     static let injectedHeader = ["edge", "route", "status", "flags", "requests", "% of edge", "delayed p50", "delayed p99", "delay added"]
 
     /// The injected-faults section's rows, as text.
@@ -101,6 +124,7 @@ public enum ReportRenderer {
         }
 
         out += section("Injected faults", injectedIntro(r), injectedHeader, injectedRows(r))
+        out += section("Plaintext calls", plaintextIntro(r), plaintextHeader, plaintextRows(r))
 
         out += "## New and vanished edges\n\n"
         if r.newEdges.isEmpty && r.vanishedEdges.isEmpty { out += "None.\n\n" } else {
@@ -166,6 +190,10 @@ public enum ReportRenderer {
                  "delayed_p99_ms": num($0.delayedP99), "delay_added_ms": num($0.addedMs)]
             },
             "includes_injected": r.includesInjected,
+            "sni_logged": r.sniLogged,
+            "plaintext_edges": r.plaintextEdges.map {
+                ["edge": $0.edge, "caller_in_mesh": $0.callerInMesh, "plaintext": $0.plaintext, "unverified": $0.unverified, "inbound": $0.inbound]
+            },
             "new_edges": r.newEdges.map(edge),
             "vanished_edges": r.vanishedEdges.map(edge),
             "latency_shifts": r.shifts.map {
@@ -291,6 +319,8 @@ public enum ReportRenderer {
                                                $0.signature.details ?? "-", $0.signature.route ?? "-", "\($0.requests)"] }, numeric: [1, 5]))
         body += "<h2>Injected faults</h2>\n<p class=\"note\">\(escape(injectedIntro(r).replacingOccurrences(of: "`", with: "")))</p>\n"
             + (r.injectedFaults.isEmpty ? "<p>None.</p>\n" : table(injectedHeader, injectedRows(r), numeric: [2, 4, 5, 6, 7, 8]))
+        body += "<h2>Plaintext calls</h2>\n<p class=\"note\">\(escape(plaintextIntro(r).replacingOccurrences(of: "`", with: "")))</p>\n"
+            + (r.plaintextEdges.isEmpty ? "<p>None.</p>\n" : table(plaintextHeader, plaintextRows(r), numeric: [2, 3, 4]))
         body += "<h2>New and vanished edges</h2>\n"
         body += (r.newEdges.isEmpty && r.vanishedEdges.isEmpty) ? "<p>None.</p>\n" : "<ul>" + (r.newEdges.map { "<li>new: \(escape(HopsReport.label($0))) (\($0.requests))</li>" }
             + r.vanishedEdges.map { "<li>vanished: \(escape(HopsReport.label($0))) (\($0.requests) in the baseline)</li>" }).joined() + "</ul>\n"

@@ -82,6 +82,8 @@ public final class AccessLogBatch: @unchecked Sendable {
     @exclusivity(unchecked) public var summaryHourLatencies: [SummaryMinuteDelta] = []
     /// Error signature counts for `summary_error`: minute, reporter, dest, caller, status, flags, details, route, requests.
     @exclusivity(unchecked) public var summaryErrors: [[Int64]] = []
+    /// Inbound lines by how they arrived, for `summary_tls`: minute, reporter, dest, caller, class (``TLSClass/code``), requests.
+    @exclusivity(unchecked) public var summaryTLS: [[Int64]] = []
     /// Summary deltas to add to `summary_hour`: (hour, reporter, dest, caller, status, flags, requests).
     @exclusivity(unchecked) public var summaryHours: [(hour: Int64, reporter: Int64, dest: Int64, caller: Int64, status: Int64, flags: Int64, requests: Int64)] = []
     /// Pod IPv4 addresses (integers) learned in this batch: (ip, reporter id).
@@ -125,6 +127,7 @@ public final class AccessLogBatch: @unchecked Sendable {
         summaryMinutes.removeAll(keepingCapacity: true)
         summaryHourLatencies.removeAll(keepingCapacity: true)
         summaryErrors.removeAll(keepingCapacity: true)
+        summaryTLS.removeAll(keepingCapacity: true)
         summaryHours.removeAll(keepingCapacity: true)
         newPodIPs.removeAll(keepingCapacity: true)
         newDestinations.removeAll(keepingCapacity: true)

@@ -18,6 +18,7 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
     private let upsertMinute: BatchedInsert
     private let insertHourLatency: BatchedInsert
     private let insertError: BatchedInsert
+    private let insertTLS: BatchedInsert
     private let upsertHour: BatchedInsert
     private let insertPodIP: Statement
     private let insertVariant: Statement
@@ -47,6 +48,7 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
         insertHourLatency = try BatchedInsert(db, table: "summary_hour_latency", columns: minuteColumns)
         insertError = try BatchedInsert(db, table: "summary_error",
                                         columns: ["minute", "reporter", "dest", "caller", "status", "flags", "details", "route", "requests"])
+        insertTLS = try BatchedInsert(db, table: "summary_tls", columns: ["minute", "reporter", "dest", "caller", "class", "requests"])
         upsertHour = try BatchedInsert(db, table: "summary_hour", columns: ["hour", "reporter", "dest", "caller", "status", "flags", "requests"])
         insertPodIP = try db.prepare("INSERT OR REPLACE INTO pod_ip(ip, reporter) VALUES (?, ?)")
         insertVariant = try insertTuple("variant", AccessLogBatch.variantColumns)
@@ -209,6 +211,10 @@ public final class SQLiteAccessLogWriter: AccessLogWriter, @unchecked Sendable {
         let errors = batch.summaryErrors
         try insertError.run(errors.count) { statement, row, base in
             for (i, v) in errors[row].enumerated() { statement.bind(v, at: base + Int32(i + 1)) }
+        }
+        let tls = batch.summaryTLS
+        try insertTLS.run(tls.count) { statement, row, base in
+            for (i, v) in tls[row].enumerated() { statement.bind(v, at: base + Int32(i + 1)) }
         }
         let hours = batch.summaryHours
         try upsertHour.run(hours.count) { statement, row, base in

@@ -204,6 +204,7 @@ public final class ClickHouseAnswerReader: AnswerReader {
             try snapshot.loadLatency(table, minuteRange(filter, granularity: nil))
         }
         try snapshot.loadErrors(minuteRange(window, granularity: nil))
+        try snapshot.loadTLS(minuteRange(window, granularity: nil))
         try loadHours(window, granularity: nil)
         let slowest = try snapshot.db.rows("""
             SELECT DISTINCT r.rid FROM (SELECT slowest_req, slowest_ms FROM summary_minute UNION ALL

@@ -196,6 +196,15 @@ public enum ClickHouseSchema {
         return key
     }
 
+    /// Inbound lines per minute by how they arrived (``TLSClass/code``, as ``TLSClass/inbound(sni:)`` decides it).
+    static let tlsSelect = """
+        SELECT \(destinationSelect(minute: minuteOf)),
+          toInt64(multiIf(isNull(sni), \(TLSClass.plaintext.code), startsWith(assumeNotNull(sni), 'outbound_.'), \(TLSClass.mesh.code), \(TLSClass.otherSNI.code))) AS class,
+          count() AS requests
+        FROM log_line_local WHERE direction = 1
+        GROUP BY source_id, minute, reporter, cluster, direction, service, namespace, subset, caller, class
+        """
+
     /// The migrations, in order.
     ///
     /// In a view's SELECT an alias hides the column it is named after, also in WHERE (18.16 and
@@ -280,6 +289,21 @@ public enum ClickHouseSchema {
                     + ResponseFlag.all.map { "(\(ClickHouseStore.literal($0.short)), \(ClickHouseStore.literal($0.long)), \(ClickHouseStore.literal($0.meaning)))" }
                     .joined(separator: ", "),
             ]
+        ),
+        Migration(
+            name: "003-tls-summaries",
+            shards: [
+                """
+                CREATE TABLE IF NOT EXISTS summary_tls_local (\(destinationKey), class Int64, requests UInt64
+                ) ENGINE = SummingMergeTree(requests) PARTITION BY intDiv(minute, 1440)
+                ORDER BY (minute, reporter, cluster, direction, service, namespace, subset, caller, class, source_id)
+                """,
+                "CREATE MATERIALIZED VIEW IF NOT EXISTS summary_tls_mv TO summary_tls_local AS \(tlsSelect)",
+                // The lines stored before this migration (an empty store has none).
+                "INSERT INTO summary_tls_local \(tlsSelect)",
+                "CREATE TABLE IF NOT EXISTS summary_tls_all AS summary_tls_local ENGINE = Distributed({cluster}, currentDatabase(), summary_tls_local, rand())",
+            ],
+            first: []
         ),
     ]
 }

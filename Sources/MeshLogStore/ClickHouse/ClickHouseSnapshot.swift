@@ -442,6 +442,14 @@ public final class ClickHouseSnapshot {
         }
     }
 
+    /// Copies `summary_tls` rows (`range` in minutes).
+    public func loadTLS(_ range: SummaryRange) throws {
+        try replaceSummary("summary_tls", range, group: Self.destinationKeyColumns + ", class", values: "class, sum(requests)",
+                           columns: "minute, reporter, dest, caller, class, requests") { r in
+            [Self.value(int: r[8]), Self.value(int: r[9])]
+        }
+    }
+
     static let destinationKeyColumns = "reporter, cluster, direction, service, namespace, subset, caller"
 
     /// Replaces the copy's `table` with the ClickHouse summary rows of `range`, merged by their

@@ -72,6 +72,47 @@ public enum ReportQueries {
             """
     }
 
+    /// Inbound calls that arrived without the mesh's mTLS, per edge (`summary_tls`): `source, service, subset`
+    /// (text), `in_mesh` (1 when the caller is a pod of the store), `plaintext` (no SNI, at pods whose other inbound
+    /// lines carry one), `unverified` (no SNI, at pods whose inbound lines never carry one: their format may not log
+    /// it), `inbound` (every inbound call of the edge). Only edges with either of the first two.
+    public static func plaintextEdges(since: Int64, until: Int64) -> String {
+        func name(_ column: String) -> String { "(SELECT value FROM dict WHERE id = nullif(\(column), 0))" }
+        let plaintext = TLSClass.plaintext.code
+        return """
+            WITH \(AnswerQueries.workloadCTE),
+            \(SummaryQueries.callerCTE),
+            with_sni(reporter) AS MATERIALIZED (
+              SELECT DISTINCT s.reporter FROM summary_tls s WHERE \(minutes(since, until)) AND s.class <> \(plaintext)
+            ),
+            edge AS (
+              SELECT \(SummaryQueries.source) AS source, \(name("d.service")) AS service, \(name("d.subset")) AS subset,
+                c.ip IS NOT NULL AS in_mesh,
+                sum(CASE WHEN s.class = \(plaintext) AND s.reporter IN with_sni THEN s.requests ELSE 0 END) AS plaintext,
+                sum(CASE WHEN s.class = \(plaintext) AND s.reporter NOT IN with_sni THEN s.requests ELSE 0 END) AS unverified,
+                sum(s.requests) AS inbound
+              FROM summary_tls s JOIN destination d ON d.id = s.dest
+              LEFT JOIN workload w ON w.id = s.reporter
+              LEFT JOIN caller c ON c.ip = s.caller AND d.direction = 1
+              WHERE \(minutes(since, until))
+              GROUP BY 1, 2, 3, 4
+            )
+            SELECT source, service, subset, in_mesh, plaintext, unverified, inbound FROM edge
+            WHERE plaintext > 0 OR unverified > 0
+            ORDER BY in_mesh DESC, plaintext DESC, unverified DESC, 1, 2, 3
+            """
+    }
+
+    /// Inbound lines of the window with an SNI, and all of them: `with_sni, inbound`. With none, the logs' format
+    /// does not log the SNI (`%REQUESTED_SERVER_NAME%`), or nothing used the mesh's mTLS.
+    public static func sniCoverage(since: Int64, until: Int64) -> String {
+        """
+        SELECT coalesce(sum(CASE WHEN s.class <> \(TLSClass.plaintext.code) THEN s.requests ELSE 0 END), 0) AS with_sni,
+          coalesce(sum(s.requests), 0) AS inbound
+        FROM summary_tls s WHERE \(minutes(since, until))
+        """
+    }
+
     /// How many (destination, minute) pairs ``injectedDelays(since:until:)`` reads the delayed lines of.
     public static let delaySampleMinutes = 120
 

@@ -9,6 +9,25 @@ public enum TLSClass: String, CaseIterable, Sendable {
     /// An outbound line without a TLS failure (the callee's inbound line says how it arrived).
     case outbound
 
+    /// The class's number in `summary_tls` (`mTLS` 1, `plaintext` 2, `other SNI` 3); 0 for outbound lines.
+    public var code: Int64 {
+        switch self {
+        case .mesh: 1
+        case .plaintext: 2
+        case .otherSNI: 3
+        case .outbound: 0
+        }
+    }
+
+    /// The class of an inbound line from its SNI (nil: none): Istio's `outbound_.PORT_.SUBSET_.HOST` is the mesh's mTLS.
+    public static func inbound(sni: UnsafeBufferPointer<UInt8>?) -> TLSClass {
+        guard let sni else { return .plaintext }
+        let prefix: StaticString = "outbound_."
+        guard sni.count >= prefix.utf8CodeUnitCount else { return .otherSNI }
+        for i in 0..<prefix.utf8CodeUnitCount where sni[i] != prefix.utf8Start[i] { return .otherSNI }
+        return .mesh
+    }
+
     /// Starts the value of an outbound line whose upstream connection's TLS failed; Envoy's reason follows.
     public static let failurePrefix = "TLS failure: "
 

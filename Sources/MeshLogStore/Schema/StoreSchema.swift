@@ -298,6 +298,7 @@ public enum StoreSchema {
                 );
                 """)
         }
+        all.register("013-tls-summaries") { db in try SummarySchema.migrateTLS(db) }
         guard let last, let end = all.migrationNames.firstIndex(of: last) else { return all }
         var some = Migrator()
         for (name, body) in all.migrations.prefix(end + 1) { some.register(name, body) }

@@ -36,6 +36,38 @@ public enum SummarySchema {
 
     static let minuteColumns = "minute, reporter, dest, caller, requests, errors, no_response, c1xx, c2xx, c3xx, c4xx, c5xx, unflagged, duration, upstream"
 
+    /// The ``TLSClass/code`` of inbound line `e` of `log_entry` (the store's rule, ``TLSClass/inbound(sni:)``, in SQL).
+    static func tlsCode(_ e: String) -> String {
+        """
+        CASE WHEN \(e).sni IS NULL THEN \(TLSClass.plaintext.code) \
+        WHEN (SELECT value FROM dict WHERE id = \(e).sni) LIKE 'outbound\\_.%' ESCAPE '\\' THEN \(TLSClass.mesh.code) \
+        ELSE \(TLSClass.otherSNI.code) END
+        """
+    }
+
+    /// Fills `summary_tls` from the inbound lines of `log_entry` matching `condition`.
+    static func fillTLS(_ db: Database, where condition: String) throws {
+        try db.execute("""
+            INSERT INTO summary_tls(minute, reporter, dest, caller, class, requests)
+            SELECT coalesce(e.start_us / 60000000, -1), coalesce(e.reporter, 0), e.dest, \(callerKey("e", direction: "e")), \(tlsCode("e")), count(*)
+            FROM log_entry e WHERE e.direction = 1 AND (\(condition))
+            GROUP BY 1, 2, 3, 4, 5
+            """)
+    }
+
+    /// 013: inbound lines per minute by how they arrived (`summary_tls(minute, reporter, dest, caller, class, requests)`,
+    /// `class` a ``TLSClass/code``), filled from the stored lines: the report's plaintext edges without reading lines.
+    static func migrateTLS(_ db: Database) throws {
+        try db.execute("""
+            CREATE TABLE summary_tls(
+              minute INTEGER NOT NULL, reporter INTEGER NOT NULL, dest INTEGER NOT NULL, caller INTEGER NOT NULL,
+              class INTEGER NOT NULL, requests INTEGER NOT NULL
+            );
+            CREATE INDEX summary_tls_minute ON summary_tls(minute);
+            """)
+        try fillTLS(db, where: "1")
+    }
+
     /// Recomputes the summaries of the lines that started in minutes `first...last` (and, with
     /// `withUntimed`, of the lines without a start time) from `log_row`.
     public static func rebuild(_ db: Database, firstMinute first: Int64, lastMinute last: Int64, withUntimed: Bool) throws {
@@ -77,6 +109,10 @@ public enum SummarySchema {
             WHERE \(hourRange)\(untimed)
             GROUP BY 1, 2, 3, 4, 5, 6;
             """)
+        // Migrations before 013 rebuild the summaries before `summary_tls` exists.
+        guard try !db.rows("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'summary_tls'").isEmpty else { return }
+        try db.execute("DELETE FROM summary_tls WHERE \(minuteRange)\(withUntimed ? " OR minute = -1" : "")")
+        try fillTLS(db, where: range + untimed)
     }
 
     /// The DDL of a latency summary table (`summary_minute` and `summary_hour_latency` share it).
