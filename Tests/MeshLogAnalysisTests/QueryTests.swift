@@ -178,7 +178,7 @@ struct ExplainTests {
         // The status statement gives the same numbers when run by hand.
         let first = try #require(sql.first { $0.contains("AS requests") && $0.contains("flag_set") })
         let rows = try SQLQuery.run(db, sql: first).rows
-        #expect(rows.reduce(0) { $0 + Int($1[$1.count - 9].int64 ?? 0) } == status.result.groups.reduce(0) { $0 + $1.requests })
+        #expect(rows.reduce(0) { $0 + Int($1[$1.count - 10].int64 ?? 0) } == status.result.groups.reduce(0) { $0 + $1.requests })
     }
 
     @Test("--since and --until: RFC 3339 or spans before the newest line")

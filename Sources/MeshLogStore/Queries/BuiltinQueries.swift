@@ -34,7 +34,8 @@ public enum BuiltinQueries {
 
             """#,
         "error_edges": #"""
-            -- Caller -> callee edges with failing requests (5xx, or 0: no response), their error rate and what failed.
+            -- Caller -> callee edges with failing requests (5xx, or 0: no response), their error rate and what failed;
+            -- faults Envoy injected on purpose (flags FI, DI) are counted apart (injected), as status and hops do.
             -- :since_us  only lines that started at or after this time, µs since the epoch (set by --since; NULL: no bound)
             -- :until_us  only lines that started before this time, µs since the epoch (set by --until; NULL: no bound)
             -- :service  only calls to this service (set by --service; NULL: every service)
@@ -52,7 +53,8 @@ public enum BuiltinQueries {
               GROUP BY 1, 2, 3, 4, 5
             ),
             named AS (
-              SELECT c.source, sv.value AS service, sb.value AS subset, c.status, fl.value AS flags, c.n
+              SELECT c.source, sv.value AS service, sb.value AS subset, c.status, fl.value AS flags, c.n,
+                (',' || coalesce(fl.value, '') || ',' LIKE '%,FI,%' OR ',' || coalesce(fl.value, '') || ',' LIKE '%,DI,%') AS injected
               FROM counted c
               LEFT JOIN dict sv ON sv.id = c.service_id
               LEFT JOIN dict sb ON sb.id = c.subset_id
@@ -60,16 +62,17 @@ public enum BuiltinQueries {
             ),
             edge AS (
               SELECT source, service, subset, sum(n) AS requests,
-                sum(CASE WHEN status >= 500 OR status = 0 THEN n ELSE 0 END) AS errors
+                sum(CASE WHEN (status >= 500 OR status = 0) AND NOT injected THEN n ELSE 0 END) AS errors,
+                sum(CASE WHEN injected THEN n ELSE 0 END) AS injected
               FROM named GROUP BY 1, 2, 3
             ),
             failure AS (
               SELECT source, service, subset, status || coalesce(' ' || flags, '') AS what, sum(n) AS n
-              FROM named WHERE status >= 500 OR status = 0
+              FROM named WHERE (status >= 500 OR status = 0) AND NOT injected
               GROUP BY 1, 2, 3, 4
             )
             SELECT d.source, d.service, d.subset, d.requests, d.errors,
-              round(100.0 * d.errors / d.requests, 2) AS error_pct,
+              round(100.0 * d.errors / d.requests, 2) AS error_pct, d.injected,
               (SELECT group_concat(what || ' x' || n, ', ') FROM (
                  SELECT f.what, f.n FROM failure f
                  WHERE f.source IS d.source AND f.service IS d.service AND f.subset IS d.subset
@@ -221,24 +224,26 @@ public enum BuiltinQueries {
 
             """#,
         "error_edges": #"""
-            -- Caller -> callee edges with failing requests (5xx, or 0: no response), their error rate and what failed.
+            -- Caller -> callee edges with failing requests (5xx, or 0: no response), their error rate and what failed;
+            -- faults Envoy injected on purpose (flags FI, DI) are counted apart (injected), as status and hops do.
             -- :since_us  only lines that started at or after this time, µs since the epoch (set by --since; NULL: no bound)
             -- :until_us  only lines that started before this time, µs since the epoch (set by --until; NULL: no bound)
             -- :service  only calls to this service (set by --service; NULL: every service)
             -- :min_errors = 1  only edges with at least this many errors
             -- The ClickHouse version of error_edges.sql, over the access_log view: the same rows.
-            SELECT source, service, subset, requests, errors, error_pct,
+            SELECT source, service, subset, requests, errors, error_pct, injected,
               if(empty(failed), NULL, arrayStringConcat(arrayMap(x -> concat(tupleElement(x, 1), ' x', toString(tupleElement(x, 2))),
                 arraySlice(arraySort(x -> (-tupleElement(x, 2), tupleElement(x, 1)), failed), 1, 5)), ', ')) AS failures
             FROM (
-              SELECT source, service, subset, sum(n) AS requests, sum(if(is_error, n, 0)) AS errors,
+              SELECT source, service, subset, sum(n) AS requests, sum(if(is_error, n, 0)) AS errors, sum(if(is_injected, n, 0)) AS injected,
                 round(100.0 * errors / requests, 2) AS error_pct,
                 groupArrayIf((what, n), is_error) AS failed
               FROM (
                 -- one row per edge, status and flag combination, on the caller's side of each hop
                 -- (the caller is the workload of the pod that wrote the line; its pod name if ingest recorded none)
                 SELECT ifNull(workload, reporter) AS source, service, subset, status, flags, count() AS n,
-                  ifNull(status >= 500 OR status = 0, 0) = 1 AS is_error,
+                  has(splitByChar(',', ifNull(flags, '')), 'FI') OR has(splitByChar(',', ifNull(flags, '')), 'DI') AS is_injected,
+                  ifNull(status >= 500 OR status = 0, 0) = 1 AND NOT is_injected AS is_error,
                   concat(toString(assumeNotNull(status)), ifNull(concat(' ', flags), '')) AS what
                 FROM access_log
                 WHERE (direction = 'outbound' OR isNull(direction))
