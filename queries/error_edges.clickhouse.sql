@@ -1,5 +1,5 @@
 -- Caller -> callee edges with failing requests (5xx, or 0: no response), their error rate and what failed;
--- faults Envoy injected on purpose (flags FI, DI) are counted apart (injected), as status and hops do.
+-- faults Envoy injected on purpose (flags FI, DI) are counted apart (injected), as status and hops count them.
 -- :since_us  only lines that started at or after this time, µs since the epoch (set by --since; NULL: no bound)
 -- :until_us  only lines that started before this time, µs since the epoch (set by --until; NULL: no bound)
 -- :service  only calls to this service (set by --service; NULL: every service)
@@ -17,7 +17,9 @@ FROM (
     -- (the caller is the workload of the pod that wrote the line; its pod name if ingest recorded none)
     SELECT ifNull(workload, reporter) AS source, service, subset, status, flags, count() AS n,
       has(splitByChar(',', ifNull(flags, '')), 'FI') OR has(splitByChar(',', ifNull(flags, '')), 'DI') AS is_injected,
-      ifNull(status >= 500 OR status = 0, 0) = 1 AND NOT is_injected AS is_error,
+      -- an abort, or a delay that ran into a timeout or a reset; a delayed call the app then failed is a real failure
+      has(splitByChar(',', ifNull(flags, '')), 'FI') OR (has(splitByChar(',', ifNull(flags, '')), 'DI') AND ifNull(status IN (0, 504), 0) = 1) AS is_injected_failure,
+      ifNull(status >= 500 OR status = 0, 0) = 1 AND NOT is_injected_failure AS is_error,
       concat(toString(assumeNotNull(status)), ifNull(concat(' ', flags), '')) AS what
     FROM access_log
     WHERE (direction = 'outbound' OR isNull(direction))

@@ -1,5 +1,5 @@
 -- Caller -> callee edges with failing requests (5xx, or 0: no response), their error rate and what failed;
--- faults Envoy injected on purpose (flags FI, DI) are counted apart (injected), as status and hops do.
+-- faults Envoy injected on purpose (flags FI, DI) are counted apart (injected), as status and hops count them.
 -- :since_us  only lines that started at or after this time, µs since the epoch (set by --since; NULL: no bound)
 -- :until_us  only lines that started before this time, µs since the epoch (set by --until; NULL: no bound)
 -- :service  only calls to this service (set by --service; NULL: every service)
@@ -18,7 +18,9 @@ WITH counted AS (
 ),
 named AS (
   SELECT c.source, sv.value AS service, sb.value AS subset, c.status, fl.value AS flags, c.n,
-    (',' || coalesce(fl.value, '') || ',' LIKE '%,FI,%' OR ',' || coalesce(fl.value, '') || ',' LIKE '%,DI,%') AS injected
+    (',' || coalesce(fl.value, '') || ',' LIKE '%,FI,%' OR ',' || coalesce(fl.value, '') || ',' LIKE '%,DI,%') AS injected,
+    -- an abort, or a delay that ran into a timeout or a reset; a delayed call the app then failed is a real failure
+    (',' || coalesce(fl.value, '') || ',' LIKE '%,FI,%' OR (',' || coalesce(fl.value, '') || ',' LIKE '%,DI,%' AND c.status IN (0, 504))) AS injected_failure
   FROM counted c
   LEFT JOIN dict sv ON sv.id = c.service_id
   LEFT JOIN dict sb ON sb.id = c.subset_id
@@ -26,13 +28,13 @@ named AS (
 ),
 edge AS (
   SELECT source, service, subset, sum(n) AS requests,
-    sum(CASE WHEN (status >= 500 OR status = 0) AND NOT injected THEN n ELSE 0 END) AS errors,
+    sum(CASE WHEN (status >= 500 OR status = 0) AND NOT injected_failure THEN n ELSE 0 END) AS errors,
     sum(CASE WHEN injected THEN n ELSE 0 END) AS injected
   FROM named GROUP BY 1, 2, 3
 ),
 failure AS (
   SELECT source, service, subset, status || coalesce(' ' || flags, '') AS what, sum(n) AS n
-  FROM named WHERE (status >= 500 OR status = 0) AND NOT injected
+  FROM named WHERE (status >= 500 OR status = 0) AND NOT injected_failure
   GROUP BY 1, 2, 3, 4
 )
 SELECT d.source, d.service, d.subset, d.requests, d.errors,

@@ -30,7 +30,9 @@ final class Fixture: @unchecked Sendable {
         /// The generator's call index within its request and (inbound) attempt; nil for hand-written lines.
         var callIndex: Int?
         var attempt: Int?
-        var isError: Bool { status >= 500 || status == 0 }
+        /// A failure that is not Envoy's injected fault (an abort, or a delay that ran into a timeout or a reset).
+        var isError: Bool { (status >= 500 || status == 0) && !isInjectedFailure }
+        var isInjectedFailure: Bool { flags.contains("FI") || (flags.contains("DI") && (status == 504 || status == 0)) }
     }
 
     /// A hop as the test pairs it: the caller's line and the callee's line for the final attempt.

@@ -58,6 +58,9 @@ struct ReportTests {
                 FROM access_log
                 WHERE start_us >= \(w.start) AND start_us < \(w.end) AND (status >= 500 OR status = 0 OR flags IS NOT NULL)
                   AND (direction = 'outbound' OR direction IS NULL OR source_workload IS NULL)
+                  -- not Envoy's injected faults: aborts, and delays unless the app then failed on its own
+                  AND NOT (',' || coalesce(flags, '') || ',' LIKE '%,FI,%')
+                  AND NOT (',' || coalesce(flags, '') || ',' LIKE '%,DI,%' AND NOT (status >= 500 AND status <> 504))
                 """).compactMap { $0[0].string })
         }
         let expected = try signatures(window).subtracting(try signatures(baseline))

@@ -38,15 +38,26 @@ public enum AnswerQueries {
     /// The `flags` ids whose set holds a fault Envoy injected on purpose: `FI` (an abort, details
     /// `fault_filter_abort`) or `DI` (a delay).
     static let injectedFlagIDs = "(SELECT flags FROM flag_set WHERE flag IN ('FI', 'DI'))"
+    /// The `flags` ids whose set holds an injected abort (`FI`).
+    static let abortFlagIDs = "(SELECT flags FROM flag_set WHERE flag = 'FI')"
+    /// The `flags` ids whose set holds an injected delay (`DI`).
+    static let delayFlagIDs = "(SELECT flags FROM flag_set WHERE flag = 'DI')"
 
-    /// Whether line `e` carries a fault Envoy injected on purpose (0 or 1).
+    /// Whether line (or summary row) `e` carries a fault Envoy injected on purpose (0 or 1).
     public static func isInjected(_ e: String) -> String { "coalesce(\(e).flags IN \(injectedFlagIDs), 0)" }
 
-    /// Errors: 5xx, and 0 (no response was ever sent); not the faults Envoy injected on purpose unless
+    /// Whether the failure of line (or summary row) `e` is the injected fault's doing (0 or 1): an abort (`FI`),
+    /// or a delay (`DI`) that ran into a timeout or a reset (504, or no response). A delayed call whose callee
+    /// then failed on its own (a 500 from the app, `DI` and `via_upstream`) is a real failure.
+    public static func isInjectedFailure(_ e: String) -> String {
+        "(coalesce(\(e).flags IN \(abortFlagIDs), 0) OR (coalesce(\(e).flags IN \(delayFlagIDs), 0) AND \(e).status IN (0, 504)))"
+    }
+
+    /// Errors: 5xx, and 0 (no response was ever sent); not the failures Envoy injected on purpose unless
     /// the filter includes them.
     static func isError(_ e: String, _ filter: AnswerFilter) -> String {
         filter.includeInjected ? "(\(e).status >= 500 OR \(e).status = 0)"
-            : "((\(e).status >= 500 OR \(e).status = 0) AND NOT \(isInjected(e)))"
+            : "((\(e).status >= 500 OR \(e).status = 0) AND NOT \(isInjectedFailure(e)))"
     }
 
     /// SQL for the host part of an address: the IP of a packed IPv4 address (`ip << 16 | port`),

@@ -35,7 +35,7 @@ public enum BuiltinQueries {
             """#,
         "error_edges": #"""
             -- Caller -> callee edges with failing requests (5xx, or 0: no response), their error rate and what failed;
-            -- faults Envoy injected on purpose (flags FI, DI) are counted apart (injected), as status and hops do.
+            -- faults Envoy injected on purpose (flags FI, DI) are counted apart (injected), as status and hops count them.
             -- :since_us  only lines that started at or after this time, µs since the epoch (set by --since; NULL: no bound)
             -- :until_us  only lines that started before this time, µs since the epoch (set by --until; NULL: no bound)
             -- :service  only calls to this service (set by --service; NULL: every service)
@@ -54,7 +54,9 @@ public enum BuiltinQueries {
             ),
             named AS (
               SELECT c.source, sv.value AS service, sb.value AS subset, c.status, fl.value AS flags, c.n,
-                (',' || coalesce(fl.value, '') || ',' LIKE '%,FI,%' OR ',' || coalesce(fl.value, '') || ',' LIKE '%,DI,%') AS injected
+                (',' || coalesce(fl.value, '') || ',' LIKE '%,FI,%' OR ',' || coalesce(fl.value, '') || ',' LIKE '%,DI,%') AS injected,
+                -- an abort, or a delay that ran into a timeout or a reset; a delayed call the app then failed is a real failure
+                (',' || coalesce(fl.value, '') || ',' LIKE '%,FI,%' OR (',' || coalesce(fl.value, '') || ',' LIKE '%,DI,%' AND c.status IN (0, 504))) AS injected_failure
               FROM counted c
               LEFT JOIN dict sv ON sv.id = c.service_id
               LEFT JOIN dict sb ON sb.id = c.subset_id
@@ -62,13 +64,13 @@ public enum BuiltinQueries {
             ),
             edge AS (
               SELECT source, service, subset, sum(n) AS requests,
-                sum(CASE WHEN (status >= 500 OR status = 0) AND NOT injected THEN n ELSE 0 END) AS errors,
+                sum(CASE WHEN (status >= 500 OR status = 0) AND NOT injected_failure THEN n ELSE 0 END) AS errors,
                 sum(CASE WHEN injected THEN n ELSE 0 END) AS injected
               FROM named GROUP BY 1, 2, 3
             ),
             failure AS (
               SELECT source, service, subset, status || coalesce(' ' || flags, '') AS what, sum(n) AS n
-              FROM named WHERE (status >= 500 OR status = 0) AND NOT injected
+              FROM named WHERE (status >= 500 OR status = 0) AND NOT injected_failure
               GROUP BY 1, 2, 3, 4
             )
             SELECT d.source, d.service, d.subset, d.requests, d.errors,
@@ -225,7 +227,7 @@ public enum BuiltinQueries {
             """#,
         "error_edges": #"""
             -- Caller -> callee edges with failing requests (5xx, or 0: no response), their error rate and what failed;
-            -- faults Envoy injected on purpose (flags FI, DI) are counted apart (injected), as status and hops do.
+            -- faults Envoy injected on purpose (flags FI, DI) are counted apart (injected), as status and hops count them.
             -- :since_us  only lines that started at or after this time, µs since the epoch (set by --since; NULL: no bound)
             -- :until_us  only lines that started before this time, µs since the epoch (set by --until; NULL: no bound)
             -- :service  only calls to this service (set by --service; NULL: every service)
@@ -243,7 +245,9 @@ public enum BuiltinQueries {
                 -- (the caller is the workload of the pod that wrote the line; its pod name if ingest recorded none)
                 SELECT ifNull(workload, reporter) AS source, service, subset, status, flags, count() AS n,
                   has(splitByChar(',', ifNull(flags, '')), 'FI') OR has(splitByChar(',', ifNull(flags, '')), 'DI') AS is_injected,
-                  ifNull(status >= 500 OR status = 0, 0) = 1 AND NOT is_injected AS is_error,
+                  -- an abort, or a delay that ran into a timeout or a reset; a delayed call the app then failed is a real failure
+                  has(splitByChar(',', ifNull(flags, '')), 'FI') OR (has(splitByChar(',', ifNull(flags, '')), 'DI') AND ifNull(status IN (0, 504), 0) = 1) AS is_injected_failure,
+                  ifNull(status >= 500 OR status = 0, 0) = 1 AND NOT is_injected_failure AS is_error,
                   concat(toString(assumeNotNull(status)), ifNull(concat(' ', flags), '')) AS what
                 FROM access_log
                 WHERE (direction = 'outbound' OR isNull(direction))

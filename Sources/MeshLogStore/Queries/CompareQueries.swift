@@ -93,7 +93,7 @@ public enum CompareQueries {
                                   subsets: [String]? = nil, summaries: Bool) -> String {
         grouped(by: by, filter: filter, serviceIDs: serviceIDs, subsetIDs: subsetIDs, subsets: subsets, summaries: summaries,
                 summary: (columns: "s.status AS status, sum(s.requests) AS requests", from: "summary_hour s", unit: "hour",
-                          conditions: ["(s.status >= 500 OR s.status = 0)"] + (filter.includeInjected ? [] : ["NOT \(SummaryQueries.injectedFlags)"])),
+                          conditions: ["(s.status >= 500 OR s.status = 0)"] + (filter.includeInjected ? [] : ["NOT \(AnswerQueries.isInjectedFailure("s"))"])),
                 lines: (columns: "e.status AS status, count(*) AS requests", conditions: [AnswerQueries.isError("e", filter)]),
                 extraKeys: 1)
     }

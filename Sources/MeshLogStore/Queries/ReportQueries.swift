@@ -36,8 +36,9 @@ public enum ReportQueries {
     }
 
     /// Failed-line signatures of a window, counted on the hop side: `service, status, flags,
-    /// details, route` (text; NULL when missing) and `requests`. The faults Envoy injected on purpose
-    /// are left out unless `includeInjected` (and a `DI` delay that was answered is never a failure).
+    /// details, route` (text; NULL when missing) and `requests`. Lines with a fault Envoy injected on purpose
+    /// are left out unless they failed on their own (a delayed call the app then failed), or `includeInjected`
+    /// and the fault made them fail; a `DI` delay that was answered is never a failure.
     public static func errorSignatures(since: Int64, until: Int64, includeInjected: Bool = false) -> String {
         func name(_ column: String) -> String { "(SELECT value FROM dict WHERE id = nullif(\(column), 0))" }
         return """
@@ -48,7 +49,7 @@ public enum ReportQueries {
             FROM summary_error s JOIN destination d ON d.id = s.dest
             LEFT JOIN caller c ON c.ip = s.caller AND d.direction = 1
             WHERE \(minutes(since, until)) AND (d.direction = 2 OR d.direction IS NULL OR (d.direction = 1 AND c.ip IS NULL))
-              AND \(includeInjected ? "NOT (\(SummaryQueries.injectedFlags) AND s.status BETWEEN 1 AND 499)" : "NOT \(SummaryQueries.injectedFlags)")
+              AND NOT (\(SummaryQueries.injectedFlags) AND NOT ((s.status >= 500 OR s.status = 0)\(includeInjected ? "" : " AND NOT \(AnswerQueries.isInjectedFailure("s"))")))
             GROUP BY 1, 2, 3, 4, 5
             ORDER BY requests DESC, 1, 2, 3, 4, 5
             """

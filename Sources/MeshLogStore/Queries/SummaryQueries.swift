@@ -91,7 +91,7 @@ public enum SummaryQueries {
             (SELECT \(SummarySchema.minuteColumns), 0 AS injected, 0 AS injected_errors FROM \(table) WHERE \(range)
               UNION ALL
               SELECT \(injectedMinute), reporter, dest, caller, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL,
-                sum(requests), sum(CASE WHEN status >= 500 OR status = 0 THEN requests ELSE 0 END)
+                sum(requests), sum(CASE WHEN (status >= 500 OR status = 0) AND \(AnswerQueries.isInjectedFailure("summary_error")) THEN requests ELSE 0 END)
               FROM summary_error WHERE \(range) AND flags IN \(AnswerQueries.injectedFlagIDs)
               GROUP BY 1, 2, 3, 4
             """
@@ -101,7 +101,7 @@ public enum SummaryQueries {
                   UNION ALL
                   SELECT e.start_us / 60000000, coalesce(e.reporter, 0), e.dest, \(SummarySchema.callerKey("e", direction: "d")),
                     \(SummarySchema.latencyAggregates("e")), sum(\(AnswerQueries.isInjected("e"))),
-                    sum(\(AnswerQueries.isInjected("e")) AND (e.status >= 500 OR e.status = 0))
+                    sum(\(AnswerQueries.isInjectedFailure("e")) AND (e.status >= 500 OR e.status = 0))
                   FROM log_row e JOIN destination d ON d.id = e.dest
                   WHERE \(partial.joined(separator: " OR "))
                   GROUP BY 1, 2, 3, 4
@@ -117,7 +117,7 @@ public enum SummaryQueries {
     }
 
     /// Whether the flags of a `summary_hour` or `summary_error` row `s` hold an injected fault (0 or 1).
-    static let injectedFlags = "coalesce(s.flags IN \(AnswerQueries.injectedFlagIDs), 0)"
+    static let injectedFlags = AnswerQueries.isInjected("s")
 
     /// Caller workloads by IPv4 address: the pods in the store.
     static let callerCTE = """
@@ -186,7 +186,8 @@ public enum SummaryQueries {
         }
         if byHour {
             func when(_ condition: String) -> String { "sum(CASE WHEN \(condition) THEN s.requests ELSE 0 END)" }
-            let error = filter.includeInjected ? "s.status >= 500 OR s.status = 0" : "(s.status >= 500 OR s.status = 0) AND NOT \(injectedFlags)"
+            let error = filter.includeInjected ? "s.status >= 500 OR s.status = 0"
+                : "(s.status >= 500 OR s.status = 0) AND NOT \(AnswerQueries.isInjectedFailure("s"))"
             select += [
                 "sum(s.requests) AS requests",
                 "\(when(error)) AS errors",

@@ -8,7 +8,7 @@ extension MeshLog {
     /// `meshlog report`: the daily error report, a window against a baseline, with CI gates.
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "A day (or window) against a baseline: headline, timeline, graph, failures, new errors, shifts, slowest requests, data health.",
+            abstract: "A day (or window) against a baseline: headline, timeline, graph, failures, new errors, injected faults, plaintext calls, shifts, slowest requests, data health.",
             discussion: """
                 Markdown on stdout by default, --json for scripts, --html FILE for one self-contained page (inline CSS \
                 and SVG, nothing loaded from elsewhere, printable). The window is --day (default: the last full day in \
