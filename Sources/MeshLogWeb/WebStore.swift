@@ -15,11 +15,12 @@ public struct WebStore: Sendable {
     }
 
     /// An answer session over the request's `since`, `until` (unless `whole`: the whole store) and `service`
-    /// (`exact=1` reads every line).
+    /// (`exact=1` reads every line; `include_injected=1` counts the faults Envoy injected as errors).
     func session(_ request: WebRequest, whole: Bool = false) throws -> AnswerSession {
         do {
             return try AnswerSession(location: location, since: whole ? nil : request.value("since"), until: whole ? nil : request.value("until"),
-                                     services: request.values("service"), exact: request.value("exact") == "1")
+                                     services: request.values("service"), exact: request.value("exact") == "1",
+                                     includeInjected: request.value("include_injected") == "1")
         } catch let error as AnswerOptionError {
             throw WebError.badRequest(error.description)
         }

@@ -41,6 +41,15 @@ import MeshLogStore
         }
     }
 
+    @Test func injectedFaultsCountAsErrorsOnlyWhenAsked() throws {
+        for (target, flag) in [("/status?by=code,flag", [String]()), ("/status?by=code,flag&include_injected=1", ["--include-injected"])] {
+            let shown = try #require(PageTables.rows(fixture.get(target).text, id: "status"))
+            #expect(shown == PageTables.json(try fixture.cli(["status", "--by", "code,flag", "--json"] + flag)), "\(target)")
+        }
+        let report = fixture.get("/report?include_injected=1").text
+        #expect(report.contains("counted as errors above") && !fixture.get("/report").text.contains("counted as errors above"))
+    }
+
     @Test func hopsAndTimelineAreTheCLIsAnswers() throws {
         let hops = try #require(PageTables.rows(fixture.get("/hops?since=30m").text, id: "hops"))
         #expect(hops == PageTables.json(try fixture.cli(["hops", "--since", "30m", "--json"])))

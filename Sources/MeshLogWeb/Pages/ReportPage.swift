@@ -18,7 +18,8 @@ enum ReportPage {
         }
         guard window.end > window.start else { throw WebError.badRequest("the window is empty") }
         let baseline = (start: window.start - (window.end - window.start), end: window.start)
-        let report = try DailyReport(location: store.location, window: window, baseline: baseline)
+        let report = try DailyReport(location: store.location, window: window, baseline: baseline,
+                                     includeInjected: request.value("include_injected") == "1")
         var body = "<form method=\"get\" action=\"/report\"><label>day <input name=\"day\" value=\"\(HTML.escape(request.value("day") ?? ""))\" placeholder=\"YYYY-MM-DD\" size=\"11\"></label><button>Show</button>"
             + " <span class=\"dim\">(or since/until as elsewhere; the baseline is the window just before)</span></form>\n"
         body += "<div class=\"report\">" + ReportRenderer.htmlBody(report) + "</div>\n"
