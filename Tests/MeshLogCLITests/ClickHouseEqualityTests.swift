@@ -31,6 +31,15 @@ struct ClickHouseEqualityTests {
                 let run = try MeshLogBinary.run(["ingest", pods, dir.path("spans.json"), Repository.samples, "--quiet"] + store)
                 guard run.status == 0 else { throw LocalClickHouseError(message: "ingest \(store): \(run.stderr)") }
             }
+            // Callers' SPIFFE identities, from a custom text format and from JSON.
+            let text = try dir.write("user-5d8f7c6b9-q2w4e.log", PeerIdentityLines.text.joined(separator: "\n") + "\n")
+            let json = try dir.write("user-5d8f7c6b9-j7k8l.log", PeerIdentityLines.json.joined(separator: "\n") + "\n")
+            for store in [["--db", sqlite], ["--store", cluster.url]] {
+                for input in [[text, "--format", PeerIdentityLines.format], [json]] {
+                    let run = try MeshLogBinary.run(["ingest"] + input + ["--quiet"] + store)
+                    guard run.status == 0 else { throw LocalClickHouseError(message: "ingest \(input[0]) \(store): \(run.stderr)") }
+                }
+            }
         }
 
         deinit { cluster.stop() }
@@ -98,6 +107,7 @@ struct ClickHouseEqualityTests {
                 try same(["status", "--by", "edge,minute"] + window + format)
                 try same(["status", "--by", "route"] + window + format)
                 try same(["status", "--by", "edge,tls"] + window + format)
+                try same(["status", "--by", "edge,tls,identity"] + window + format)
                 try same(["hops"] + window + format)
                 try same(["timeline"] + window + format)
                 try same(["timeline", "--bucket", "10m"] + window + format)
@@ -138,6 +148,7 @@ struct ClickHouseEqualityTests {
         // Each span keeps its own file as its source (a span file's source id once met a log file's).
         try same(["sql", "SELECT source, count(*) AS spans FROM span GROUP BY source ORDER BY source", "--csv"])
         try same(["sql", "SELECT source, count(*) AS lines FROM access_log GROUP BY source ORDER BY source", "--csv"])
+        try same(["sql", "SELECT line, direction, sni, peer_identity FROM access_log WHERE source LIKE '%user-5d8f7c6b9-%' ORDER BY source, line", "--json"])
     }
 
     @Test func tracesAreTheSameOnBoth() throws {

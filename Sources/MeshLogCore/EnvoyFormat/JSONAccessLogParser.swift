@@ -2,7 +2,8 @@
 ///
 /// Values may be typed (`"duration": 12`) or all strings as in old Istio (`"duration": "12"`);
 /// `-`, `null` and `""` all mean missing. Keys map to typed columns through `keyMap`; every other
-/// key goes to `extra`. Nested objects and arrays are kept as raw JSON text.
+/// key goes to `extra`, under its own name but for the caller's identity (``PeerIdentity/jsonKeys``),
+/// which goes under ``PeerIdentity/extraKey`` whatever the configuration called it. Nested objects and arrays are kept as raw JSON text.
 public final class JSONAccessLogParser: AccessLogLineParser, @unchecked Sendable {
     public private(set) var extraNames: [String] = []
     /// Key → typed column.
@@ -92,7 +93,8 @@ public final class JSONAccessLogParser: AccessLogLineParser, @unchecked Sendable
                     record.extras.append((entry.index, Int32(vs), Int32(ve)))
                 } else if extraIndex.count < maxExtraKeys {
                     let k = Array(key)
-                    extraNames.append(String(decoding: k, as: UTF8.self))
+                    let name = String(decoding: k, as: UTF8.self)
+                    extraNames.append(PeerIdentity.jsonKeys.contains(name) ? PeerIdentity.extraKey : name)
                     extraIndex[h] = (k, extraNames.count - 1)
                     record.extras.append((extraNames.count - 1, Int32(vs), Int32(ve)))
                 }

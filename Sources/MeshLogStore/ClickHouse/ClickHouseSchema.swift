@@ -281,5 +281,11 @@ public enum ClickHouseSchema {
                     .joined(separator: ", "),
             ]
         ),
+        Migration(
+            name: "003-peer-identity",
+            shards: [],
+            // `access_log` gains `peer_identity` (the caller's SPIFFE identity, read from `extra`), as SQLite's 013.
+            first: ["DROP TABLE IF EXISTS access_log", ClickHouseViews.accessLog(lines: "{log_line}")]
+        ),
     ]
 }

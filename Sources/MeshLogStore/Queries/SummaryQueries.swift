@@ -21,7 +21,7 @@ public enum SummaryQueries {
     /// Codes and flags come from `summary_hour`, so only over whole hours; every other key from the
     /// minute summaries, over any window (see ``minuteRows(_:bucketMicros:)``).
     public static func canServeStatus(keys: [GroupKey], filter: AnswerFilter) -> Bool {
-        if keys.contains(.route) || keys.contains(.tls) { return false }
+        if keys.contains(.route) || keys.contains(.tls) || keys.contains(.identity) { return false }
         if keys.contains(.code) || keys.contains(.flag) { return !keys.contains(.minute) && wholeHours(filter) }
         return true
     }
@@ -146,7 +146,7 @@ public enum SummaryQueries {
             case .code: expression = "nullif(s.status, -1)"
             case .minute: expression = "s.minute * 60000000"
             case .hour: expression = byHour ? "s.hour * 3600000000" : "(s.minute / 60) * 3600000000"
-            case .route, .tls: expression = "NULL"
+            case .route, .tls, .identity: expression = "NULL"
             }
             select.append("\(expression) AS k\(i)")
         }
