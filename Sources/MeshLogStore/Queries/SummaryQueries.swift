@@ -189,14 +189,14 @@ public enum SummaryQueries {
     }
 
     /// The summary rows of the filter with their edge: `source, service, subset, inbound, known`
-    /// (inbound from a pod in the store), `requests, errors, duration, upstream`.
+    /// (inbound from a pod in the store), `outbound`, `reporter` (0 when unknown), `requests, errors, duration, upstream`.
     static func edgeRows(filter: AnswerFilter, serviceIDs: [Int64]?, byValue: Bool) -> String {
         func column(_ name: String) -> String { byValue ? "(SELECT value FROM dict WHERE id = \(name))" : name }
         return """
         rows AS MATERIALIZED (
           SELECT \(source) AS source, \(column("d.service")) AS service, \(column("d.subset")) AS subset,
-            coalesce(d.direction = 1, 0) AS inbound, c.ip IS NOT NULL AS known,
-            s.requests AS requests, s.errors AS errors, s.duration AS duration, s.upstream AS upstream
+            coalesce(d.direction = 1, 0) AS inbound, c.ip IS NOT NULL AS known, coalesce(d.direction = 2, 0) AS outbound,
+            s.reporter AS reporter, s.requests AS requests, s.errors AS errors, s.duration AS duration, s.upstream AS upstream
           FROM \(minuteRows(filter))
           \(joins.replacingOccurrences(of: "\n", with: "\n  "))
           \(AnswerQueries.whereClause(conditions(filter, serviceIDs: serviceIDs, unit: "minute")))

@@ -19,6 +19,7 @@ extension MeshLog {
 
                 Example:
                   meshlog generate --lines 100000 --seed 7 --duration 2h --output mesh.log
+                  meshlog generate --lines 20000 --gateway-name public-istio --output mesh.log
                   meshlog generate --lines 50000 --format istio-json --gzip --split-by-pod dump/
                 """
         )
@@ -66,6 +67,11 @@ extension MeshLog {
             valueName: "edge=status:rate"))
         var error: [String] = []
 
+        @Option(name: .customLong("gateway-name"), help: ArgumentHelp(
+            "Name the ingress gateway's workload (and its pods) NAME instead of istio-ingressgateway, e.g. gateway or public-istio.",
+            valueName: "name"))
+        var gatewayName: String?
+
         @Flag(help: "Gzip the output.")
         var gzip = false
 
@@ -105,6 +111,9 @@ extension MeshLog {
             }
             _ = try edgeChanges()
             _ = try plaintextEdges()
+            if let gatewayName, gatewayName.isEmpty || gatewayName.contains(where: { !($0.isLetter || $0.isNumber || $0 == "-") }) {
+                throw ValidationError("--gateway-name must be a Kubernetes name: letters, digits and dashes (got '\(gatewayName)').")
+            }
             if splitByPod != nil, output != nil {
                 throw ValidationError("Use just one of --output or --split-by-pod.")
             }
@@ -120,7 +129,9 @@ extension MeshLog {
             if let incident { options.incident = .standard(service: incident, windowSeconds: seconds) }
             (options.slowEdges, options.droppedEdges, options.injectedErrors) = try edgeChanges()
             options.plaintextEdges = try plaintextEdges()
-            let generator = TrafficGenerator(topology: .learningPlatform, options: options)
+            var topology = MeshTopology.learningPlatform
+            if let gatewayName { topology = topology.renamingGateway(to: gatewayName) }
+            let generator = TrafficGenerator(topology: topology, options: options)
             if let spans {
                 let parent = (spans as NSString).deletingLastPathComponent
                 if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
