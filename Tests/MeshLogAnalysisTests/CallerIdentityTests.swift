@@ -14,21 +14,11 @@ import MeshLogStore
     static var textLines: [String] { PeerIdentityLines.text }
     static var jsonLines: [String] { PeerIdentityLines.json }
 
-    static func cli(_ arguments: [String]) throws -> String {
-        let run = try MeshLogBinary.run(arguments)
-        #expect(run.status == 0, "\(arguments.prefix(3)): \(run.stderr)")
-        return run.stdout
-    }
-
-    static func rows(_ json: String) throws -> [[String: Any]] {
-        try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] ?? []
-    }
-
     /// `status --by KEYS --json` as (key values joined by " | ") → requests.
     static func groups(_ keys: String, db: String) throws -> [String: Int] {
         let names = keys.split(separator: ",").map(String.init)
         var out: [String: Int] = [:]
-        for row in try rows(try cli(["status", "--by", keys, "--json", "--db", db])) {
+        for row in try MeshPromiseTests.rows(try MeshPromiseTests.cli(["status", "--by", keys, "--json", "--db", db])) {
             out[names.map { row[$0] as? String ?? "?" }.joined(separator: " | ")] = row["requests"] as? Int
         }
         return out
@@ -38,27 +28,27 @@ import MeshLogStore
         let dir = try TemporaryDirectory(prefix: "meshlog-identity")
         let file = try dir.write("user-5d8f7c6b9-q2w4e.log", Self.textLines.joined(separator: "\n") + "\n")
         let db = dir.path("mesh.db")
-        _ = try Self.cli(["ingest", file, "--format", Self.format, "--db", db, "--quiet"])
+        _ = try MeshPromiseTests.cli(["ingest", file, "--format", Self.format, "--db", db, "--quiet"])
         #expect(try Self.groups("identity", db: db) == [Self.frontend: 3, Self.enrollment: 2, CallerIdentity.none: 1])
         // A spiffe:// peer proves mTLS even without the mesh's SNI; only the line with neither is plaintext.
         #expect(try Self.groups("tls,identity", db: db) == [
             "mTLS | \(Self.frontend)": 3, "mTLS | \(Self.enrollment)": 2, "plaintext | \(CallerIdentity.none)": 1,
         ])
-        let rows = try Self.rows(try Self.cli(["status", "--by", "identity", "--json", "--db", db]))
+        let rows = try MeshPromiseTests.rows(try MeshPromiseTests.cli(["status", "--by", "identity", "--json", "--db", db]))
         let frontend = try #require(rows.first { $0["identity"] as? String == Self.frontend })
         #expect(frontend["errors"] as? Int == 1)
         #expect((frontend["meaning"] as? String)?.contains("service account frontend of namespace lms") == true)
         let none = try #require(rows.first { $0["identity"] as? String == CallerIdentity.none })
         #expect((none["meaning"] as? String)?.contains("no verified client certificate") == true)
         // Both sides: the outbound line is counted apart.
-        let both = try Self.rows(try Self.cli(["status", "--by", "identity", "--side", "both", "--json", "--db", db]))
+        let both = try MeshPromiseTests.rows(try MeshPromiseTests.cli(["status", "--by", "identity", "--side", "both", "--json", "--db", db]))
         #expect(both.first { $0["identity"] as? String == CallerIdentity.outbound }?["requests"] as? Int == 1)
         // The public view names the caller per line.
-        let view = try Self.rows(try Self.cli(["sql", "SELECT peer_identity, count(*) AS n FROM access_log GROUP BY 1 ORDER BY 1", "--json", "--db", db]))
+        let view = try MeshPromiseTests.rows(try MeshPromiseTests.cli(["sql", "SELECT peer_identity, count(*) AS n FROM access_log GROUP BY 1 ORDER BY 1", "--json", "--db", db]))
         #expect(view.map { $0["peer_identity"] as? String ?? "NULL" } == ["NULL", Self.enrollment, Self.frontend])
         #expect(view.map { $0["n"] as? Int ?? 0 } == [2, 2, 3])
         // The edge breakdown works with both keys.
-        let edges = try Self.rows(try Self.cli(["status", "--by", "edge,tls,identity", "--json", "--db", db]))
+        let edges = try MeshPromiseTests.rows(try MeshPromiseTests.cli(["status", "--by", "edge,tls,identity", "--json", "--db", db]))
         #expect(edges.reduce(0) { $0 + ($1["requests"] as? Int ?? 0) } == 6)
     }
 
@@ -66,10 +56,10 @@ import MeshLogStore
         let dir = try TemporaryDirectory(prefix: "meshlog-identity-json")
         let file = try dir.write("user-5d8f7c6b9-q2w4e.log", Self.jsonLines.joined(separator: "\n") + "\n")
         let db = dir.path("mesh.db")
-        _ = try Self.cli(["ingest", file, "--db", db, "--quiet"])
+        _ = try MeshPromiseTests.cli(["ingest", file, "--db", db, "--quiet"])
         #expect(try Self.groups("identity", db: db) == [Self.frontend: 1, Self.enrollment: 2, CallerIdentity.none: 1])
         #expect(try Self.groups("tls", db: db) == ["mTLS": 3, "plaintext": 1])
-        let extra = try Self.rows(try Self.cli(["sql", "SELECT extra FROM access_log WHERE peer_identity IS NOT NULL ORDER BY line", "--json", "--db", db]))
+        let extra = try MeshPromiseTests.rows(try MeshPromiseTests.cli(["sql", "SELECT extra FROM access_log WHERE peer_identity IS NOT NULL ORDER BY line", "--json", "--db", db]))
         #expect(extra.allSatisfy { ($0["extra"] as? String)?.contains("\"\(PeerIdentity.extraKey)\":") == true })
     }
 
