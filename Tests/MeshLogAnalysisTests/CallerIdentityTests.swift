@@ -63,6 +63,22 @@ import MeshLogStore
         #expect(extra.allSatisfy { ($0["extra"] as? String)?.contains("\"\(PeerIdentity.extraKey)\":") == true })
     }
 
+    @Test func aJSONFormatDefinitionNamesTheIdentityKeyWhateverItIsCalled() throws {
+        let dir = try TemporaryDirectory(prefix: "meshlog-identity-json-format")
+        let format = try dir.write("format.json", PeerIdentityLines.jsonFormat)
+        let file = try dir.write("user-5d8f7c6b9-q2w4e.log", PeerIdentityLines.jsonFormatLines.joined(separator: "\n") + "\n")
+        let db = dir.path("mesh.db")
+        _ = try MeshPromiseTests.cli(["ingest", file, "--format", "@" + format, "--db", db, "--quiet"])
+        #expect(try Self.groups("identity", db: db) == [Self.frontend: 1, CallerIdentity.none: 1])
+        let rows = try MeshPromiseTests.rows(try MeshPromiseTests.cli([
+            "sql", "SELECT status, duration_ms, direction, peer_identity FROM access_log ORDER BY line", "--json", "--db", db,
+        ]))
+        #expect(rows.map { $0["status"] as? Int } == [200, 503])
+        #expect(rows.map { $0["duration_ms"] as? Int } == [12, 3])
+        #expect(rows.map { $0["direction"] as? String } == ["inbound", "inbound"])
+        #expect(rows.first?["peer_identity"] as? String == Self.frontend)
+    }
+
     @Test func meaningsInPlainWords() {
         #expect(CallerIdentity.meaning(Self.frontend) == "mTLS with a verified client certificate: service account frontend of namespace lms (trust domain cluster.local)")
         #expect(CallerIdentity.meaning("spiffe://example.org/payments,spiffe://cluster.local/ns/a/sa/b")?.contains("SPIFFE identity spiffe://example.org/payments; service account b") == true)

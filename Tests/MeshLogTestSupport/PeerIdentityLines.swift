@@ -51,4 +51,14 @@ public enum PeerIdentityLines {
             line(4, sni: nil, peerKey: "downstream_peer_uri_san", peer: nil),
         ]
     }
+
+    /// An Envoy `json_format` definition that logs the caller's identity under a key of its own
+    /// (`caller`), and two lines it wrote, keys in another order and the status typed.
+    public static let jsonFormat = #"{"start_time": "%START_TIME%", "method": "%REQ(:METHOD)%", "path": "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%", "code": "%RESPONSE_CODE%", "took": "%DURATION%", "cluster": "%UPSTREAM_CLUSTER%", "peer": "%DOWNSTREAM_REMOTE_ADDRESS%", "rid": "%REQ(X-REQUEST-ID)%", "caller": "%DOWNSTREAM_PEER_URI_SAN%"}"#
+
+    /// Lines of ``jsonFormat``: one from frontend, one without an identity.
+    public static let jsonFormatLines = [
+        #"{"caller":"spiffe://cluster.local/ns/lms/sa/frontend","cluster":"inbound|8080||","code":200,"method":"GET","path":"/users/1","peer":"10.244.1.9:51201","rid":"7e4c1d2e-8b3a-4f6e-9d21-7a5c3e9b1f01","start_time":"2026-11-25T09:16:01.519Z","took":12}"#,
+        #"{"caller":"-","cluster":"inbound|8080||","code":503,"method":"GET","path":"/users/2","peer":"10.244.1.9:51202","rid":"7e4c1d2e-8b3a-4f6e-9d21-7a5c3e9b1f02","start_time":"2026-11-25T09:16:02.519Z","took":3}"#,
+    ]
 }
