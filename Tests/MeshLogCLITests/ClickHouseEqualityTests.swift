@@ -33,11 +33,13 @@ struct ClickHouseEqualityTests {
                 let run = try MeshLogBinary.run(["ingest", pods, dir.path("spans.json"), Repository.samples, "--quiet"] + store)
                 guard run.status == 0 else { throw LocalClickHouseError(message: "ingest \(store): \(run.stderr)") }
             }
-            // Callers' SPIFFE identities, from a custom text format and from JSON.
+            // Callers' SPIFFE identities, from a custom text format, from JSON and from a json_format definition.
             let text = try dir.write("user-5d8f7c6b9-q2w4e.log", PeerIdentityLines.text.joined(separator: "\n") + "\n")
             let json = try dir.write("user-5d8f7c6b9-j7k8l.log", PeerIdentityLines.json.joined(separator: "\n") + "\n")
+            let defined = try dir.write("user-5d8f7c6b9-m3n4p.log", PeerIdentityLines.jsonFormatLines.joined(separator: "\n") + "\n")
+            let definition = try dir.write("json-format.json", PeerIdentityLines.jsonFormat)
             for store in [["--db", sqlite], ["--store", cluster.url]] {
-                for input in [[text, "--format", PeerIdentityLines.format], [json]] {
+                for input in [[text, "--format", PeerIdentityLines.format], [json], [defined, "--format", "@" + definition]] {
                     let run = try MeshLogBinary.run(["ingest"] + input + ["--quiet"] + store)
                     guard run.status == 0 else { throw LocalClickHouseError(message: "ingest \(input[0]) \(store): \(run.stderr)") }
                 }

@@ -132,7 +132,7 @@ public enum StoreSchema {
     /// SQL for the caller's SPIFFE identity of line `e` (``PeerIdentity``): the `%DOWNSTREAM_PEER_URI_SAN%`
     /// value kept in `extra`, NULL when the line has none. The `instr` test spares parsing the JSON
     /// of lines that hold other extras.
-    public static func peerIdentity(_ e: String) -> String {
+    static func peerIdentity(_ e: String) -> String {
         "CASE WHEN instr(\(e).extra, '\"\(PeerIdentity.extraKey)\":') > 0 THEN json_extract(\(e).extra, '$.\(PeerIdentity.extraKey)') END"
     }
 
