@@ -2,7 +2,7 @@ import MeshLogStore
 
 /// What `meshlog status --by` accepts.
 public enum StatusGrouping: String, CaseIterable, Sendable {
-    case service, edge, route, reporter, subset, flag, code, minute, hour, tls
+    case service, edge, route, reporter, subset, flag, code, minute, hour, tls, identity
 
     /// The store's group keys for this grouping (`edge` is source, service and subset).
     public var keys: [GroupKey] {
@@ -17,7 +17,14 @@ public enum StatusGrouping: String, CaseIterable, Sendable {
         case .minute: [.minute]
         case .hour: [.hour]
         case .tls: [.tls]
+        case .identity: [.identity]
         }
+    }
+
+    /// The lines a breakdown by `groupings` counts by default: each hop once, but the callee's inbound
+    /// lines with `tls` or `identity` (how a call arrived and who sent it are on them).
+    public static func defaultSide(_ groupings: [StatusGrouping]) -> TrafficSide {
+        groupings.contains(.tls) || groupings.contains(.identity) ? .inbound : .hop
     }
 
     /// Parses `service,code` or several `--by` values into groupings; nil names the first unknown one.
@@ -104,8 +111,8 @@ public struct StatusReport: Sendable {
             if show1xx { columns.append("c1xx") }
             columns += ["c2xx", "c3xx", "c4xx", "c5xx", "no_response"]
         }
-        let hasTLS = keys.contains(.tls)
-        if hasCode || hasFlag || hasTLS { columns.append("meaning") }
+        let hasTLS = keys.contains(.tls), hasIdentity = keys.contains(.identity)
+        if hasCode || hasFlag || hasTLS || hasIdentity { columns.append("meaning") }
 
         let rows: [[SQLValue]] = orderedGroups.map { g in
             var row: [SQLValue] = []
@@ -133,8 +140,10 @@ public struct StatusReport: Sendable {
             }
             if hasCode || hasFlag {
                 row.append(meaning(g).map(SQLValue.text) ?? .null)
-            } else if hasTLS {
-                row.append(g.keys[.tls]?.string.flatMap(TLSClass.meaning).map(SQLValue.text) ?? .null)
+            } else if hasTLS || hasIdentity {
+                let meanings = [g.keys[.tls]?.string.flatMap(TLSClass.meaning), g.keys[.identity]?.string.flatMap(CallerIdentity.meaning)]
+                    .compactMap { $0 }
+                row.append(meanings.isEmpty ? .null : .text(meanings.joined(separator: "; ")))
             }
             return row
         }

@@ -59,6 +59,21 @@ public struct MeshTopology: Sendable {
         self.searchTerms = searchTerms
     }
 
+    /// This mesh with its gateway workload renamed to `name` and its pods after it (`NAME-<hash>-<suffix>`),
+    /// as gateways of other installs are named (`gateway`, Gateway API's `<name>-istio`).
+    public func renamingGateway(to name: String) -> MeshTopology {
+        var copy = self
+        let old = gateway.workload
+        copy.gateway.workload = name
+        copy.gateway.pods = gateway.pods.map { pod in
+            var pod = pod
+            pod.workload = name
+            if pod.name.hasPrefix(old) { pod.name = name + pod.name.dropFirst(old.count) }
+            return pod
+        }
+        return copy
+    }
+
     /// Every pod in the mesh, gateway pods first, in a stable order.
     public var allPods: [Pod] {
         gateway.pods + services.flatMap { $0.versions.flatMap(\.pods) }

@@ -198,7 +198,14 @@ final class AccessLogRowEncoder {
             }
         }
         lastDirection = dest.direction
-        lastTLS = dest.direction == 1 ? TLSClass.inbound(sni: record.value(.serverName)).code : 0
+        if dest.direction == 1 {
+            var tls = TLSClass.inbound(sni: record.value(.serverName))
+            // A verified spiffe:// client certificate proves the mesh's mTLS whatever the SNI.
+            if tls != .mesh, !record.extras.isEmpty, hasSpiffePeer(record) { tls = .mesh }
+            lastTLS = tls.code
+        } else {
+            lastTLS = 0
+        }
         let null = TupleInterner.null
         destTuple[0] = clusterID
         destTuple[1] = dest.direction ?? null
@@ -272,6 +279,18 @@ final class AccessLogRowEncoder {
         cache.destinations.append(d)
         interner.setAux(aux, Int64(cache.destinations.count - 1), slot: slot)
         return d
+    }
+
+    /// Whether the line's `%DOWNSTREAM_PEER_URI_SAN%` (kept among its extras) is a `spiffe://` identity.
+    private func hasSpiffePeer(_ record: AccessLogRecord) -> Bool {
+        let names = extraNames()
+        let prefix = Array("spiffe://".utf8)
+        for extra in record.extras where names[extra.name] == PeerIdentity.extraKey {
+            let start = Int(extra.start), end = Int(extra.end)
+            guard end - start >= prefix.count else { continue }
+            if (0..<prefix.count).allSatisfy({ record.bytes[start + $0] == prefix[$0] }) { return true }
+        }
+        return false
     }
 
     private func encodeExtras(_ record: AccessLogRecord, _ b: UnsafeBufferPointer<UInt8>, _ batch: AccessLogBatch) {

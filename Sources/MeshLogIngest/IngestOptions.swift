@@ -9,10 +9,10 @@ public struct IngestOptions: Sendable {
         case auto
         /// A preset by name.
         case preset(String)
-        /// An Envoy format string.
+        /// An Envoy format string, or a `json_format` definition (a JSON object of operators).
         case formatString(String)
 
-        /// Parses `--format`: a preset name, `@FILE`, or an Envoy format string.
+        /// Parses `--format`: a preset name, `@FILE`, or an Envoy format string or `json_format` object.
         public static func parse(_ value: String?) throws -> FormatChoice {
             guard let value, !value.isEmpty, value != "auto" else { return .auto }
             if value.hasPrefix("@") {
@@ -34,6 +34,8 @@ public struct IngestOptions: Sendable {
                 guard let preset = FormatCatalog.preset(named: name) else { throw IngestError.unknownFormat(name) }
                 return (name, try preset.makeParser())
             case .formatString(let format):
+                // An Envoy `json_format` definition: lines are JSON objects, read by key.
+                if let parser = JSONAccessLogParser(definition: format) { return ("custom", parser) }
                 do { return ("custom", try CompiledAccessLogFormat(format: format)) } catch {
                     throw IngestError.badFormat(error)
                 }

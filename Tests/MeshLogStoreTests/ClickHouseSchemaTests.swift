@@ -28,7 +28,7 @@ struct ClickHouseSchemaTests {
             "flags", "details", "termination_details", "transport_failure", "bytes_received", "bytes_sent", "duration_ms",
             "upstream_ms", "request_id", "trace_id", "upstream_host", "upstream_cluster", "service", "namespace", "subset",
             "upstream_local", "downstream_local", "downstream_remote", "sni", "route_name", "user_agent", "x_forwarded_for",
-            "extra", "source", "line", "logged_at", "workload", "source_workload", "destination_workload",
+            "extra", "source", "line", "logged_at", "workload", "source_workload", "destination_workload", "peer_identity",
         ])
         let spanColumns = try cluster.query("SELECT name FROM system.columns WHERE database = 'meshlog' AND table = 'span' FORMAT TSV")
         #expect(spanColumns.split(separator: "\n").map(String.init) == [

@@ -1,8 +1,11 @@
+import Foundation
+
 /// Parses one-object-per-line JSON access logs (Envoy `json_format`, Istio's JSON encoding).
 ///
 /// Values may be typed (`"duration": 12`) or all strings as in old Istio (`"duration": "12"`);
 /// `-`, `null` and `""` all mean missing. Keys map to typed columns through `keyMap`; every other
-/// key goes to `extra`. Nested objects and arrays are kept as raw JSON text.
+/// key goes to `extra`, under its own name but for the caller's identity (``PeerIdentity/jsonKeys``),
+/// which goes under ``PeerIdentity/extraKey`` whatever the configuration called it. Nested objects and arrays are kept as raw JSON text.
 public final class JSONAccessLogParser: AccessLogLineParser, @unchecked Sendable {
     public private(set) var extraNames: [String] = []
     /// Key → typed column.
@@ -13,14 +16,46 @@ public final class JSONAccessLogParser: AccessLogLineParser, @unchecked Sendable
     private var extraIndex: [UInt64: (key: [UInt8], index: Int)] = [:]
     private let maxExtraKeys = 256
 
-    /// Creates a parser for JSON lines whose keys map to columns through `keyMap`.
-    public init(keyMap: [String: AccessLogField], requiredAny: [AccessLogField] = [.status, .method, .duration]) {
+    /// Keys stored in `extra` under another name (a `json_format` key holding `%DOWNSTREAM_PEER_URI_SAN%`).
+    private let extraAliases: [String: String]
+
+    /// Creates a parser for JSON lines whose keys map to columns through `keyMap`; `extraAliases`
+    /// renames keys that go to `extra`.
+    public init(keyMap: [String: AccessLogField], requiredAny: [AccessLogField] = [.status, .method, .duration],
+                extraAliases: [String: String] = [:]) {
         self.keyMap = keyMap
         self.requiredAny = requiredAny
+        self.extraAliases = extraAliases
         for (key, field) in keyMap {
             let bytes = Array(key.utf8)
             table[Self.hash(bytes)] = (bytes, field.rawValue)
         }
+    }
+
+    /// A parser for the lines of an Envoy `json_format` definition (`{"code": "%RESPONSE_CODE%", "caller":
+    /// "%DOWNSTREAM_PEER_URI_SAN%", …}`), whatever its keys are called and in whatever order Envoy writes
+    /// them: a key whose value is one operator with a column maps to that column, a key holding
+    /// `%DOWNSTREAM_PEER_URI_SAN%` goes to `extra` as ``PeerIdentity/extraKey``, any other to `extra` by its
+    /// name. Nil when `definition` is not a JSON object or none of its operators has a column.
+    public convenience init?(definition: String) {
+        let text = definition.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.hasPrefix("{"), let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            return nil
+        }
+        var keyMap: [String: AccessLogField] = [:]
+        var aliases: [String: String] = [:]
+        for (key, value) in object {
+            guard let value = value as? String, let tokens = try? EnvoyFormatTokenizer.tokenize(value), tokens.count == 1,
+                  case .command(let command) = tokens[0] else { continue }
+            if let field = command.field {
+                keyMap[key] = field
+            } else if command.spelling == PeerIdentity.extraKey {
+                aliases[key] = PeerIdentity.extraKey
+            }
+        }
+        guard !keyMap.isEmpty else { return nil }
+        let required = [AccessLogField.status, .method, .duration].filter { keyMap.values.contains($0) }
+        self.init(keyMap: keyMap, requiredAny: required.isEmpty ? Array(Set(keyMap.values)) : required, extraAliases: aliases)
     }
 
     /// Result of looking at a line: an access log, a JSON line that is not one, or not JSON.
@@ -92,7 +127,8 @@ public final class JSONAccessLogParser: AccessLogLineParser, @unchecked Sendable
                     record.extras.append((entry.index, Int32(vs), Int32(ve)))
                 } else if extraIndex.count < maxExtraKeys {
                     let k = Array(key)
-                    extraNames.append(String(decoding: k, as: UTF8.self))
+                    let name = String(decoding: k, as: UTF8.self)
+                    extraNames.append(extraAliases[name] ?? (PeerIdentity.jsonKeys.contains(name) ? PeerIdentity.extraKey : name))
                     extraIndex[h] = (k, extraNames.count - 1)
                     record.extras.append((extraNames.count - 1, Int32(vs), Int32(ve)))
                 }

@@ -196,10 +196,12 @@ public enum ClickHouseSchema {
         return key
     }
 
-    /// Inbound lines per minute by how they arrived (``TLSClass/code``, as ``TLSClass/inbound(sni:)`` decides it).
+    /// Inbound lines per minute by how they arrived (``TLSClass/code``, by the rule ``SummarySchema/tlsCode(_:)`` writes in SQLite's SQL).
     static let tlsSelect = """
         SELECT \(destinationSelect(minute: minuteOf)),
-          toInt64(multiIf(isNull(sni), \(TLSClass.plaintext.code), startsWith(assumeNotNull(sni), 'outbound_.'), \(TLSClass.mesh.code), \(TLSClass.otherSNI.code))) AS class,
+          toInt64(multiIf(startsWith(ifNull(sni, ''), 'outbound_.'), \(TLSClass.mesh.code),
+            startsWith(ifNull(\(ClickHouseViews.peerIdentity), ''), 'spiffe://'), \(TLSClass.mesh.code),
+            isNull(sni), \(TLSClass.plaintext.code), \(TLSClass.otherSNI.code))) AS class,
           count() AS requests
         FROM log_line_local WHERE direction = 1
         GROUP BY source_id, minute, reporter, cluster, direction, service, namespace, subset, caller, class
@@ -304,6 +306,12 @@ public enum ClickHouseSchema {
                 "CREATE TABLE IF NOT EXISTS summary_tls_all AS summary_tls_local ENGINE = Distributed({cluster}, currentDatabase(), summary_tls_local, rand())",
             ],
             first: []
+        ),
+        Migration(
+            name: "004-peer-identity",
+            shards: [],
+            // `access_log` gains `peer_identity` (the caller's SPIFFE identity, read from `extra`), as SQLite's 014.
+            first: ["DROP TABLE IF EXISTS access_log", ClickHouseViews.accessLog(lines: "{log_line}")]
         ),
     ]
 }

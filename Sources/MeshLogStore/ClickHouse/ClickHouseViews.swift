@@ -1,3 +1,5 @@
+import MeshLogCore
+
 /// The public views of a ClickHouse store, `access_log` and `span`: the same columns, names and
 /// renderings as SQLite's (`StoreSchema.accessLogView`, `SpanSchema`), over the `Distributed`
 /// tables, less the sources found to be copies of others. Built in layers of `ANY LEFT JOIN …
@@ -28,6 +30,11 @@ public enum ClickHouseViews {
     }
 
     static func emptyIsNull(_ column: String) -> String { "if(\(column) = '', NULL, \(column))" }
+
+    /// The caller's SPIFFE identity kept in `extra` (``PeerIdentity``), NULL when the line has none,
+    /// as SQLite's ``StoreSchema/peerIdentity(_:)`` reads it.
+    static let peerIdentity = "if(position(ifNull(extra, ''), '\"\(PeerIdentity.extraKey)\":') > 0, "
+        + "visitParamExtractString(ifNull(extra, ''), '\(PeerIdentity.extraKey)'), NULL)"
 
     static let workloads = "(SELECT reporter, any(workload) AS workload FROM pod GROUP BY reporter) AS w"
 
@@ -71,7 +78,7 @@ public enum ClickHouseViews {
               upstream_host, cluster AS upstream_cluster, service, namespace, subset, \(address("upstream_local")) AS upstream_local,
               downstream_local, \(address("downstream_remote")) AS downstream_remote, sni, route_name, user_agent, xff AS x_forwarded_for,
               extra, source, line, \(timestamp("logged_us")) AS logged_at, \(emptyIsNull("pod_workload")) AS workload,
-              source_workload, destination_workload
+              source_workload, destination_workload, \(peerIdentity) AS peer_identity
             FROM (\(h)) AS l
             """
     }

@@ -144,12 +144,20 @@ public enum AnswerQueries {
         case .minute: return "(e.start_us / 60000000) * 60000000"
         case .hour: return "(e.start_us / 3600000000) * 3600000000"
         case .tls:
+            // A verified spiffe:// client certificate proves the mesh's mTLS whatever the SNI (see ``TLSClass``).
             return """
-                CASE WHEN e.direction = 1 THEN CASE WHEN e.sni IS NULL THEN '\(TLSClass.plaintext.rawValue)'
-                  WHEN (SELECT value FROM dict WHERE id = e.sni) LIKE 'outbound\\_.%' ESCAPE '\\' THEN '\(TLSClass.mesh.rawValue)'
+                CASE WHEN e.direction = 1 THEN CASE
+                  WHEN e.sni IS NOT NULL AND (SELECT value FROM dict WHERE id = e.sni) LIKE 'outbound\\_.%' ESCAPE '\\' THEN '\(TLSClass.mesh.rawValue)'
+                  WHEN e.extra IS NOT NULL AND \(StoreSchema.peerIdentity("e")) LIKE 'spiffe://%' THEN '\(TLSClass.mesh.rawValue)'
+                  WHEN e.sni IS NULL THEN '\(TLSClass.plaintext.rawValue)'
                   ELSE '\(TLSClass.otherSNI.rawValue)' END
                 WHEN e.transport_failure IS NOT NULL THEN '\(TLSClass.failurePrefix)' || (SELECT value FROM dict WHERE id = e.transport_failure)
                 ELSE '\(TLSClass.outbound.rawValue)' END
+                """
+        case .identity:
+            return """
+                CASE WHEN e.direction = 1 THEN coalesce(\(StoreSchema.peerIdentity("e")), '\(CallerIdentity.none)')
+                ELSE '\(CallerIdentity.outbound)' END
                 """
         }
     }

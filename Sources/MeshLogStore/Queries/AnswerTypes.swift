@@ -60,10 +60,15 @@ public enum GroupKey: String, CaseIterable, Sendable {
     case minute
     /// The start of the hour the request started in (µs since the epoch).
     case hour
-    /// How the call arrived: on inbound lines `mTLS` (the SNI is Istio's `outbound_.PORT_.SUBSET_.HOST`),
-    /// `plaintext` (no SNI) or `TLS, other SNI`; on outbound lines `TLS failure: REASON` when the upstream
-    /// connection's TLS failed, else `outbound`. Read from the lines (the summaries keep no SNI).
+    /// How the call arrived: on inbound lines `mTLS` (the SNI is Istio's `outbound_.PORT_.SUBSET_.HOST`,
+    /// or the caller presented a verified `spiffe://` certificate, ``PeerIdentity``), `plaintext` (no
+    /// SNI, no peer identity) or `TLS, other SNI`; on outbound lines `TLS failure: REASON` when the
+    /// upstream connection's TLS failed, else `outbound`. Read from the lines (the summaries keep no SNI).
     case tls
+    /// The caller's SPIFFE identity on inbound lines (`%DOWNSTREAM_PEER_URI_SAN%`, ``PeerIdentity``),
+    /// ``CallerIdentity/none`` when the line has none; ``CallerIdentity/outbound`` on outbound lines.
+    /// Read from the lines.
+    case identity
 
     /// Whether the key is stored as a `dict` id in `log_entry`.
     var isDictionaryID: Bool {

@@ -12,21 +12,42 @@ public enum ReportQueries {
         since % 3_600_000_000 == 0 && until % 3_600_000_000 == 0 ? "summary_hour_latency" : "summary_minute"
     }
 
-    /// Whether a workload name is an ingress gateway (where requests enter the mesh).
+    /// Whether a workload name is an ingress gateway by its name (Istio's `istio-ingressgateway`,
+    /// Helm charts' `*-ingress-gateway`). Gateways named otherwise are found by what they log
+    /// (``entryReporterCTE``).
     static let isGateway = "(source LIKE '%ingressgateway%' OR source LIKE '%ingress-gateway%' OR source LIKE 'istio-ingress%')"
 
-    /// Requests entering the mesh (outside callers' inbound lines and ingress gateways' outbound
-    /// lines), and every hop: `scope` ('entry' or 'all'), `requests, errors, p50_ms, p99_ms`.
+    /// A common table expression `entry_reporter(id)` over ``SummaryQueries/edgeRows(filter:serviceIDs:byValue:)``'s
+    /// `rows`: the reporters of the window that logged outbound lines but no inbound line. Such a
+    /// proxy is not a sidecar in front of an app (which logs the calls it serves), so what it sends
+    /// enters the mesh: an ingress or API gateway whatever its name (`gateway`, `ingress`,
+    /// Gateway API's `<name>-istio`, Envoy Gateway's `envoy-<namespace>-<name>-<hash>`), or a
+    /// client-only job calling into the mesh, as Kiali draws them. Decided from the summaries,
+    /// so the window's minutes or hours, not its lines, are read; lines without a reporter (0) are left out.
+    static let entryReporterCTE = """
+        entry_reporter(id) AS MATERIALIZED (
+          SELECT reporter FROM rows WHERE reporter <> 0 GROUP BY reporter HAVING max(inbound) = 0 AND max(outbound) = 1
+        )
+        """
+
+    /// Whether summary row `rows` is where a request entered the mesh: an inbound line no logged
+    /// caller sent (from outside the mesh), or a line of a gateway, by name or by what it logs
+    /// (``entryReporterCTE``).
+    static let isEntry = "((inbound AND NOT known) OR (NOT inbound AND (\(isGateway) OR reporter IN (SELECT id FROM entry_reporter))))"
+
+    /// Requests entering the mesh (``isEntry``: outside callers' inbound lines and gateways'
+    /// outbound lines), and every hop: `scope` ('entry' or 'all'), `requests, errors, p50_ms, p99_ms`.
     /// Errors leave out the faults Envoy injected on purpose unless `includeInjected`.
     public static func headline(since: Int64, until: Int64, includeInjected: Bool = false) -> String {
         let filter = AnswerFilter(sinceMicros: since, untilMicros: until, includeInjected: includeInjected)
         return """
             WITH \(AnswerQueries.workloadCTE),
             \(SummaryQueries.callerCTE),
-            \(SummaryQueries.edgeRows(filter: filter, serviceIDs: nil, byValue: false))
+            \(SummaryQueries.edgeRows(filter: filter, serviceIDs: nil, byValue: false)),
+            \(entryReporterCTE)
             SELECT 'entry' AS scope, sum(requests), sum(errors),
               hist_percentile(hist_merge(duration), 0.5), hist_percentile(hist_merge(duration), 0.99)
-            FROM rows WHERE (inbound AND NOT known) OR (NOT inbound AND \(isGateway))
+            FROM rows WHERE \(isEntry)
             UNION ALL
             SELECT 'all', sum(requests), sum(errors),
               hist_percentile(hist_merge(CASE WHEN inbound AND known THEN NULL ELSE duration END), 0.5),

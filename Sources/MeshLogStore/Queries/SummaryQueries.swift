@@ -21,7 +21,7 @@ public enum SummaryQueries {
     /// Codes and flags come from `summary_hour`, so only over whole hours; every other key from the
     /// minute summaries, over any window (see ``minuteRows(_:bucketMicros:)``).
     public static func canServeStatus(keys: [GroupKey], filter: AnswerFilter) -> Bool {
-        if keys.contains(.route) || keys.contains(.tls) { return false }
+        if keys.contains(.route) || keys.contains(.tls) || keys.contains(.identity) { return false }
         if keys.contains(.code) || keys.contains(.flag) { return !keys.contains(.minute) && wholeHours(filter) }
         return true
     }
@@ -180,7 +180,7 @@ public enum SummaryQueries {
             case .code: expression = "nullif(s.status, -1)"
             case .minute: expression = "s.minute * 60000000"
             case .hour: expression = byHour ? "s.hour * 3600000000" : "(s.minute / 60) * 3600000000"
-            case .route, .tls: expression = "NULL"
+            case .route, .tls, .identity: expression = "NULL"
             }
             select.append("\(expression) AS k\(i)")
         }
@@ -226,14 +226,14 @@ public enum SummaryQueries {
     }
 
     /// The summary rows of the filter with their edge: `source, service, subset, inbound, known`
-    /// (inbound from a pod in the store), `requests, errors, duration, upstream, injected`.
+    /// (inbound from a pod in the store), `outbound`, `reporter` (0 when unknown), `requests, errors, duration, upstream, injected`.
     static func edgeRows(filter: AnswerFilter, serviceIDs: [Int64]?, byValue: Bool) -> String {
         func column(_ name: String) -> String { byValue ? "(SELECT value FROM dict WHERE id = \(name))" : name }
         return """
         rows AS MATERIALIZED (
           SELECT \(source) AS source, \(column("d.service")) AS service, \(column("d.subset")) AS subset,
-            coalesce(d.direction = 1, 0) AS inbound, c.ip IS NOT NULL AS known,
-            s.requests AS requests, \(errors(filter)) AS errors, s.duration AS duration, s.upstream AS upstream,
+            coalesce(d.direction = 1, 0) AS inbound, c.ip IS NOT NULL AS known, coalesce(d.direction = 2, 0) AS outbound,
+            s.reporter AS reporter, s.requests AS requests, \(errors(filter)) AS errors, s.duration AS duration, s.upstream AS upstream,
             s.injected AS injected
           FROM \(minuteRows(filter))
           \(joins.replacingOccurrences(of: "\n", with: "\n  "))

@@ -70,8 +70,10 @@ public enum StoreSchema {
     /// (`pod_ip`), so an ingress gateway, which has no inbound lines, is known as a caller too.
     ///
     /// `withInlinePaths` (011 on) reads `path` as text when the row holds it inline (see `dictOrText`).
+    ///
+    /// `withPeerIdentity` (014 on) adds `peer_identity`, the caller's SPIFFE identity (``peerIdentity(_:)``).
     static func accessLogView(withLoggedAt: Bool, withWorkloads: Bool = false, withPodIP: Bool = false,
-                              withInlinePaths: Bool = false) -> String {
+                              withInlinePaths: Bool = false, withPeerIdentity: Bool = false) -> String {
         """
         CREATE VIEW access_log AS SELECT
           e.id AS id,
@@ -119,9 +121,19 @@ public enum StoreSchema {
             WHEN 1 THEN \(withPodIP ? "coalesce((SELECT p.workload FROM pod_ip a JOIN pod p ON p.reporter = a.reporter WHERE typeof(e.downstream_remote) = 'integer' AND a.ip = e.downstream_remote >> 16), \(workloadAt(hostIP("e.downstream_remote"))))" : workloadAt(hostIP("e.downstream_remote"))) END AS source_workload,
           CASE e.direction WHEN 1 THEN (SELECT workload FROM pod WHERE reporter = e.reporter)
             WHEN 2 THEN \(workloadAt(hostIP("(SELECT value FROM dict WHERE id = e.upstream_host)"))) END AS destination_workload
+        """ : "")\(withPeerIdentity ? """
+        ,
+          \(peerIdentity("e")) AS peer_identity
         """ : "")
         FROM log_entry e
         """
+    }
+
+    /// SQL for the caller's SPIFFE identity of line `e` (``PeerIdentity``): the `%DOWNSTREAM_PEER_URI_SAN%`
+    /// value kept in `extra`, NULL when the line has none. The `instr` test spares parsing the JSON
+    /// of lines that hold other extras.
+    static func peerIdentity(_ e: String) -> String {
+        "CASE WHEN instr(\(e).extra, '\"\(PeerIdentity.extraKey)\":') > 0 THEN json_extract(\(e).extra, '$.\(PeerIdentity.extraKey)') END"
     }
 
     /// The `access_log_flag` view: one row per flag of each line.
@@ -299,6 +311,13 @@ public enum StoreSchema {
                 """)
         }
         all.register("013-tls-summaries") { db in try SummarySchema.migrateTLS(db) }
+        all.register("014-peer-identity") { db in
+            // The caller's SPIFFE identity (`%DOWNSTREAM_PEER_URI_SAN%`), read from `extra` where
+            // custom formats already kept it: a view column, no new storage.
+            try db.execute("DROP VIEW access_log")
+            try db.execute(accessLogView(withLoggedAt: true, withWorkloads: true, withPodIP: true, withInlinePaths: true,
+                                         withPeerIdentity: true))
+        }
         guard let last, let end = all.migrationNames.firstIndex(of: last) else { return all }
         var some = Migrator()
         for (name, body) in all.migrations.prefix(end + 1) { some.register(name, body) }

@@ -36,11 +36,13 @@ public enum SummarySchema {
 
     static let minuteColumns = "minute, reporter, dest, caller, requests, errors, no_response, c1xx, c2xx, c3xx, c4xx, c5xx, unflagged, duration, upstream"
 
-    /// The ``TLSClass/code`` of inbound line `e` of `log_entry` (the store's rule, ``TLSClass/inbound(sni:)``, in SQL).
+    /// The ``TLSClass/code`` of inbound line `e` of `log_entry`, by the store's rule (``TLSClass``): Istio's SNI, or
+    /// a verified `spiffe://` caller identity, is the mesh's mTLS; no SNI is plaintext; another SNI is other TLS.
     static func tlsCode(_ e: String) -> String {
         """
-        CASE WHEN \(e).sni IS NULL THEN \(TLSClass.plaintext.code) \
-        WHEN (SELECT value FROM dict WHERE id = \(e).sni) LIKE 'outbound\\_.%' ESCAPE '\\' THEN \(TLSClass.mesh.code) \
+        CASE WHEN \(e).sni IS NOT NULL AND (SELECT value FROM dict WHERE id = \(e).sni) LIKE 'outbound\\_.%' ESCAPE '\\' THEN \(TLSClass.mesh.code) \
+        WHEN \(e).extra IS NOT NULL AND \(StoreSchema.peerIdentity(e)) LIKE 'spiffe://%' THEN \(TLSClass.mesh.code) \
+        WHEN \(e).sni IS NULL THEN \(TLSClass.plaintext.code) \
         ELSE \(TLSClass.otherSNI.code) END
         """
     }

@@ -11,7 +11,7 @@ enum StatusPage {
         case .failure(let e): throw WebError.badRequest(e.description)
         }
         // As the CLI: how a call arrived is on the callee's inbound line.
-        let side = try TrafficSideParameter.parse(request, default: groupings.contains(.tls) ? .inbound : .hop)
+        let side = try TrafficSideParameter.parse(request, default: StatusGrouping.defaultSide(groupings))
         let session = try store.session(request)
         let table = try StatusReport(session: session, by: groupings, side: side).table()
         var body = try TimelineStrip(target: "/status", request: request, store: store).render()

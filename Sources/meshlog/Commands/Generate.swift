@@ -19,6 +19,7 @@ extension MeshLog {
 
                 Example:
                   meshlog generate --lines 100000 --seed 7 --duration 2h --output mesh.log
+                  meshlog generate --lines 20000 --gateway-name public-istio --output mesh.log
                   meshlog generate --lines 50000 --format istio-json --gzip --split-by-pod dump/
                 """
         )
@@ -71,6 +72,11 @@ extension MeshLog {
             valueName: "service=fault"))
         var fault: [String] = []
 
+        @Option(name: .customLong("gateway-name"), help: ArgumentHelp(
+            "Name the ingress gateway's workload (and its pods) NAME instead of istio-ingressgateway, e.g. gateway or public-istio.",
+            valueName: "name"))
+        var gatewayName: String?
+
         @Flag(help: "Gzip the output.")
         var gzip = false
 
@@ -110,6 +116,9 @@ extension MeshLog {
             }
             _ = try edgeChanges()
             _ = try plaintextEdges()
+            if let gatewayName, gatewayName.isEmpty || gatewayName.contains(where: { !($0.isLetter || $0.isNumber || $0 == "-") }) {
+                throw ValidationError("--gateway-name must be a Kubernetes name: letters, digits and dashes (got '\(gatewayName)').")
+            }
             _ = try topology()
             if splitByPod != nil, output != nil {
                 throw ValidationError("Use just one of --output or --split-by-pod.")
@@ -171,9 +180,10 @@ extension MeshLog {
             return edge
         }
 
-        /// The learning platform with `--fault` laid over its own fault injection.
+        /// The learning platform, its gateway renamed by `--gateway-name`, with `--fault` laid over its own fault injection.
         private func topology() throws -> MeshTopology {
             var topology = MeshTopology.learningPlatform
+            if let gatewayName { topology = topology.renamingGateway(to: gatewayName) }
             for text in fault {
                 guard let at = text.firstIndex(of: "="), let policy = MeshTopology.FaultInjection(parsing: String(text[text.index(after: at)...])) else {
                     throw ValidationError("Cannot read --fault '\(text)': expected SERVICE=abort:RATE or SERVICE=delay:RATE:DURATION, e.g. payment=delay:0.1:5s.")

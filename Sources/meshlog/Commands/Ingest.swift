@@ -37,7 +37,7 @@ extension MeshLog {
 
         @OptionGroup var database: DatabaseOptions
 
-        @Option(help: ArgumentHelp("A preset (see `meshlog formats`), an Envoy format string, or @FILE holding one.", valueName: "format"))
+        @Option(help: ArgumentHelp("A preset (see `meshlog formats`), an Envoy format string or json_format object ({\"code\": \"%RESPONSE_CODE%\", …}), or @FILE holding one.", valueName: "format"))
         var format: String?
 
         @Option(help: ArgumentHelp("Pod or workload name for lines read from stdin.", valueName: "name"))

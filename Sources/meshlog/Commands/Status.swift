@@ -15,23 +15,29 @@ extension MeshLog {
                 counts twice). Grouping by code explains each code (a 503 with no flag was sent by the upstream \
                 app); grouping by flag gives each Envoy response flag's long name and meaning (a line with UF,URX \
                 counts under both). Grouping by tls says how calls arrived, from the callee's inbound lines: mTLS (the \
-                SNI is Istio's outbound_.PORT_.SUBSET_.HOST), plaintext (no SNI) or TLS with another SNI; outbound \
-                lines show TLS failures with Envoy's reason.
+                SNI is Istio's outbound_.PORT_.SUBSET_.HOST, or the line logs a spiffe:// peer identity, which Envoy \
+                prints only for a client certificate it verified), plaintext (no SNI, no identity) or TLS with another \
+                SNI; outbound lines show TLS failures with Envoy's reason. Grouping by identity gives the caller's \
+                SPIFFE identity where the format logs %DOWNSTREAM_PEER_URI_SAN% (its value, e.g. \
+                spiffe://cluster.local/ns/lms/sa/frontend, is also access_log's peer_identity), from the callee's \
+                inbound lines; (none) is a line without one: no verified client certificate, or a format that does not \
+                log it.
 
                 Example:
                   meshlog status --by service
                   meshlog status --by edge,code --since 30m
                   meshlog status --by code,flag --service payment --json
                   meshlog status --by edge,tls
+                  meshlog status --by edge,tls,identity
                 """
         )
 
         @Option(name: .long, help: ArgumentHelp(
-            "Group by one or more of service, edge, route, reporter, subset, flag, code, minute, hour, tls (comma-separated or repeated).",
+            "Group by one or more of service, edge, route, reporter, subset, flag, code, minute, hour, tls, identity (comma-separated or repeated).",
             valueName: "key"))
         var by: [String] = []
 
-        @Option(help: ArgumentHelp("Which lines count: inbound, outbound or both (default: each hop once; inbound with --by tls).",
+        @Option(help: ArgumentHelp("Which lines count: inbound, outbound or both (default: each hop once; inbound with --by tls or identity).",
                                    valueName: "side"))
         var side: TrafficSide?
 
@@ -48,7 +54,7 @@ extension MeshLog {
             if groupings.isEmpty { groupings = [.service] }
             try answer.answer(includeInjected: injected.includeInjected) { session in
                 // How a call arrived is on the callee's inbound line.
-                let report = try StatusReport(session: session, by: groupings, side: side ?? (groupings.contains(.tls) ? .inbound : .hop))
+                let report = try StatusReport(session: session, by: groupings, side: side ?? StatusGrouping.defaultSide(groupings))
                 Terminal.out(output.render(report.table()))
             }
         }
