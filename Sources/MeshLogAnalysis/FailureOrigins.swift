@@ -59,34 +59,52 @@ public struct FailureOrigins: Sendable {
     public let truncated: Bool
 
     /// Finds the failing requests that started in `[sinceUs, untilUs)` and the origin of each (at most `limit`
-    /// candidates); with `services`, only requests one of those services takes part in.
-    public init(reader: any TraceReader, sinceUs: Int64?, untilUs: Int64?, services: [String] = [], limit: Int = 20_000) throws {
+    /// candidates); with `services`, only requests one of those services takes part in. The candidates' trees are
+    /// loaded `batchSize` at a time (``TraceLoader/loadRecords(_:)-([String])``); 1 loads them one at a time (the same
+    /// trees, more statements).
+    public init(reader: any TraceReader, sinceUs: Int64?, untilUs: Int64?, services: [String] = [], limit: Int = 20_000,
+                batchSize: Int = 2_000) throws {
         // Requests with a failing line, then traces with a failing span (whether the request failed is its entry's say).
         let requests = try reader.failingRequests(sinceUs: sinceUs, untilUs: untilUs, limit: limit)
         let traces = try reader.failingTraces(sinceUs: sinceUs, untilUs: untilUs, limit: max(0, limit - requests.count))
         let candidates = requests + traces
         let loader = TraceLoader(reader: reader)
-        var trees: [LoadedTrace] = []
+        var tally = Tally(services: services)
         var seen = Set<[String]>()
-        for id in candidates {
-            // A request found by its lines and by its spans is one tree.
-            guard let loaded = try loader.loadRecords(id), seen.insert(loaded.tree.requestIDs.sorted() + loaded.tree.traceIDs.sorted()).inserted
-            else { continue }
-            trees.append(loaded)
+        var start = 0
+        while start < candidates.count {
+            let part = Array(candidates[start..<min(candidates.count, start + max(1, batchSize))])
+            start += part.count
+            let loaded = batchSize > 1 ? try loader.loadRecords(part) : try part.map { try loader.loadRecords($0) }
+            for case let tree? in loaded {
+                // A request found by its lines and by its spans is one tree.
+                guard seen.insert(tree.tree.requestIDs.sorted() + tree.tree.traceIDs.sorted()).inserted else { continue }
+                tally.add(tree)
+            }
         }
-        self.init(trees: trees, services: services, truncated: candidates.count >= limit)
+        self.init(tally, truncated: candidates.count >= limit)
     }
 
     /// The origins of `trees` (those whose entry did not fail are left out).
     public init(trees: [LoadedTrace], services: [String] = [], truncated: Bool = false) {
+        var tally = Tally(services: services)
+        for loaded in trees { tally.add(loaded) }
+        self.init(tally, truncated: truncated)
+    }
+
+    /// The outcomes of trees as they are loaded, without keeping the trees.
+    struct Tally {
+        let services: [String]
         var failing = 0
         var ambiguous: [Ambiguity: Int] = [:]
         var injected = 0
         var byOrigin: [Origin: (requests: Int, chains: [[String]: Int], first: Int64, last: Int64)] = [:]
-        for loaded in trees {
-            if !services.isEmpty, !loaded.tree.nodes.contains(where: { services.contains($0.service) }) { continue }
-            let outcome = Self.outcome(loaded)
-            guard outcome != .notFailing else { continue }
+
+        /// Counts one tree's outcome (unless `services` leaves it out or its entry did not fail).
+        mutating func add(_ loaded: LoadedTrace) {
+            if !services.isEmpty, !loaded.tree.nodes.contains(where: { services.contains($0.service) }) { return }
+            let outcome = FailureOrigins.outcome(loaded)
+            guard outcome != .notFailing else { return }
             failing += 1
             switch outcome {
             case .notFailing: break
@@ -102,11 +120,14 @@ public struct FailureOrigins: Sendable {
                 byOrigin[origin] = entry
             }
         }
-        self.failing = failing
-        self.ambiguous = ambiguous
-        self.injected = injected
+    }
+
+    private init(_ tally: Tally, truncated: Bool) {
+        failing = tally.failing
+        ambiguous = tally.ambiguous
+        injected = tally.injected
         self.truncated = truncated
-        rows = byOrigin.map { origin, e in
+        rows = tally.byOrigin.map { origin, e in
             // The most frequent chain; ties by the chain's text, so the answer does not depend on hashing.
             let chain = e.chains.max { ($0.value, $1.key.joined()) < ($1.value, $0.key.joined()) }?.key ?? []
             return Row(origin: origin, requests: e.requests, chain: chain, firstUs: e.first, lastUs: e.last)
