@@ -78,6 +78,36 @@ import MeshLogTestSupport
         }
     }
 
+    /// The trees loaded many at a time give the origins loaded one at a time give, from logs, spans and both; and the
+    /// batch holds exactly what the one-at-a-time statements return, in their order.
+    @Test func batchLoadingGivesTheSameOriginsAsOneAtATime() throws {
+        let c = try Cascade(["--incident", "payment", "--error", "frontend->user=501:0.02"], lines: 30_000)
+        for db in [c.logs, c.spans, c.both] {
+            let reader = SQLiteTraceReader(db: try SQLiteStore.openForReading(path: db))
+            let batched = try FailureOrigins(reader: reader, sinceUs: nil, untilUs: nil, batchSize: 17)
+            let single = try FailureOrigins(reader: reader, sinceUs: nil, untilUs: nil, batchSize: 1)
+            #expect(batched.failing > 30 && batched.rows.contains { $0.origin.service == "payment" }, "\(db) \(batched.failing) \(batched.rows.map { "\($0.origin.service) \($0.requests)" })")
+            #expect(batched.table().rows == single.table().rows, "\(db)")
+            #expect(batched.failing == single.failing && batched.injected == single.injected && batched.ambiguous == single.ambiguous)
+
+            let requests = try reader.failingRequests(sinceUs: nil, untilUs: nil, limit: 400)
+            let traces = try reader.failingTraces(sinceUs: nil, untilUs: nil, limit: 400)
+            let batch = try reader.records(requests: requests, traces: traces)
+            #expect(batch.linesByRequest.count == requests.count && batch.spansByTrace.count == traces.count)
+            for r in requests {
+                #expect(batch.linesByRequest[r] == (try reader.logLines(request: r)), "\(db) \(r)")
+                #expect(batch.tracesByRequest[r] == (try reader.traces(request: r)), "\(db) \(r)")
+            }
+            for t in traces {
+                #expect(batch.spansByTrace[t] == (try reader.spans(trace: t)), "\(db) \(t)")
+                #expect(batch.linesByTrace[t] == (try reader.logLines(trace: t)), "\(db) \(t)")
+            }
+            // Lines found through their traces: `both` has lines with trace ids.
+            let named = batch.named()
+            if db == c.both { #expect(!named.traces.isEmpty || !traces.isEmpty) }
+        }
+    }
+
     /// `meshlog why` as a user runs it, with each of its options.
     @Test func theCommand() throws {
         let c = try Cascade(["--error", "frontend->user=501:0.05"], lines: 8_000)
