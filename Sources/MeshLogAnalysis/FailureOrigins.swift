@@ -64,9 +64,20 @@ public struct FailureOrigins: Sendable {
     /// trees, more statements).
     public init(reader: any TraceReader, sinceUs: Int64?, untilUs: Int64?, services: [String] = [], limit: Int = 20_000,
                 batchSize: Int = 2_000) throws {
+        try self.init(reader: reader, windows: [(sinceUs, untilUs)], services: services, limit: limit, batchSize: batchSize)
+    }
+
+    /// The origins of the failing requests that started in any of `windows` (disjoint), at most `limit` candidates.
+    public init(reader: any TraceReader, windows: [(sinceUs: Int64?, untilUs: Int64?)], services: [String] = [], limit: Int = 20_000,
+                batchSize: Int = 2_000) throws {
         // Requests with a failing line, then traces with a failing span (whether the request failed is its entry's say).
-        let requests = try reader.failingRequests(sinceUs: sinceUs, untilUs: untilUs, limit: limit)
-        let traces = try reader.failingTraces(sinceUs: sinceUs, untilUs: untilUs, limit: max(0, limit - requests.count))
+        var requests: [String] = [], traces: [String] = []
+        for w in windows {
+            requests += try reader.failingRequests(sinceUs: w.sinceUs, untilUs: w.untilUs, limit: max(0, limit - requests.count))
+        }
+        for w in windows {
+            traces += try reader.failingTraces(sinceUs: w.sinceUs, untilUs: w.untilUs, limit: max(0, limit - requests.count - traces.count))
+        }
         let candidates = requests + traces
         let loader = TraceLoader(reader: reader)
         var tally = Tally(services: services)
@@ -266,12 +277,12 @@ public struct FailureOrigins: Sendable {
         return out
     }
 
-    /// `service, subset, pod, status, flags, details, requests, share_pct, first, last, chain`; then requests whose
-    /// failure was injected on purpose as an `(injected fault)` row, and those whose origin cannot be told as
-    /// `(ambiguous)` rows with the reason in `details`.
-    public func table() -> ResultTable {
+    /// `service, subset, pod, status, flags, details, requests, share_pct, first, last, chain` (the `top` origins
+    /// when given, else all); then requests whose failure was injected on purpose as an `(injected fault)` row, and
+    /// those whose origin cannot be told as `(ambiguous)` rows with the reason in `details`.
+    public func table(top: Int? = nil) -> ResultTable {
         func share(_ n: Int) -> SQLValue { .real(failing > 0 ? AnswerFormat.round(100 * Double(n) / Double(failing)) : 0) }
-        var out: [[SQLValue]] = rows.map { r in
+        var out: [[SQLValue]] = rows.prefix(top ?? rows.count).map { r in
             [.text(r.origin.service), SQLValue(r.origin.subset), SQLValue(r.origin.pod), .text(r.origin.status),
              SQLValue(r.origin.flags.isEmpty ? nil : r.origin.flags), SQLValue(r.origin.details), .integer(Int64(r.requests)), share(r.requests),
              .text(AnswerFormat.timestamp(r.firstUs)), .text(AnswerFormat.timestamp(r.lastUs)), .text(r.chain.joined(separator: " → "))]

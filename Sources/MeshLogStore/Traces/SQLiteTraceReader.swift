@@ -187,10 +187,22 @@ public final class SQLiteTraceReader: TraceReader {
         var args: [SQLValue] = []
         if let s = sinceUs { wheres.append("e.start_us >= ?"); args.append(.integer(s)) }
         if let u = untilUs { wheres.append("e.start_us < ?"); args.append(.integer(u)) }
+        let scan = try scanBeatsIndex(sinceUs: sinceUs, untilUs: untilUs) ? " NOT INDEXED" : ""
         return try db.rows("""
-            SELECT r.rid FROM request r WHERE r.id IN (SELECT DISTINCT e.req FROM log_entry e WHERE \(wheres.joined(separator: " AND ")))
+            SELECT r.rid FROM request r WHERE r.id IN (SELECT DISTINCT e.req FROM log_row e\(scan) WHERE \(wheres.joined(separator: " AND ")))
             LIMIT \(limit)
             """, args).compactMap { SpanKeys.requestText($0[0]) }
+    }
+
+    /// Whether `[sinceUs, untilUs)` covers so much of the lines' span (a fifth or more) that reading every line in
+    /// the table's order beats seeking through the time index, whose rows are random reads (a whole day of the
+    /// 10M-line store: 0.7 s against 4 s).
+    private func scanBeatsIndex(sinceUs: Int64?, untilUs: Int64?) throws -> Bool {
+        guard sinceUs != nil || untilUs != nil else { return false }
+        guard let bounds = try db.cachedRows(StoreSchema.startBounds).first, let first = bounds[0].int64, let last = bounds[1].int64
+        else { return false }
+        let from = max(first, sinceUs ?? first), to = min(last + 1, untilUs ?? last + 1)
+        return to - from >= (last + 1 - first) / 5
     }
 
     public func failingTraces(sinceUs: Int64?, untilUs: Int64?, limit: Int) throws -> [String] {

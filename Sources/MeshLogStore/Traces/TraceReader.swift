@@ -59,6 +59,16 @@ extension TraceReader {
     }
 }
 
+extension StoreLocation {
+    /// A trace reader over the store: the SQLite file read-only, or a ClickHouse store through a copy.
+    public func traceReader() throws -> any TraceReader {
+        switch self {
+        case .sqlite(let path): SQLiteTraceReader(db: try SQLiteStore.openForReading(path: path))
+        case .clickhouse(let endpoint): try ClickHouseTraceReader(store: ClickHouseStore(endpoint: endpoint))
+        }
+    }
+}
+
 /// The filters of a trace search; all must hold.
 public struct TraceFilter: Sendable {
     /// Every one of these services takes part in the request.
