@@ -474,10 +474,12 @@ public struct CompareReport: Sendable {
                 SQLValue(why.isEmpty ? nil : why.joined(separator: "; ")),
             ]
         }
+        // A new failure origin: its service, subset, status and flags; its details after the chain.
         let originRows: [[SQLValue]] = newOrigins.map { o in
-            [.text("\(Self.newOriginLabel) \(Self.originText(o.origin))"), .text("\(o.requests) failing"), .text("-"), .text("-"), .text("-"),
-             .text("-"), .text("-"), .text("-"), .text(Self.newOriginLabel.trimmingCharacters(in: CharacterSet(charactersIn: "()"))),
-             .text("chain \(o.chain.joined(separator: " → ")); first \(AnswerFormat.timestamp(o.firstUs)), last \(AnswerFormat.timestamp(o.lastUs))")]
+            let label = [Self.newOriginLabel, o.origin.service, o.origin.subset ?? "", o.origin.status, o.origin.flags].filter { !$0.isEmpty }
+            return [.text(label.joined(separator: " ")), .text("\(o.requests) failing"), .text("-"), .text("-"), .text("-"),
+                    .text("-"), .text("-"), .text("-"), .text(Self.newOriginLabel.trimmingCharacters(in: CharacterSet(charactersIn: "()"))),
+                    .text("chain \(o.chain.joined(separator: " → "))" + (o.origin.details.map { "; \($0)" } ?? ""))]
         }
         return ResultTable(columns: columns, rows: rows + originRows,
                            alignments: [.left, .right, .right, .right, .right, .right, .right, .right, .left, .left])

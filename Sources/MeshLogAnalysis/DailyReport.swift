@@ -95,8 +95,9 @@ public struct DailyReport: Sendable {
     /// The origins the report lists; `meshlog why` lists them all.
     public static let originsShown = 10
     /// Above this many hops, the report follows the failing requests of its busiest timeline buckets only, as many as
-    /// fit: reading a whole day's failing requests one tree each takes `meshlog why` seconds.
-    public static let originHopBudget = 400_000
+    /// fit (at least one): a whole day's failing requests take `meshlog why` seconds to find and follow (the lines of
+    /// the window are read to find them), the report has well under one.
+    public static let originHopBudget = 150_000
     /// Edges whose median client − server time (both sidecars, mTLS, network) is over ``sidecarBudgetMs``,
     /// worst first.
     public var overBudget: [HopStats] {

@@ -95,7 +95,7 @@ final class TwoDayStore: @unchecked Sendable {
         let markdown = try MeshLogBinary.run(days + ["--markdown"])
         #expect(markdown.stdout.contains("| (new failure origin) | user |"))
         let text = try MeshLogBinary.run(days)
-        #expect(text.stdout.contains("(new failure origin) user 501") && text.stdout.contains("new failure origin  chain user 501 → frontend"))
+        #expect(text.stdout.contains("(new failure origin) user ") && text.stdout.contains("new failure origin  chain user 501 → frontend"))
         // A canary comparison has no windows to set against each other.
         let canary = try MeshLogBinary.run(["compare", "--service", "course", "--baseline-subset", "v1", "--candidate-subset", "v2", "--json", "--db", store.dbPath])
         #expect(canary.status == 0 && !canary.stdout.contains("new failure origin"))

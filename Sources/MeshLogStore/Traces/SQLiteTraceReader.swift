@@ -151,9 +151,11 @@ public final class SQLiteTraceReader: TraceReader {
             }
         }
         for (k, found) in tracesFound { batch.tracesByRequest[k] = found.sorted { $0.first < $1.first }.map(\.trace) }
+        // (Lines by id only when traces are asked too: their lines are then read once.)
+        let keepLines = !traces.isEmpty
         try forEachChunk(keysByRow.keys.sorted()) { part in
             try decoder.lines("e.req IN (\(marks(part.count)))", part.map { .integer($0) }) { line, req in
-                lines[line.id] = line
+                if keepLines { lines[line.id] = line }
                 for k in keysByRow[req] ?? [] { batch.linesByRequest[k]?.append(line) }
             }
         }
@@ -352,6 +354,8 @@ public final class SQLiteTraceReader: TraceReader {
 private final class LineDecoder {
     private let db: Database
     private var names: [Int64: String?] = [:]
+    /// The last request id rendered, by `req` (a request's lines come together).
+    private var lastRequest: (req: Int64, text: String?)?
 
     init(db: Database) { self.db = db }
 
@@ -375,9 +379,19 @@ private final class LineDecoder {
                 path: try nameOrText(stmt.value(7)) ?? "", route: try name(int(8)), status: stmt.int64(9),
                 flags: try name(int(10)) ?? "", service: try name(int(11)), upstreamLocal: Self.address(stmt.value(12)),
                 downstreamLocal: try name(int(13)), downstreamRemote: Self.address(stmt.value(14)),
-                requestID: Self.uuid(stmt.value(15)), traceID: SpanKeys.traceText(stmt.value(16)), upstreamHost: try name(int(17)),
+                requestID: requestID(stmt), traceID: SpanKeys.traceText(stmt.value(16)), upstreamHost: try name(int(17)),
                 upstreamCluster: try name(int(18)), details: try name(int(19)), subset: try name(int(20))), stmt.int64(21))
         }
+    }
+
+    /// The request id of the current row (column 15, its `req` in 21), rendered once per request.
+    private func requestID(_ stmt: Statement) -> String? {
+        if stmt.isNull(21) { return Self.uuid(stmt.value(15)) }
+        let req = stmt.int64(21)
+        if let last = lastRequest, last.req == req { return last.text }
+        let text = Self.uuid(stmt.value(15))
+        lastRequest = (req, text)
+        return text
     }
 
     /// `dict` value `id` (nil for none), as `(SELECT value FROM dict WHERE id = …)`.
