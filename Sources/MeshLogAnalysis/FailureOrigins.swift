@@ -133,6 +133,7 @@ public struct FailureOrigins: Sendable {
         }
     }
 
+    /// The origins a tally counted, ranked.
     private init(_ tally: Tally, truncated: Bool) {
         failing = tally.failing
         ambiguous = tally.ambiguous

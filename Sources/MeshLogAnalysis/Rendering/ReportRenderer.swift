@@ -59,12 +59,13 @@ public enum ReportRenderer {
 
     // MARK: Markdown
 
-    /// A Markdown section: `## title`, the intro, then a table whose first column is left-aligned and the others
-    /// right-aligned, or `None.`.
-    static func section(_ title: String, _ intro: String, _ header: [String], _ rows: [[String]]) -> String {
+    /// A Markdown section: `## title`, the intro, then a table whose `numeric` columns are right-aligned (by
+    /// default all but the first) and the others left-aligned, or `None.`.
+    static func section(_ title: String, _ intro: String, _ header: [String], _ rows: [[String]], numeric: Set<Int>? = nil) -> String {
         var out = "## \(title)\n\n\(intro)\n\n"
         guard !rows.isEmpty else { return out + "None.\n\n" }
-        out += "| " + header.joined(separator: " | ") + " |\n|---|" + String(repeating: "---:|", count: header.count - 1) + "\n"
+        let right = numeric ?? Set(1..<header.count)
+        out += "| " + header.joined(separator: " | ") + " |\n|" + header.indices.map { right.contains($0) ? "---:|" : "---|" }.joined() + "\n"
         for row in rows { out += "| " + row.joined(separator: " | ") + " |\n" }
         return out + "\n"
     }
@@ -129,7 +130,7 @@ public enum ReportRenderer {
         })
 
         let origins = originRows(r)
-        out += section("Where failures started", originsIntro(r), origins.header, origins.rows)
+        out += section("Where failures started", originsIntro(r), origins.header, origins.rows, numeric: [6, 7])
 
         out += "## Slowest requests\n\nThe slowest request of each minute and edge, the ten slowest of those; `meshlog trace ID` shows one.\n\n"
         if r.slowest.isEmpty { out += "None.\n\n" } else {
