@@ -194,6 +194,13 @@ public struct CompareReport: Sendable {
     /// Where failing requests started in the candidate window and never in the baseline window (``FailureOrigins``,
     /// an origin being its service, subset, status, flags and details: its pods merged), most requests first.
     public let newOrigins: [FailureOrigins.Row]
+    /// When new failure origins were asked for but not looked for because a side holds more hops than the budget:
+    /// the larger side's hops and the budget.
+    public let originsSkipped: (hops: Int, budget: Int)?
+    /// New failure origins are looked for only when neither window holds more hops than this: finding and following
+    /// every failing request of a busy day takes seconds (`meshlog why` on each window does it), a comparison from
+    /// the summaries well under one.
+    public static let originHopBudget = 500_000
 
     /// The percentiles shown.
     public static let fractions = [0.5, 0.9, 0.99]
@@ -201,19 +208,24 @@ public struct CompareReport: Sendable {
     /// Reads both sides and compares them; with `traces` (the same store), and two windows rather than subsets, also
     /// the failure origins new in the candidate window.
     public init(reader: any AnswerReader, baseline: CompareSide, candidate: CompareSide, by grouping: CompareGrouping = .edge,
-                confidence: Double = 0.95, minRequests: Int = 30, traces: (any TraceReader)? = nil) throws {
+                confidence: Double = 0.95, minRequests: Int = 30, traces: (any TraceReader)? = nil,
+                originHopBudget: Int = CompareReport.originHopBudget) throws {
         let base = try reader.compareGroups(by: grouping, filter: baseline.filter, subsets: baseline.subsets)
         let cand = try reader.compareGroups(by: grouping, filter: candidate.filter, subsets: candidate.subsets)
-        let origins = try traces.map { baseline.subsets == nil ? try Self.newOrigins(reader: $0, baseline: baseline, candidate: candidate) : [] }
+        let hops = max(base.reduce(0) { $0 + $1.requests }, cand.reduce(0) { $0 + $1.requests })
+        let asked = traces != nil && baseline.subsets == nil
+        let origins = try traces.map { asked && hops <= originHopBudget ? try Self.newOrigins(reader: $0, baseline: baseline, candidate: candidate) : [] }
         self.init(baselineGroups: base, candidateGroups: cand, baseline: baseline, candidate: candidate, by: grouping,
-                  confidence: confidence, minRequests: minRequests, newOrigins: origins ?? [])
+                  confidence: confidence, minRequests: minRequests, newOrigins: origins ?? [],
+                  originsSkipped: asked && hops > originHopBudget ? (hops, originHopBudget) : nil)
     }
 
     /// Compares groups already read (for tests and other front ends).
     public init(baselineGroups: [CompareGroup], candidateGroups: [CompareGroup], baseline: CompareSide, candidate: CompareSide,
                 by grouping: CompareGrouping = .edge, confidence: Double = 0.95, minRequests: Int = 30,
-                newOrigins: [FailureOrigins.Row] = []) {
+                newOrigins: [FailureOrigins.Row] = [], originsSkipped: (hops: Int, budget: Int)? = nil) {
         self.newOrigins = newOrigins
+        self.originsSkipped = originsSkipped
         self.grouping = grouping
         self.baseline = baseline
         self.candidate = candidate
@@ -483,6 +495,13 @@ public struct CompareReport: Sendable {
         }
         return ResultTable(columns: columns, rows: rows + originRows,
                            alignments: [.left, .right, .right, .right, .right, .right, .right, .right, .left, .left])
+    }
+
+    /// Why new failure origins are missing, when they were not looked for.
+    public var originsNote: String? {
+        originsSkipped.map {
+            "new failure origins not looked for: a window holds \($0.hops) hops, over \($0.budget) (meshlog why --since … --until … on each window finds them)"
+        }
     }
 
     /// What a new failure origin's row says in its key and verdict.

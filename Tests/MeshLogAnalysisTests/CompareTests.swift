@@ -79,6 +79,10 @@ final class TwoDayStore: @unchecked Sendable {
         #expect(first.requests == after.rows.filter { same($0.origin, first.origin) }.reduce(0) { $0 + $1.requests })
         #expect(report.newOrigins.allSatisfy { o in !before.rows.contains { same($0.origin, o.origin) } })
         #expect(!before.rows.isEmpty && report.newOrigins.count < after.rows.count)
+        // Over the budget they are not looked for, and the report says so.
+        let busy = try CompareReport(reader: session.reader, baseline: sides.baseline, candidate: sides.candidate, traces: traces, originHopBudget: 100)
+        #expect(busy.newOrigins.isEmpty && (busy.originsSkipped?.hops ?? 0) > 100 && busy.originsNote?.contains("hops, over 100 (") == true)
+        #expect(report.originsSkipped == nil && report.originsNote == nil)
         // Without the trace reader nothing is added, and every other row is as it was.
         let plain = try CompareReport(reader: session.reader, baseline: sides.baseline, candidate: sides.candidate)
         #expect(plain.newOrigins.isEmpty && report.table().rows.count == plain.table().rows.count + report.newOrigins.count)

@@ -60,7 +60,7 @@ enum ComparePage {
             default: nil
             }
         }).render(id: "compare-rows")
-        body += "<pre class=\"legend\">\(HTML.escape(report.legend))</pre>\n"
+        body += "<pre class=\"legend\">\(HTML.escape(report.legend + (report.originsNote.map { "\n" + $0 + "." } ?? "")))</pre>\n"
         body += "<details><summary>Every figure (as <code>--json</code>)</summary>\n" + HTMLTable(report.table()).render(id: "compare-full") + "</details>\n"
         return .html(PageLayout(title: "Compare", section: "/compare", request: request).render(body))
     }

@@ -114,6 +114,7 @@ extension MeshLog {
                     Terminal.out(report.compactTable().renderText())
                     if Terminal.stdoutIsTTY { Terminal.out("\n" + TerminalText.escaped(report.legend, keepingNewlines: true) + "\n") }
                 }
+                if let note = report.originsNote { Terminal.err("meshlog: \(note)\n") }
                 if session.reader.usedSummaries {
                     Terminal.err("meshlog: from the summaries: counts, percentiles and tests exact (--exact reads every line)\n")
                 }
