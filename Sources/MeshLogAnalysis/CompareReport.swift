@@ -191,22 +191,41 @@ public struct CompareReport: Sendable {
     public let rows: [Row]
     /// The number of tests run (the size of the Benjamini-Hochberg family).
     public let testsRun: Int
+    /// Where failing requests started in the candidate window and never in the baseline window (``FailureOrigins``,
+    /// an origin being its service, subset, status, flags and details: its pods merged), most requests first.
+    public let newOrigins: [FailureOrigins.Row]
+    /// When new failure origins were asked for but not looked for because a side holds more hops than the budget:
+    /// the larger side's hops and the budget.
+    public let originsSkipped: (hops: Int, budget: Int)?
+    /// New failure origins are looked for only when neither window holds more hops than this: finding and following
+    /// every failing request of a busy day takes seconds (`meshlog why` on each window does it), a comparison from
+    /// the summaries well under one.
+    public static let originHopBudget = 500_000
 
     /// The percentiles shown.
     public static let fractions = [0.5, 0.9, 0.99]
 
-    /// Reads both sides and compares them.
+    /// Reads both sides and compares them; with `traces` (the same store), and two windows rather than subsets, also
+    /// the failure origins new in the candidate window.
     public init(reader: any AnswerReader, baseline: CompareSide, candidate: CompareSide, by grouping: CompareGrouping = .edge,
-                confidence: Double = 0.95, minRequests: Int = 30) throws {
+                confidence: Double = 0.95, minRequests: Int = 30, traces: (any TraceReader)? = nil,
+                originHopBudget: Int = CompareReport.originHopBudget) throws {
         let base = try reader.compareGroups(by: grouping, filter: baseline.filter, subsets: baseline.subsets)
         let cand = try reader.compareGroups(by: grouping, filter: candidate.filter, subsets: candidate.subsets)
+        let hops = max(base.reduce(0) { $0 + $1.requests }, cand.reduce(0) { $0 + $1.requests })
+        let asked = traces != nil && baseline.subsets == nil
+        let origins = try traces.map { asked && hops <= originHopBudget ? try Self.newOrigins(reader: $0, baseline: baseline, candidate: candidate) : [] }
         self.init(baselineGroups: base, candidateGroups: cand, baseline: baseline, candidate: candidate, by: grouping,
-                  confidence: confidence, minRequests: minRequests)
+                  confidence: confidence, minRequests: minRequests, newOrigins: origins ?? [],
+                  originsSkipped: asked && hops > originHopBudget ? (hops, originHopBudget) : nil)
     }
 
     /// Compares groups already read (for tests and other front ends).
     public init(baselineGroups: [CompareGroup], candidateGroups: [CompareGroup], baseline: CompareSide, candidate: CompareSide,
-                by grouping: CompareGrouping = .edge, confidence: Double = 0.95, minRequests: Int = 30) {
+                by grouping: CompareGrouping = .edge, confidence: Double = 0.95, minRequests: Int = 30,
+                newOrigins: [FailureOrigins.Row] = [], originsSkipped: (hops: Int, budget: Int)? = nil) {
+        self.newOrigins = newOrigins
+        self.originsSkipped = originsSkipped
         self.grouping = grouping
         self.baseline = baseline
         self.candidate = candidate
@@ -241,6 +260,45 @@ public struct CompareReport: Sendable {
             if x.impactSeconds != y.impactSeconds { return x.impactSeconds > y.impactSeconds }
             return (x.source ?? "", x.service ?? "", x.subset ?? "", x.route ?? "") < (y.source ?? "", y.service ?? "", y.subset ?? "", y.route ?? "")
         }
+    }
+
+    /// The origins of the candidate window's failing requests that none of the baseline window's has, an origin
+    /// being its service, subset, status, flags and details (the rows of its pods merged: their requests summed, the
+    /// chain and pod of the largest, the first and last of all).
+    static func newOrigins(reader: any TraceReader, baseline: CompareSide, candidate: CompareSide) throws -> [FailureOrigins.Row] {
+        func origins(_ side: CompareSide) throws -> FailureOrigins {
+            let services = (side.filter.services ?? []).flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            return try FailureOrigins(reader: reader, sinceUs: side.filter.sinceMicros, untilUs: side.filter.untilMicros, services: services)
+        }
+        func key(_ o: FailureOrigins.Origin) -> [String] { [o.service, o.subset ?? "", o.status, o.flags, o.details ?? ""] }
+        let known = Set(try origins(baseline).rows.map { key($0.origin) })
+        var merged: [[String]: FailureOrigins.Row] = [:]
+        var order: [[String]] = []
+        for row in try origins(candidate).rows where !known.contains(key(row.origin)) {
+            let k = key(row.origin)
+            guard var m = merged[k] else { merged[k] = row; order.append(k); continue }
+            m.requests += row.requests
+            m.firstUs = min(m.firstUs, row.firstUs)
+            m.lastUs = max(m.lastUs, row.lastUs)
+            if m.origin.pod != row.origin.pod { m.origin.pod = nil }
+            merged[k] = m
+        }
+        // Rows come most requests first, so each key's first row is its largest; sort again by the sums.
+        return order.enumerated().sorted { a, b in
+            (merged[a.element]!.requests, b.offset) > (merged[b.element]!.requests, a.offset)
+        }.map { merged[$0.element]! }
+    }
+
+    /// `payment v1 503 UF upstream_reset_before_response_started{connection_failure}`: an origin in one line.
+    static func originText(_ o: FailureOrigins.Origin) -> String {
+        [o.service, o.subset ?? "", o.status, o.flags, o.details ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
+    }
+
+    /// How a new origin's failures travelled and when, for the `reason` of its row.
+    static func originReason(_ r: FailureOrigins.Row) -> String {
+        "new failure origin: \(r.requests) failing requests started at \(originText(r.origin))"
+            + (r.origin.pod.map { " (pod \($0))" } ?? "") + "; chain \(r.chain.joined(separator: " → ")); first "
+            + AnswerFormat.timestamp(r.firstUs) + ", last " + AnswerFormat.timestamp(r.lastUs)
     }
 
     /// A row with its tests run (verdict still open for the tests, decided for the rest).
@@ -370,7 +428,22 @@ public struct CompareReport: Sendable {
                     .text(r.verdict.rawValue), SQLValue(r.reasons.isEmpty ? nil : r.reasons.joined(separator: "; "))]
             return row
         }
-        return ResultTable(columns: columns, rows: rows)
+        // New failure origins after the rows: the origin's service and subset in the key columns, its failing
+        // requests as the candidate's, the verdict `new failure origin` and the chain in the reason.
+        let originRows: [[SQLValue]] = newOrigins.map { o in
+            var row: [SQLValue] = keyColumns.map { k in
+                switch k.name {
+                case "service": .text(o.origin.service)
+                case "subset": SQLValue(o.origin.subset)
+                default: .text(Self.newOriginLabel)
+                }
+            }
+            row += [.integer(0), .integer(Int64(o.requests))]
+            row += Array(repeating: SQLValue.null, count: columns.count - row.count - 2)
+            row += [.text(Self.newOriginLabel.trimmingCharacters(in: CharacterSet(charactersIn: "()"))), .text(Self.originReason(o))]
+            return row
+        }
+        return ResultTable(columns: columns, rows: rows + originRows)
     }
 
     /// A narrower table for terminals: both sides of each figure in one cell, `baseline → candidate`.
@@ -413,9 +486,26 @@ public struct CompareReport: Sendable {
                 SQLValue(why.isEmpty ? nil : why.joined(separator: "; ")),
             ]
         }
-        return ResultTable(columns: columns, rows: rows,
+        // A new failure origin: its service, subset, status and flags; its details after the chain.
+        let originRows: [[SQLValue]] = newOrigins.map { o in
+            let label = [Self.newOriginLabel, o.origin.service, o.origin.subset ?? "", o.origin.status, o.origin.flags].filter { !$0.isEmpty }
+            return [.text(label.joined(separator: " ")), .text("\(o.requests) failing"), .text("-"), .text("-"), .text("-"),
+                    .text("-"), .text("-"), .text("-"), .text(Self.newOriginLabel.trimmingCharacters(in: CharacterSet(charactersIn: "()"))),
+                    .text("chain \(o.chain.joined(separator: " → "))" + (o.origin.details.map { "; \($0)" } ?? ""))]
+        }
+        return ResultTable(columns: columns, rows: rows + originRows,
                            alignments: [.left, .right, .right, .right, .right, .right, .right, .right, .left, .left])
     }
+
+    /// Why new failure origins are missing, when they were not looked for.
+    public var originsNote: String? {
+        originsSkipped.map {
+            "new failure origins not looked for: a window holds \($0.hops) hops, over \($0.budget) (meshlog why --since … --until … on each window finds them)"
+        }
+    }
+
+    /// What a new failure origin's row says in its key and verdict.
+    static let newOriginLabel = "(new failure origin)"
 
     static func percentileName(_ f: Double) -> String {
         String(Int((f * 100).rounded()))
@@ -430,6 +520,7 @@ public struct CompareReport: Sendable {
             verdicts at q ≤ \(alpha). shift r: rank-biserial correlation, 2·P(candidate slower) + P(tie) − 1 (+1: every \
             candidate hop slower). p99 intervals: 95 % bootstrap. too few: under \(minRequests) hops on a side. impact: \
             change in mean latency × candidate hops.
-            """
+            """ + (newOrigins.isEmpty ? "" : "\nnew failure origin: where failing requests started in the candidate window and never in the "
+                + "baseline window (meshlog why; requests: failing requests it explains).")
     }
 }

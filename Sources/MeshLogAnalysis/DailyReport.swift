@@ -129,6 +129,19 @@ public struct DailyReport: Sendable {
     public let sniLogged: Bool
     /// Inbound lines in the window.
     public let inboundLines: Int
+    /// Where the window's failing requests started, as `meshlog why` finds them.
+    public let origins: FailureOrigins
+    /// The parts of the window whose failing requests ``origins`` followed: the whole window, or when it holds more
+    /// than ``originHopBudget`` hops, its timeline buckets with the most errors (by start).
+    public let originWindows: [(start: Int64, end: Int64)]
+    /// Failing hops in the window and in ``originWindows`` (from the summaries).
+    public let originErrors: (window: Int, followed: Int)
+    /// The origins the report lists; `meshlog why` lists them all.
+    public static let originsShown = 10
+    /// Above this many hops, the report follows the failing requests of its busiest timeline buckets only, as many as
+    /// fit (at least one): a whole day's failing requests take `meshlog why` seconds to find and follow (the lines of
+    /// the window are read to find them), the report has well under one.
+    public static let originHopBudget = 150_000
     /// Edges whose median client − server time (both sidecars, mTLS, network) is over ``sidecarBudgetMs``,
     /// worst first.
     public var overBudget: [HopStats] {
@@ -156,9 +169,10 @@ public struct DailyReport: Sendable {
     }
 
     /// Builds the report of `[window)` against `[baseline)` from the store at `location`; the faults
-    /// Envoy injected on purpose count as errors only with `includeInjected`.
+    /// Envoy injected on purpose count as errors only with `includeInjected` (above `originHopBudget` hops,
+    /// where failures started is found from the busiest buckets only).
     public init(location: StoreLocation, window: (start: Int64, end: Int64), baseline: (start: Int64, end: Int64),
-                includeInjected: Bool = false) throws {
+                includeInjected: Bool = false, originHopBudget: Int = DailyReport.originHopBudget) throws {
         let minute: Int64 = 60_000_000
         func round(_ w: (start: Int64, end: Int64)) -> (start: Int64, end: Int64) {
             (w.start / minute * minute, (w.end + minute - 1) / minute * minute)
@@ -232,7 +246,27 @@ public struct DailyReport: Sendable {
             ($0[0].string ?? "", Int($0[1].int64 ?? 0), Int($0[2].int64 ?? 0))
         }
         gaps = try Self.gaps(now, window)
+
+        // Where failures started: every failing request of the window when it is small enough, else those of the
+        // buckets with the most errors, as many as fit in the budget.
+        var chosen: [TimelineBucket] = []
+        if headline.requests > originHopBudget {
+            var hops = 0
+            for b in timeline.filter({ $0.errors > 0 }).sorted(by: { ($0.errors, $1.startMicros) > ($1.errors, $0.startMicros) }) {
+                guard hops + b.requests <= originHopBudget || chosen.isEmpty else { break }
+                hops += b.requests
+                chosen.append(b)
+            }
+            chosen.sort { $0.startMicros < $1.startMicros }
+        }
+        originWindows = headline.requests > originHopBudget
+            ? chosen.map { ($0.startMicros, min(window.end, $0.startMicros + bucket)) } : [window]
+        originErrors = (headline.errors, headline.requests > originHopBudget ? chosen.reduce(0) { $0 + $1.errors } : headline.errors)
+        origins = try FailureOrigins(reader: location.traceReader(), windows: originWindows.map { ($0.start, $0.end) })
     }
+
+    /// Whether ``origins`` followed only part of the window.
+    public var originsSampled: Bool { originWindows.count != 1 || originWindows.first.map { $0 != window } ?? true }
 
     static func headline(_ session: AnswerSession, _ w: (start: Int64, end: Int64), includeInjected: Bool) throws -> Headline {
         let rows = try session.reader.run(sql: ReportQueries.headline(since: w.start, until: w.end, includeInjected: includeInjected),

@@ -6,8 +6,8 @@ import MeshLogStore
 ///
 /// Requests whose origin cannot be told are counted apart, not forced: a failure whose failing calls were all
 /// retried successfully (the failure did not come from below), and a caller's timeout whose callee answered.
-/// Failures that started at a fault Envoy injected on purpose (`FI`, `fault_filter_abort`) are counted apart too:
-/// a chaos experiment is not an outage.
+/// Failures that started at a fault Envoy injected on purpose (`FI`, `fault_filter_abort`, or a `DI` delay that ran
+/// into a timeout or a reset) are counted apart too: a chaos experiment is not an outage.
 public struct FailureOrigins: Sendable {
     /// Where a failure started: the callee that failed, as its lines say.
     public struct Origin: Hashable, Sendable {
@@ -59,34 +59,63 @@ public struct FailureOrigins: Sendable {
     public let truncated: Bool
 
     /// Finds the failing requests that started in `[sinceUs, untilUs)` and the origin of each (at most `limit`
-    /// candidates); with `services`, only requests one of those services takes part in.
-    public init(reader: any TraceReader, sinceUs: Int64?, untilUs: Int64?, services: [String] = [], limit: Int = 20_000) throws {
+    /// candidates); with `services`, only requests one of those services takes part in. The candidates' trees are
+    /// loaded `batchSize` at a time (``TraceLoader/loadRecords(_:)-([String])``); 1 loads them one at a time (the same
+    /// trees, more statements).
+    public init(reader: any TraceReader, sinceUs: Int64?, untilUs: Int64?, services: [String] = [], limit: Int = 20_000,
+                batchSize: Int = 2_000) throws {
+        try self.init(reader: reader, windows: [(sinceUs, untilUs)], services: services, limit: limit, batchSize: batchSize)
+    }
+
+    /// The origins of the failing requests that started in any of `windows` (disjoint), at most `limit` candidates.
+    public init(reader: any TraceReader, windows: [(sinceUs: Int64?, untilUs: Int64?)], services: [String] = [], limit: Int = 20_000,
+                batchSize: Int = 2_000) throws {
         // Requests with a failing line, then traces with a failing span (whether the request failed is its entry's say).
-        let requests = try reader.failingRequests(sinceUs: sinceUs, untilUs: untilUs, limit: limit)
-        let traces = try reader.failingTraces(sinceUs: sinceUs, untilUs: untilUs, limit: max(0, limit - requests.count))
+        var requests: [String] = [], traces: [String] = []
+        for w in windows {
+            requests += try reader.failingRequests(sinceUs: w.sinceUs, untilUs: w.untilUs, limit: max(0, limit - requests.count))
+        }
+        for w in windows {
+            traces += try reader.failingTraces(sinceUs: w.sinceUs, untilUs: w.untilUs, limit: max(0, limit - requests.count - traces.count))
+        }
         let candidates = requests + traces
         let loader = TraceLoader(reader: reader)
-        var trees: [LoadedTrace] = []
+        var tally = Tally(services: services)
         var seen = Set<[String]>()
-        for id in candidates {
-            // A request found by its lines and by its spans is one tree.
-            guard let loaded = try loader.loadRecords(id), seen.insert(loaded.tree.requestIDs.sorted() + loaded.tree.traceIDs.sorted()).inserted
-            else { continue }
-            trees.append(loaded)
+        var start = 0
+        while start < candidates.count {
+            let part = Array(candidates[start..<min(candidates.count, start + max(1, batchSize))])
+            start += part.count
+            let loaded = batchSize > 1 ? try loader.loadRecords(part) : try part.map { try loader.loadRecords($0) }
+            for case let tree? in loaded {
+                // A request found by its lines and by its spans is one tree.
+                guard seen.insert(tree.tree.requestIDs.sorted() + tree.tree.traceIDs.sorted()).inserted else { continue }
+                tally.add(tree)
+            }
         }
-        self.init(trees: trees, services: services, truncated: candidates.count >= limit)
+        self.init(tally, truncated: candidates.count >= limit)
     }
 
     /// The origins of `trees` (those whose entry did not fail are left out).
     public init(trees: [LoadedTrace], services: [String] = [], truncated: Bool = false) {
+        var tally = Tally(services: services)
+        for loaded in trees { tally.add(loaded) }
+        self.init(tally, truncated: truncated)
+    }
+
+    /// The outcomes of trees as they are loaded, without keeping the trees.
+    struct Tally {
+        let services: [String]
         var failing = 0
         var ambiguous: [Ambiguity: Int] = [:]
         var injected = 0
         var byOrigin: [Origin: (requests: Int, chains: [[String]: Int], first: Int64, last: Int64)] = [:]
-        for loaded in trees {
-            if !services.isEmpty, !loaded.tree.nodes.contains(where: { services.contains($0.service) }) { continue }
-            let outcome = Self.outcome(loaded)
-            guard outcome != .notFailing else { continue }
+
+        /// Counts one tree's outcome (unless `services` leaves it out or its entry did not fail).
+        mutating func add(_ loaded: LoadedTrace) {
+            if !services.isEmpty, !loaded.tree.nodes.contains(where: { services.contains($0.service) }) { return }
+            let outcome = FailureOrigins.outcome(loaded)
+            guard outcome != .notFailing else { return }
             failing += 1
             switch outcome {
             case .notFailing: break
@@ -102,11 +131,15 @@ public struct FailureOrigins: Sendable {
                 byOrigin[origin] = entry
             }
         }
-        self.failing = failing
-        self.ambiguous = ambiguous
-        self.injected = injected
+    }
+
+    /// The origins a tally counted, ranked.
+    private init(_ tally: Tally, truncated: Bool) {
+        failing = tally.failing
+        ambiguous = tally.ambiguous
+        injected = tally.injected
         self.truncated = truncated
-        rows = byOrigin.map { origin, e in
+        rows = tally.byOrigin.map { origin, e in
             // The most frequent chain; ties by the chain's text, so the answer does not depend on hashing.
             let chain = e.chains.max { ($0.value, $1.key.joined()) < ($1.value, $0.key.joined()) }?.key ?? []
             return Row(origin: origin, requests: e.requests, chain: chain, firstUs: e.first, lastUs: e.last)
@@ -142,7 +175,10 @@ public struct FailureOrigins: Sendable {
             if !failing.isEmpty { return .ambiguous(.retrySucceeded) }
             if timedOutWithAnswer(n, tree, records) { return .ambiguous(.slowCallee) }
             let found = origin(n, tree, records)
-            if found.flags.split(separator: ",").contains("FI") || found.details?.contains("fault_filter_abort") == true {
+            // As the answers count them: an abort, or an injected delay that ran into a timeout or a reset.
+            let flags = found.flags.split(separator: ",")
+            if flags.contains("FI") || found.details?.contains("fault_filter_abort") == true
+                || (flags.contains("DI") && (found.status == "504" || found.status == "0")) {
                 return .injected(found)
             }
             return .origin(found, chain: chain(from: n, tree, records))
@@ -245,12 +281,12 @@ public struct FailureOrigins: Sendable {
         return out
     }
 
-    /// `service, subset, pod, status, flags, details, requests, share_pct, first, last, chain`; then requests whose
-    /// failure was injected on purpose as an `(injected fault)` row, and those whose origin cannot be told as
-    /// `(ambiguous)` rows with the reason in `details`.
-    public func table() -> ResultTable {
+    /// `service, subset, pod, status, flags, details, requests, share_pct, first, last, chain` (the `top` origins
+    /// when given, else all); then requests whose failure was injected on purpose as an `(injected fault)` row, and
+    /// those whose origin cannot be told as `(ambiguous)` rows with the reason in `details`.
+    public func table(top: Int? = nil) -> ResultTable {
         func share(_ n: Int) -> SQLValue { .real(failing > 0 ? AnswerFormat.round(100 * Double(n) / Double(failing)) : 0) }
-        var out: [[SQLValue]] = rows.map { r in
+        var out: [[SQLValue]] = rows.prefix(top ?? rows.count).map { r in
             [.text(r.origin.service), SQLValue(r.origin.subset), SQLValue(r.origin.pod), .text(r.origin.status),
              SQLValue(r.origin.flags.isEmpty ? nil : r.origin.flags), SQLValue(r.origin.details), .integer(Int64(r.requests)), share(r.requests),
              .text(AnswerFormat.timestamp(r.firstUs)), .text(AnswerFormat.timestamp(r.lastUs)), .text(r.chain.joined(separator: " → "))]

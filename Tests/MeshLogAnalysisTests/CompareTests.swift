@@ -59,6 +59,52 @@ final class TwoDayStore: @unchecked Sendable {
 }
 
 @Suite(.serialized) struct CompareTests {
+    /// Two days compared on where their failures started: the 501 injected on frontend → user on the candidate day
+    /// is a new failure origin (its pods merged, the requests `meshlog why` counts), last in the table, `--json` and
+    /// `--markdown`; the rest of the comparison is unchanged.
+    @Test func anInjectedErrorIsANewFailureOrigin() throws {
+        let store = try TwoDayStore(seed: 4, linesPerDay: 12_000, change: TwoDayStore.knownChange)
+        let session = try AnswerSession(path: store.dbPath, since: nil, until: nil, services: [])
+        let sides = try CompareRequest(baselineDay: "2026-11-24", candidateDay: "2026-11-25").resolve(session)
+        let traces = SQLiteTraceReader(db: try SQLiteStore.openForReading(path: store.dbPath))
+        let report = try CompareReport(reader: session.reader, baseline: sides.baseline, candidate: sides.candidate, traces: traces)
+        let first = try #require(report.newOrigins.first)
+        #expect(first.origin.service == "user" && first.origin.status == "501" && first.chain.first == "user 501", "\(first)")
+        let day: Int64 = 86_400_000_000
+        let before = try FailureOrigins(reader: traces, sinceUs: TwoDayStore.baselineDay, untilUs: TwoDayStore.baselineDay + day)
+        let after = try FailureOrigins(reader: traces, sinceUs: TwoDayStore.candidateDay, untilUs: TwoDayStore.candidateDay + day)
+        func same(_ a: FailureOrigins.Origin, _ b: FailureOrigins.Origin) -> Bool {
+            (a.service, a.subset, a.status, a.flags, a.details) == (b.service, b.subset, b.status, b.flags, b.details)
+        }
+        #expect(first.requests == after.rows.filter { same($0.origin, first.origin) }.reduce(0) { $0 + $1.requests })
+        #expect(report.newOrigins.allSatisfy { o in !before.rows.contains { same($0.origin, o.origin) } })
+        #expect(!before.rows.isEmpty && report.newOrigins.count < after.rows.count)
+        // Over the budget they are not looked for, and the report says so.
+        let busy = try CompareReport(reader: session.reader, baseline: sides.baseline, candidate: sides.candidate, traces: traces, originHopBudget: 100)
+        #expect(busy.newOrigins.isEmpty && (busy.originsSkipped?.hops ?? 0) > 100 && busy.originsNote?.contains("hops, over 100 (") == true)
+        #expect(report.originsSkipped == nil && report.originsNote == nil)
+        // Without the trace reader nothing is added, and every other row is as it was.
+        let plain = try CompareReport(reader: session.reader, baseline: sides.baseline, candidate: sides.candidate)
+        #expect(plain.newOrigins.isEmpty && report.table().rows.count == plain.table().rows.count + report.newOrigins.count)
+        #expect(Array(report.table().rows.prefix(plain.table().rows.count)) == plain.table().rows)
+
+        let days = ["compare", "--baseline", "2026-11-24", "--candidate", "2026-11-25", "--db", store.dbPath]
+        let json = try MeshLogBinary.run(days + ["--json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]], "\(json.stderr)")
+        let origins = rows.filter { $0["verdict"] as? String == "new failure origin" }
+        #expect(origins.count == report.newOrigins.count && origins.first?["service"] as? String == "user")
+        #expect(origins.first?["source"] as? String == "(new failure origin)" && origins.first?["candidate_requests"] as? Int == first.requests)
+        #expect((origins.first?["reason"] as? String)?.contains("started at user 501") == true)
+        #expect((origins.first?["reason"] as? String)?.contains("chain user 501 → frontend") == true)
+        let markdown = try MeshLogBinary.run(days + ["--markdown"])
+        #expect(markdown.stdout.contains("| (new failure origin) | user |"))
+        let text = try MeshLogBinary.run(days)
+        #expect(text.stdout.contains("(new failure origin) user ") && text.stdout.contains("new failure origin  chain user 501 → frontend"))
+        // A canary comparison has no windows to set against each other.
+        let canary = try MeshLogBinary.run(["compare", "--service", "course", "--baseline-subset", "v1", "--candidate-subset", "v2", "--json", "--db", store.dbPath])
+        #expect(canary.status == 0 && !canary.stdout.contains("new failure origin"))
+    }
+
     static func row(_ report: CompareReport, _ source: String, _ service: String, _ subset: String? = nil) -> CompareReport.Row? {
         report.rows.first { $0.source == source && $0.service == service && $0.subset == subset }
     }

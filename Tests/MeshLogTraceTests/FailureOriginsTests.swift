@@ -78,6 +78,76 @@ import MeshLogTestSupport
         }
     }
 
+    /// The trees loaded many at a time give the origins loaded one at a time give, from logs, spans and both; and the
+    /// batch holds exactly what the one-at-a-time statements return, in their order.
+    @Test func batchLoadingGivesTheSameOriginsAsOneAtATime() throws {
+        let c = try Cascade(["--incident", "payment", "--error", "frontend->user=501:0.02"], lines: 30_000)
+        for db in [c.logs, c.spans, c.both] {
+            let reader = SQLiteTraceReader(db: try SQLiteStore.openForReading(path: db))
+            let batched = try FailureOrigins(reader: reader, sinceUs: nil, untilUs: nil, batchSize: 17)
+            let single = try FailureOrigins(reader: reader, sinceUs: nil, untilUs: nil, batchSize: 1)
+            #expect(batched.failing > 30 && batched.rows.contains { $0.origin.service == "payment" }, "\(db) \(batched.failing) \(batched.rows.map { "\($0.origin.service) \($0.requests)" })")
+            #expect(batched.table().rows == single.table().rows, "\(db)")
+            #expect(batched.failing == single.failing && batched.injected == single.injected && batched.ambiguous == single.ambiguous)
+
+            let requests = try reader.failingRequests(sinceUs: nil, untilUs: nil, limit: 400)
+            let traces = try reader.failingTraces(sinceUs: nil, untilUs: nil, limit: 400)
+            let batch = try reader.records(requests: requests, traces: traces)
+            #expect(batch.linesByRequest.count == requests.count && batch.spansByTrace.count == traces.count)
+            for r in requests {
+                #expect(batch.linesByRequest[r] == (try reader.logLines(request: r)), "\(db) \(r)")
+                #expect(batch.tracesByRequest[r] == (try reader.traces(request: r)), "\(db) \(r)")
+            }
+            for t in traces {
+                #expect(batch.spansByTrace[t] == (try reader.spans(trace: t)), "\(db) \(t)")
+                #expect(batch.linesByTrace[t] == (try reader.logLines(trace: t)), "\(db) \(t)")
+            }
+            // Lines found through their traces: `both` has lines with trace ids.
+            let named = batch.named()
+            if db == c.both { #expect(!named.traces.isEmpty || !traces.isEmpty) }
+        }
+    }
+
+    /// The daily report's "Where failures started": the rows `meshlog why` gives over the same window (the top ten
+    /// origins, then the injected and ambiguous counts), the payment crash first, in JSON, Markdown and HTML; and,
+    /// on a window over the report's budget, only its busiest buckets, said in the section.
+    @Test func theReportSaysWhereFailuresStarted() throws {
+        let c = try Cascade(["--incident", "payment"], lines: 60_000)
+        let window = ["--since", "2026-11-25T00:00:00Z", "--until", "2026-11-26T00:00:00Z", "--db", c.logs]
+        let json = try MeshLogBinary.run(["report", "--json"] + window)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stderr)")
+        let section = try #require(object["failure_origins"] as? [String: Any])
+        let rows = try #require(section["rows"] as? [[String: Any]])
+        let why = try MeshLogBinary.run(["why", "--json"] + window)
+        let all = try #require(try JSONSerialization.jsonObject(with: Data(why.stdout.utf8)) as? [[String: Any]])
+        let apart = all.filter { ($0["service"] as? String)?.hasPrefix("(") == true }
+        let origins = all.filter { ($0["service"] as? String)?.hasPrefix("(") != true }
+        #expect(origins.count > 3 && rows.count == min(10, origins.count) + apart.count)
+        #expect(NSArray(array: rows) == NSArray(array: Array(origins.prefix(10)) + apart))
+        #expect(rows.first?["service"] as? String == "payment" && rows.first?["status"] as? String == "503", "\(rows.first ?? [:])")
+        #expect(section["failing_requests"] as? Int == all.reduce(0) { $0 + ($1["requests"] as? Int ?? 0) })
+        #expect(section["origins"] as? Int == origins.count && section["sampled"] as? Bool == false && section["truncated"] as? Bool == false)
+        #expect(section["all"] as? String == "meshlog why --since 2026-11-25T00:00:00Z --until 2026-11-26T00:00:00Z")
+
+        let markdown = try MeshLogBinary.run(["report"] + window)
+        #expect(markdown.stdout.contains("## Where failures started\n\nEach failing request") && markdown.stdout.contains("| payment | "))
+        let html = c.dir.path("report.html")
+        #expect(try MeshLogBinary.run(["report", "--html", html, "--quiet"] + window).status == 0)
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(page.contains("<h2>Where failures started</h2>") && page.contains("<td>payment</td>"))
+
+        // Over the budget: the busiest buckets only, and the section says which.
+        let start = try #require(TimeExpression.parseRFC3339("2026-11-25T00:00:00Z"))
+        let day: Int64 = 86_400_000_000
+        let small = try DailyReport(location: .sqlite(path: c.logs), window: (start, start + day), baseline: (start - day, start), originHopBudget: 2_000)
+        // (the incident's failures fall in one 15-minute bucket, so they are all followed)
+        #expect(small.originsSampled && small.originWindows.count == 1 && small.originErrors.followed <= small.originErrors.window)
+        #expect(small.originWindows[0].end - small.originWindows[0].start == small.timelineBucketMicros)
+        #expect(small.origins.failing > 0 && small.origins.failing <= (section["failing_requests"] as? Int ?? 0))
+        #expect(section["window_failing_hops"] as? Int == small.originErrors.window)
+        #expect(ReportRenderer.markdown(small).contains("only the failing requests of the \(small.originWindows.count) busiest"))
+    }
+
     /// `meshlog why` as a user runs it, with each of its options.
     @Test func theCommand() throws {
         let c = try Cascade(["--error", "frontend->user=501:0.05"], lines: 8_000)

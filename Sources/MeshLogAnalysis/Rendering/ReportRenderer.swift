@@ -28,14 +28,44 @@ public enum ReportRenderer {
         [s.service ?? "(unknown)", s.status.map(String.init) ?? "-", s.flags ?? "-", s.details ?? "-", s.route ?? "-"].joined(separator: " ")
     }
 
+    // MARK: Where failures started
+
+    /// `meshlog why --since … --until …` for the report's window.
+    static func whyCommand(_ r: DailyReport) -> String {
+        "meshlog why --since \(AnswerFormat.timestamp(r.window.start, fraction: false)) --until \(AnswerFormat.timestamp(r.window.end, fraction: false))"
+    }
+
+    /// What the "Where failures started" section followed, in words.
+    static func originsIntro(_ r: DailyReport) -> String {
+        let o = r.origins
+        var out = "Each failing request (entry hop 5xx or no response) followed down its tree to the deepest failing call, as "
+            + "`meshlog why` does: \(o.failing) failing requests, \(o.rows.count) origins"
+            + (o.rows.count > DailyReport.originsShown ? ", the top \(DailyReport.originsShown) below" : "") + "; `\(whyCommand(r))` lists them all."
+        if r.originsSampled {
+            out += " The window has too many lines to follow them all here: only the failing requests of the "
+                + "\(r.originWindows.count) busiest \(r.timelineBucketMicros / 60_000_000)-minute buckets were followed ("
+                + r.originWindows.map { "\(AnswerFormat.timestamp($0.start, fraction: false).dropFirst(11).prefix(5))–\(AnswerFormat.timestamp($0.end, fraction: false).dropFirst(11).prefix(5))" }.joined(separator: ", ")
+                + "; \(r.originErrors.followed) of the window's \(r.originErrors.window) failing hops)."
+        }
+        if o.truncated { out += " Only the first candidates were followed (the limit of `meshlog why`)." }
+        return out
+    }
+
+    /// The section's rows as text: the top origins, then the injected and ambiguous counts.
+    static func originRows(_ r: DailyReport) -> (header: [String], rows: [[String]]) {
+        let table = r.origins.table(top: DailyReport.originsShown)
+        return (table.columns, table.rows.map { $0.map { ResultTable.display($0) } })
+    }
+
     // MARK: Markdown
 
-    /// A Markdown section: `## title`, the intro, then a table whose first column is left-aligned and the others
-    /// right-aligned, or `None.`.
-    static func section(_ title: String, _ intro: String, _ header: [String], _ rows: [[String]]) -> String {
+    /// A Markdown section: `## title`, the intro, then a table whose `numeric` columns are right-aligned (by
+    /// default all but the first) and the others left-aligned, or `None.`.
+    static func section(_ title: String, _ intro: String, _ header: [String], _ rows: [[String]], numeric: Set<Int>? = nil) -> String {
         var out = "## \(title)\n\n\(intro)\n\n"
         guard !rows.isEmpty else { return out + "None.\n\n" }
-        out += "| " + header.joined(separator: " | ") + " |\n|---|" + String(repeating: "---:|", count: header.count - 1) + "\n"
+        let right = numeric ?? Set(1..<header.count)
+        out += "| " + header.joined(separator: " | ") + " |\n|" + header.indices.map { right.contains($0) ? "---:|" : "---|" }.joined() + "\n"
         for row in rows { out += "| " + row.joined(separator: " | ") + " |\n" }
         return out + "\n"
     }
@@ -143,6 +173,9 @@ public enum ReportRenderer {
             [HopsReport.label($0), "\($0.matched)", ms($0.overhead.p50), ms($0.overhead.p90), ms($0.overhead.p99)]
         })
 
+        let origins = originRows(r)
+        out += section("Where failures started", originsIntro(r), origins.header, origins.rows, numeric: [6, 7])
+
         out += "## Slowest requests\n\nThe slowest request of each minute and edge, the ten slowest of those; `meshlog trace ID` shows one.\n\n"
         if r.slowest.isEmpty { out += "None.\n\n" } else {
             out += "| request id | ms | start | route | status |\n|---|---:|---|---|---:|\n"
@@ -204,6 +237,25 @@ public enum ReportRenderer {
                 ["edge": HopsReport.label($0), "matched": $0.matched, "overhead_p50_ms": num($0.overhead.p50),
                  "overhead_p90_ms": num($0.overhead.p90), "overhead_p99_ms": num($0.overhead.p99)]
             },
+            "failure_origins": [
+                "failing_requests": r.origins.failing, "origins": r.origins.rows.count, "truncated": r.origins.truncated,
+                "sampled": r.originsSampled, "window_failing_hops": r.originErrors.window, "followed_failing_hops": r.originErrors.followed,
+                "followed": r.originWindows.map { ["start": AnswerFormat.timestamp($0.start), "end": AnswerFormat.timestamp($0.end)] },
+                "all": whyCommand(r),
+                "rows": { () -> [[String: Any]] in
+                    let t = r.origins.table(top: DailyReport.originsShown)
+                    return t.rows.map { row in
+                        Dictionary(uniqueKeysWithValues: zip(t.columns, row.map { v -> Any in
+                            switch v {
+                            case .integer(let i): return i
+                            case .real(let d): return d
+                            case .text(let s): return s
+                            default: return NSNull()
+                            }
+                        }))
+                    }
+                }(),
+            ] as [String: Any],
             "slowest_requests": r.slowest.map { ["request_id": $0.requestID, "duration_ms": $0.durationMs, "start": $0.start, "route": $0.route as Any, "status": $0.status as Any] },
             "rejected": r.rejected.map { ["source": $0.path, "rejected": $0.rejected, "lines": $0.lines] },
             "reporter_gaps": r.gaps.map { ["reporter": $0.reporter, "longest_gap_minutes": $0.longestGapMinutes, "from": $0.gapStart] },
@@ -329,6 +381,9 @@ public enum ReportRenderer {
         body += "<h2>Sidecar budget</h2>\n<p class=\"note\">Edges whose median client − server time (both sidecars, mTLS, network) is over \(escape(AnswerFormat.ms(DailyReport.sidecarBudgetMs))) ms.</p>\n"
             + (r.overBudget.isEmpty ? "<p>None.</p>\n" : table(["edge", "matched hops", "overhead p50", "p90", "p99"],
                 r.overBudget.map { [HopsReport.label($0), "\($0.matched)", ms($0.overhead.p50), ms($0.overhead.p90), ms($0.overhead.p99)] }, numeric: [1, 2, 3, 4]))
+        let origins = originRows(r)
+        body += "<h2>Where failures started</h2>\n<p class=\"note\">\(escape(originsIntro(r)))</p>\n"
+            + (origins.rows.isEmpty ? "<p>None.</p>\n" : table(origins.header, origins.rows, numeric: [6, 7]))
         body += "<h2>Slowest requests</h2>\n" + (r.slowest.isEmpty ? "<p>None.</p>\n" : table(["request id (meshlog trace ID)", "ms", "start", "route", "status"],
             r.slowest.map { [$0.requestID, String(format: "%.0f", $0.durationMs), $0.start, $0.route ?? "-", $0.status.map(String.init) ?? "-"] }, numeric: [1, 4]))
         body += "<h2>Data health</h2>\n<ul>"

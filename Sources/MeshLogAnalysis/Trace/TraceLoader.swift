@@ -30,6 +30,26 @@ public struct TraceLoader {
     /// Loads everything the store holds about `id` and builds the adjusted tree; nil when nothing matches.
     public func load(_ raw: String) throws -> TraceTree? { try loadRecords(raw)?.tree }
 
+    /// Loads each of `ids` as ``loadRecords(_:)`` does (the same trees, through the same code), its records read
+    /// for all of them at once: a few statements per round of the join's closure (lines name traces, spans name
+    /// requests) instead of several per id; whatever the rounds did not read is read one at a time.
+    public func loadRecords(_ ids: [String]) throws -> [LoadedTrace?] {
+        var requests: [String] = [], traces: [String] = []
+        for raw in ids {
+            switch Self.classify(raw) {
+            case .trace(let t): traces.append(t)
+            case .request(let r): requests.append(r)
+            }
+        }
+        var batch = TraceRecordBatch()
+        for _ in 0..<3 where !requests.isEmpty || !traces.isEmpty {
+            batch.merge(try reader.records(requests: requests, traces: traces))
+            (requests, traces) = batch.named()
+        }
+        let batched = TraceLoader(reader: BatchedTraceReader(batch: batch, fallback: reader))
+        return try ids.map { try batched.loadRecords($0) }
+    }
+
     /// Loads everything the store holds about `id`: the adjusted tree with the spans and lines it was built from
     /// (what an export needs); nil when nothing matches.
     public func loadRecords(_ raw: String) throws -> LoadedTrace? {

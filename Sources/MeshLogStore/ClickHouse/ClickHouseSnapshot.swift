@@ -23,6 +23,8 @@ public final class ClickHouseSnapshot {
     private var requests: [[UInt8]: Int64] = [:]
     private var flagSets: Set<Int64> = []
     private var loadedLineKeys: Set<String> = []
+    /// The requests whose lines ``loadRequests(_:)`` copied (`kind:HEX`).
+    private var copiedRequests: Set<String> = []
     private var loadedTables: [String: String] = [:]
     private var excluded: [Int64] = []
     /// Each source's rank by id: a copied line's `log_row.id` is `(rank + 1) << 32 | line`, so
@@ -202,8 +204,10 @@ public final class ClickHouseSnapshot {
         return copied
     }
 
-    /// Copies every line of the requests given as (hex of the stored id, kind), 500 to a query.
+    /// Copies every line of the requests given as (hex of the stored id, kind), 500 to a query; requests copied by
+    /// an earlier call are not asked again.
     public func loadRequests(_ ids: [(hex: String, kind: String)]) throws {
+        let ids = ids.filter { copiedRequests.insert($0.kind + ":" + $0.hex.uppercased()).inserted }
         try forEachChunk(ids) { part in
             try loadLines(where: part.map { "(req = unhex('\($0.hex)') AND req_kind = \($0.kind))" }.joined(separator: " OR "))
         }
@@ -213,15 +217,6 @@ public final class ClickHouseSnapshot {
     public func loadTraces(_ ids: [(hex: String, kind: String)]) throws {
         try forEachChunk(ids) { part in
             try loadSpans(where: part.map { "(trace = unhex('\($0.hex)') AND trace_kind = \($0.kind))" }.joined(separator: " OR "))
-        }
-    }
-
-    private func forEachChunk<T>(_ items: [T], _ body: (ArraySlice<T>) throws -> Void) throws {
-        var start = 0
-        while start < items.count {
-            let end = min(start + 500, items.count)
-            try body(items[start..<end])
-            start = end
         }
     }
 

@@ -15,6 +15,10 @@ public protocol TraceReader: AnyObject {
     /// The trace ids with a failing span (HTTP 5xx, or status error without an HTTP status) that started in the
     /// window, at most `limit`.
     func failingTraces(sinceUs: Int64?, untilUs: Int64?, limit: Int) throws -> [String]
+    /// The lines of many requests, and the spans and lines of many traces, in a few statements: what
+    /// ``logLines(request:)``, ``traces(request:)``, ``spans(trace:)`` and ``logLines(trace:)`` answer for each,
+    /// in the same order (what `meshlog why` and the report read for thousands of failing requests at once).
+    func records(requests: [String], traces: [String]) throws -> TraceRecordBatch
     /// Requests from the access logs that match `filter`, by start, at most `filter.limit`.
     func searchRequests(_ filter: TraceFilter) throws -> [TraceSummary]
     /// Traces known only from spans (no access-log line shares their request ids) that match
@@ -30,6 +34,20 @@ public protocol TraceReader: AnyObject {
 }
 
 extension TraceReader {
+    /// By default, one request or trace at a time.
+    public func records(requests: [String], traces: [String]) throws -> TraceRecordBatch {
+        var batch = TraceRecordBatch()
+        for r in requests where batch.linesByRequest[r] == nil {
+            batch.linesByRequest[r] = try logLines(request: r)
+            batch.tracesByRequest[r] = try self.traces(request: r)
+        }
+        for t in traces where batch.spansByTrace[t] == nil {
+            batch.spansByTrace[t] = try spans(trace: t)
+            batch.linesByTrace[t] = try logLines(trace: t)
+        }
+        return batch
+    }
+
     /// By default, the span-only traces with a 5xx span (``searchSpanTraces(_:)``).
     public func failingTraces(sinceUs: Int64?, untilUs: Int64?, limit: Int) throws -> [String] {
         var filter = TraceFilter()
@@ -38,6 +56,16 @@ extension TraceReader {
         filter.untilUs = untilUs
         filter.limit = limit
         return try searchSpanTraces(filter).map(\.id)
+    }
+}
+
+extension StoreLocation {
+    /// A trace reader over the store: the SQLite file read-only, or a ClickHouse store through a copy.
+    public func traceReader() throws -> any TraceReader {
+        switch self {
+        case .sqlite(let path): SQLiteTraceReader(db: try SQLiteStore.openForReading(path: path))
+        case .clickhouse(let endpoint): try ClickHouseTraceReader(store: ClickHouseStore(endpoint: endpoint))
+        }
     }
 }
 

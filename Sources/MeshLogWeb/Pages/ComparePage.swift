@@ -49,17 +49,18 @@ enum ComparePage {
         let sides: (baseline: CompareSide, candidate: CompareSide)
         do { sides = try compare.resolve(session) } catch let error as CompareOptionError { throw WebError.badRequest(error.description) }
         let report = try CompareReport(reader: session.reader, baseline: sides.baseline, candidate: sides.candidate,
-                                       by: grouping, confidence: confidence, minRequests: minRequests)
+                                       by: grouping, confidence: confidence, minRequests: minRequests,
+                                       traces: sides.baseline.subsets == nil ? try store.traceReader().reader : nil)
         let compact = report.compactTable()
         let verdictColumn = compact.columns.firstIndex(of: "verdict")!
         body += HTMLTable(compact, rowClass: { row in
             switch row[verdictColumn].string {
-            case "worse", "new": "verdict-worse"
+            case "worse", "new", "new failure origin": "verdict-worse"
             case "better": "verdict-better"
             default: nil
             }
         }).render(id: "compare-rows")
-        body += "<pre class=\"legend\">\(HTML.escape(report.legend))</pre>\n"
+        body += "<pre class=\"legend\">\(HTML.escape(report.legend + (report.originsNote.map { "\n" + $0 + "." } ?? "")))</pre>\n"
         body += "<details><summary>Every figure (as <code>--json</code>)</summary>\n" + HTMLTable(report.table()).render(id: "compare-full") + "</details>\n"
         return .html(PageLayout(title: "Compare", section: "/compare", request: request).render(body))
     }

@@ -21,7 +21,10 @@ extension MeshLog {
                 a row is worse or better when an adjusted test is at q ≤ 1 − confidence (worse wins), else no \
                 change. Rows with fewer than --min-requests hops on a side say "too few" and are not tested; new and \
                 vanished rows have hops on one side only. Rows are sorted by impact: the change in mean latency \
-                times the candidate's hops.
+                times the candidate's hops. Two windows (or days) are also compared on where their failures started \
+                (as meshlog why finds them): each origin (service, subset, status, flags, details) of the candidate's \
+                failing requests that none of the baseline's has is a last row, "(new failure origin)", with its \
+                failing requests and the chain the failure travelled up.
 
                 Edges and services come from the per-minute/per-hour summaries when the windows fall on whole \
                 minutes (days always do); --by route and --exact read the lines.
@@ -104,13 +107,15 @@ extension MeshLog {
                     throw ValidationError(error.description)
                 }
                 let report = try CompareReport(reader: session.reader, baseline: sides.baseline, candidate: sides.candidate,
-                                               by: by, confidence: confidence, minRequests: minRequests)
+                                               by: by, confidence: confidence, minRequests: minRequests,
+                                               traces: sides.baseline.subsets == nil ? try answer.database.location.traceReader() : nil)
                 if output.json || output.csv || output.markdown {
                     Terminal.out(output.render(report.table()))
                 } else {
                     Terminal.out(report.compactTable().renderText())
                     if Terminal.stdoutIsTTY { Terminal.out("\n" + TerminalText.escaped(report.legend, keepingNewlines: true) + "\n") }
                 }
+                if let note = report.originsNote { Terminal.err("meshlog: \(note)\n") }
                 if session.reader.usedSummaries {
                     Terminal.err("meshlog: from the summaries: counts, percentiles and tests exact (--exact reads every line)\n")
                 }
