@@ -54,8 +54,8 @@ struct CommandOptionTests {
         let id = "9f371e44-8937-419d-bd12-44d8a12c3280"
         let trace = try MeshLogBinary.run(["trace", id, "--explain", "--db", store.database])
         // Runnable statements, the request id written in as the blob it is stored as.
-        #expect(trace.stderr.contains("WHERE r.rid = x'9f371e448937419dbd1244d8a12c3280');"))
-        #expect(trace.stderr.contains("FROM span_entry s WHERE s.trace_id = x'a709e98496a7a0c815131b93ba5c2902';"))
+        #expect(trace.stderr.contains("WHERE r.rid = x'9f371e448937419dbd1244d8a12c3280') ORDER BY id;"))
+        #expect(trace.stderr.contains("FROM span_entry s WHERE s.trace_id = x'a709e98496a7a0c815131b93ba5c2902' ORDER BY s.id;"))
         #expect(trace.stdout == (try MeshLogBinary.run(["trace", id, "--db", store.database])).stdout)
         let diff = try MeshLogBinary.run(["diff", id, "335e2044-9b53-4b58-82a4-7549014fcd6b", "--explain", "--db", store.database])
         // The same statements for B: listed once, with how often they ran.
