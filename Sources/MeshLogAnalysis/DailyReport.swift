@@ -237,7 +237,8 @@ public struct DailyReport: Sendable {
         let coverage = try now.reader.run(sql: ReportQueries.sniCoverage(since: window.start, until: window.end), parameters: [:]).rows.first
         sniLogged = (coverage?[0].int64 ?? 0) > 0
         inboundLines = Int(coverage?[1].int64 ?? 0)
-        plaintextEdges = !sniLogged ? [] : try now.reader.run(sql: ReportQueries.plaintextEdges(since: window.start, until: window.end), parameters: [:]).rows.map { r in
+        let withoutSNI = coverage?[2].int64 ?? 0
+        plaintextEdges = !sniLogged || withoutSNI == 0 ? [] : try now.reader.run(sql: ReportQueries.plaintextEdges(since: window.start, until: window.end), parameters: [:]).rows.map { r in
             PlaintextEdge(edge: "\(r[0].string ?? AnswerQueries.outsideMesh) → \(r[1].string ?? "(unknown)")" + (r[2].string.map { " \($0)" } ?? ""),
                           callerInMesh: (r[3].int64 ?? 0) != 0, plaintext: Int(r[4].int64 ?? 0), unverified: Int(r[5].int64 ?? 0),
                           inbound: Int(r[6].int64 ?? 0))

@@ -26,6 +26,8 @@ struct ClickHouseEqualityTests {
                 "--incident", "payment", "--slow", "enrollment->payment=3", "--split-by-pod", pods, "--spans", dir.path("spans.json"),
                 // A gateway not named like Istio's: the report finds it by what it logs, on both backends.
                 "--gateway-name", "public-istio",
+                // Injected faults and a plaintext edge: the report's sections have rows on both backends.
+                "--fault", "payment=delay:0.2:2s", "--fault", "user=abort:0.05", "--plaintext", "frontend->user",
             ])
             guard generated.status == 0 else { throw LocalClickHouseError(message: "generate: \(generated.stderr)") }
             sqlite = dir.path("store.db")
@@ -132,6 +134,11 @@ struct ClickHouseEqualityTests {
                                             "--store", try cluster.url])
         let headline = (try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])?["headline"] as? [String: Any]
         #expect((headline?["entry_requests"] as? Int ?? 0) > 0, "the public-istio gateway's requests enter the mesh")
+        let object = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any]
+        let injected = object?["injected_faults"] as? [[String: Any]] ?? []
+        #expect(injected.contains { $0["flags"] as? String == "FI" })
+        #expect(injected.contains { $0["flags"] as? String == "DI" && $0["delay_added_ms"] is Double }, "delays measured on ClickHouse's lines")
+        #expect((object?["plaintext_edges"] as? [[String: Any]] ?? []).contains { $0["edge"] as? String == "frontend-v1 → user" })
         try same(["report", "--since", "2026-11-26T09:00:00Z", "--until", "2026-11-26T11:00:00Z", "--json"])
         try same(["report", "--since", "2026-11-26T09:00:00Z", "--until", "2026-11-26T11:00:00Z", "--fail-if", "error_rate > 1%"])
         try same(["compare", "--baseline-until", "2026-11-26T10:00:00Z", "--candidate-since", "2026-11-26T10:00:00Z", "--json"])

@@ -74,7 +74,7 @@ public enum ReportRenderer {
     static func injectedIntro(_ r: DailyReport) -> String {
         "Faults Envoy injected on purpose (`FI` aborts, `DI` delays: chaos experiments, not outages), "
             + (r.includesInjected ? "counted as errors above (`--include-injected`)" : "left out of the errors, failing edges and gates above")
-            + "; a delay's figures are measured on up to \(ReportQueries.delaySampleMinutes) minutes of its lines, "
+            + "; a delay's figures are measured on the lines of up to \(ReportQueries.delaySampleMinutes) minutes (those with the most delays), "
             + "and the delay added is their median less the edge's."
     }
 

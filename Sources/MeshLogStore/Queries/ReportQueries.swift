@@ -125,18 +125,20 @@ public enum ReportQueries {
             """
     }
 
-    /// Inbound lines of the window with an SNI, and all of them: `with_sni, inbound`. With none, the logs' format
-    /// does not log the SNI (`%REQUESTED_SERVER_NAME%`), or nothing used the mesh's mTLS.
+    /// Inbound lines of the window with an SNI (or a caller identity), all of them, and those without:
+    /// `with_sni, inbound, plaintext`. With none carrying one, the logs' format does not log the SNI
+    /// (`%REQUESTED_SERVER_NAME%`), or nothing used the mesh's mTLS; with none without, there is nothing to list.
     public static func sniCoverage(since: Int64, until: Int64) -> String {
         """
         SELECT coalesce(sum(CASE WHEN s.class <> \(TLSClass.plaintext.code) THEN s.requests ELSE 0 END), 0) AS with_sni,
-          coalesce(sum(s.requests), 0) AS inbound
+          coalesce(sum(s.requests), 0) AS inbound,
+          coalesce(sum(CASE WHEN s.class = \(TLSClass.plaintext.code) THEN s.requests ELSE 0 END), 0) AS plaintext
         FROM summary_tls s WHERE \(minutes(since, until))
         """
     }
 
     /// How many (destination, minute) pairs ``injectedDelays(since:until:)`` reads the delayed lines of.
-    public static let delaySampleMinutes = 120
+    public static let delaySampleMinutes = 30
 
     /// The durations of the lines Envoy delayed on purpose (`DI`), per hop-side edge and route:
     /// `source, service, subset, route` (text), `lines, p50_ms, p99_ms`. Read from the lines of the

@@ -59,7 +59,10 @@ public enum SummaryQueries {
     /// Faults Envoy injected on purpose are counted from `summary_error` (every line with a response
     /// flag has its row there): rows with only `injected` (lines with `FI` or `DI`) and `injected_errors`
     /// (those that are errors) set, which the answers subtract from `errors` (``errors(_:)``).
-    static func minuteRows(_ filter: AnswerFilter, bucketMicros: Int64 = 3_600_000_000) -> String {
+    ///
+    /// Without `histograms`, `duration` and `upstream` are NULL: their blobs are not read (an answer that only
+    /// counts would read every row's blobs through the union otherwise).
+    static func minuteRows(_ filter: AnswerFilter, bucketMicros: Int64 = 3_600_000_000, histograms: Bool = true) -> String {
         let table = latencyTable(filter, bucketMicros: bucketMicros)
         let hourly = table == "summary_hour_latency"
         let minute: Int64 = 60_000_000
@@ -88,7 +91,8 @@ public enum SummaryQueries {
         let range = whole.isEmpty ? "1" : whole.joined(separator: " AND ")
         let injectedMinute = hourly ? "CASE WHEN minute < 0 THEN -1 ELSE minute / 60 * 60 END" : "minute"
         var sql = """
-            (SELECT \(SummarySchema.minuteColumns), 0 AS injected, 0 AS injected_errors FROM \(table) WHERE \(range)
+            (SELECT \(histograms ? SummarySchema.minuteColumns : SummarySchema.minuteColumns.replacingOccurrences(of: "duration, upstream", with: "NULL, NULL")),
+                0 AS injected, 0 AS injected_errors FROM \(table) WHERE \(range)
               UNION ALL
               SELECT \(injectedMinute), reporter, dest, caller, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL,
                 sum(requests), sum(CASE WHEN (status >= 500 OR status = 0) AND \(AnswerQueries.isInjectedFailure("summary_error")) THEN requests ELSE 0 END)
@@ -157,8 +161,10 @@ public enum SummaryQueries {
     /// outside the mesh) for inbound ones.
     static let source = "CASE WHEN d.direction = 1 THEN coalesce(c.name, '\(AnswerQueries.outsideMesh)') ELSE \(AnswerQueries.workloadName("w", reporter: "s.reporter")) END"
 
+    /// The joins of a summary row `s`. `CROSS JOIN` keeps `s` the outer loop, so SQLite reads a
+    /// ``minuteRows(_:bucketMicros:histograms:)`` union as a co-routine rather than copying it first.
     static let joins = """
-        JOIN destination d ON d.id = s.dest
+        CROSS JOIN destination d ON d.id = s.dest
         LEFT JOIN workload w ON w.id = s.reporter
         LEFT JOIN caller c ON c.ip = s.caller AND d.direction = 1
         """
@@ -166,7 +172,7 @@ public enum SummaryQueries {
     /// ``AnswerQueries/status(keys:side:filter:serviceIDs:check:)`` from the summaries.
     public static func status(keys: [GroupKey], side: TrafficSide, filter: AnswerFilter, serviceIDs: [Int64]?) -> String {
         let byHour = keys.contains(.code) || keys.contains(.flag) || (!keys.contains(.minute) && wholeHours(filter))
-        let table = byHour ? "summary_hour s" : minuteRows(filter, bucketMicros: 60_000_000)
+        let table = byHour ? "summary_hour s" : minuteRows(filter, bucketMicros: 60_000_000, histograms: false)
         let unit = byHour ? "hour" : "minute"
         var select: [String] = []
         for (i, key) in keys.enumerated() {
@@ -219,7 +225,7 @@ public enum SummaryQueries {
         """
         WITH \(AnswerQueries.workloadCTE),
         \(callerCTE)
-        SELECT sum(s.requests) AS requests FROM \(minuteRows(filter, bucketMicros: 60_000_000))
+        SELECT sum(s.requests) AS requests FROM \(minuteRows(filter, bucketMicros: 60_000_000, histograms: false))
         \(joins)
         \(AnswerQueries.whereClause([Self.side(side)] + conditions(filter, serviceIDs: serviceIDs, unit: "minute")))
         """
@@ -313,7 +319,7 @@ public enum SummaryQueries {
         return """
             WITH \(AnswerQueries.workloadCTE),
             counted AS (
-              SELECT s.reporter, d.service, sum(s.requests) AS n FROM \(minuteRows(timeOnly)) JOIN destination d ON d.id = s.dest
+              SELECT s.reporter, d.service, sum(s.requests) AS n FROM \(minuteRows(timeOnly, histograms: false)) CROSS JOIN destination d ON d.id = s.dest
               \(AnswerQueries.whereClause(["d.direction = 1", "d.service IS NOT NULL", "s.reporter <> 0"] + conditions(timeOnly, serviceIDs: nil, unit: "minute")))
               GROUP BY 1, 2
             )
