@@ -78,6 +78,26 @@ import MeshLogTestSupport
         }
     }
 
+    @Test func theBadCanaryIsNamedAtItsOwnRate() throws {
+        // The generator's built-in bad rollout: course v2 (10 % of course's traffic) fails 2 % of its calls, v1 0.5 %.
+        let dir = try TemporaryDirectory(prefix: "meshlog-why-canary")
+        let log = dir.path("mesh.log"), db = dir.path("mesh.db")
+        #expect(try MeshLogBinary.run(["generate", "--lines", "80000", "--seed", "6", "--output", log]).status == 0)
+        #expect(try MeshLogBinary.run(["ingest", log, "--db", db, "--quiet"]).status == 0)
+        let o = try FailureOrigins(reader: SQLiteTraceReader(db: SQLiteStore.openForReading(path: db)), sinceUs: nil, untilUs: nil)
+        func origins(_ subset: String) -> Int {
+            o.rows.filter { $0.origin.service == "course" && $0.origin.subset == subset && $0.origin.status == "500" }.reduce(0) { $0 + $1.requests }
+        }
+        // Per call the canary is named as an origin several times as often as the stable version, as configured.
+        let calls = try SQLiteStore.openForReading(path: db).rows(
+            "SELECT subset, count(*) FROM access_log WHERE service = 'course' AND direction = 'outbound' GROUP BY subset", [])
+        let bySubset = Dictionary(uniqueKeysWithValues: calls.compactMap { r in r[0].string.map { ($0, Double(r[1].int64 ?? 0)) } })
+        let v1 = Double(origins("v1")) / (bySubset["v1"] ?? 1), v2 = Double(origins("v2")) / (bySubset["v2"] ?? 1)
+        #expect(origins("v2") >= 10 && v1 > 0)
+        #expect(v2 > 2.5 * v1, "v1 \(origins("v1")) of \(bySubset["v1"] ?? 0), v2 \(origins("v2")) of \(bySubset["v2"] ?? 0)")
+        #expect(o.rows.filter { $0.origin.service == "course" && $0.origin.subset == "v2" }.allSatisfy { $0.chain.last?.hasPrefix("frontend") == true })
+    }
+
     /// The trees loaded many at a time give the origins loaded one at a time give, from logs, spans and both; and the
     /// batch holds exactly what the one-at-a-time statements return, in their order.
     @Test func batchLoadingGivesTheSameOriginsAsOneAtATime() throws {

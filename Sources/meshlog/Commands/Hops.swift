@@ -15,7 +15,9 @@ extension MeshLog {
                 network, plus earlier attempts and backoff on retried hops). upstream: the upstream \
                 service time the callee's sidecar reported (the app itself). Hops from outside the mesh have no \
                 client side. Percentiles are exact, interpolated linearly between closest ranks (numpy's default, \
-                PostgreSQL's percentile_cont), from the SQL aggregate percentile(value, fraction).
+                PostgreSQL's percentile_cont), from the SQL aggregate percentile(value, fraction). injected counts \
+                the hops with a fault Envoy injected on purpose (FI, DI), whose failures errors leaves out unless \
+                --include-injected.
 
                 Example:
                   meshlog hops

@@ -21,7 +21,9 @@ extension MeshLog {
                 SPIFFE identity where the format logs %DOWNSTREAM_PEER_URI_SAN% (its value, e.g. \
                 spiffe://cluster.local/ns/lms/sa/frontend, is also access_log's peer_identity), from the callee's \
                 inbound lines; (none) is a line without one: no verified client certificate, or a format that does not \
-                log it.
+                log it. Faults Envoy injected on purpose are counted in the injected column (FI aborts, DI delays): an \
+                abort, or a delay that ran into a timeout or a reset, is not an error unless --include-injected; a \
+                delayed call the app then failed is.
 
                 Example:
                   meshlog status --by service
