@@ -109,6 +109,9 @@ public struct TraceExporter {
         try export(from: reader, filter: filter) { try body($0); return true }
     }
 
+    /// How many found requests ``export(from:filter:while:)`` loads together (their records in a few statements).
+    static let batchSize = 250
+
     /// As ``export(from:filter:_:)``, until `body` returns false.
     @discardableResult
     func export(from reader: any TraceReader, filter: TraceFilter, while body: ([ExportSpan]) throws -> Bool) throws -> Int {
@@ -116,13 +119,21 @@ public struct TraceExporter {
         var seenTraces = Set<[UInt8]>()
         var seenRequests = Set<String>()
         var count = 0
-        for row in try TraceSearch(reader: reader).run(filter) where !seenRequests.contains(row.id) {
-            guard let loaded = try loader.loadRecords(row.id) else { continue }
-            seenRequests.formUnion(loaded.tree.requestIDs)
-            let spans = spans(loaded)
-            guard let first = spans.first, seenTraces.insert(first.traceID).inserted else { continue }
-            count += 1
-            guard try body(spans) else { break }
+        let rows = try TraceSearch(reader: reader).run(filter)
+        var start = 0
+        while start < rows.count {
+            // A batch of the found requests not yet exported with an earlier trace, loaded together; one that an
+            // earlier request of the same batch turns out to belong to is skipped as before.
+            let batch = rows[start..<min(start + Self.batchSize, rows.count)].filter { !seenRequests.contains($0.id) }
+            start += Self.batchSize
+            for (row, loaded) in zip(batch, try loader.loadRecords(batch.map(\.id))) where !seenRequests.contains(row.id) {
+                guard let loaded else { continue }
+                seenRequests.formUnion(loaded.tree.requestIDs)
+                let spans = spans(loaded)
+                guard let first = spans.first, seenTraces.insert(first.traceID).inserted else { continue }
+                count += 1
+                guard try body(spans) else { return count }
+            }
         }
         return count
     }
