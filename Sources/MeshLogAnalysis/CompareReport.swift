@@ -440,7 +440,7 @@ public struct CompareReport: Sendable {
             }
             row += [.integer(0), .integer(Int64(o.requests))]
             row += Array(repeating: SQLValue.null, count: columns.count - row.count - 2)
-            row += [.text(Self.newOriginLabel.trimmingCharacters(in: CharacterSet(charactersIn: "()"))), .text(Self.originReason(o))]
+            row += [.text(Self.newOriginVerdict), .text(Self.originReason(o))]
             return row
         }
         return ResultTable(columns: columns, rows: rows + originRows)
@@ -490,7 +490,7 @@ public struct CompareReport: Sendable {
         let originRows: [[SQLValue]] = newOrigins.map { o in
             let label = [Self.newOriginLabel, o.origin.service, o.origin.subset ?? "", o.origin.status, o.origin.flags].filter { !$0.isEmpty }
             return [.text(label.joined(separator: " ")), .text("\(o.requests) failing"), .text("-"), .text("-"), .text("-"),
-                    .text("-"), .text("-"), .text("-"), .text(Self.newOriginLabel.trimmingCharacters(in: CharacterSet(charactersIn: "()"))),
+                    .text("-"), .text("-"), .text("-"), .text(Self.newOriginVerdict),
                     .text("chain \(o.chain.joined(separator: " → "))" + (o.origin.details.map { "; \($0)" } ?? ""))]
         }
         return ResultTable(columns: columns, rows: rows + originRows,
@@ -504,8 +504,10 @@ public struct CompareReport: Sendable {
         }
     }
 
-    /// What a new failure origin's row says in its key and verdict.
-    static let newOriginLabel = "(new failure origin)"
+    /// What a new failure origin's row says in its verdict.
+    static let newOriginVerdict = "new failure origin"
+    /// What a new failure origin's row says in its key.
+    static let newOriginLabel = "(\(newOriginVerdict))"
 
     static func percentileName(_ f: Double) -> String {
         String(Int((f * 100).rounded()))

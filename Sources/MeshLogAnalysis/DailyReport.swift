@@ -199,14 +199,12 @@ public struct DailyReport: Sendable {
         // A flagged group fails when it has errors, or a flag that is not an injected fault (a DI-delayed 200 never fails).
         failingEdges = status.result.groups.filter { $0.errors > 0 || (($0.keys[.flag]?.string ?? "-") != "-" && $0.injected == 0) }
             .prefix(12).map { g in
-            let source = g.keys[.source]?.string ?? AnswerQueries.outsideMesh
-            let service = g.keys[.service]?.string ?? "(unknown)"
-            let subset = g.keys[.subset]?.string.map { " \($0)" } ?? ""
             let code = g.keys[.code]?.int64.map(Int.init)
             let flag = g.keys[.flag]?.string ?? "-"
             let meaning = flag != "-" ? (StatusExplanation.flag(flag).map { "\($0.long): \($0.meaning)" } ?? flag)
                 : code.map { StatusExplanation.code($0, requests: g.requests, unflagged: g.unflagged) } ?? ""
-            return FailingEdge(edge: "\(source) → \(service)\(subset)", code: code, flag: flag, requests: g.requests, meaning: meaning)
+            let edge = HopsReport.label(source: g.keys[.source]?.string, service: g.keys[.service]?.string, subset: g.keys[.subset]?.string)
+            return FailingEdge(edge: edge, code: code, flag: flag, requests: g.requests, meaning: meaning)
         }
 
         let signaturesNow = try Self.signatures(now, window, includeInjected: includeInjected)
@@ -239,7 +237,7 @@ public struct DailyReport: Sendable {
         inboundLines = Int(coverage?[1].int64 ?? 0)
         let withoutSNI = coverage?[2].int64 ?? 0
         plaintextEdges = !sniLogged || withoutSNI == 0 ? [] : try now.reader.run(sql: ReportQueries.plaintextEdges(since: window.start, until: window.end), parameters: [:]).rows.map { r in
-            PlaintextEdge(edge: "\(r[0].string ?? AnswerQueries.outsideMesh) → \(r[1].string ?? "(unknown)")" + (r[2].string.map { " \($0)" } ?? ""),
+            PlaintextEdge(edge: HopsReport.label(source: r[0].string, service: r[1].string, subset: r[2].string),
                           callerInMesh: (r[3].int64 ?? 0) != 0, plaintext: Int(r[4].int64 ?? 0), unverified: Int(r[5].int64 ?? 0),
                           inbound: Int(r[6].int64 ?? 0))
         }
@@ -281,23 +279,22 @@ public struct DailyReport: Sendable {
 
     /// The injected faults of the window, with each delay's figures measured on its lines.
     static func injectedFaults(_ session: AnswerSession, _ w: (start: Int64, end: Int64), edges: [HopStats]) throws -> [InjectedFault] {
-        func label(_ source: String?, _ service: String?, _ subset: String?) -> String {
-            "\(source ?? AnswerQueries.outsideMesh) → \(service ?? "(unknown)")" + (subset.map { " \($0)" } ?? "")
-        }
+        func label(_ r: [SQLValue]) -> String { HopsReport.label(source: r[0].string, service: r[1].string, subset: r[2].string) }
         let byEdge = Dictionary(edges.map { (HopsReport.label($0), $0) }, uniquingKeysWith: { a, _ in a })
-        var delays: [String: (lines: Int, p50: Double?, p99: Double?)] = [:]
+        // By edge and route.
+        var delays: [[String?]: (lines: Int, p50: Double?, p99: Double?)] = [:]
         for r in try session.reader.run(sql: ReportQueries.injectedDelays(since: w.start, until: w.end), parameters: [:]).rows {
-            delays[label(r[0].string, r[1].string, r[2].string) + "\u{0}" + (r[3].string ?? "")] = (Int(r[4].int64 ?? 0), r[5].double, r[6].double)
+            delays[[label(r), r[3].string]] = (Int(r[4].int64 ?? 0), r[5].double, r[6].double)
         }
         return try session.reader.run(sql: ReportQueries.injectedFaults(since: w.start, until: w.end), parameters: [:]).rows.map { r in
-            let edge = label(r[0].string, r[1].string, r[2].string)
+            let edge = label(r)
             let flags = r[5].string ?? "-"
             let requests = Int(r[6].int64 ?? 0)
             var fault = InjectedFault(edge: edge, route: r[3].string, status: r[4].int64.map(Int.init), flags: flags, requests: requests)
             if let hops = byEdge[edge], hops.requests > 0 {
                 fault.sharePct = AnswerFormat.round(100 * Double(requests) / Double(hops.requests))
             }
-            if flags.split(separator: ",").contains("DI"), let d = delays[edge + "\u{0}" + (r[3].string ?? "")] {
+            if flags.split(separator: ",").contains("DI"), let d = delays[[edge, r[3].string]] {
                 fault.delayedLines = d.lines
                 fault.delayedP50 = d.p50
                 fault.delayedP99 = d.p99

@@ -22,8 +22,11 @@ public struct HopsReport: Sendable {
     }
 
     /// The `source → service subset` label of an edge.
-    public static func label(_ e: HopStats) -> String {
-        "\(e.source) → \(e.service ?? "(unknown)")" + (e.subset.map { " \($0)" } ?? "")
+    public static func label(_ e: HopStats) -> String { label(source: e.source, service: e.service, subset: e.subset) }
+
+    /// The `source → service subset` label of an edge given by its parts (no source: from outside the mesh).
+    public static func label(source: String?, service: String?, subset: String?) -> String {
+        "\(source ?? AnswerQueries.outsideMesh) → \(service ?? "(unknown)")" + (subset.map { " \($0)" } ?? "")
     }
 
     /// The most frequent flag combinations, `UF,URX×2 UO×1`.

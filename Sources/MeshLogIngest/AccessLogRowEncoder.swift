@@ -281,10 +281,12 @@ final class AccessLogRowEncoder {
         return d
     }
 
+    static let spiffePrefix = Array("spiffe://".utf8)
+
     /// Whether the line's `%DOWNSTREAM_PEER_URI_SAN%` (kept among its extras) is a `spiffe://` identity.
     private func hasSpiffePeer(_ record: AccessLogRecord) -> Bool {
         let names = extraNames()
-        let prefix = Array("spiffe://".utf8)
+        let prefix = Self.spiffePrefix
         for extra in record.extras where names[extra.name] == PeerIdentity.extraKey {
             let start = Int(extra.start), end = Int(extra.end)
             guard end - start >= prefix.count else { continue }

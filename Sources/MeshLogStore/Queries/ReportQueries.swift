@@ -70,7 +70,7 @@ public enum ReportQueries {
             FROM summary_error s JOIN destination d ON d.id = s.dest
             LEFT JOIN caller c ON c.ip = s.caller AND d.direction = 1
             WHERE \(minutes(since, until)) AND (d.direction = 2 OR d.direction IS NULL OR (d.direction = 1 AND c.ip IS NULL))
-              AND NOT (\(SummaryQueries.injectedFlags) AND NOT ((s.status >= 500 OR s.status = 0)\(includeInjected ? "" : " AND NOT \(AnswerQueries.isInjectedFailure("s"))")))
+              AND NOT (\(AnswerQueries.isInjected("s")) AND NOT ((s.status >= 500 OR s.status = 0)\(includeInjected ? "" : " AND NOT \(AnswerQueries.isInjectedFailure("s"))")))
             GROUP BY 1, 2, 3, 4, 5
             ORDER BY requests DESC, 1, 2, 3, 4, 5
             """
@@ -88,7 +88,7 @@ public enum ReportQueries {
             FROM summary_error s JOIN destination d ON d.id = s.dest
             LEFT JOIN workload w ON w.id = s.reporter
             LEFT JOIN caller c ON c.ip = s.caller AND d.direction = 1
-            WHERE \(minutes(since, until)) AND \(SummaryQueries.side(.hop)!) AND \(SummaryQueries.injectedFlags)
+            WHERE \(minutes(since, until)) AND \(SummaryQueries.side(.hop)!) AND \(AnswerQueries.isInjected("s"))
             GROUP BY 1, 2, 3, 4, 5, 6
             ORDER BY requests DESC, 1, 2, 3, 4, 5, 6
             """

@@ -120,9 +120,6 @@ public enum SummaryQueries {
         filter.includeInjected ? "s.errors" : "(s.errors - s.injected_errors)"
     }
 
-    /// Whether the flags of a `summary_hour` or `summary_error` row `s` hold an injected fault (0 or 1).
-    static let injectedFlags = AnswerQueries.isInjected("s")
-
     /// Caller workloads by IPv4 address: the pods in the store.
     static let callerCTE = """
         caller(ip, name) AS MATERIALIZED (
@@ -204,7 +201,7 @@ public enum SummaryQueries {
                 "\(when("s.status BETWEEN 400 AND 499")) AS c4xx",
                 "\(when("s.status BETWEEN 500 AND 599")) AS c5xx",
                 "\(when("s.flags = 0")) AS unflagged",
-                "\(when(injectedFlags)) AS injected",
+                "\(when(AnswerQueries.isInjected("s"))) AS injected",
             ]
         } else {
             select += ["sum(s.requests) AS requests", "sum(\(errors(filter))) AS errors", "sum(s.no_response) AS no_response",

@@ -213,9 +213,8 @@ public final class SQLiteTraceReader: TraceReader {
         if let s = sinceUs { wheres.append("start_us >= ?"); args.append(.integer(s)) }
         if let u = untilUs { wheres.append("start_us < ?"); args.append(.integer(u)) }
         return try db.rows("""
-            SELECT DISTINCT CASE typeof(trace_id) WHEN 'blob' THEN lower(hex(trace_id)) ELSE trace_id END FROM span_entry
-            WHERE \(wheres.joined(separator: " AND ")) LIMIT \(limit)
-            """, args).compactMap { $0[0].string }
+            SELECT DISTINCT trace_id FROM span_entry WHERE \(wheres.joined(separator: " AND ")) LIMIT \(limit)
+            """, args).compactMap { SpanKeys.traceText($0[0]) }
     }
 
     public func searchRequests(_ filter: TraceFilter) throws -> [TraceSummary] {
@@ -386,10 +385,10 @@ private final class LineDecoder {
 
     /// The request id of the current row (column 15, its `req` in 21), rendered once per request.
     private func requestID(_ stmt: Statement) -> String? {
-        if stmt.isNull(21) { return Self.uuid(stmt.value(15)) }
+        if stmt.isNull(21) { return SpanKeys.requestText(stmt.value(15)) }
         let req = stmt.int64(21)
         if let last = lastRequest, last.req == req { return last.text }
-        let text = Self.uuid(stmt.value(15))
+        let text = SpanKeys.requestText(stmt.value(15))
         lastRequest = (req, text)
         return text
     }
@@ -416,14 +415,6 @@ private final class LineDecoder {
     static func address(_ v: SQLValue) -> String? {
         guard case .integer(let x) = v else { return v.string }
         return "\((x >> 40) & 255).\((x >> 32) & 255).\((x >> 24) & 255).\((x >> 16) & 255):\(x & 65535)"
-    }
-
-    /// A request id stored as a blob rendered `8-4-4-4-12` in lowercase hex, or the text stored (``StoreSchema/uuid(_:)``).
-    static func uuid(_ v: SQLValue) -> String? {
-        guard case .blob(let bytes) = v else { return v.string }
-        let h = Array(SpanKeys.hex(bytes))
-        func part(_ from: Int, _ count: Int) -> String { from < h.count ? String(h[from..<min(h.count, from + count)]) : "" }
-        return [part(0, 8), part(8, 4), part(12, 4), part(16, 4), part(20, 12)].joined(separator: "-")
     }
 }
 
